@@ -1,0 +1,303 @@
+"""The one evaluator every BPMN expression goes through.
+
+Gateway conditions, timer expressions, due dates, assignees and priorities are single
+expressions over case data. They are parsed with :mod:`ast` and evaluated by walking a
+whitelist of node types: names, literals, arithmetic, comparisons, boolean logic,
+conditional expressions, subscripts and calls of registered functions. There is no
+attribute access at all (so no ``__class__`` walk), no comprehension, lambda or loop, and every
+operation that could grow a value is bounded, because a thread cannot be interrupted
+mid-evaluation.
+
+``${...}`` wraps an expression, as the Camunda properties panel writes it; a bare ISO-8601
+duration, date or date-time in a timer is a literal.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from typing import Any
+
+from .errors import ExpressionError
+
+MAX_SOURCE = 2_000
+MAX_NODES = 200
+MAX_STRING = 100_000
+MAX_SEQUENCE = 10_000
+MAX_INT_BITS = 256
+MAX_EXPONENT = 64
+
+_WRAPPED = re.compile(r"^\s*\$\{(.*)\}\s*$", re.S)
+_DURATION = re.compile(
+    r"^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_RECURRING = re.compile(r"^R\d*/")
+
+_BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_CMPOPS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+}
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
+}
+_ALLOWED = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.UnaryOp, ast.Compare,
+    ast.IfExp, ast.Call, ast.Constant, ast.Name, ast.Load, ast.List, ast.Tuple, ast.Dict,
+    ast.Subscript, *_BINOPS, *_CMPOPS, *_UNARY,
+)
+
+
+def unwrap(text: str) -> str:
+    """``${expr}`` → ``expr``; anything else is returned stripped."""
+    match = _WRAPPED.match(text)
+    return match.group(1).strip() if match else text.strip()
+
+
+def is_iso_literal(text: str) -> bool:
+    value = text.strip()
+    return bool(_DURATION.match(value) or _DATE.match(value) or _DATETIME.match(value)
+                or _RECURRING.match(value))
+
+
+def timer_source(text: str) -> str:
+    """The expression a timer definition evaluates: a bare ISO literal becomes a quoted one."""
+    if not _WRAPPED.match(text) and is_iso_literal(text):
+        return repr(text.strip())
+    return unwrap(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str) -> ast.Expression:
+    if len(source) > MAX_SOURCE:
+        raise ExpressionError(f"expression longer than {MAX_SOURCE} characters")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error in expression {source!r}: {exc.msg}") from None
+    count = 0
+    for node in ast.walk(tree):
+        count += 1
+        if not isinstance(node, _ALLOWED):
+            raise ExpressionError(
+                f"{type(node).__name__} is not allowed in expressions ({source!r})")
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise ExpressionError(f"name {node.id!r} is not allowed")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name):
+                raise ExpressionError(f"only registered functions can be called ({source!r})")
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                raise ExpressionError("argument unpacking is not allowed")
+        if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
+            raise ExpressionError("bytes and complex literals are not allowed")
+    if count > MAX_NODES:
+        raise ExpressionError(f"expression has more than {MAX_NODES} parts")
+    return tree
+
+
+def names_in(source: str) -> set[str]:
+    """Variable names an expression reads (function names excluded)."""
+    tree = _parse(source)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called}
+
+
+def functions_in(source: str) -> set[str]:
+    tree = _parse(source)
+    return {n.func.id for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+
+def _check_size(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise ExpressionError(f"integer larger than {MAX_INT_BITS} bits")
+    if isinstance(value, str) and len(value) > MAX_STRING:
+        raise ExpressionError(f"string longer than {MAX_STRING} characters")
+    if isinstance(value, (list, tuple, dict)) and len(value) > MAX_SEQUENCE:
+        raise ExpressionError(f"collection longer than {MAX_SEQUENCE} items")
+    return value
+
+
+def _guard_binop(op: ast.operator, left: Any, right: Any) -> None:
+    """Refuse an operation before it runs when its result could be huge."""
+    if isinstance(op, ast.Pow):
+        if not isinstance(right, (int, float)) or abs(right) > MAX_EXPONENT:
+            raise ExpressionError(f"exponent larger than {MAX_EXPONENT}")
+        if isinstance(left, int) and left.bit_length() * max(int(abs(right)), 1) > MAX_INT_BITS:
+            raise ExpressionError(f"power result larger than {MAX_INT_BITS} bits")
+    if isinstance(op, ast.Mult):
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+                if len(seq) * count > MAX_STRING:
+                    raise ExpressionError("repeated sequence too long")
+        if isinstance(left, int) and isinstance(right, int):
+            if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise ExpressionError(f"product larger than {MAX_INT_BITS} bits")
+    if isinstance(op, ast.Add) and isinstance(left, (str, list, tuple)) \
+            and isinstance(right, (str, list, tuple)) and len(left) + len(right) > MAX_STRING:
+        raise ExpressionError("concatenation too long")
+
+
+class Evaluator:
+    """Evaluates whitelisted expressions over a mapping of variables.
+
+    A variable the data does not hold evaluates to ``None`` (a form field left empty);
+    which names may appear at all is checked when a definition is deployed.
+    """
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
+        self.functions = dict(functions)
+
+    def check(self, source: str) -> None:
+        """Raise :class:`ExpressionError` unless ``source`` parses and calls known functions."""
+        unknown = functions_in(source) - set(self.functions)
+        if unknown:
+            raise ExpressionError(f"unknown function(s): {', '.join(sorted(unknown))}")
+
+    def evaluate(self, source: str, data: Mapping[str, Any]) -> Any:
+        tree = _parse(source)
+        try:
+            return self._eval(tree.body, data)
+        except ExpressionError:
+            raise
+        except RecursionError:
+            raise ExpressionError("expression nested too deeply") from None
+        except Exception as exc:  # a TypeError, ZeroDivisionError... from the user's data
+            raise ExpressionError(f"{type(exc).__name__}: {exc} in {source!r}") from None
+
+    def _eval(self, node: ast.expr, data: Mapping[str, Any]) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[node.id]
+            return data.get(node.id)
+        if isinstance(node, ast.BoolOp):
+            result: Any = None
+            for value_node in node.values:
+                result = self._eval(value_node, data)
+                if isinstance(node.op, ast.And) and not result:
+                    return result
+                if isinstance(node.op, ast.Or) and result:
+                    return result
+            return result
+        if isinstance(node, ast.BinOp):
+            left, right = self._eval(node.left, data), self._eval(node.right, data)
+            _guard_binop(node.op, left, right)
+            return _check_size(_BINOPS[type(node.op)](left, right))
+        if isinstance(node, ast.UnaryOp):
+            return _UNARY[type(node.op)](self._eval(node.operand, data))
+        if isinstance(node, ast.Compare):
+            left = self._eval(node.left, data)
+            for op, comp_node in zip(node.ops, node.comparators, strict=True):
+                right = self._eval(comp_node, data)
+                if not _CMPOPS[type(op)](left, right):
+                    return False
+                left = right
+            return True
+        if isinstance(node, ast.IfExp):
+            branch = node.body if self._eval(node.test, data) else node.orelse
+            return self._eval(branch, data)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [self._eval(e, data) for e in node.elts]
+            return _check_size(items if isinstance(node, ast.List) else tuple(items))
+        if isinstance(node, ast.Dict):
+            return {self._eval(k, data) if k is not None else None: self._eval(v, data)
+                    for k, v in zip(node.keys, node.values, strict=True)}
+        if isinstance(node, ast.Subscript):
+            container = self._eval(node.value, data)
+            if isinstance(node.slice, ast.Slice):
+                raise ExpressionError("slices are not allowed")
+            return container[self._eval(node.slice, data)]
+        if isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)
+            func = self.functions.get(node.func.id)
+            if func is None:
+                raise ExpressionError(f"unknown function {node.func.id!r}")
+            args = [self._eval(a, data) for a in node.args]
+            kwargs = {k.arg: self._eval(k.value, data) for k in node.keywords if k.arg}
+            return _check_size(func(*args, **kwargs))
+        raise ExpressionError(f"{type(node).__name__} is not allowed")
+
+
+# --- the functions expressions may call ------------------------------------------------
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).date() if "T" in value \
+                else date.fromisoformat(value)
+        except ValueError:
+            raise ExpressionError(f"not an ISO date: {value!r}") from None
+    raise ExpressionError(f"not a date: {value!r}")
+
+
+def add_days(value: Any, days: Any) -> str:
+    if not isinstance(days, int) or isinstance(days, bool) or abs(days) > 36_600:
+        raise ExpressionError("add_days needs a whole number of days (at most 100 years)")
+    return (_as_date(value) + timedelta(days=days)).isoformat()
+
+
+def make_timer_value(business_tz: tzinfo) -> Callable[[Any], str]:
+    """Normalise what a timer or due-date expression produced into what SpiffWorkflow reads.
+
+    A duration (``P3D``) or cycle (``R/...``) passes through; a date means the end of that
+    day in the business time zone; a naive date-time is read in the business time zone.
+    """
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    def timer_value(value: Any) -> str:
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=business_tz)
+            return aware.isoformat()
+        if isinstance(value, date):
+            value = value.isoformat()
+        if not isinstance(value, str):
+            raise ExpressionError(f"a timer needs an ISO-8601 text, got {value!r}")
+        text = value.strip()
+        if _DURATION.match(text):
+            TimerEventDefinition.parse_iso_duration(text)
+            return text
+        if _RECURRING.match(text):
+            try:
+                TimerEventDefinition.parse_iso_recurring_interval(text)
+            except Exception:
+                raise ExpressionError(f"not an ISO-8601 cycle: {text!r}") from None
+            return text
+        if _DATE.match(text):
+            day = _as_date(text) + timedelta(days=1)
+            return datetime.combine(day, time(0, 0), business_tz).isoformat()
+        if _DATETIME.match(text):
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=business_tz)
+            return moment.isoformat()
+        raise ExpressionError(
+            f"not an ISO-8601 duration, date or date-time: {text!r} (write P7D, not '7 days')")
+
+    return timer_value
+
+
+def default_functions(business_tz: tzinfo) -> dict[str, Callable[..., Any]]:
+    return {
+        "add_days": add_days,
+        "timer_value": make_timer_value(business_tz),
+        "len": len, "str": str, "int": int, "float": float, "bool": bool,
+        "abs": abs, "min": min, "max": max, "round": round,
+    }

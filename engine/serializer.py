@@ -1,0 +1,71 @@
+"""Case state without its spec, compressed.
+
+SpiffWorkflow's serializer embeds the whole process spec in every instance (about 60% of
+the bytes). The spec belongs to the definition version, parsed once and cached, so a case
+stores only its tasks and data; on load the cached spec objects are plugged back in.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+
+FORMAT = 1
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None,
+                  subprocess_specs: Any = None) -> BpmnWorkflow:
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class CaseSerializer:
+    def __init__(self) -> None:
+        config = {**DEFAULT_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter}
+        self._spiff = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        self.registry = self._spiff.registry
+
+    def dumps(self, workflow: BpmnWorkflow) -> bytes:
+        self.registry._encoder_mode = True
+        try:
+            dct = self.registry.convert(workflow)
+            dct["serializer_version"] = VERSION
+            dct["hf_format"] = FORMAT
+            text = json.dumps(dct, cls=self._spiff._encoder_cls, separators=(",", ":"),
+                              ensure_ascii=False)
+        finally:
+            self.registry._encoder_mode = False
+        return zlib.compress(text.encode("utf-8"), 6)
+
+    def loads(self, blob: bytes, spec: Any, subprocess_specs: Any,
+              script_engine: Any) -> BpmnWorkflow:
+        dct = json.loads(zlib.decompress(blob))
+        dct.pop("hf_format", None)
+        self._spiff.migrate(dct)
+        workflow: BpmnWorkflow = self.registry.restore(
+            dct, spec=spec, subprocess_specs=subprocess_specs)
+        workflow.script_engine = script_engine
+        return workflow

@@ -1,0 +1,206 @@
+"""Running a loaded case forward inside its transaction: the budget, incidents, the save.
+
+``Stepper.advance`` runs automatic steps until the case waits or the step budget is spent,
+inside a savepoint. If anything in the process fails, the savepoint is rolled back, the case
+is reloaded and the caller's accepted part re-applied, and an incident is recorded; the
+transaction still commits, so what the caller did is never lost and the failure is visible.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy.engine import Connection
+
+from . import audit
+from .clock import Clock, bound_clock
+from .compact import compact
+from .db import new_id
+from .definitions import Definition
+from .schema import incident, outbox, process_case
+from .services import Actor, CaseListener, CaseView, StepContext, step_context
+from .store import CaseRow, CaseStore
+from .sync import TaskMirror, element_id, has_ready_automatic, has_unfinished, sync_timers
+
+Reapply = Callable[[BpmnWorkflow], None]
+
+
+class _BudgetSpent(Exception):
+    pass
+
+
+class DepthTrap(Exception):
+    """SpiffWorkflow stopped seeing work that is still there (its task-tree search limit)."""
+
+
+@dataclass
+class StepResult:
+    case_id: int
+    status: str
+    revision: int
+    pending: bool = False
+    incident_id: int | None = None
+    active: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Stepper:
+    def __init__(self, store: CaseStore, mirror: TaskMirror, clock: Clock,
+                 listeners: Sequence[CaseListener], budget: int) -> None:
+        self.store = store
+        self.mirror = mirror
+        self.clock = clock
+        self.listeners = listeners
+        self.budget = budget
+
+    def advance(self, conn: Connection, row: CaseRow, definition: Definition,
+                workflow: BpmnWorkflow, actor: Actor, *, action: str, origin: str,
+                reapply: Reapply | None, payload: dict[str, Any],
+                element: str | None = None, now: datetime | None = None,
+                clock: Clock | None = None,
+                budget: int | None = None) -> tuple[StepResult, BpmnWorkflow]:
+        now = now or self.clock.now()
+        ctx = StepContext(conn=conn, case_id=row.id, actor=actor, now=now)
+        ran: list[str] = []
+        savepoint = conn.begin_nested()
+        try:
+            with bound_clock(clock or self.clock), step_context(ctx):
+                pending = self._run(workflow, ran, self.budget if budget is None else budget)
+                compact(workflow)
+                active = self.mirror.sync(conn, row.id, workflow, now)
+                sync_timers(conn, row.id, workflow, now)
+            savepoint.commit()
+        except Exception as exc:
+            savepoint.rollback()
+            return self._fail(conn, row, definition, actor, exc, origin=origin,
+                              reapply=reapply, action=action, payload=payload,
+                              element=element, now=now, clock=clock)
+        status = "completed" if not pending and not has_unfinished(workflow) else "active"
+        if pending:
+            self.request_continuation(conn, row.id, now)
+        self.store.save(conn, row, workflow, status, now)
+        payload = {**payload, "ran": ran} if ran else payload
+        if ctx.service_outputs:
+            payload["services"] = ctx.service_outputs
+        audit.append(conn, row.id, actor.id, action, payload, now, element)
+        self._tell(conn, row, definition, workflow, status, active, now)
+        resolved = conn.execute(sa.update(incident).where(
+            incident.c.case_id == row.id, incident.c.resolved_at.is_(None))
+            .values(resolved_at=now, resolved_by=actor.id)).rowcount
+        if resolved:
+            audit.append(conn, row.id, actor.id, "incident_resolved", {"count": resolved}, now)
+        return StepResult(row.id, status, row.revision, pending, None, active), workflow
+
+    def _run(self, workflow: BpmnWorkflow, ran: list[str], budget: int) -> bool:
+        """Run automatic steps; True if the budget ran out with work left."""
+        count = 0
+
+        def will_run(task: Any) -> None:
+            nonlocal count
+            if count >= budget:
+                raise _BudgetSpent
+            count += 1
+
+        def did_run(task: Any) -> None:
+            if task.task_spec.bpmn_id:
+                ran.append(element_id(task))
+
+        try:
+            workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=did_run)
+        except _BudgetSpent:
+            return True
+        if has_ready_automatic(workflow):
+            raise DepthTrap("ready steps are no longer reachable: the case's history is too "
+                            "deep for SpiffWorkflow's task search (too many loops)")
+        if workflow.is_completed() and has_unfinished(workflow):
+            raise DepthTrap("SpiffWorkflow reports the case complete while work is pending")
+        return False
+
+    def _fail(self, conn: Connection, row: CaseRow, definition: Definition, actor: Actor,
+              exc: Exception, *, origin: str, reapply: Reapply | None, action: str,
+              payload: dict[str, Any], element: str | None, now: datetime,
+              clock: Clock | None) -> tuple[StepResult, BpmnWorkflow]:
+        if row.revision > 0:
+            workflow = self.store.load_fresh(conn, row, definition)
+        else:  # a case that failed while starting: begin again from its spec
+            workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                                    script_engine=self.store.script_engine)
+        if reapply is not None:
+            with bound_clock(clock or self.clock), step_context(
+                    StepContext(conn=conn, case_id=row.id, actor=actor, now=now)):
+                reapply(workflow)
+        failed_task = getattr(exc, "task", None)
+        failed_element = element_id(failed_task) if failed_task is not None else None
+        message = _describe(exc)
+        incident_id = record_incident(conn, row.id, origin, message, now,
+                                      element=failed_element,
+                                      spiff_task_id=str(failed_task.id) if failed_task else None,
+                                      detail="".join(traceback.format_exception(exc))[-4000:])
+        active = self.mirror.sync(conn, row.id, workflow, now, create=False)
+        if reapply is not None:
+            self.store.save(conn, row, workflow, "incident", now)
+            audit.append(conn, row.id, actor.id, action, payload, now, element)
+        else:
+            conn.execute(sa.update(process_case).where(process_case.c.id == row.id)
+                         .values(status="incident", updated_at=now))
+            row.status = "incident"
+        audit.append(conn, row.id, actor.id, "incident", {
+            "incident": incident_id, "origin": origin, "message": message,
+            "element": failed_element}, now, failed_element)
+        self._tell(conn, row, definition, workflow, "incident", active, now)
+        return StepResult(row.id, "incident", row.revision, False, incident_id, active), workflow
+
+    def _tell(self, conn: Connection, row: CaseRow, definition: Definition,
+              workflow: BpmnWorkflow, status: str, active: list[tuple[str, str]],
+              now: datetime) -> None:
+        if not self.listeners:
+            return
+        last = workflow.last_task
+        data = dict(workflow.data) if workflow.data else {}
+        if last is not None:
+            data.update(last.data)
+        view = CaseView(case_id=row.id, process_key=definition.key, version=definition.version,
+                        status=status, data=data, active=tuple(active),
+                        started_by=row.started_by, now=now)
+        for listener in self.listeners:
+            listener.case_changed(conn, view)
+
+    @staticmethod
+    def request_continuation(conn: Connection, case_id: int, now: datetime) -> None:
+        exists = conn.execute(sa.select(outbox.c.id).where(
+            outbox.c.case_id == case_id, outbox.c.done_at.is_(None))).first()
+        if exists is None:
+            conn.execute(sa.insert(outbox).values(case_id=case_id, reason="continue",
+                                                  created_at=now))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SpiffWorkflowException):
+        text = str(exc)
+        notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
+        return " ".join([text, *[str(n) for n in notes]])[:2000]
+    if isinstance(exc, RecursionError):
+        return "the case's history is too deep to process (recursion limit)"
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def record_incident(conn: Connection, case_id: int, origin: str, message: str, now: datetime,
+                    *, element: str | None = None, spiff_task_id: str | None = None,
+                    detail: str | None = None) -> int:
+    """Open an incident, or count another attempt on the case's open one."""
+    current = conn.execute(sa.select(incident.c.id, incident.c.attempts).where(
+        incident.c.case_id == case_id, incident.c.resolved_at.is_(None))).first()
+    if current is not None:
+        conn.execute(sa.update(incident).where(incident.c.id == current.id).values(
+            attempts=current.attempts + 1, message=message, detail=detail, origin=origin,
+            element_id=element, spiff_task_id=spiff_task_id, updated_at=now))
+        return int(current.id)
+    return new_id(conn.execute(sa.insert(incident).values(
+        case_id=case_id, element_id=element, spiff_task_id=spiff_task_id, origin=origin,
+        message=message, detail=detail, created_at=now, updated_at=now)))

@@ -1,0 +1,158 @@
+"""Mirror a workflow's open user tasks and waiting timers into the tables that are queried.
+
+Tasks are found by scanning each workflow's task dictionary, not by walking the task tree,
+so SpiffWorkflow's 1,000-level search limit can never hide a ready task from the inbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.engine import Connection
+
+from .db import new_id
+from .expressions import Evaluator, timer_source, unwrap
+from .schema import human_task, task_candidate, timer
+from .services import CandidateResolver
+from .validation import split_list
+
+UNFINISHED = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+def all_tasks(workflow: BpmnWorkflow) -> Iterator[Any]:
+    yield from workflow.tasks.values()
+    for sub in workflow.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    return [t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
+
+
+def has_ready_automatic(workflow: BpmnWorkflow) -> bool:
+    return any(t.state == TaskState.READY and not t.task_spec.manual for t in all_tasks(workflow))
+
+
+def has_unfinished(workflow: BpmnWorkflow) -> bool:
+    return any(t.state & UNFINISHED for t in all_tasks(workflow))
+
+
+def element_id(task: Any) -> str:
+    return str(task.task_spec.bpmn_id or task.task_spec.name)
+
+
+def element_name(task: Any) -> str:
+    return str(task.task_spec.bpmn_name or element_id(task))
+
+
+def resolve_due(evaluator: Evaluator, source: str, data: Any, now: datetime) -> datetime:
+    """Evaluate a due-date or timer expression to an absolute UTC time."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as T
+
+    value = evaluator.evaluate(f"timer_value({timer_source(source)})", data)
+    if value.startswith("P"):
+        return now + T.get_timedelta_from_start(T.parse_iso_duration(value), now)
+    return datetime.fromisoformat(value)
+
+
+class TaskMirror:
+    def __init__(self, evaluator: Evaluator, resolver: CandidateResolver) -> None:
+        self.evaluator = evaluator
+        self.resolver = resolver
+
+    def sync(self, conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime,
+             create: bool = True) -> list[tuple[str, str]]:
+        """Close rows of tasks no longer ready, open rows for new ready tasks.
+
+        Returns (element id, name) of the open tasks. With ``create=False`` (an incident is
+        being recorded) no new rows are opened: the retry opens them.
+        """
+        ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+        open_rows = conn.execute(sa.select(human_task.c.id, human_task.c.spiff_task_id,
+                                           human_task.c.element_id, human_task.c.name)
+                                 .where(human_task.c.case_id == case_id,
+                                        human_task.c.state == "open")).all()
+        active = []
+        for row in open_rows:
+            if row.spiff_task_id in ready:
+                active.append((row.element_id, row.name))
+                del ready[row.spiff_task_id]
+                continue
+            task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+            gone_state = "completed" if task is not None and task.state == TaskState.COMPLETED \
+                else "cancelled"
+            conn.execute(sa.update(human_task).where(human_task.c.id == row.id)
+                         .values(state=gone_state, completed_at=now))
+        if create:
+            for spiff_id, task in ready.items():
+                self._open(conn, case_id, spiff_id, task, now)
+                active.append((element_id(task), element_name(task)))
+        return active
+
+    def _open(self, conn: Connection, case_id: int, spiff_id: str, task: Any,
+              now: datetime) -> None:
+        ext = task.task_spec.extensions or {}
+        data = task.data
+        assignee = ext.get("assignee")
+        if assignee and assignee.startswith("${"):
+            value = self.evaluator.evaluate(unwrap(assignee), data)
+            assignee = str(value) if value not in (None, "") else None
+        due_at = resolve_due(self.evaluator, ext["dueDate"], data, now) \
+            if ext.get("dueDate") else None
+        priority = ext.get("priority", "50")
+        priority = int(priority) if str(priority).isdigit() \
+            else int(self.evaluator.evaluate(unwrap(priority), data) or 50)
+        task_row = new_id(conn.execute(sa.insert(human_task).values(
+            case_id=case_id, spiff_task_id=spiff_id, element_id=element_id(task),
+            name=element_name(task), form_key=ext.get("formKey"), state="open",
+            assignee=assignee, priority=max(0, min(priority, 100)), due_at=due_at,
+            created_at=now)))
+        candidates: list[dict[str, Any]] = []
+        for group in split_list(ext.get("candidateGroups")):
+            for role, unit in self.resolver.resolve(group, data, conn):
+                candidates.append({"human_task_id": task_row, "role": role, "unit": unit})
+        for user in split_list(ext.get("candidateUsers")):
+            candidates.append({"human_task_id": task_row, "role": f"user:{user}", "unit": None})
+        if candidates:
+            conn.execute(sa.insert(task_candidate), candidates)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[Any, datetime]]:
+    """spiff task id -> (task, due time) for every timer the case waits on."""
+    found: dict[str, tuple[Any, datetime]] = {}
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        if not isinstance(definition, (TimerEventDefinition, MultipleEventDefinition)):
+            continue
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):
+            value = value.get("next")
+        if not isinstance(value, str) or value.startswith("P"):
+            continue
+        found[str(task.id)] = (task, TimerEventDefinition.get_datetime(value))
+    return found
+
+
+def sync_timers(conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime) -> None:
+    waiting = waiting_timers(workflow)
+    rows = conn.execute(sa.select(timer.c.id, timer.c.spiff_task_id, timer.c.due_at)
+                        .where(timer.c.case_id == case_id, timer.c.fired_at.is_(None))).all()
+    for row in rows:
+        current = waiting.pop(row.spiff_task_id, None)
+        if current is None:
+            conn.execute(sa.update(timer).where(timer.c.id == row.id).values(fired_at=now))
+        elif current[1] != row.due_at:
+            conn.execute(sa.update(timer).where(timer.c.id == row.id).values(due_at=current[1]))
+    for spiff_id, (task, due) in waiting.items():
+        conn.execute(sa.insert(timer).values(
+            case_id=case_id, spiff_task_id=spiff_id, element_id=element_id(task),
+            expression=str(getattr(task.task_spec.event_definition, "expression", ""))[:255],
+            due_at=due, created_at=now))

@@ -1,0 +1,243 @@
+"""Everything a BPMN file must pass before it is deployed.
+
+Well-formed, safe XML; the BPMN schema; each executable process parses in SpiffWorkflow;
+every condition, timer, due date, assignee and priority parses under the safe evaluator and
+names only variables the process can have; every user task has an assignment and a form;
+every service task names a registered handler. All problems are reported at once, each
+with its element and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from .errors import Detail, ExpressionError
+from .expressions import Evaluator, is_iso_literal, names_in, timer_source, unwrap
+from .forms import check_form_schema, form_fields
+from .parser import CAMUNDA, HfParser, input_parameters, process_attributes, rewrite_timers
+from .services import CandidateResolver, HandlerRegistry
+
+RESERVED_IDS = {"Start", "End", "Root"}
+SYSTEM_VARIABLES = {"initiator"}
+_validator: BpmnValidator | None = None
+
+
+def _bpmn_validator() -> BpmnValidator:
+    global _validator
+    if _validator is None:
+        _validator = BpmnValidator()
+    return _validator
+
+
+@dataclass
+class Checked:
+    """A validated file: its parsed processes and the forms they use."""
+
+    processes: dict[str, dict[str, Any]]  # executable process id -> attributes
+    forms: dict[str, dict[str, Any]]
+    problems: list[Detail] = field(default_factory=list)
+
+
+def split_list(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").split(",") if p.strip()]
+
+
+class DefinitionValidator:
+    def __init__(self, evaluator: Evaluator, resolver: CandidateResolver,
+                 handlers: HandlerRegistry) -> None:
+        self.evaluator = evaluator
+        self.resolver = resolver
+        self.handlers = handlers
+
+    def check(self, root: etree._Element, forms: Mapping[str, Any],
+              filename: str | None = None) -> Checked:
+        problems: list[Detail] = []
+        try:
+            _bpmn_validator().validate(root, filename)
+        except ValidationException as exc:
+            reason = getattr(exc, "message", None) or str(exc)
+            problems.append(Detail(f"not valid BPMN 2.0: {reason}",
+                                   line=getattr(exc, "line_number", None)))
+            return Checked({}, {}, problems)
+        for node in root.iter():
+            if isinstance(node.tag, str) and node.get("id") in RESERVED_IDS:
+                problems.append(Detail(f"the id {node.get('id')!r} is reserved; rename it",
+                                       element=node.get("id"), line=_line(node)))
+        processes = {pid: attrs for pid, attrs in process_attributes(root).items()
+                     if attrs["executable"]}
+        if not processes:
+            problems.append(Detail("the file has no executable process (isExecutable=\"true\")"))
+        for key, schema in forms.items():
+            problems += check_form_schema(key, schema)
+        if problems:
+            return Checked(processes, dict(forms), problems)
+        parser = HfParser()
+        try:
+            parser.add_bpmn_xml(root, filename)
+            for pid in processes:
+                rewrite_timers(parser.get_spec(pid))
+                for sub in parser.get_subprocess_specs(pid).values():
+                    rewrite_timers(sub)
+        except ValidationException as exc:
+            problems.append(Detail(str(getattr(exc, "message", exc)).strip() or repr(exc),
+                                   element=getattr(exc, "id", None),
+                                   line=getattr(exc, "line_number", None) or None))
+            return Checked(processes, dict(forms), problems)
+        except Exception as exc:  # SpiffWorkflow raises plain exceptions for some shapes
+            problems.append(Detail(f"SpiffWorkflow cannot parse the file: {exc}"))
+            return Checked(processes, dict(forms), problems)
+        for proc in root.iterfind("{*}process"):
+            pid = proc.get("id") or ""
+            if pid in processes:
+                problems += self._check_process(proc, processes[pid], forms)
+        return Checked(processes, dict(forms), problems)
+
+    # -- one process ---------------------------------------------------------------
+
+    def _check_process(self, proc: etree._Element, attrs: dict[str, Any],
+                       forms: Mapping[str, Any]) -> list[Detail]:
+        problems: list[Detail] = []
+        used_forms: set[str] = set()
+        known = set(SYSTEM_VARIABLES)
+        for node in proc.iter():
+            if not isinstance(node.tag, str):
+                continue
+            key = node.get(CAMUNDA + "formKey")
+            if key:
+                used_forms.add(key)
+                if key not in forms:
+                    problems.append(Detail(f"form {key!r} is not part of this deployment",
+                                           element=node.get("id"), line=_line(node)))
+                else:
+                    known |= form_fields(forms[key])
+            topic = node.get(CAMUNDA + "topic")
+            if topic in self.handlers.outputs:
+                known |= self.handlers.outputs[topic]
+        for message in proc.getroottree().getroot().iterfind("{*}message"):
+            known.add(message.get("name") or "")
+        attrs["forms"] = sorted(used_forms)
+        for group in split_list(attrs.get("starter_groups")):
+            problem = self.resolver.check(group)
+            if problem:
+                problems.append(Detail(f"candidateStarterGroups: {problem}",
+                                       element=proc.get("id"), line=_line(proc)))
+        for node in proc.iter():
+            if not isinstance(node.tag, str):
+                continue
+            tag = etree.QName(node).localname
+            if tag == "scriptTask":
+                problems.append(self._at(node, "script tasks are not allowed: use a service "
+                                               "task (camunda:type=\"external\", camunda:topic)"))
+            elif tag == "userTask":
+                problems += self._check_user_task(node, known)
+            elif tag == "serviceTask":
+                problems += self._check_service_task(node, known)
+            elif tag in ("conditionExpression", "completionCondition"):
+                problems += self._check_expr(_owner(node, 1), node.text or "", known, "condition")
+            elif tag in ("timeDate", "timeDuration", "timeCycle"):
+                problems += self._check_timer(_owner(node, 2), node.text or "", known)
+        return problems
+
+    def _check_user_task(self, node: etree._Element, known: set[str]) -> list[Detail]:
+        problems: list[Detail] = []
+        groups = split_list(node.get(CAMUNDA + "candidateGroups"))
+        users = split_list(node.get(CAMUNDA + "candidateUsers"))
+        assignee = (node.get(CAMUNDA + "assignee") or "").strip()
+        if not (groups or users or assignee):
+            problems.append(self._at(node, "user task has no assignment: set "
+                                           "camunda:candidateGroups or camunda:assignee"))
+        if not node.get(CAMUNDA + "formKey"):
+            problems.append(self._at(node, "user task has no form: set camunda:formKey"))
+        for group in groups:
+            problem = self.resolver.check(group)
+            if problem:
+                problems.append(self._at(node, f"candidateGroups: {problem}"))
+        if assignee:
+            problems += self._check_expr(node, assignee, known, "assignee", literal_ok=True)
+        due = (node.get(CAMUNDA + "dueDate") or "").strip()
+        if due:
+            problems += self._check_timer(node, due, known, what="dueDate")
+        priority = (node.get(CAMUNDA + "priority") or "").strip()
+        if priority and not priority.isdigit():
+            problems += self._check_expr(node, priority, known, "priority")
+        return problems
+
+    def _check_service_task(self, node: etree._Element, known: set[str]) -> list[Detail]:
+        if node.get(CAMUNDA + "type") != "external" or not node.get(CAMUNDA + "topic"):
+            return [self._at(node, "service tasks must be camunda:type=\"external\" with a "
+                                   "camunda:topic naming a registered handler")]
+        topic = node.get(CAMUNDA + "topic", "")
+        if topic not in self.handlers.handlers:
+            known_topics = ", ".join(sorted(self.handlers.handlers)) or "none"
+            return [self._at(node, f"no handler is registered for topic {topic!r} "
+                                   f"(registered: {known_topics})")]
+        problems: list[Detail] = []
+        for value in input_parameters(node).values():
+            if value.startswith("${"):
+                problems += self._check_expr(node, value, known, "input parameter")
+        return problems
+
+    def _check_expr(self, node: etree._Element, text: str, known: set[str], what: str,
+                    literal_ok: bool = False) -> list[Detail]:
+        source = unwrap(text)
+        if literal_ok and not text.strip().startswith("${"):
+            return []  # a plain user id
+        if not source:
+            return [self._at(node, f"empty {what} expression")]
+        try:
+            self.evaluator.check(source)
+            unknown = names_in(source) - known
+        except ExpressionError as exc:
+            return [self._at(node, f"{what} {text.strip()!r}: {exc}")]
+        if unknown:
+            return [self._at(node, f"{what} {text.strip()!r} names unknown variable(s) "
+                                   f"{', '.join(sorted(unknown))}; the process's forms and "
+                                   f"handlers never set them")]
+        return []
+
+    def _check_timer(self, node: etree._Element, text: str, known: set[str],
+                     what: str = "timer") -> list[Detail]:
+        if not text.strip():
+            return [self._at(node, f"empty {what} expression")]
+        source = timer_source(text)
+        if not text.strip().startswith("${") and not is_iso_literal(text):
+            try:
+                self.evaluator.check(source)
+            except ExpressionError:
+                return [self._at(node, f"{what} {text.strip()!r} is neither an ISO-8601 "
+                                       "duration or date (P7D, 2026-12-24) nor an expression")]
+        problems = self._check_expr(node, "${" + source + "}", known, what)
+        if problems:
+            return problems
+        if not names_in(source):  # a constant: evaluate it now
+            try:
+                self.evaluator.evaluate(f"timer_value({source})", {})
+            except ExpressionError as exc:
+                return [self._at(node, f"{what} {text.strip()!r}: {exc}")]
+        return []
+
+    @staticmethod
+    def _at(node: etree._Element, message: str) -> Detail:
+        element = node.get("id") or etree.QName(node).localname
+        return Detail(message, element=element, line=_line(node))
+
+
+def _line(node: etree._Element) -> int | None:
+    line = node.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _owner(node: etree._Element, levels: int) -> etree._Element:
+    """The element a nested definition belongs to (a flow, an event), for locating errors."""
+    for _ in range(levels):
+        parent = node.getparent()
+        if parent is None:
+            break
+        node = parent
+    return node

@@ -1,0 +1,86 @@
+"""Shared fixtures: one suite, run against SQLite and PostgreSQL by parametrizing `db_url`.
+
+PostgreSQL is required where CI runs (`CI` or `HAZARDFLOW_REQUIRE_SERVICES` set): there a
+missing server fails the run. Elsewhere the PostgreSQL half is skipped with a loud reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+PG_URL = os.environ.get("HAZARDFLOW_TEST_POSTGRES_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_SERVICES = bool(os.environ.get("CI") or os.environ.get("HAZARDFLOW_REQUIRE_SERVICES"))
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        return f"PostgreSQL at {PG_URL} is unreachable: {exc}"
+    return None
+
+
+_PG_PROBLEM: str | None | bool = False
+
+
+def postgres_or_skip() -> None:
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _postgres_problem()
+    if _PG_PROBLEM:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{_PG_PROBLEM} (required here: CI/HAZARDFLOW_REQUIRE_SERVICES is set)")
+        pytest.skip(f"!!! SKIPPING POSTGRESQL TESTS: {_PG_PROBLEM}")
+
+
+def pg_schema_url() -> tuple[str, str]:
+    schema = "t_" + uuid.uuid4().hex[:12]
+    return schema, PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres":
+        postgres_or_skip()
+    return str(request.param)
+
+
+@pytest.fixture
+def db(backend: str, tmp_path: object) -> Iterator[sa.Engine]:
+    """An empty database with every table, on the parametrized backend."""
+    from hazardflow.engine.db import make_engine
+    from hazardflow.engine.schema import metadata
+
+    try:
+        import hazardflow.workflows.schema  # noqa: F401  (registers the domain tables)
+    except ImportError:
+        pass
+
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path}/hazardflow.db")
+        metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema, url = pg_schema_url()
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    metadata.create_all(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,0 +1,84 @@
+"""Failures inside the process: rolled back, recorded as incidents, retried honestly."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from hazardflow.engine import Engine
+from hazardflow.engine.schema import human_task, incident, outbox, process_case
+
+from .support import CLERK, REVIEWER, bpmn_bytes, load_forms
+from .test_cases import case_row, open_task
+
+
+def test_failing_handler_keeps_the_completion_and_opens_an_incident(engine: Engine,
+                                                                    calls) -> None:
+    case = engine.start_case("review", {"unit": "U1"}, CLERK)
+    task = open_task(engine, case.case_id)
+    calls.fail_record = True
+    result = engine.complete_task(task, REVIEWER, {"decision": "approve"})
+    assert result.status == "incident" and result.incident_id is not None
+    with engine.db.connect() as conn:
+        inc = conn.execute(sa.select(incident).where(incident.c.id == result.incident_id)).one()
+        completed_by = conn.execute(sa.select(human_task.c.completed_by).where(
+            human_task.c.id == task)).scalar()
+    assert inc.element_id == "Service_Record" and "record service is down" in inc.message
+    assert inc.resolved_at is None
+    assert completed_by == "rev"  # the user's completion was accepted, not lost
+    assert case_row(engine, case.case_id).status == "incident"
+
+
+def test_retry_that_fails_again_says_so(engine: Engine, calls) -> None:
+    case = engine.start_case("review", {"unit": "U1"}, CLERK)
+    calls.fail_record = True
+    first = engine.complete_task(open_task(engine, case.case_id), REVIEWER,
+                                 {"decision": "approve"})
+    again = engine.retry_incident(first.incident_id, REVIEWER)
+    assert again.status == "incident" and again.incident_id == first.incident_id
+    with engine.db.connect() as conn:
+        attempts = conn.execute(sa.select(incident.c.attempts).where(
+            incident.c.id == first.incident_id)).scalar()
+    assert attempts == 2
+    calls.fail_record = False
+    fixed = engine.retry_incident(first.incident_id, REVIEWER)
+    assert fixed.status == "completed" and fixed.incident_id is None
+    with engine.db.connect() as conn:
+        assert conn.execute(sa.select(incident.c.resolved_by).where(
+            incident.c.id == first.incident_id)).scalar() == "rev"
+
+
+def test_cpu_bomb_in_a_condition_becomes_an_incident_quickly(make_engine) -> None:
+    engine = make_engine()
+    bomb = bpmn_bytes().replace(b'${decision == "approve"}',
+                                b'${decision == "approve" and 9**(3*10**6) > 0}')
+    engine.deploy(bomb, load_forms(), actor="designer")
+    case = engine.start_case("review", {"unit": "U1"}, CLERK)
+    result = engine.complete_task(open_task(engine, case.case_id), REVIEWER,
+                                  {"decision": "approve"})
+    assert result.status == "incident"
+    with engine.db.connect() as conn:
+        message = conn.execute(sa.select(incident.c.message).where(
+            incident.c.id == result.incident_id)).scalar()
+    assert "exponent" in message
+
+
+def test_crash_before_automatic_steps_is_finished_from_the_outbox(make_engine, calls) -> None:
+    first = make_engine(step_budget=0)
+    first.deploy(bpmn_bytes(), load_forms(), actor="designer")
+    case = first.start_case("review", {"unit": "U1"}, CLERK)
+    assert case.pending  # even the start's automatic steps wait in the outbox
+    assert first.run_pending() == 1
+    result = first.complete_task(open_task(first, case.case_id), REVIEWER,
+                                 {"decision": "approve"})
+    assert result.pending and result.status == "active"
+    assert calls.record == []
+    # the process dies here; another one, with empty caches, drains the outbox
+    second = make_engine()
+    assert second.run_pending() == 1
+    assert case_row(second, case.case_id).status == "completed"
+    assert len(calls.record) == 1
+    assert second.run_pending() == 0
+    with second.db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
+            outbox.c.done_at.is_(None))).scalar() == 0
+        assert conn.execute(sa.select(process_case.c.status)).scalar() == "completed"
