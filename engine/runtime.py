@@ -57,7 +57,7 @@ from .services import (
     StepContext,
     step_context,
 )
-from .steps import Stepper, StepResult
+from .steps import Stepper, StepResult, record_incident
 from .store import CaseRow, CaseStore
 from .sync import TaskMirror
 from .validation import DefinitionValidator, split_list

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.engine import Connection
 
-from .definitions import Definition
 from .db import new_id
+from .definitions import Definition
 from .errors import NotFound
 from .schema import process_case
 from .serializer import CaseSerializer

@@ -1,1 +1,38 @@
+"""The thin web layer: JSON API v1 (and later the inbox, designer and monitor pages)."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from hazardflow.config import load_settings
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The application factory. ``test_config`` overrides settings (see hazardflow.config)."""
+    settings = load_settings(overrides=test_config)
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        JSON_AS_ASCII=False,
+        HAZARDFLOW=settings,
+    )
+    if test_config:
+        app.config.from_mapping({k: v for k, v in test_config.items() if k.isupper()})
+
+    from . import errors
+    from .api import bp as api_bp
+    from .extensions import runtime
+
+    runtime.init_app(app, clock=(test_config or {}).get("clock"))
+    errors.init_app(app)
+    app.register_blueprint(api_bp)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,2 +1,221 @@
-def main() -> None:
-    print("hi")
+"""The ``hazardflow`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from hazardflow.config import ConfigError, Settings, load_settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _runtime(settings: Settings) -> Any:
+    from hazardflow.db import open_database
+    from hazardflow.workflows.runtime import build_engine
+
+    db = open_database(settings.database_url)
+    return build_engine(db, business_tz=settings.business_tz, step_budget=settings.step_budget,
+                        max_bpmn_bytes=settings.max_bpmn_bytes)
+
+
+@click.group()
+@click.option("--database-url", envvar="HAZARDFLOW_DATABASE_URL", default=None,
+              help="SQLAlchemy URL; default: SQLite in the instance folder.")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """hazardflow: 安全生产隐患排查治理 on BPMN."""
+    try:
+        ctx.obj = load_settings(overrides={"database_url": database_url} if database_url else None)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db(ctx: click.Context) -> None:
+    """Upgrade the schema to the latest revision and deploy the bundled BPMN if new."""
+    from hazardflow.db import open_database, upgrade
+    from hazardflow.workflows.runtime import seed_definitions
+
+    settings = _settings(ctx)
+    upgrade(open_database(settings.database_url))
+    deployed = seed_definitions(_runtime(settings))
+    click.echo(f"database ready: {settings.database_url}")
+    for d in deployed:
+        click.echo(f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
+
+
+@main.command("seed-demo")
+@click.pass_context
+def seed_demo(ctx: click.Context) -> None:
+    """Create the demo organisation and users (idempotent)."""
+    ctx.invoke(init_db)
+    for line in _seed_demo(_settings(ctx)):
+        click.echo(line)
+
+
+def _seed_demo(settings: Settings) -> list[str]:
+    from hazardflow.db import open_database
+    from hazardflow.engine.db import write_transaction
+    from hazardflow.workflows.demo import seed_demo as seed
+
+    with write_transaction(open_database(settings.database_url)) as conn:
+        result = seed(conn, datetime.now(UTC))
+    lines = [f"demo data: {result['units_created']} unit(s), {result['users_created']} "
+             f"user(s) created; every demo password is {result['password']}"]
+    for username, roles in result["users"]:
+        lines.append(f"  {username:<12} {', '.join(roles)}")
+    return lines
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Set up the database and demo data first.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
+    """Serve the app with the embedded scheduler (timers and the outbox)."""
+    from werkzeug.serving import run_simple
+
+    from hazardflow.engine.scheduler import EmbeddedScheduler
+    from hazardflow.web import create_app
+    from hazardflow.web.extensions import State
+
+    settings = _settings(ctx)
+    if demo:
+        ctx.invoke(init_db)
+        for line in _seed_demo(settings):
+            click.echo(line)
+    app = create_app({"database_url": settings.database_url})
+    state: State = app.extensions["hazardflow"]
+    if settings.scheduler and not settings.broker_url:
+        EmbeddedScheduler(state.engine, settings.scheduler_interval_seconds).start()
+    click.echo(f"hazardflow is running at http://{host}:{port}/  (API: /api/v1/openapi.json)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("forms", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--actor", default="cli", show_default=True)
+@click.pass_context
+def deploy(ctx: click.Context, bpmn_file: Path, forms: tuple[Path, ...], actor: str) -> None:
+    """Deploy a BPMN file with its JSON Schema forms (named <formKey>.json)."""
+    from hazardflow.engine import EngineError
+
+    schemas = {p.name.removesuffix(".json"): json.loads(p.read_text(encoding="utf-8"))
+               for p in forms}
+    try:
+        deployed = _runtime(_settings(ctx)).deploy(bpmn_file.read_bytes(), schemas, actor=actor,
+                                                   filename=bpmn_file.name)
+    except EngineError as exc:
+        for detail in exc.details:
+            where = ", ".join(f"{k} {v}" for k, v in detail.as_dict().items() if k != "message")
+            click.echo(f"  {where}: {detail.message}" if where else f"  {detail.message}",
+                       err=True)
+        raise click.ClickException(exc.message) from None
+    for d in deployed:
+        click.echo(f"{d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--display-name", default=None)
+@click.option("--role", "roles", multiple=True, help="ROLE or ROLE@UNITCODE; repeatable.")
+@click.pass_context
+def users_create(ctx: click.Context, username: str, password: str, display_name: str | None,
+                 roles: tuple[str, ...]) -> None:
+    from hazardflow.db import open_database
+    from hazardflow.engine.db import write_transaction
+    from hazardflow.workflows.users import create_user, parse_role_spec
+
+    db = open_database(_settings(ctx).database_url)
+    try:
+        with write_transaction(db) as conn:
+            grants = [parse_role_spec(conn, spec) for spec in roles]
+            user = create_user(conn, username, password, display_name or username, grants)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created {user.username} with {', '.join(roles) or 'no roles'}")
+
+
+@main.group()
+def units() -> None:
+    """The organisational units."""
+
+
+@units.command("list")
+@click.pass_context
+def units_list(ctx: click.Context) -> None:
+    from hazardflow.db import open_database
+    from hazardflow.workflows.units import list_units
+
+    with open_database(_settings(ctx).database_url).connect() as conn:
+        for depth, unit in list_units(conn):
+            click.echo(f"{'  ' * depth}{unit.code:<12} {unit.name}")
+
+
+@main.group()
+def timers() -> None:
+    """Timers."""
+
+
+@timers.command("fire")
+@click.option("--now", "now_text", default=None, help="ISO-8601 time; default: now.")
+@click.pass_context
+def timers_fire(ctx: click.Context, now_text: str | None) -> None:
+    """Fire every timer due at NOW (each fires once), then drain the outbox."""
+    now = datetime.now(UTC)
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter(f"{now_text!r} is not ISO-8601", param_hint="--now") from None
+        if now.tzinfo is None:
+            raise click.BadParameter("give a time zone (e.g. +08:00 or Z)", param_hint="--now")
+    engine = _runtime(_settings(ctx))
+    fired = engine.fire_due_timers(now)
+    continued = engine.run_pending()
+    click.echo(f"timers fired for {fired} case(s); {continued} case(s) continued")
+
+
+@main.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Check every case's hash chain; exit 1 if any record was altered."""
+    from hazardflow.db import open_database
+    from hazardflow.engine import audit as chain
+
+    with open_database(_settings(ctx).database_url).connect() as conn:
+        breaks = list(chain.verify(conn))
+        count = conn.execute(chain.sa.select(chain.sa.func.count())
+                             .select_from(chain.audit_event)).scalar()
+    for b in breaks:
+        click.echo(f"case {b.case_id} record {b.seq}: {b.reason}", err=True)
+    if breaks:
+        sys.exit(1)
+    click.echo(f"audit log intact: {count} record(s) verified")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Every setting, declared once, read from ``HAZARDFLOW_*`` environment variables.
+
+The web app, the CLI and (later) the Celery workers all read their settings here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PREFIX = "HAZARDFLOW_"
+
+
+class ConfigError(ValueError):
+    """Settings that cannot work together; the message says what to change."""
+
+
+def default_instance_path() -> str:
+    return str(Path(os.environ.get(PREFIX + "INSTANCE_PATH", Path.cwd() / "instance")).resolve())
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_path: str = field(default_factory=default_instance_path)
+    database_url: str = ""  # default: SQLite in the instance folder
+    secret_key: str = ""  # default: generated once and kept in the instance folder
+    broker_url: str = ""  # Celery broker (Redis); empty: the embedded scheduler drives work
+    result_backend: str = ""
+    business_tz: str = "Asia/Shanghai"
+    max_bpmn_bytes: int = 2 * 1024 * 1024
+    max_request_bytes: int = 16 * 1024 * 1024
+    token_ttl_seconds: int = 12 * 3600
+    step_budget: int = 200
+    scheduler: bool = True  # run the in-process timer/outbox sweep (embedded mode)
+    scheduler_interval_seconds: float = 5.0
+    login_attempts_per_minute: int = 10
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.instance_path) / "hazardflow.db"
+
+    def validate(self) -> Settings:
+        try:
+            ZoneInfo(self.business_tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{PREFIX}BUSINESS_TZ={self.business_tz!r} is not a time zone "
+                              "name such as Asia/Shanghai") from None
+        if self.result_backend and not self.broker_url:
+            raise ConfigError(f"{PREFIX}RESULT_BACKEND is set but {PREFIX}BROKER_URL is not: "
+                              "a result backend needs a broker")
+        if self.broker_url and self.database_url.startswith("sqlite"):
+            raise ConfigError(f"{PREFIX}BROKER_URL is set (distributed mode) but the database "
+                              "is SQLite: Celery workers need a shared PostgreSQL database "
+                              f"({PREFIX}DATABASE_URL=postgresql+psycopg://...)")
+        if self.step_budget < 0 or self.token_ttl_seconds <= 0:
+            raise ConfigError("step budget and token lifetime must be positive")
+        return self
+
+
+def _coerce(kind: Any, raw: str, name: str) -> Any:
+    if kind in (bool, "bool"):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if kind in (float, "float"):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} is not a number") from None
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from the environment, then ``overrides``; defaults filled and checked."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name = PREFIX + f.name.upper()
+        if name in env:
+            values[f.name] = _coerce(f.type, env[name], name)
+    settings = Settings(**values)
+    if overrides:
+        settings = replace(settings, **{k.lower(): v for k, v in overrides.items()
+                                        if k.lower() in {f.name for f in fields(Settings)}})
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    if not settings.database_url:
+        settings = replace(settings, database_url=f"sqlite:///{settings.sqlite_path}")
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
+    return settings.validate()
+
+
+def _instance_secret(instance_path: str) -> str:
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

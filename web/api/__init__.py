@@ -1,0 +1,75 @@
+"""JSON API v1. Handlers authenticate, parse, call one workflows/engine function, answer."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, g, request
+
+from hazardflow.engine import Actor
+from hazardflow.workflows.users import actor_for, get_user
+
+from .. import tokens
+from ..errors import ApiError
+from ..extensions import runtime
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_actor() -> Actor:
+    actor: Actor = g.actor
+    return actor
+
+
+def login_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthenticated",
+                           "send Authorization: Bearer <token> (POST /api/v1/auth/token)")
+        now = runtime.engine.clock.now()
+        with runtime.db.connect() as conn:
+            user_id = tokens.user_for(conn, token.strip(), now)
+            user = get_user(conn, user_id) if user_id is not None else None
+            if user is None or not user.active:
+                raise ApiError(401, "unauthenticated", "the token is invalid, expired or revoked")
+            g.actor = actor_for(conn, user.id)
+            g.user = user
+            g.token = token.strip()
+        return view(*args, **kwargs)
+    return cast(F, wrapped)
+
+
+def require_role(*roles: str) -> None:
+    actor = current_actor()
+    if actor.admin or actor.roles & set(roles):
+        return
+    raise ApiError(403, "forbidden", f"this needs one of the roles: {', '.join(roles)}")
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object "
+                                           "(Content-Type: application/json)")
+    return data
+
+
+def page_args() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 50))
+    except ValueError:
+        raise ApiError(400, "bad_request", "page and per_page must be whole numbers") from None
+    if page < 1 or not 1 <= per_page <= 500:
+        raise ApiError(400, "bad_request", "page must be ≥ 1 and per_page between 1 and 500")
+    return page, per_page
+
+
+from . import auth, cases, definitions, hazards, openapi, tasks  # noqa: E402,F401

@@ -1,0 +1,73 @@
+"""Tokens: POST to get one for a username and password, DELETE to revoke it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Any
+
+from flask import Response, g, request
+
+from hazardflow.engine.db import write_transaction
+from hazardflow.workflows.users import authenticate
+
+from .. import tokens
+from ..errors import ApiError
+from ..extensions import runtime
+from . import bp, json_body, login_required
+
+_failures: dict[str, deque[float]] = defaultdict(deque)
+_lock = threading.Lock()
+
+
+def _throttled(key: str, limit: int) -> bool:
+    now = time.monotonic()
+    with _lock:
+        window = _failures[key]
+        while window and now - window[0] > 60:
+            window.popleft()
+        return len(window) >= limit
+
+
+def _failed(key: str) -> None:
+    with _lock:
+        _failures[key].append(time.monotonic())
+
+
+@bp.post("/auth/token")
+def issue_token() -> tuple[dict[str, Any], int]:
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise ApiError(400, "bad_request", "send {\"username\": ..., \"password\": ...}")
+    settings = runtime.state.settings
+    key = f"{username.strip().lower()}|{request.remote_addr}"
+    if _throttled(key, settings.login_attempts_per_minute):
+        raise ApiError(429, "too_many_requests",
+                       "too many failed sign-ins; wait a minute and try again")
+    now = runtime.engine.clock.now()
+    with write_transaction(runtime.db) as conn:
+        user = authenticate(conn, username, password, now)
+        if user is None:
+            _failed(key)
+            raise ApiError(401, "unauthenticated", "wrong username or password")
+        token, expires = tokens.issue(conn, user.id, now, settings.token_ttl_seconds)
+    return {"token": token, "expires_at": expires.isoformat(), "username": user.username}, 200
+
+
+@bp.delete("/auth/token")
+@login_required
+def revoke_token() -> Response:
+    with write_transaction(runtime.db) as conn:
+        tokens.revoke(conn, g.token, runtime.engine.clock.now())
+    return Response(status=204)
+
+
+@bp.get("/me")
+@login_required
+def me() -> dict[str, Any]:
+    actor = g.actor
+    return {"username": actor.id, "display_name": g.user.display_name, "admin": actor.admin,
+            "roles": [{"role": r, "unit": u} for r, u in sorted(actor.grants,
+                                                                 key=lambda x: (x[0], x[1] or ""))]}

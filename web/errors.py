@@ -1,0 +1,74 @@
+"""The only place where engine and domain errors become HTTP statuses.
+
+Every error is JSON: ``{"error": code, "message": text, "details": [...]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from hazardflow.engine import (
+    Conflict,
+    DeploymentError,
+    EngineError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+)
+from hazardflow.engine.errors import ProcessFailed
+
+STATUS: list[tuple[type[EngineError], int]] = [
+    (PayloadTooLarge, 413), (DeploymentError, 422), (InvalidInput, 422), (NotFound, 404),
+    (Forbidden, 403), (Conflict, 409), (ProcessFailed, 409),
+]
+
+
+class ApiError(Exception):
+    """An error raised by the web layer itself (bad request shape, auth, throttling)."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details = details or []
+
+
+def error_response(status: int, code: str, message: str,
+                   details: list[dict[str, Any]] | None = None) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message, "details": details or []}), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api(exc: ApiError) -> tuple[Response, int]:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(EngineError)
+    def _engine(exc: EngineError) -> tuple[Response, int]:
+        status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
+        details = [d.as_dict() for d in exc.details]
+        response, code = error_response(status, exc.code, exc.message, details)
+        payload = response.get_json()
+        if isinstance(exc, ProcessFailed):
+            payload["incident"] = exc.incident_id
+        if exc.case_id is not None:
+            payload["case"] = exc.case_id
+        if exc.task_id is not None:
+            payload["task"] = exc.task_id
+        return jsonify(payload), code
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[Response, int]:
+        status = exc.code or 500
+        code = {413: "too_large", 404: "not_found", 405: "method_not_allowed",
+                400: "bad_request", 429: "too_many_requests"}.get(status, "http_error")
+        return error_response(status, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response, int]:
+        app.logger.exception("unhandled error")
+        return error_response(500, "internal", "an unexpected error occurred; it was logged")

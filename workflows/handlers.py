@@ -1,0 +1,176 @@
+"""Service-task handlers of the hazard workflows (``camunda:topic`` → function).
+
+Each handler runs inside the engine's transaction (``call.conn``) and returns the case
+variables it sets; the topics and their outputs:
+
+=============================  ===============  ============================================
+topic                          sets             does
+=============================  ===============  ============================================
+``hazard.number_notice``       ``notice_no``    numbers a 整改通知书 from the supervising
+                                                body: ``金安卫健整改〔2026〕7号``
+``notify``                     —                params ``recipients`` (candidate syntax,
+                                                comma list; ``assignee`` is the
+                                                responsible user) and ``kind``
+``hazard.supervision_letter``  ``letter_no``    numbers a 督办函 from the city and notifies
+                                                the city supervisors and the unit principal
+``hazard.publish_notice``      —                publishes (通报) the hazard: visible to its
+                                                unit; notifies principal and county
+``hazard.reclassify``          ``level``        applies ``data["reclassify"]`` =
+                                                ``{"level": ..., "reason": ...}``
+``hazard.close``               ``outcome``      ``closed``
+``hazard.void``                ``outcome``      ``voided``
+=============================  ===============  ============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine.services import Grant, HandlerRegistry, ServiceCall
+
+from .counters import business_year, next_value
+from .ledger import CATEGORIES, LEVELS, hazard_for_case
+from .notifications import add_notification, kind_name
+from .resolver import OrgResolver, split_candidates
+from .schema import app_user, hazard
+from .units import Unit, city_unit, county_of, require_unit
+
+_resolver = OrgResolver()
+
+
+def _case_unit(call: ServiceCall, row: Mapping[str, Any] | None) -> Unit:
+    code = row["unit_code"] if row else call.data.get("unit_code")
+    if not isinstance(code, str) or not code:
+        raise ValueError("the case data has no unit_code")
+    return require_unit(call.conn, code)
+
+
+def _summary(call: ServiceCall, row: Mapping[str, Any] | None, where: Unit) -> tuple[str, str]:
+    """(hazard code, one-line description) for notification texts."""
+    code = row["code"] if row else str(call.data.get("hazard_code") or f"案件{call.case_id}")
+    source = row if row else call.data
+    level = LEVELS.get(str(source.get("level")), "")
+    category = str(source.get("category") or "")
+    parts = [where.name, str(source.get("location") or ""), CATEGORIES.get(category, category),
+             level]
+    text = "，".join(p for p in parts if p)
+    deadline = source.get("deadline")
+    if deadline:
+        text += f"；整改期限 {deadline}"
+    return code, text
+
+
+def _notify(call: ServiceCall, kind: str, recipients: str, message: str = "") -> int:
+    """Notify the recipients (candidate syntax or ``assignee``); returns how many rows."""
+    row = hazard_for_case(call.conn, call.case_id)
+    where = _case_unit(call, row)
+    code, text = _summary(call, row, where)
+    title = f"【{kind_name(kind)}】隐患 {code}"
+    body = f"隐患 {code}（{text}）{message or kind_name(kind)}。"
+    data = dict(call.data, unit_code=where.code)
+    count = 0
+    for item in split_candidates(recipients):
+        if item == "assignee":
+            user_id = _user_id(call.conn, data.get("responsible_user"))
+            add_notification(call.conn, kind=kind, title=title, body=body, now=call.now,
+                             user_id=user_id, case_id=call.case_id)
+            count += 1
+            continue
+        grants: list[Grant] = _resolver.resolve(item, data, call.conn)
+        for grant in grants:
+            add_notification(call.conn, kind=kind, title=title, body=body, now=call.now,
+                             grant=grant, case_id=call.case_id)
+            count += 1
+    return count
+
+
+def _user_id(conn: Connection, username: Any) -> int:
+    if not isinstance(username, str) or not username:
+        raise ValueError("recipient 'assignee' needs responsible_user in the case data")
+    found = conn.execute(select(app_user.c.id).where(app_user.c.username == username)).scalar()
+    if found is None:
+        raise ValueError(f"responsible_user {username!r} is not a known user")
+    return int(found)
+
+
+def _document_no(call: ServiceCall, issuer: Unit, word: str) -> str:
+    year = business_year(call.now)
+    n = next_value(call.conn, f"{word}:{issuer.code}:{year}")
+    return f"{issuer.issuer_name}{word}〔{year}〕{n}号"
+
+
+def number_notice(call: ServiceCall) -> dict[str, Any]:
+    """整改通知书 number from the supervising county (or the city): 金安卫健整改〔2026〕7号."""
+    row = hazard_for_case(call.conn, call.case_id)
+    issuer = county_of(call.conn, _case_unit(call, row).code)
+    notice_no = _document_no(call, issuer, "整改")
+    if row:
+        call.conn.execute(update(hazard).where(hazard.c.id == row["id"]).values(
+            notice_no=notice_no, updated_at=call.now))
+    return {"notice_no": notice_no}
+
+
+def notify(call: ServiceCall) -> None:
+    recipients = call.params.get("recipients")
+    kind = call.params.get("kind")
+    if not isinstance(recipients, str) or not recipients.strip():
+        raise ValueError("notify needs the parameter 'recipients'")
+    if not isinstance(kind, str):
+        raise ValueError("notify needs the parameter 'kind'")
+    kind_name(kind)
+    _notify(call, kind, recipients)
+
+
+def supervision_letter(call: ServiceCall) -> dict[str, Any]:
+    """督办函 numbered by the city commission; tells the city supervisors and the principal."""
+    letter_no = _document_no(call, city_unit(call.conn), "督办")
+    _notify(call, "supervision_letter", "city_supervisor@city, principal@unit",
+            f"已由市卫健委下发督办函 {letter_no}，请按期整改")
+    return {"letter_no": letter_no}
+
+
+def publish_notice(call: ServiceCall) -> None:
+    """通报: publish the hazard (an unannounced finding becomes visible to its unit)."""
+    row = hazard_for_case(call.conn, call.case_id)
+    if row:
+        call.conn.execute(update(hazard).where(hazard.c.id == row["id"]).values(
+            visible_to_unit=True, published_at=call.now, updated_at=call.now))
+    _notify(call, "publish", "principal@unit, county_supervisor@county", "已予通报")
+
+
+def reclassify(call: ServiceCall) -> dict[str, Any]:
+    """Change the level from ``data["reclassify"]`` = {"level": ..., "reason": ...}."""
+    change = call.data.get("reclassify")
+    if not isinstance(change, Mapping):
+        raise ValueError("reclassify needs data['reclassify'] = {'level': ..., 'reason': ...}")
+    level = change.get("level")
+    reason = change.get("reason")
+    if level not in LEVELS:
+        raise ValueError(f"unknown hazard level {level!r}; use general or major")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("a reason is required to change a hazard's level")
+    call.conn.execute(update(hazard).where(hazard.c.case_id == call.case_id).values(
+        level=level, updated_at=call.now))
+    return {"level": level}
+
+
+def close(call: ServiceCall) -> dict[str, Any]:
+    return {"outcome": "closed"}
+
+
+def void(call: ServiceCall) -> dict[str, Any]:
+    return {"outcome": "voided"}
+
+
+def register_handlers(registry: HandlerRegistry) -> None:
+    registry.register("hazard.number_notice", number_notice, ("notice_no",))
+    registry.register("notify", notify)
+    registry.register("hazard.supervision_letter", supervision_letter, ("letter_no",))
+    registry.register("hazard.publish_notice", publish_notice)
+    registry.register("hazard.reclassify", reclassify, ("level",))
+    registry.register("hazard.close", close, ("outcome",))
+    registry.register("hazard.void", void, ("outcome",))

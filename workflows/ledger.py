@@ -1,0 +1,247 @@
+"""The hazard ledger (隐患台账): one row per hazard case, kept in step with the case.
+
+The case data carries the hazard's fields under these keys (forms write them):
+``unit_code``, ``location``, ``category``, ``level`` (general | major), ``description``,
+``source``, ``campaign``, ``deadline`` (YYYY-MM-DD), ``responsible_user`` (a username),
+``notice_no``, ``outcome`` (closed | voided) and, optionally, ``visible_to_unit`` (default:
+false for source ``unannounced``, true otherwise).
+
+Visibility (:func:`visible_unit_filter`): a user sees the hazards of every unit where they
+hold a role and of all units below it, so county roles see their county and city roles see
+everything; admins see everything. An unannounced-visit (暗访) finding (``visible_to_unit``
+false until published) stays hidden from unit-level roles (safety_officer, rectifier,
+principal, verifier) held at the hazard's own unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, update
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine.services import Actor, CaseView
+
+from .counters import BUSINESS_TZ, business_year, next_value
+from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
+from .schema import hazard, unit
+from .units import require_unit, subtree_ids
+
+LEVELS: dict[str, str] = {"general": "一般隐患", "major": "重大隐患"}
+STATUSES: dict[str, str] = {"open": "整改中", "closed": "已销号", "voided": "已作废"}
+# The codes of the register form (bpmn/forms/hazard_register.json), with short names.
+SOURCES: dict[str, str] = {
+    "self_inspection": "单位自查", "inspection": "监管检查/督查", "spot_check": "市卫健委抽查",
+    "unannounced": "暗查暗访", "public_report": "举报投诉",
+}
+CATEGORIES: dict[str, str] = {
+    "fire": "消防", "electrical": "电气/配电", "gas_canteen": "燃气/食堂",
+    "medical_gas": "医用气体/液氧站/高压氧", "special_equipment": "特种设备",
+    "hazardous_chemicals": "危险化学品", "confined_space": "有限空间",
+    "construction": "建筑施工/房屋结构", "self_built_house": "自建房",
+    "lab_biosafety": "实验室生物安全", "radiation": "放射", "flood": "防汛",
+    "three_in_one": "三合一场所", "management": "管理类",
+}
+UNANNOUNCED = "unannounced"  # the source whose findings stay hidden from their unit
+STAGE_SEPARATOR = "、"
+
+
+def _level(value: Any) -> str:
+    if value not in LEVELS:
+        raise ValueError(f"unknown hazard level {value!r}; use general or major")
+    return str(value)
+
+
+def _deadline(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(BUSINESS_TZ).date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError(f"deadline {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def create_hazard_row(conn: Connection, case_id: int, data: Mapping[str, Any],
+                      reported_by: str, now: datetime) -> str:
+    """Register a reported hazard in the ledger and return its code (YH-2026-000123)."""
+    where = require_unit(conn, str(data.get("unit_code") or ""))
+    year = business_year(now)
+    code = f"YH-{year}-{next_value(conn, f'hazard:{year}'):06d}"
+    source = str(data.get("source") or "")
+    visible = data.get("visible_to_unit")
+    conn.execute(hazard.insert().values(
+        code=code, case_id=case_id, unit_id=where.id, county_code=where.county_code,
+        location=str(data.get("location") or ""), category=str(data.get("category") or ""),
+        level=_level(data.get("level")), description=str(data.get("description") or ""),
+        source=source, campaign=_text(data.get("campaign")), status="open",
+        deadline=_deadline(data.get("deadline")),
+        responsible_user=_text(data.get("responsible_user")),
+        notice_no=_text(data.get("notice_no")), reported_by=reported_by, reported_at=now,
+        updated_at=now,
+        visible_to_unit=bool(visible) if visible is not None else source != UNANNOUNCED))
+    return code
+
+
+def hazard_for_case(conn: Connection, case_id: int) -> dict[str, Any] | None:
+    """The ledger row of a case, with ``unit_code`` and ``unit_name``; no visibility check."""
+    row = conn.execute(_rows().where(hazard.c.case_id == case_id)).first()
+    return dict(row._mapping) if row else None
+
+
+class HazardLedger:
+    """A CaseListener that copies a hazard case's state onto its ledger row."""
+
+    def __init__(self, process_keys: Iterable[str] = ("hazard_lifecycle",)) -> None:
+        self.process_keys = frozenset(process_keys)
+
+    def case_changed(self, conn: Connection, view: CaseView) -> None:
+        if view.process_key not in self.process_keys:
+            return
+        row = conn.execute(select(hazard.c.id, hazard.c.closed_at)
+                           .where(hazard.c.case_id == view.case_id)).first()
+        if row is None:
+            if view.status != "incident":  # a hazard case just started: register it
+                create_hazard_row(conn, view.case_id, view.data, view.started_by, view.now)
+            return
+        values = sync_values(view, row.closed_at)
+        conn.execute(update(hazard).where(hazard.c.id == row.id).values(**values))
+
+
+def sync_values(view: CaseView, closed_at: datetime | None = None) -> dict[str, Any]:
+    """The ledger columns that follow from a case view (``closed_at``: the stored one)."""
+    data = view.data
+    outcome = data.get("outcome")
+    if outcome == "voided":
+        status = "voided"
+    elif view.status == "completed" and outcome == "closed":
+        status = "closed"
+    else:
+        status = "open"
+    names = list(dict.fromkeys(name for _, name in view.active if name))
+    values: dict[str, Any] = {
+        "status": status,
+        "closed_at": (closed_at or view.now) if status == "closed" else None,
+        "stage": STAGE_SEPARATOR.join(names) or None,
+        "updated_at": view.now,
+    }
+    if data.get("level") is not None:
+        values["level"] = _level(data["level"])
+    if "deadline" in data:
+        values["deadline"] = _deadline(data["deadline"])
+    for key in ("responsible_user", "notice_no"):
+        if key in data:
+            values[key] = _text(data[key])
+    for key in ("category", "location", "description"):
+        if data.get(key) is not None:
+            values[key] = str(data[key])
+    return values
+
+
+def visible_unit_filter(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``hazard`` keeping the rows ``actor`` may see (see module doc)."""
+    if actor.admin:
+        return true()
+    above = {u for r, u in actor.grants if u is not None and r in SUPERVISORY_ROLES}
+    inside = {u for r, u in actor.grants if u is not None and r in UNIT_LEVEL_ROLES}
+    clauses: list[ColumnElement[bool]] = []
+    if above:
+        clauses.append(hazard.c.unit_id.in_(subtree_ids(above, "seen_from_above")))
+    if inside:
+        own_units = select(unit.c.id).where(unit.c.code.in_(sorted(inside)))
+        clauses.append(and_(
+            hazard.c.unit_id.in_(subtree_ids(inside, "seen_from_inside")),
+            or_(hazard.c.visible_to_unit.is_(True), hazard.c.unit_id.not_in(own_units))))
+    return or_(false(), *clauses)
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Ledger filters; None means no filter. Dates are calendar dates in Asia/Shanghai."""
+
+    unit_code: str | None = None  # that unit and every unit below it
+    county_code: str | None = None
+    level: str | None = None
+    category: str | None = None
+    status: str | None = None
+    campaign: str | None = None
+    text: str | None = None  # in the code, description or location
+    reported_from: date | None = None
+    reported_to: date | None = None  # inclusive
+    overdue_on: date | None = None  # open with a deadline before that day (超期)
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 50
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _rows() -> Select[Any]:
+    return (select(hazard, unit.c.code.label("unit_code"), unit.c.name.label("unit_name"))
+            .select_from(hazard.join(unit, unit.c.id == hazard.c.unit_id)))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=BUSINESS_TZ)
+
+
+def ledger_conditions(filters: LedgerFilter) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``hazard`` for the filters (without visibility)."""
+    f = filters
+    conds: list[ColumnElement[bool]] = []
+    if f.unit_code:
+        conds.append(hazard.c.unit_id.in_(subtree_ids({f.unit_code}, "filter_units")))
+    for column, value in ((hazard.c.county_code, f.county_code), (hazard.c.level, f.level),
+                          (hazard.c.category, f.category), (hazard.c.status, f.status),
+                          (hazard.c.campaign, f.campaign)):
+        if value:
+            conds.append(column == value)
+    if f.text and f.text.strip():
+        needle = f.text.strip()
+        conds.append(or_(hazard.c.code.icontains(needle, autoescape=True),
+                         hazard.c.description.icontains(needle, autoescape=True),
+                         hazard.c.location.icontains(needle, autoescape=True)))
+    if f.reported_from:
+        conds.append(hazard.c.reported_at >= _start_of(f.reported_from))
+    if f.reported_to:
+        conds.append(hazard.c.reported_at < _start_of(f.reported_to + timedelta(days=1)))
+    if f.overdue_on:
+        conds.append(and_(hazard.c.status == "open", hazard.c.deadline.is_not(None),
+                          hazard.c.deadline < f.overdue_on.isoformat()))
+    return conds
+
+
+def list_hazards(conn: Connection, actor: Actor, filters: LedgerFilter | None = None,
+                 page: int = 1, per_page: int = 50) -> LedgerPage:
+    """One page of the ledger as ``actor`` may see it, newest report first."""
+    page, per_page = max(1, page), min(max(1, per_page), 500)
+    conds = [visible_unit_filter(actor), *ledger_conditions(filters or LedgerFilter())]
+    total = conn.execute(select(func.count()).select_from(hazard).where(*conds)).scalar_one()
+    rows = conn.execute(_rows().where(*conds)
+                        .order_by(hazard.c.reported_at.desc(), hazard.c.id.desc())
+                        .limit(per_page).offset((page - 1) * per_page))
+    return LedgerPage([dict(r._mapping) for r in rows], int(total), page, per_page)
+
+
+def get_hazard(conn: Connection, actor: Actor, code: str) -> dict[str, Any] | None:
+    """One hazard by code, or None when it does not exist or ``actor`` may not see it."""
+    row = conn.execute(_rows().where(hazard.c.code == code,
+                                     visible_unit_filter(actor))).first()
+    return dict(row._mapping) if row else None

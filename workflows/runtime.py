@@ -1,0 +1,87 @@
+"""The engine as this application builds it: the org resolver, the domain's handlers and the
+ledger listener plugged in, and the bundled BPMN seeded when its content is new."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine as SqlEngine
+
+from hazardflow.engine import Clock, Deployed, Engine, HandlerRegistry
+
+from .handlers import register_handlers
+from .ledger import HazardLedger
+from .resolver import OrgResolver
+
+HAZARD_PROCESS = "hazard_lifecycle"
+SEEDER = "system"
+
+
+@dataclass(frozen=True)
+class BundledFile:
+    name: str
+    bpmn: bytes
+
+
+def build_engine(db: SqlEngine, *, clock: Clock | None = None, business_tz: str = "Asia/Shanghai",
+                 step_budget: int = 200, max_bpmn_bytes: int = 2 * 1024 * 1024) -> Engine:
+    handlers = HandlerRegistry()
+    register_handlers(handlers)
+    return Engine(db, resolver=OrgResolver(), handlers=handlers, clock=clock,
+                  listeners=[HazardLedger((HAZARD_PROCESS,))], step_budget=step_budget,
+                  business_tz=business_tz, max_bpmn_bytes=max_bpmn_bytes)
+
+
+def bundled_files() -> list[BundledFile]:
+    root = resources.files("hazardflow.bpmn")
+    return sorted((BundledFile(p.name, p.read_bytes()) for p in root.iterdir()
+                   if p.name.endswith(".bpmn")), key=lambda f: f.name)
+
+
+def bundled_forms() -> dict[str, Any]:
+    root = resources.files("hazardflow.bpmn").joinpath("forms")
+    return {p.name.removesuffix(".json"): json.loads(p.read_text(encoding="utf-8"))
+            for p in root.iterdir() if p.name.endswith(".json")}
+
+
+def seed_definitions(engine: Engine, actor: str = SEEDER) -> list[Deployed]:
+    """Deploy each bundled file whose content is not deployed yet.
+
+    A file is skipped when a designer deployed the newest version of one of its processes:
+    what a designer deployed is never overwritten by the file shipped with the application.
+    """
+    forms = bundled_forms()
+    out: list[Deployed] = []
+    for bundled in bundled_files():
+        if _designer_owns(engine, _process_keys(bundled.bpmn)):
+            continue
+        out += engine.deploy(bundled.bpmn, forms, actor=actor, filename=bundled.name)
+    return out
+
+
+def _designer_owns(engine: Engine, keys: set[str]) -> bool:
+    from hazardflow.engine.schema import deployment, process_definition
+
+    newest = (sa.select(process_definition.c.key, sa.func.max(process_definition.c.version)
+                        .label("version"))
+              .where(process_definition.c.key.in_(sorted(keys)))
+              .group_by(process_definition.c.key).subquery())
+    query = (sa.select(deployment.c.deployed_by)
+             .select_from(process_definition
+                          .join(newest, sa.and_(newest.c.key == process_definition.c.key,
+                                                newest.c.version == process_definition.c.version))
+                          .join(deployment, deployment.c.id == process_definition.c.deployment_id)))
+    with engine.db.connect() as conn:
+        return any(by != SEEDER for (by,) in conn.execute(query))
+
+
+def _process_keys(bpmn: bytes) -> set[str]:
+    from hazardflow.engine.xmlsafe import parse_untrusted
+
+    root = parse_untrusted(bpmn)
+    return {p.get("id") or "" for p in root.iterfind("{*}process")
+            if p.get("isExecutable") == "true"}
