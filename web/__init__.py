@@ -31,8 +31,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(api_bp)
 
+    @app.get("/")
+    def index() -> str:
+        return INDEX_HTML
+
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+INDEX_HTML = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hazardflow 隐患排查治理</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto">
+<h1>隐患排查治理 hazardflow</h1>
+<p>服务已启动。网页收件箱即将上线；目前可通过 JSON API 使用：</p>
+<ul>
+<li><a href="/api/v1/openapi.json">API 文档 (OpenAPI)</a></li>
+<li>登录: <code>POST /api/v1/auth/token</code> {"username", "password"}</li>
+</ul>
+<p>The web inbox is coming; meanwhile the JSON API v1 is served under /api/v1.</p>
+</body></html>"""
