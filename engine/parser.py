@@ -19,9 +19,12 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser as _CamundaUserTaskParser
@@ -91,10 +94,26 @@ class HfParser(CamundaParser):
     }
 
 
+START_NOW = "'2000-01-01T00:00:00+00:00'"
+
+
 def rewrite_timers(spec: Any) -> None:
-    """Wrap every timer expression of a parsed process spec in ``timer_value(...)``."""
+    """Wrap every timer expression of a parsed process spec in ``timer_value(...)``.
+
+    A timer *start* event is scheduled by the engine's own sweep (the ``timer`` table keeps
+    its cycle); the case that sweep starts must begin at once, so its start event gets a
+    timer that is already due, and the designer's expression is kept in
+    ``extensions["startTimer"]``.
+    """
     for task_spec in spec.task_specs.values():
         definition = getattr(task_spec, "event_definition", None)
+        if isinstance(task_spec, StartEvent) and isinstance(definition, TimerEventDefinition) \
+                and "startTimer" not in (task_spec.extensions or {}):
+            task_spec.extensions = {**(task_spec.extensions or {}),
+                                    "startTimer": definition.expression or ""}
+            task_spec.event_definition = TimeDateEventDefinition(definition.name, START_NOW)
+            task_spec.event_definition._hf_rewritten = True
+            continue
         for timer in _timers(definition):
             if not getattr(timer, "_hf_rewritten", False):
                 timer.expression = f"timer_value({timer_source(timer.expression or '')})"

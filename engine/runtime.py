@@ -9,7 +9,7 @@ incidents (see steps.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -21,8 +21,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SqlEngine
 
-from . import audit
-from .clock import Clock, FixedClock, SystemClock, bound_clock, install_timer_clock
+from . import audit, start_timers
+from .clock import Clock, SystemClock, bound_clock, install_timer_clock
 from .db import read_transaction, write_transaction
 from .definitions import (
     Definition,
@@ -34,9 +34,9 @@ from .definitions import (
     latest_forms,
     reject_if_problems,
 )
+from .drivers import Drivers
 from .errors import (
     Conflict,
-    Detail,
     EngineError,
     Forbidden,
     InvalidInput,
@@ -45,7 +45,8 @@ from .errors import (
 )
 from .expressions import Evaluator, default_functions
 from .forms import validate_submission
-from .schema import human_task, incident, outbox, process_case, task_candidate, timer
+from .ownership import TaskOwnership
+from .schema import human_task, process_case
 from .serializer import CaseSerializer
 from .services import (
     SYSTEM,
@@ -64,7 +65,7 @@ from .validation import DefinitionValidator, split_list
 from .xmlsafe import DEFAULT_MAX_BYTES, parse_untrusted
 
 
-class Engine:
+class Engine(TaskOwnership, Drivers):
     def __init__(self, db: SqlEngine, *, resolver: CandidateResolver,
                  handlers: HandlerRegistry | None = None, clock: Clock | None = None,
                  listeners: Sequence[CaseListener] = (), step_budget: int = 200,
@@ -107,9 +108,15 @@ class Engine:
             existing = existing_deployment(conn, sha)
             if existing is not None:
                 return existing
-            return insert_deployment(conn, sha=sha, bpmn=bpmn, forms=used,
-                                     processes=checked.processes, actor=actor,
-                                     filename=filename, now=self.clock.now())
+            now = self.clock.now()
+            deployed = insert_deployment(conn, sha=sha, bpmn=bpmn, forms=used,
+                                         processes=checked.processes, actor=actor,
+                                         filename=filename, now=now)
+            for item in deployed:
+                with bound_clock(self.clock):
+                    start_timers.schedule(conn, self.definitions.get(conn, item.definition_id),
+                                          self.evaluator, now)
+            return deployed
 
     def definition(self, key: str, version: int | None = None) -> Definition:
         with read_transaction(self.db) as conn:
@@ -131,18 +138,25 @@ class Engine:
                 raise Forbidden(f"you may not start {key!r} "
                                 f"(candidateStarterGroups: {definition.starter_groups})")
             clean = self._validated(definition, definition.start_form, data)
-            now = self.clock.now()
-            row = self.store.create(conn, definition.id, actor.id, business_key, now)
-            workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
-                                    script_engine=self.script_engine)
-            start_data = {**clean, "initiator": actor.id}
-            for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(start_data)
-            result, workflow = self.stepper.advance(
-                conn, row, definition, workflow, actor, action="start", origin="start",
-                reapply=lambda wf: _seed(wf, start_data), payload={"data": clean})
+            result, row, workflow = self._begin(conn, definition, clean, actor, business_key)
         self.store.remember(row, workflow)
         return result
+
+    def _begin(self, conn: Connection, definition: Definition, data: Mapping[str, Any],
+               actor: Actor, business_key: str | None,
+               clock: Clock | None = None) -> tuple[StepResult, CaseRow, BpmnWorkflow]:
+        """Create a case and run it until it waits, inside the caller's transaction."""
+        now = (clock or self.clock).now()
+        row = self.store.create(conn, definition.id, actor.id, business_key, now)
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                                script_engine=self.script_engine)
+        start_data = {**data, "initiator": actor.id}
+        _seed(workflow, start_data)
+        result, workflow = self.stepper.advance(
+            conn, row, definition, workflow, actor, action="start", origin="start",
+            reapply=lambda wf: _seed(wf, start_data), payload={"data": dict(data)},
+            now=now, clock=clock)
+        return result, row, workflow
 
     def complete_task(self, task_id: int, actor: Actor, data: Mapping[str, Any], *,
                       expected_revision: int | None = None) -> StepResult:
@@ -217,121 +231,6 @@ class Engine:
         self.store.remember(row, workflow)
         return result
 
-    def claim(self, task_id: int, actor: Actor) -> None:
-        with write_transaction(self.db) as conn:
-            row, task_row = self._lock_task(conn, task_id)
-            self._check_open(task_row)
-            self._check_entitled(conn, task_row, actor)
-            if task_row.assignee == actor.id:
-                return
-            self._set_assignee(conn, row, task_row, actor.id, actor, "claim")
-
-    def unclaim(self, task_id: int, actor: Actor) -> None:
-        with write_transaction(self.db) as conn:
-            row, task_row = self._lock_task(conn, task_id)
-            self._check_open(task_row)
-            if task_row.assignee != actor.id and not actor.admin:
-                raise Forbidden("only the assignee can give the task back", task_id=task_id)
-            self._set_assignee(conn, row, task_row, None, actor, "unclaim")
-
-    def assign(self, task_id: int, actor: Actor, assignee: Actor) -> None:
-        """Give an open task to ``assignee``, who must be one of its candidates."""
-        with write_transaction(self.db) as conn:
-            row, task_row = self._lock_task(conn, task_id)
-            self._check_open(task_row)
-            if not actor.admin:
-                self._check_entitled(conn, task_row, actor, claimed_ok=True)
-            if not self._is_candidate(conn, task_row.id, assignee):
-                raise InvalidInput(f"{assignee.id} is not a candidate for this task",
-                                   [Detail("not a candidate", field="assignee")],
-                                   task_id=task_id)
-            self._set_assignee(conn, row, task_row, assignee.id, actor, "assign")
-
-    # -- drivers: timers, the outbox, retries --------------------------------------------
-
-    def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> int:
-        """Fire every timer due at ``now``; returns the number of cases advanced."""
-        now = now or self.clock.now()
-        with read_transaction(self.db) as conn:
-            case_ids = [r[0] for r in conn.execute(
-                sa.select(timer.c.case_id).join(process_case, process_case.c.id == timer.c.case_id)
-                .where(timer.c.fired_at.is_(None), timer.c.due_at <= now,
-                       process_case.c.status == "active")
-                .group_by(timer.c.case_id).order_by(sa.func.min(timer.c.due_at)).limit(limit))]
-        return sum(1 for case_id in case_ids if self.fire_case_timers(case_id, now))
-
-    def fire_case_timers(self, case_id: int, now: datetime) -> bool:
-        clock = FixedClock(now)
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            due = conn.execute(sa.select(timer.c.id).where(
-                timer.c.case_id == case_id, timer.c.fired_at.is_(None),
-                timer.c.due_at <= now)).first()
-            if due is None or row.status != "active":
-                return False  # another worker fired it first
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            with bound_clock(clock):
-                workflow.refresh_timers()
-            _, workflow = self.stepper.advance(
-                conn, row, definition, workflow, SYSTEM, action="timer", origin="timer",
-                reapply=None, payload={"now": now.isoformat()}, now=now, clock=clock,
-                budget=self.driver_budget)
-        self.store.remember(row, workflow)
-        return True
-
-    def run_pending(self, limit: int = 100) -> int:
-        """Finish what requests left for later (the outbox); returns cases advanced."""
-        with read_transaction(self.db) as conn:
-            case_ids = [r[0] for r in conn.execute(
-                sa.select(outbox.c.case_id).where(outbox.c.done_at.is_(None))
-                .order_by(outbox.c.created_at).limit(limit))]
-        return sum(1 for case_id in dict.fromkeys(case_ids) if self.continue_case(case_id))
-
-    def continue_case(self, case_id: int) -> bool:
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            now = self.clock.now()
-            conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
-                                                 outbox.c.done_at.is_(None))
-                         .values(done_at=now, attempts=outbox.c.attempts + 1))
-            if row.status != "active":
-                return False
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            _, workflow = self.stepper.advance(
-                conn, row, definition, workflow, SYSTEM, action="continue", origin="outbox",
-                reapply=None, payload={}, budget=self.driver_budget)
-        self.store.remember(row, workflow)
-        return True
-
-    def retry_incident(self, incident_id: int, actor: Actor) -> StepResult:
-        """Run the failed step again. The result says honestly whether it failed again."""
-        with write_transaction(self.db) as conn:
-            case_id = conn.execute(sa.select(incident.c.case_id).where(
-                incident.c.id == incident_id)).scalar()
-            if case_id is None:
-                raise NotFound(f"incident {incident_id} does not exist")
-            row = self.store.lock(conn, case_id)
-            still_open = conn.execute(sa.select(incident.c.resolved_at).where(
-                incident.c.id == incident_id)).scalar_one() is None
-            if not still_open:
-                raise Conflict(f"incident {incident_id} is already resolved", case_id=case_id)
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load_fresh(conn, row, definition)
-            with bound_clock(self.clock):
-                workflow.refresh_timers()
-            result, workflow = self.stepper.advance(
-                conn, row, definition, workflow, actor, action="retry", origin="retry",
-                reapply=None, payload={"incident": incident_id}, budget=self.driver_budget)
-            if result.status != "incident":
-                conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
-                                                     outbox.c.done_at.is_(None),
-                                                     sa.literal(not result.pending))
-                             .values(done_at=self.clock.now()))
-        self.store.remember(row, workflow)
-        return result
-
     def _failed(self, origin: str, exc: Exception, *, case_id: int | None = None,
                 task_id: int | None = None) -> Exception:
         """Record an unexpected failure as an incident in its own transaction."""
@@ -357,67 +256,10 @@ class Engine:
 
     # -- checks --------------------------------------------------------------------------
 
-    def _lock_task(self, conn: Connection, task_id: int) -> tuple[CaseRow, Any]:
-        case_id = conn.execute(sa.select(human_task.c.case_id).where(
-            human_task.c.id == task_id)).scalar()
-        if case_id is None:
-            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
-        row = self.store.lock(conn, case_id)  # then read the task again, under the lock
-        task_row = conn.execute(sa.select(human_task).where(human_task.c.id == task_id)).one()
-        return row, task_row
-
-    @staticmethod
-    def _check_open(task_row: Any) -> None:
-        if task_row.state != "open":
-            who = f" by {task_row.completed_by}" if task_row.completed_by else ""
-            raise Conflict(f"the task was already {task_row.state}{who}",
-                           case_id=task_row.case_id, task_id=task_row.id)
-
     @staticmethod
     def _check_running(row: CaseRow) -> None:
         if row.status in ("completed", "terminated"):
             raise Conflict(f"case {row.id} is {row.status}", case_id=row.id)
-
-    def _is_candidate(self, conn: Connection, task_id: int, actor: Actor) -> bool:
-        rows = conn.execute(sa.select(task_candidate.c.role, task_candidate.c.unit)
-                            .where(task_candidate.c.human_task_id == task_id)).all()
-        for role, unit in rows:
-            if role.startswith("user:") and role[5:] == actor.id:
-                return True
-            if actor.holds(role, unit):
-                return True
-        assignee = conn.execute(sa.select(human_task.c.assignee)
-                                .where(human_task.c.id == task_id)).scalar()
-        return bool(not rows and assignee == actor.id)
-
-    def _check_entitled(self, conn: Connection, task_row: Any, actor: Actor,
-                        claimed_ok: bool = False) -> None:
-        if task_row.assignee == actor.id:
-            return
-        candidate = self._is_candidate(conn, task_row.id, actor)
-        if task_row.assignee and not claimed_ok:
-            if candidate:
-                raise Conflict(f"the task is already claimed by {task_row.assignee}",
-                               case_id=task_row.case_id, task_id=task_row.id,
-                               code="claimed_by_other")
-            raise Forbidden("the task is assigned to someone else",
-                            case_id=task_row.case_id, task_id=task_row.id)
-        if not candidate:
-            raise Forbidden("you are not a candidate for this task",
-                            case_id=task_row.case_id, task_id=task_row.id)
-
-    def _check_excluded(self, conn: Connection, case_id: int, task_row: Any,
-                        ext: Mapping[str, Any], actor: Actor) -> None:
-        excluded = split_list((ext.get("properties") or {}).get("excludePerformersOf"))
-        if not excluded:
-            return
-        did = conn.execute(sa.select(human_task.c.element_id).where(
-            human_task.c.case_id == case_id, human_task.c.element_id.in_(excluded),
-            human_task.c.completed_by == actor.id, human_task.c.state == "completed")).first()
-        if did is not None:
-            raise Forbidden(f"you completed {did.element_id} in this case, so you may not "
-                            f"complete {task_row.element_id} (separation of duties)",
-                            case_id=case_id, task_id=task_row.id)
 
     def _validated(self, definition: Definition, form_key: str | None,
                    data: Mapping[str, Any], task_id: int | None = None) -> dict[str, Any]:
@@ -435,15 +277,6 @@ class Engine:
             raise InvalidInput("表单填写有误 (the form has errors)", problems, task_id=task_id,
                                code="invalid_form")
         return dict(data)
-
-    def _set_assignee(self, conn: Connection, row: CaseRow, task_row: Any,
-                      assignee: str | None, actor: Actor, action: str) -> None:
-        now = self.clock.now()
-        conn.execute(sa.update(human_task).where(human_task.c.id == task_row.id).values(
-            assignee=assignee, claimed_at=now if assignee else None))
-        audit.append(conn, row.id, actor.id, action,
-                     {"task": task_row.id, "assignee": assignee}, now, task_row.element_id)
-
 
 def _seed(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> None:
     for task in workflow.get_tasks(state=TaskState.READY):

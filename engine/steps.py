@@ -112,12 +112,17 @@ class Stepper:
                 ran.append(element_id(task))
 
         try:
-            workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=did_run)
+            while True:
+                before = count
+                workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=did_run)
+                if not has_ready_automatic(workflow):
+                    break
+                if count == before:
+                    raise DepthTrap("ready steps are no longer reachable: the case's history "
+                                    "is too deep for SpiffWorkflow's task search")
+                # timers found due by the final refresh are ready now: run them too
         except _BudgetSpent:
             return True
-        if has_ready_automatic(workflow):
-            raise DepthTrap("ready steps are no longer reachable: the case's history is too "
-                            "deep for SpiffWorkflow's task search (too many loops)")
         if workflow.is_completed() and has_unfinished(workflow):
             raise DepthTrap("SpiffWorkflow reports the case complete while work is pending")
         return False

@@ -82,3 +82,31 @@ def test_crash_before_automatic_steps_is_finished_from_the_outbox(make_engine, c
         assert conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
             outbox.c.done_at.is_(None))).scalar() == 0
         assert conn.execute(sa.select(process_case.c.status)).scalar() == "completed"
+
+
+def test_failure_outside_the_process_steps_is_an_incident_and_changes_nothing(
+        make_engine) -> None:
+    from hazardflow.engine.errors import ProcessFailed
+
+    class Flaky:
+        broken = False
+
+        def case_changed(self, conn, view) -> None:
+            if self.broken:
+                raise RuntimeError("ledger table is locked")
+
+    listener = Flaky()
+    engine = make_engine(listeners=[listener])
+    engine.deploy(bpmn_bytes(), load_forms(), actor="designer")
+    case = engine.start_case("review", {"unit": "U1"}, CLERK)
+    task = open_task(engine, case.case_id)
+    listener.broken = True
+    import pytest
+    with pytest.raises(ProcessFailed) as info:
+        engine.complete_task(task, REVIEWER, {"decision": "approve"})
+    row = case_row(engine, case.case_id)
+    assert row.status == "incident" and row.revision == case.revision
+    assert open_task(engine, case.case_id) == task  # the completion was not applied
+    listener.broken = False
+    assert engine.retry_incident(info.value.incident_id, REVIEWER).status == "active"
+    assert engine.complete_task(task, REVIEWER, {"decision": "approve"}).status == "completed"

@@ -65,3 +65,15 @@ def test_timer_restarts_when_the_task_is_entered_again(engine: Engine, clock) ->
     engine.complete_task(open_task(engine, case.case_id, "Task_Fix"), CLERK, {"note": "x"})
     open_rows = [r for r in timers(engine, case.case_id) if r.fired_at is None]
     assert [r.due_at for r in open_rows] == [T0 + timedelta(days=3)]
+
+
+def test_rescheduled_timer_fires_at_its_new_time(engine: Engine, calls) -> None:
+    from .support import REVIEWER
+    case = engine.start_case("review", {"unit": "U1"}, CLERK)
+    row = timers(engine, case.case_id)[0]
+    later = T0 + timedelta(days=10)
+    engine.reschedule_timer(case.case_id, row.id, later, REVIEWER)
+    assert engine.fire_due_timers(T0 + timedelta(days=3)) == 0
+    assert calls.remind == []
+    assert engine.fire_due_timers(later + timedelta(seconds=1)) == 1
+    assert len(calls.remind) == 1
