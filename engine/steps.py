@@ -47,7 +47,12 @@ class StepResult:
     revision: int
     pending: bool = False
     incident_id: int | None = None
-    active: list[tuple[str, str]] = field(default_factory=list)
+    open_tasks: list[tuple[int, str, str]] = field(default_factory=list)  # id, element, name
+
+    @property
+    def active(self) -> list[tuple[str, str]]:
+        """(element id, name) of the open human tasks."""
+        return [(element, name) for _, element, name in self.open_tasks]
 
 
 class Stepper:
@@ -162,7 +167,7 @@ class Stepper:
         return StepResult(row.id, "incident", row.revision, False, incident_id, active), workflow
 
     def _tell(self, conn: Connection, row: CaseRow, definition: Definition,
-              workflow: BpmnWorkflow, status: str, active: list[tuple[str, str]],
+              workflow: BpmnWorkflow, status: str, active: list[tuple[int, str, str]],
               now: datetime) -> None:
         if not self.listeners:
             return
@@ -171,7 +176,7 @@ class Stepper:
         if last is not None:
             data.update(last.data)
         view = CaseView(case_id=row.id, process_key=definition.key, version=definition.version,
-                        status=status, data=data, active=tuple(active),
+                        status=status, data=data, active=tuple((e, n) for _, e, n in active),
                         started_by=row.started_by, now=now)
         for listener in self.listeners:
             listener.case_changed(conn, view)

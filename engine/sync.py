@@ -69,21 +69,21 @@ class TaskMirror:
         self.resolver = resolver
 
     def sync(self, conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime,
-             create: bool = True) -> list[tuple[str, str]]:
+             create: bool = True) -> list[tuple[int, str, str]]:
         """Close rows of tasks no longer ready, open rows for new ready tasks.
 
-        Returns (element id, name) of the open tasks. With ``create=False`` (an incident is
-        being recorded) no new rows are opened: the retry opens them.
+        Returns (human task id, element id, name) of the open tasks. With ``create=False``
+        (an incident is being recorded) no new rows are opened: the retry opens them.
         """
         ready = {str(t.id): t for t in ready_user_tasks(workflow)}
         open_rows = conn.execute(sa.select(human_task.c.id, human_task.c.spiff_task_id,
                                            human_task.c.element_id, human_task.c.name)
                                  .where(human_task.c.case_id == case_id,
                                         human_task.c.state == "open")).all()
-        active = []
+        active: list[tuple[int, str, str]] = []
         for row in open_rows:
             if row.spiff_task_id in ready:
-                active.append((row.element_id, row.name))
+                active.append((int(row.id), row.element_id, row.name))
                 del ready[row.spiff_task_id]
                 continue
             task = workflow.get_task_from_id(UUID(row.spiff_task_id))
@@ -93,12 +93,12 @@ class TaskMirror:
                          .values(state=gone_state, completed_at=now))
         if create:
             for spiff_id, task in ready.items():
-                self._open(conn, case_id, spiff_id, task, now)
-                active.append((element_id(task), element_name(task)))
+                new = self._open(conn, case_id, spiff_id, task, now)
+                active.append((new, element_id(task), element_name(task)))
         return active
 
     def _open(self, conn: Connection, case_id: int, spiff_id: str, task: Any,
-              now: datetime) -> None:
+              now: datetime) -> int:
         ext = task.task_spec.extensions or {}
         data = task.data
         assignee = ext.get("assignee")
@@ -123,6 +123,7 @@ class TaskMirror:
             candidates.append({"human_task_id": task_row, "role": f"user:{user}", "unit": None})
         if candidates:
             conn.execute(sa.insert(task_candidate), candidates)
+        return task_row
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[Any, datetime]]:

@@ -217,5 +217,30 @@ def audit_verify(ctx: click.Context) -> None:
     click.echo(f"audit log intact: {count} record(s) verified")
 
 
+@main.group()
+def bench() -> None:
+    """Benchmarks (figures, not tests)."""
+
+
+@bench.command("engine")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--cases", default=1000, show_default=True, type=int)
+@click.option("--database-url", "pg_url", default=None,
+              help="Also run on this PostgreSQL database (a scratch schema is made and dropped).")
+def bench_engine(as_json: bool, cases: int, pg_url: str | None) -> None:
+    """Raw SpiffWorkflow in memory vs the engine on SQLite (and PostgreSQL)."""
+    from hazardflow.bench.engine import run
+
+    result = run(cases, pg_url, progress=None if as_json else click.echo)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        if key != "goals":
+            click.echo(f"{key:>28}: {value}")
+    for goal, reached in result["goals"].items():
+        click.echo(f"{'reached' if reached else 'NOT reached':>28}: {goal}")
+
+
 if __name__ == "__main__":
     main()

@@ -22,4 +22,4 @@ def jsonable(value: Any) -> Any:
 def case_result(result: StepResult) -> dict[str, Any]:
     return {"id": result.case_id, "status": result.status, "revision": result.revision,
             "pending": result.pending, "incident": result.incident_id,
-            "active_tasks": [{"element": e, "name": n} for e, n in result.active]}
+            "active_tasks": [{"id": i, "element": e, "name": n} for i, e, n in result.open_tasks]}

@@ -1,0 +1,192 @@
+"""``hazardflow bench engine``: the same BPMN, path and data, in memory and through the engine.
+
+(a) raw SpiffWorkflow in memory, no persistence; (b) this runtime's public engine functions
+on a fresh SQLite file; (c) the same on PostgreSQL when a URL is given. A benchmark prints
+figures; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.util.task import TaskState
+
+from hazardflow.engine import Actor, Engine, HandlerRegistry
+from hazardflow.engine.db import make_engine
+from hazardflow.engine.schema import metadata, process_case
+from hazardflow.workflows.resolver import OrgResolver
+
+KEY = "bench_hazard"
+START = {"unit_code": "U1", "level": "general", "description": "消防通道堆放杂物"}
+ORDER = {"responsible_user": "rect", "deadline": "2026-12-24"}
+RECTIFY = {"rectification_note": "已清理", "photos_after": ["ev-2"]}
+FAIL = {"verify_result": "failed", "fail_reason": "照片不清楚"}
+PASS = {"verify_result": "passed"}
+CLOSE = {"note": "销号"}
+PATH = [("Task_Order", ORDER), ("Task_Rectify", RECTIFY), ("Task_Verify", PASS),
+        ("Task_Close", CLOSE)]
+ACTOR = Actor("bench", frozenset({("inspector", None), ("safety_officer", None),
+                                   ("rectifier", None), ("verifier", None)}))
+
+
+def _files() -> tuple[bytes, dict[str, Any]]:
+    root = resources.files("hazardflow.bench")
+    bpmn = root.joinpath("engine_bench.bpmn").read_bytes()
+    forms = json.loads(root.joinpath("forms.json").read_text(encoding="utf-8"))
+    return bpmn, forms
+
+
+# -- (a) raw SpiffWorkflow -----------------------------------------------------------------
+
+class RawRunner:
+    def __init__(self, bpmn: bytes) -> None:
+        parser = CamundaParser()
+        parser.add_bpmn_str(bpmn)
+        self.spec = parser.get_spec(KEY)
+        self.subs = parser.get_subprocess_specs(KEY)
+        self.script_engine = PythonScriptEngine()
+
+    def start(self) -> BpmnWorkflow:
+        wf = BpmnWorkflow(self.spec, self.subs, script_engine=self.script_engine)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(START)
+        wf.do_engine_steps()
+        return wf
+
+    @staticmethod
+    def complete(wf: BpmnWorkflow, element: str, data: dict[str, Any]) -> None:
+        task = wf.get_next_task(state=TaskState.READY, manual=True, spec_name=element)
+        task.data.update(data)
+        task.run()
+        wf.do_engine_steps()
+
+
+def raw_completions_per_s(bpmn: bytes, cases: int) -> float:
+    runner = RawRunner(bpmn)
+    began = time.perf_counter()
+    for _ in range(cases):
+        wf = runner.start()
+        for element, data in PATH:
+            runner.complete(wf, element, data)
+        assert wf.is_completed()
+    return cases * len(PATH) / (time.perf_counter() - began)
+
+
+# -- (b), (c) through the engine --------------------------------------------------------------
+
+class EngineRunner:
+    def __init__(self, url: str, bpmn: bytes, forms: dict[str, Any]) -> None:
+        self.db = make_engine(url)
+        metadata.create_all(self.db)
+        self.engine = Engine(self.db, resolver=OrgResolver(), handlers=HandlerRegistry())
+        self.engine.deploy(bpmn, forms, actor="bench")
+
+    def start(self) -> tuple[int, dict[str, int]]:
+        result = self.engine.start_case(KEY, START, ACTOR)
+        return result.case_id, {e: i for i, e, _ in result.open_tasks}
+
+    def complete(self, tasks: dict[str, int], element: str, data: dict[str, Any]) -> dict[str, int]:
+        result = self.engine.complete_task(tasks[element], ACTOR, data)
+        return {e: i for i, e, _ in result.open_tasks}
+
+    def state_bytes(self, case_id: int) -> int:
+        with self.db.connect() as conn:
+            return len(conn.execute(sa.select(process_case.c.state)
+                                    .where(process_case.c.id == case_id)).scalar_one())
+
+
+def engine_completions_per_s(runner: EngineRunner, cases: int) -> float:
+    began = time.perf_counter()
+    for _ in range(cases):
+        _, tasks = runner.start()
+        for element, data in PATH:
+            tasks = runner.complete(tasks, element, data)
+    return cases * len(PATH) / (time.perf_counter() - began)
+
+
+def step_ms_after_loops(runner: EngineRunner, loops: int, samples: int) -> float:
+    """Median time of one completion (Rectify) after ``loops`` failed verifications."""
+    times = []
+    for _ in range(samples):
+        _, tasks = runner.start()
+        tasks = runner.complete(tasks, "Task_Order", ORDER)
+        for _ in range(loops):
+            tasks = runner.complete(tasks, "Task_Rectify", RECTIFY)
+            tasks = runner.complete(tasks, "Task_Verify", FAIL)
+        began = time.perf_counter()
+        runner.complete(tasks, "Task_Rectify", RECTIFY)
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times)
+
+
+def bytes_after_two_tasks(runner: EngineRunner) -> int:
+    case_id, tasks = runner.start()
+    tasks = runner.complete(tasks, "Task_Order", ORDER)
+    runner.complete(tasks, "Task_Rectify", RECTIFY)
+    return runner.state_bytes(case_id)
+
+
+def _postgres_schema(url: str) -> tuple[str, Callable[[], None]]:
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def run(cases: int = 1000, database_url: str | None = None,
+        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    say = progress or (lambda _: None)
+    bpmn, forms = _files()
+    out: dict[str, Any] = {"cases": cases, "user_tasks_per_case": len(PATH)}
+    say("raw SpiffWorkflow in memory")
+    raw_completions_per_s(bpmn, min(cases, 100))  # warm up
+    out["memory_completions_per_s"] = round(raw_completions_per_s(bpmn, cases), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        say("engine on SQLite")
+        sqlite = EngineRunner(f"sqlite:///{tmp}/bench.db", bpmn, forms)
+        out["sqlite_completions_per_s"] = round(engine_completions_per_s(sqlite, cases), 1)
+        say("one step after 1 and 100 failed verifications (SQLite)")
+        out["step_ms_loops_1"] = round(step_ms_after_loops(sqlite, 1, 21), 3)
+        out["step_ms_loops_100"] = round(step_ms_after_loops(sqlite, 100, 5), 3)
+        out["bytes_per_case"] = bytes_after_two_tasks(sqlite)
+        sqlite.db.dispose()
+    if database_url:
+        say("engine on PostgreSQL")
+        url, drop = _postgres_schema(database_url)
+        try:
+            postgres = EngineRunner(url, bpmn, forms)
+            out["postgres_completions_per_s"] = round(
+                engine_completions_per_s(postgres, cases), 1)
+            postgres.db.dispose()
+        finally:
+            drop()
+    memory = out["memory_completions_per_s"]
+    out["sqlite_ratio"] = round(out["sqlite_completions_per_s"] / memory, 3)
+    goals = {
+        "sqlite_ratio >= 0.5": out["sqlite_ratio"] >= 0.5,
+        "loops_100 / loops_1 <= 2": out["step_ms_loops_100"] <= 2 * out["step_ms_loops_1"],
+        "bytes_per_case <= 8192": out["bytes_per_case"] <= 8192,
+    }
+    if "postgres_completions_per_s" in out:
+        out["postgres_ratio"] = round(out["postgres_completions_per_s"] / memory, 3)
+        goals["postgres_ratio >= 0.3"] = out["postgres_ratio"] >= 0.3
+    out["goals"] = goals
+    return out
