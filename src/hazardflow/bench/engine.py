@@ -34,7 +34,7 @@ RECTIFY = {"rectification_note": "已清理", "photos_after": ["ev-2"]}
 FAIL = {"verify_result": "failed", "fail_reason": "照片不清楚"}
 PASS = {"verify_result": "passed"}
 CLOSE = {"note": "销号"}
-PATH = [("Task_Order", ORDER), ("Task_Rectify", RECTIFY), ("Task_Verify", PASS),
+PATH: list[tuple[str, dict[str, Any]]] = [("Task_Order", ORDER), ("Task_Rectify", RECTIFY), ("Task_Verify", PASS),
         ("Task_Close", CLOSE)]
 ACTOR = Actor("bench", frozenset({("inspector", None), ("safety_officer", None),
                                    ("rectifier", None), ("verifier", None)}))
