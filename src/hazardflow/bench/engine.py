@@ -34,8 +34,8 @@ RECTIFY = {"rectification_note": "已清理", "photos_after": ["ev-2"]}
 FAIL = {"verify_result": "failed", "fail_reason": "照片不清楚"}
 PASS = {"verify_result": "passed"}
 CLOSE = {"note": "销号"}
-PATH: list[tuple[str, dict[str, Any]]] = [("Task_Order", ORDER), ("Task_Rectify", RECTIFY), ("Task_Verify", PASS),
-        ("Task_Close", CLOSE)]
+PATH: list[tuple[str, dict[str, Any]]] = [
+    ("Task_Order", ORDER), ("Task_Rectify", RECTIFY), ("Task_Verify", PASS), ("Task_Close", CLOSE)]
 ACTOR = Actor("bench", frozenset({("inspector", None), ("safety_officer", None),
                                    ("rectifier", None), ("verifier", None)}))
 
