@@ -7,7 +7,7 @@ distributed mode. Each takes ids, locks the case, and is safe to run twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -100,7 +100,9 @@ class Drivers:
         self.store.remember(row, workflow)
 
     def fire_case_timers(self, case_id: int, now: datetime) -> bool:
-        clock = FixedClock(now)
+        # SpiffWorkflow fires a timer once its due time is strictly in the past; a sweep at
+        # the very instant a timer is due must fire it, so SpiffWorkflow sees a hair later
+        clock = FixedClock(now + timedelta(microseconds=1))
         with write_transaction(self.db) as conn:
             row = self.store.lock(conn, case_id)
             due = conn.execute(sa.select(timer.c.id).where(

@@ -19,13 +19,22 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    IntermediateCatchEvent,
+    ServiceTask,
+    StartEvent,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaIntermediateCatchEventParser,
+)
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser as _CamundaUserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
@@ -86,11 +95,31 @@ class HfServiceTaskParser(TaskParser):
         }
 
 
+class _EventProperties:
+    """Catching events keep their ``camunda:properties``: a message event's ``formKey``
+    names the form its payload must satisfy."""
+
+    node: Any
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        return {"properties": camunda_properties(self.node), "line": self.node.sourceline}
+
+
+class HfBoundaryEventParser(_EventProperties, CamundaBoundaryEventParser):
+    pass
+
+
+class HfCatchEventParser(_EventProperties, CamundaIntermediateCatchEventParser):
+    pass
+
+
 class HfParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (HfUserTaskParser, UserTask),
         full_tag("serviceTask"): (HfServiceTaskParser, HfServiceTask),
+        full_tag("boundaryEvent"): (HfBoundaryEventParser, BoundaryEvent),
+        full_tag("intermediateCatchEvent"): (HfCatchEventParser, IntermediateCatchEvent),
     }
 
 

@@ -61,7 +61,7 @@ from .services import (
 from .steps import Stepper, StepResult, record_incident
 from .store import CaseRow, CaseStore
 from .sync import TaskMirror
-from .validation import DefinitionValidator, split_list
+from .validation import DefinitionValidator, referenced_forms, split_list
 from .xmlsafe import DEFAULT_MAX_BYTES, parse_untrusted
 
 
@@ -96,11 +96,10 @@ class Engine(TaskOwnership, Drivers):
         root = parse_untrusted(bpmn, max_bytes=self.max_bpmn_bytes)
         given = dict(forms or {})
         with write_transaction(self.db) as conn:
-            wanted = {n.get("{http://camunda.org/schema/1.0/bpmn}formKey") for n in root.iter()
-                      if isinstance(n.tag, str)} - {None}
+            wanted = referenced_forms(root)
             missing = {k for k in wanted if k not in given}
             if missing:
-                given.update(latest_forms(conn, missing))  # type: ignore[arg-type]
+                given.update(latest_forms(conn, missing))
             checked = self.validator.check(root, given, filename)
             reject_if_problems(checked.problems)
             used = {k: v for k, v in given.items() if k in wanted}
@@ -214,6 +213,12 @@ class Engine(TaskOwnership, Drivers):
             self._check_running(row)
             definition = self.definitions.get(conn, row.definition_id)
             workflow = self.store.load(conn, row, definition)
+            event = BpmnEvent(MessageEventDefinition(name), {})
+            for catcher in workflow.event_manager.tasks.values():
+                if catcher.task_spec.catches(catcher, event):
+                    props = (catcher.task_spec.extensions or {}).get("properties") or {}
+                    if props.get("formKey"):
+                        payload = self._validated(definition, props["formKey"], payload)
             event_payload = {"payload": dict(payload), "result_var": name}
 
             def deliver(wf: BpmnWorkflow) -> int:

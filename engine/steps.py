@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
 
 from . import audit
@@ -27,7 +28,14 @@ from .definitions import Definition
 from .schema import incident, outbox, process_case
 from .services import Actor, CaseListener, CaseView, StepContext, step_context
 from .store import CaseRow, CaseStore
-from .sync import TaskMirror, element_id, has_ready_automatic, has_unfinished, sync_timers
+from .sync import (
+    TaskMirror,
+    all_tasks,
+    element_id,
+    has_ready_automatic,
+    has_unfinished,
+    sync_timers,
+)
 
 Reapply = Callable[[BpmnWorkflow], None]
 
@@ -171,10 +179,7 @@ class Stepper:
               now: datetime) -> None:
         if not self.listeners:
             return
-        last = workflow.last_task
-        data = dict(workflow.data) if workflow.data else {}
-        if last is not None:
-            data.update(last.data)
+        data = current_data(workflow)
         view = CaseView(case_id=row.id, process_key=definition.key, version=definition.version,
                         status=status, data=data, active=tuple((e, n) for _, e, n in active),
                         started_by=row.started_by, now=now)
@@ -188,6 +193,28 @@ class Stepper:
         if exists is None:
             conn.execute(sa.insert(outbox).values(case_id=case_id, reason="continue",
                                                   created_at=now))
+
+
+def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The case's variables as they stand now, sub-processes included.
+
+    SpiffWorkflow fills ``workflow.data`` only at the end, and the top workflow's last task
+    does not see inside a running sub-process. The freshest view is the data of the open
+    user task that became ready last, or else of the task that finished last.
+    """
+    newest_open, newest_done = None, None
+    for task in all_tasks(workflow):
+        if task.state == TaskState.READY and task.task_spec.manual:
+            if newest_open is None or task.last_state_change > newest_open.last_state_change:
+                newest_open = task
+        elif task.state == TaskState.COMPLETED:
+            if newest_done is None or task.last_state_change > newest_done.last_state_change:
+                newest_done = task
+    data = dict(workflow.data or {})
+    chosen = newest_open or newest_done
+    if chosen is not None:
+        data.update(chosen.data)
+    return data
 
 
 def _describe(exc: BaseException) -> str:

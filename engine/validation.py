@@ -108,7 +108,7 @@ class DefinitionValidator:
         for node in proc.iter():
             if not isinstance(node.tag, str):
                 continue
-            key = node.get(CAMUNDA + "formKey")
+            key = node.get(CAMUNDA + "formKey") or _message_form(node)
             if key:
                 used_forms.add(key)
                 if key not in forms:
@@ -241,3 +241,27 @@ def _owner(node: etree._Element, levels: int) -> etree._Element:
             break
         node = parent
     return node
+
+
+def _message_form(node: etree._Element) -> str | None:
+    """The form a message-catching event's payload must satisfy (property ``formKey``)."""
+    if etree.QName(node).localname not in ("boundaryEvent", "intermediateCatchEvent",
+                                           "startEvent"):
+        return None
+    if node.find("{*}messageEventDefinition") is None:
+        return None
+    for prop in node.iterfind(f"./{{*}}extensionElements/{CAMUNDA}properties/{CAMUNDA}property"):
+        if prop.get("name") == "formKey" and prop.get("value"):
+            return str(prop.get("value"))
+    return None
+
+
+def referenced_forms(root: etree._Element) -> set[str]:
+    """Every form key the file names: on tasks and start events, and on message events."""
+    keys = set()
+    for node in root.iter():
+        if isinstance(node.tag, str):
+            key = node.get(CAMUNDA + "formKey") or _message_form(node)
+            if key:
+                keys.add(key)
+    return keys

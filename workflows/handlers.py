@@ -10,7 +10,9 @@ topic                          sets             does
                                                 body: ``金安卫健整改〔2026〕7号``
 ``notify``                     —                params ``recipients`` (candidate syntax,
                                                 comma list; ``assignee`` is the
-                                                responsible user) and ``kind``
+                                                responsible user) and ``kind``;
+                                                ``once_per`` (also on the letter and the
+                                                通报) names a variable: once per value
 ``hazard.supervision_letter``  ``letter_no``    numbers a 督办函 from the city and notifies
                                                 the city supervisors and the unit principal
 ``hazard.publish_notice``      —                publishes (通报) the hazard: visible to its
@@ -27,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import Grant, HandlerRegistry, ServiceCall
@@ -36,7 +38,7 @@ from .counters import business_year, next_value
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
 from .notifications import add_notification, kind_name
 from .resolver import OrgResolver, split_candidates
-from .schema import app_user, hazard
+from .schema import app_user, escalation_sent, hazard
 from .units import Unit, city_unit, county_of, require_unit
 
 _resolver = OrgResolver()
@@ -114,7 +116,31 @@ def number_notice(call: ServiceCall) -> dict[str, Any]:
     return {"notice_no": notice_no}
 
 
+def first_time(call: ServiceCall) -> bool:
+    """False when this step already ran for the value its ``once_per`` parameter names.
+
+    The escalation ladder marks its steps ``once_per = deadline``: a rectification re-entered
+    after a failed verification restarts its timers, and rungs whose time has passed would
+    fire again; each is taken once per deadline (a new, extended deadline re-arms them).
+    """
+    variable = call.params.get("once_per")
+    if not variable:
+        return True
+    key = str(call.data.get(str(variable)))
+    done = call.conn.execute(select(escalation_sent.c.id).where(
+        escalation_sent.c.case_id == call.case_id,
+        escalation_sent.c.element_id == call.element_id,
+        escalation_sent.c.once_key == key)).first()
+    if done is not None:
+        return False
+    call.conn.execute(insert(escalation_sent).values(
+        case_id=call.case_id, element_id=call.element_id, once_key=key, sent_at=call.now))
+    return True
+
+
 def notify(call: ServiceCall) -> None:
+    if not first_time(call):
+        return
     recipients = call.params.get("recipients")
     kind = call.params.get("kind")
     if not isinstance(recipients, str) or not recipients.strip():
@@ -127,6 +153,8 @@ def notify(call: ServiceCall) -> None:
 
 def supervision_letter(call: ServiceCall) -> dict[str, Any]:
     """督办函 numbered by the city commission; tells the city supervisors and the principal."""
+    if not first_time(call):
+        return {}
     letter_no = _document_no(call, city_unit(call.conn), "督办")
     _notify(call, "supervision_letter", "city_supervisor@city, principal@unit",
             f"已由市卫健委下发督办函 {letter_no}，请按期整改")
@@ -135,6 +163,8 @@ def supervision_letter(call: ServiceCall) -> dict[str, Any]:
 
 def publish_notice(call: ServiceCall) -> None:
     """通报: publish the hazard (an unannounced finding becomes visible to its unit)."""
+    if not first_time(call):
+        return
     row = hazard_for_case(call.conn, call.case_id)
     if row:
         call.conn.execute(update(hazard).where(hazard.c.id == row["id"]).values(

@@ -111,11 +111,14 @@ class HazardLedger:
         row = conn.execute(select(hazard.c.id, hazard.c.closed_at)
                            .where(hazard.c.case_id == view.case_id)).first()
         if row is None:
-            if view.status != "incident":  # a hazard case just started: register it
-                create_hazard_row(conn, view.case_id, view.data, view.started_by, view.now)
-            return
-        values = sync_values(view, row.closed_at)
-        conn.execute(update(hazard).where(hazard.c.id == row.id).values(**values))
+            if view.status == "incident":
+                return  # registered by the step that succeeds after the retry
+            create_hazard_row(conn, view.case_id, view.data, view.started_by, view.now)
+            closed_at = None
+        else:
+            closed_at = row.closed_at
+        values = sync_values(view, closed_at)
+        conn.execute(update(hazard).where(hazard.c.case_id == view.case_id).values(**values))
 
 
 def sync_values(view: CaseView, closed_at: datetime | None = None) -> dict[str, Any]:

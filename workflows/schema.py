@@ -118,3 +118,15 @@ notification = Table(
     Index("ix_notification_user_id_read_at", "user_id", "read_at"),
     Index("ix_notification_role_unit_id", "role", "unit_id"),
 )
+
+# One row per escalation step already taken for a case, so that a step marked
+# ``once_per`` (e.g. once per deadline) is never repeated when its task is re-entered.
+escalation_sent = Table(
+    "escalation_sent", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("process_case.id"), nullable=False),
+    Column("element_id", String(255), nullable=False),
+    Column("once_key", String(255), nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
+    UniqueConstraint("case_id", "element_id", "once_key", name="uq_escalation_sent_step"),
+)

@@ -186,7 +186,8 @@ def test_audit_chain_detects_tampering(engine: Engine) -> None:
     assert [(b.case_id, b.seq) for b in breaks][:1] == [(case.case_id, 1)]
 
 
-def test_message_cancels_the_waiting_task(make_engine) -> None:
+def test_message_with_an_invalid_payload_is_refused_then_a_valid_one_cancels_the_task(
+        make_engine) -> None:
     from .support import bpmn_bytes, load_forms
     engine = make_engine()
     engine.deploy(bpmn_bytes("parallel.bpmn"), load_forms(), actor="designer")
@@ -194,7 +195,12 @@ def test_message_cancels_the_waiting_task(make_engine) -> None:
     assert sorted(e for e, _ in case.active) == ["Task_A", "Task_B"]
     with pytest.raises(Conflict):
         engine.send_message(case.case_id, "nobody-listens", {}, CLERK)
-    result = engine.send_message(case.case_id, "cancel", {"why": "duplicate"}, CLERK)
+    before = case_row(engine, case.case_id).revision
+    with pytest.raises(InvalidInput) as info:  # the message's form requires a note
+        engine.send_message(case.case_id, "cancel", {"why": "duplicate"}, CLERK)
+    assert {d.field for d in info.value.details} >= {"note"}
+    assert case_row(engine, case.case_id).revision == before
+    result = engine.send_message(case.case_id, "cancel", {"note": "duplicate"}, CLERK)
     assert sorted(e for e, _ in result.active) == ["Task_B", "Task_Cancelled"]
     with engine.db.connect() as conn:
         states = dict(conn.execute(sa.select(human_task.c.element_id, human_task.c.state).where(
