@@ -83,11 +83,11 @@ def latest_forms(conn: Connection, keys: set[str]) -> dict[str, Any]:
     return found
 
 
-def insert_deployment(conn: Connection, *, sha: str, bpmn: bytes, forms: Mapping[str, Any],
+def insert_deployment(conn: Connection, *, sha: str, bpmn: str, forms: Mapping[str, Any],
                       processes: Mapping[str, Mapping[str, Any]], actor: str,
                       filename: str | None, now: datetime) -> list[Deployed]:
     dep_id = new_id(conn.execute(sa.insert(deployment).values(
-        sha256=sha, filename=filename, bpmn_xml=bpmn.decode("utf-8"),
+        sha256=sha, filename=filename, bpmn_xml=bpmn,
         forms=json.dumps(forms, ensure_ascii=False, sort_keys=True),
         deployed_by=actor, deployed_at=now)))
     out = []

@@ -62,7 +62,7 @@ from .steps import Stepper, StepResult, record_incident
 from .store import CaseRow, CaseStore
 from .sync import TaskMirror
 from .validation import DefinitionValidator, referenced_forms, split_list
-from .xmlsafe import DEFAULT_MAX_BYTES, parse_untrusted
+from .xmlsafe import DEFAULT_MAX_BYTES, as_utf8_text, parse_untrusted
 
 
 class Engine(TaskOwnership, Drivers):
@@ -108,7 +108,7 @@ class Engine(TaskOwnership, Drivers):
             if existing is not None:
                 return existing
             now = self.clock.now()
-            deployed = insert_deployment(conn, sha=sha, bpmn=bpmn, forms=used,
+            deployed = insert_deployment(conn, sha=sha, bpmn=as_utf8_text(root, bpmn), forms=used,
                                          processes=checked.processes, actor=actor,
                                          filename=filename, now=now)
             for item in deployed:

@@ -46,3 +46,15 @@ def parse_untrusted(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
             raise DeploymentError(f"{what} refused: entity references are not allowed",
                                   [Detail("entity reference", line=node.sourceline)])
     return root
+
+
+def as_utf8_text(root: etree._Element, data: bytes) -> str:
+    """The document as text to store: the bytes as sent when they are UTF-8, otherwise
+    (a GBK file from a Chinese Windows tool, say) re-serialized without its declaration."""
+    declared = (getattr(root.getroottree().docinfo, "encoding", None) or "UTF-8").lower()
+    if declared.replace("-", "") == "utf8":
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return str(etree.tostring(root.getroottree(), encoding="unicode"))

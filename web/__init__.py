@@ -6,8 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from hazardflow.config import load_settings
+
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` for database ids: a number past MAX_ID matches no route (404) instead
+    of overflowing the database driver (500)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ID, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .api import bp as api_bp
     from .extensions import runtime
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     runtime.init_app(app, clock=(test_config or {}).get("clock"))
     errors.init_app(app)
     app.register_blueprint(api_bp)

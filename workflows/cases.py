@@ -106,6 +106,11 @@ def _case_of_task(engine: Engine, task_id: int) -> int:
 
 
 def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
+    """Whether the case exists and ``actor`` may see it."""
+    exists = conn.execute(sa.select(process_case.c.id)
+                          .where(process_case.c.id == case_id)).first()
+    if exists is None:
+        return False
     if actor.admin or actor.roles & SEE_ALL_ROLES:
         return True
     row = conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id,
@@ -207,16 +212,20 @@ def list_tasks(engine: Engine, actor: Actor, query: TaskQuery,
                             human_task.c.due_at < now + timedelta(days=3)),
         "done": human_task.c.completed_by == actor.id,
     }
+    # a hazard the actor may not see (an unannounced finding) stays out of every list
+    visible = sa.or_(hazard.c.id.is_(None), visible_unit_filter(actor))
+    conditions = {name: sa.and_(cond, visible) for name, cond in conditions.items()}
     where = conditions[query.view]
     order = (human_task.c.completed_at.desc(),) if query.view == "done" else (
         human_task.c.due_at.is_(None), human_task.c.due_at, human_task.c.priority.desc())
     with read_transaction(engine.db) as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(human_task)
+        joined = human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
+        total = conn.execute(sa.select(sa.func.count()).select_from(joined)
                              .where(where)).scalar_one()
         rows = conn.execute(_task_select().where(where).order_by(*order, human_task.c.id)
                             .limit(query.per_page).offset((query.page - 1) * query.per_page))
         items = [_task_dict(r) for r in rows]
-        counts = {name: conn.execute(sa.select(sa.func.count()).select_from(human_task)
+        counts = {name: conn.execute(sa.select(sa.func.count()).select_from(joined)
                                      .where(cond)).scalar_one()
                   for name, cond in conditions.items()}
     return {"items": items, "total": int(total), "page": query.page,

@@ -111,8 +111,9 @@ def number_notice(call: ServiceCall) -> dict[str, Any]:
     issuer = county_of(call.conn, _case_unit(call, row).code)
     notice_no = _document_no(call, issuer, "整改")
     if row:
+        # the notice goes to the unit: an unannounced finding is hidden from it no longer
         call.conn.execute(update(hazard).where(hazard.c.id == row["id"]).values(
-            notice_no=notice_no, updated_at=call.now))
+            notice_no=notice_no, visible_to_unit=True, updated_at=call.now))
     return {"notice_no": notice_no}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -18,6 +19,50 @@ from ..extensions import runtime
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_PAGE = 100_000  # pages beyond this overflow the OFFSET of some databases
+
+
+def _json() -> Any:
+    """The JSON body, or None when there is none or it is not JSON."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # the json module's answer to deeply nested arrays/objects
+        raise ApiError(400, "bad_request", "the JSON body is nested too deeply") from None
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether a parsed value holds U+0000 in text or a NaN/Infinity (which Python's JSON
+    parser accepts but JSON does not: they would come back out as invalid JSON)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+@bp.before_request
+def refuse_unstorable_input() -> None:
+    """Text with U+0000 cannot be stored (PostgreSQL refuses it) and NaN/Infinity are not
+    JSON: a 400 on every backend, before anything else looks at the request."""
+    values: list[Any] = [request.path,
+                         *(x for key, args in request.args.lists() for x in (key, *args)),
+                         *(f.filename for _, files in request.files.lists() for f in files)]
+    if request.is_json:
+        values.append(_json())
+    if _unstorable(values):
+        raise ApiError(400, "bad_request", "the request holds the NUL character (U+0000) "
+                                           "or a number that is not finite (NaN, Infinity)")
 
 
 def current_actor() -> Actor:
@@ -54,7 +99,7 @@ def require_role(*roles: str) -> None:
 
 
 def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    data = _json()
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object "
                                            "(Content-Type: application/json)")
@@ -67,8 +112,9 @@ def page_args() -> tuple[int, int]:
         per_page = int(request.args.get("per_page", 50))
     except ValueError:
         raise ApiError(400, "bad_request", "page and per_page must be whole numbers") from None
-    if page < 1 or not 1 <= per_page <= 500:
-        raise ApiError(400, "bad_request", "page must be ≥ 1 and per_page between 1 and 500")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 500:
+        raise ApiError(400, "bad_request", f"page must be between 1 and {MAX_PAGE} and "
+                                           "per_page between 1 and 500")
     return page, per_page
 
 

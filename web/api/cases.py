@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from hazardflow.engine.db import read_transaction
+from hazardflow.engine.schema import incident
 from hazardflow.workflows import cases as domain
 
+from .. import MAX_ID
 from ..errors import ApiError
 from ..extensions import runtime
 from . import bp, current_actor, json_body, login_required, require_role
@@ -24,8 +28,9 @@ def start() -> tuple[dict[str, Any], int]:
         raise ApiError(400, "bad_request",
                        "send {\"definition\": \"<process key>\", \"data\": {...}}")
     version = body.get("version")
-    if version is not None and not isinstance(version, int):
-        raise ApiError(400, "bad_request", "\"version\" must be a whole number")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)
+                                or not 1 <= version <= MAX_ID):
+        raise ApiError(400, "bad_request", "\"version\" must be a whole number ≥ 1")
     if key == "hazard_lifecycle":
         out = domain.report_hazard(runtime.engine, current_actor(), data)
         return {"case": case_result(out["case"]), "hazard": jsonable(out["hazard"])}, 201
@@ -59,5 +64,10 @@ def message(case_id: int) -> dict[str, Any]:
 @login_required
 def retry(incident_id: int) -> dict[str, Any]:
     require_role(*SUPERVISORS)
+    with read_transaction(runtime.db) as conn:
+        case_id = conn.execute(sa.select(incident.c.case_id)
+                               .where(incident.c.id == incident_id)).scalar()
+        if case_id is None or not domain.case_visible(conn, current_actor(), case_id):
+            raise ApiError(404, "not_found", f"incident {incident_id} does not exist")
     result = runtime.engine.retry_incident(incident_id, current_actor())
     return {"case": case_result(result), "resolved": result.status != "incident"}

@@ -18,6 +18,10 @@ from . import bp, current_actor, login_required, require_role
 DESIGNERS = ("designer", "admin")
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def _read_upload() -> tuple[bytes, dict[str, Any], str | None]:
     """The BPMN file and its forms, from multipart or from a raw XML body."""
     if request.mimetype in ("application/xml", "text/xml", "application/bpmn+xml"):
@@ -36,8 +40,9 @@ def _read_upload() -> tuple[bytes, dict[str, Any], str | None]:
             raise ApiError(400, "bad_request", f"form file {name!r} must be named <formKey>.json",
                            [{"field": "forms", "message": name}])
         try:
-            forms[name.removesuffix(".json")] = json.loads(item.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            forms[name.removesuffix(".json")] = json.loads(item.read().decode("utf-8"),
+                                                           parse_constant=_not_json)
+        except ValueError as exc:  # not UTF-8, not JSON, or NaN/Infinity
             raise ApiError(422, "invalid_form", f"form {name!r} is not JSON: {exc}",
                            [{"field": name, "message": str(exc)}]) from None
     return upload.read(), forms, upload.filename

@@ -13,7 +13,8 @@ def _err(*codes: int) -> dict[str, Any]:
     text = {400: "Malformed request", 401: "Not signed in", 403: "Not allowed",
             404: "Not found (or not visible to you)", 409: "Conflict: no longer ready, "
             "claimed by someone else, stale revision, or an incident", 413: "Too large",
-            422: "Invalid data, form or BPMN: see details", 429: "Too many attempts"}
+            422: "Invalid data, form or BPMN: see details", 429: "Too many attempts",
+            500: "Unexpected error (logged)"}
     return {str(c): {"description": text[c],
                      "content": {"application/json": {"schema": ERROR}}} for c in codes}
 
@@ -29,7 +30,11 @@ def _ok(description: str, schema: dict[str, Any] | None = None,
 def _op(summary: str, responses: dict[str, Any], *, body: dict[str, Any] | None = None,
         params: list[dict[str, Any]] | None = None, auth: bool = True,
         tag: str = "") -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": responses, "tags": [tag] if tag else []}
+    # Any request can be malformed (e.g. U+0000 in the path or query) or fail unexpectedly;
+    # any request with a body can exceed the size limit.
+    always = _err(400, 500, *((413,) if body is not None else ()))
+    op: dict[str, Any] = {"summary": summary, "responses": {**always, **responses},
+                          "tags": [tag] if tag else []}
     if body is not None:
         op["requestBody"] = {"required": True, "content": body}
     if params:
@@ -97,6 +102,9 @@ def document() -> dict[str, Any]:
                 "delete": _op("Revoke the token used", {"204": {"description": "Revoked"},
                                                         **_err(401)}, tag="auth"),
             },
+            "/api/v1/openapi.json": {"get": _op(
+                "This description of the API (OpenAPI 3)", _ok("OpenAPI 3 document", JSON_OBJECT),
+                auth=False, tag="meta")},
             "/api/v1/me": {"get": _op("Who am I, with my roles",
                                       {**_ok("The user", JSON_OBJECT), **_err(401)}, tag="auth")},
             "/api/v1/definitions": {
@@ -183,7 +191,7 @@ def document() -> dict[str, Any]:
             "/api/v1/cases/{case_id}/messages": {"post": _op(
                 "Send a BPMN message to a case (reclassify, void): supervisors",
                 {**_ok("The case after the message", JSON_OBJECT),
-                 **_err(400, 401, 403, 404, 409)},
+                 **_err(400, 401, 403, 404, 409, 422)},
                 body={"application/json": {"schema": {"type": "object", "required": ["name"],
                                                       "properties": {"name": {"type": "string"},
                                                                      "data": JSON_OBJECT}}}},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response, request
 
 from hazardflow.engine.db import read_transaction
+from hazardflow.engine.schema import human_task
 from hazardflow.workflows import cases
 from hazardflow.workflows.users import actor_for, get_user
 
@@ -20,7 +22,11 @@ from .serialize import case_result, jsonable
 @login_required
 def list_tasks() -> dict[str, Any]:
     page, per_page = page_args()
-    query = cases.TaskQuery(view=request.args.get("view", "mine"), page=page, per_page=per_page)
+    view = request.args.get("view", "mine")
+    if view not in cases.VIEWS:
+        raise ApiError(400, "bad_request", f"view must be one of {', '.join(cases.VIEWS)}",
+                       [{"field": "view", "message": view}])
+    query = cases.TaskQuery(view=view, page=page, per_page=per_page)
     result: dict[str, Any] = jsonable(cases.list_tasks(runtime.engine, current_actor(), query))
     return result
 
@@ -31,9 +37,20 @@ def task(task_id: int) -> dict[str, Any]:
     return {"task": jsonable(cases.task_detail(runtime.engine, current_actor(), task_id))}
 
 
+def _require_visible(task_id: int) -> None:
+    """404, as for GET, when the task's case is outside what the user may see: acting on a
+    task must not reveal (by a 403 or a validation message) that it exists."""
+    with read_transaction(runtime.db) as conn:
+        case_id = conn.execute(sa.select(human_task.c.case_id)
+                               .where(human_task.c.id == task_id)).scalar()
+        if case_id is None or not cases.case_visible(conn, current_actor(), case_id):
+            raise ApiError(404, "not_found", f"task {task_id} does not exist")
+
+
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Response:
+    _require_visible(task_id)
     runtime.engine.claim(task_id, current_actor())
     return Response(status=204)
 
@@ -41,6 +58,7 @@ def claim(task_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/unclaim")
 @login_required
 def unclaim(task_id: int) -> Response:
+    _require_visible(task_id)
     runtime.engine.unclaim(task_id, current_actor())
     return Response(status=204)
 
@@ -48,6 +66,7 @@ def unclaim(task_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/assign")
 @login_required
 def assign(task_id: int) -> Response:
+    _require_visible(task_id)
     username = json_body().get("assignee")
     if not isinstance(username, str) or not username:
         raise ApiError(400, "bad_request", "send {\"assignee\": \"<username>\"}")
@@ -74,6 +93,7 @@ def _if_match() -> int | None:
 @bp.post("/tasks/<int:task_id>/complete")
 @login_required
 def complete(task_id: int) -> dict[str, Any]:
+    _require_visible(task_id)
     body = json_body()
     data = body.get("data", {})
     if not isinstance(data, dict):
