@@ -34,19 +34,23 @@ def _canonical(payload: Mapping[str, Any]) -> str:
                       default=str)
 
 
+TAIL = (sa.select(audit_event.c.seq, audit_event.c.hash)
+        .where(audit_event.c.case_id == sa.bindparam("case_id"))
+        .order_by(audit_event.c.seq.desc()).limit(1))
+INSERT = sa.insert(audit_event)
+
+
 def append(conn: Connection, case_id: int, actor: str, action: str,
            payload: Mapping[str, Any], at: datetime, element_id: str | None = None) -> int:
     """Append one record; the caller holds the case's lock, so sequence numbers never race."""
-    last = conn.execute(sa.select(audit_event.c.seq, audit_event.c.hash)
-                        .where(audit_event.c.case_id == case_id)
-                        .order_by(audit_event.c.seq.desc()).limit(1)).one_or_none()
+    last = conn.execute(TAIL, {"case_id": case_id}).one_or_none()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     text = _canonical(payload)
     at = at.astimezone(UTC)
     digest = _digest(prev, case_id, seq, actor, action, element_id, text, at)
-    conn.execute(sa.insert(audit_event).values(
-        case_id=case_id, seq=seq, actor=actor, action=action, element_id=element_id,
-        payload=text, at=at, prev_hash=prev, hash=digest))
+    conn.execute(INSERT, {"case_id": case_id, "seq": seq, "actor": actor, "action": action,
+                          "element_id": element_id, "payload": text, "at": at,
+                          "prev_hash": prev, "hash": digest})
     return seq
 
 

@@ -68,11 +68,26 @@ def _field_of(error: ValidationError) -> str:
     return ".".join(p for p in path if p) or "(form)"
 
 
+_validators: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+    """One compiled validator per deployed schema object (kept alive beside it)."""
+    cached = _validators.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    if len(_validators) > 1024:
+        _validators.clear()
+    _validators[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate_submission(schema: Mapping[str, Any], data: Any) -> list[Detail]:
     """Field-located problems with submitted data, messages in Chinese with English beside."""
     if not isinstance(data, dict):
         return [Detail("表单数据必须是对象 (form data must be a JSON object)", field="(form)")]
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = _validator(schema)
     details = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         zh = _MESSAGES_ZH.get(str(error.validator), "不符合要求")

@@ -18,6 +18,13 @@ from .services import Actor
 from .store import CaseRow, CaseStore
 from .validation import split_list
 
+_B = sa.bindparam
+CASE_OF_TASK = sa.select(human_task.c.case_id).where(human_task.c.id == _B("task_id"))
+TASK = sa.select(human_task).where(human_task.c.id == _B("task_id"))
+CANDIDATES = (sa.select(task_candidate.c.role, task_candidate.c.unit)
+              .where(task_candidate.c.human_task_id == _B("task_id")))
+ASSIGNEE = sa.select(human_task.c.assignee).where(human_task.c.id == _B("task_id"))
+
 
 class TaskOwnership:
     db: SqlEngine
@@ -57,12 +64,11 @@ class TaskOwnership:
     # -- checks --------------------------------------------------------------------------
 
     def _lock_task(self, conn: Connection, task_id: int) -> tuple[CaseRow, Any]:
-        case_id = conn.execute(sa.select(human_task.c.case_id).where(
-            human_task.c.id == task_id)).scalar()
+        case_id = conn.execute(CASE_OF_TASK, {"task_id": task_id}).scalar()
         if case_id is None:
             raise NotFound(f"task {task_id} does not exist", task_id=task_id)
         row = self.store.lock(conn, case_id)  # then read the task again, under the lock
-        task_row = conn.execute(sa.select(human_task).where(human_task.c.id == task_id)).one()
+        task_row = conn.execute(TASK, {"task_id": task_id}).one()
         return row, task_row
 
     @staticmethod
@@ -73,15 +79,13 @@ class TaskOwnership:
                            case_id=task_row.case_id, task_id=task_row.id)
 
     def _is_candidate(self, conn: Connection, task_id: int, actor: Actor) -> bool:
-        rows = conn.execute(sa.select(task_candidate.c.role, task_candidate.c.unit)
-                            .where(task_candidate.c.human_task_id == task_id)).all()
+        rows = conn.execute(CANDIDATES, {"task_id": task_id}).all()
         for role, unit in rows:
             if role.startswith("user:") and role[5:] == actor.id:
                 return True
             if actor.holds(role, unit):
                 return True
-        assignee = conn.execute(sa.select(human_task.c.assignee)
-                                .where(human_task.c.id == task_id)).scalar()
+        assignee = conn.execute(ASSIGNEE, {"task_id": task_id}).scalar()
         return bool(not rows and assignee == actor.id)
 
     def _check_entitled(self, conn: Connection, task_row: Any, actor: Actor,

@@ -64,6 +64,10 @@ from .sync import TaskMirror
 from .validation import DefinitionValidator, referenced_forms, split_list
 from .xmlsafe import DEFAULT_MAX_BYTES, as_utf8_text, parse_untrusted
 
+COMPLETE_TASK = (sa.update(human_task).where(human_task.c.id == sa.bindparam("task_id"))
+                 .values(state="completed", completed_at=sa.bindparam("now"),
+                         completed_by=sa.bindparam("by"), assignee=sa.bindparam("assignee")))
+
 
 class Engine(TaskOwnership, Drivers):
     def __init__(self, db: SqlEngine, *, resolver: CandidateResolver,
@@ -195,9 +199,8 @@ class Engine(TaskOwnership, Drivers):
             with bound_clock(self.clock), step_context(
                     StepContext(conn=conn, case_id=row.id, actor=actor, now=now)):
                 apply(workflow)
-            conn.execute(sa.update(human_task).where(human_task.c.id == task_id).values(
-                state="completed", completed_at=now, completed_by=actor.id,
-                assignee=task_row.assignee or actor.id))
+            conn.execute(COMPLETE_TASK, {"task_id": task_id, "now": now, "by": actor.id,
+                                         "assignee": task_row.assignee or actor.id})
             result, workflow = self.stepper.advance(
                 conn, row, definition, workflow, actor, action="complete", origin="completion",
                 reapply=apply, payload={"task": task_id, "data": clean},

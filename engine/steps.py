@@ -79,6 +79,7 @@ class Stepper:
                 clock: Clock | None = None,
                 budget: int | None = None) -> tuple[StepResult, BpmnWorkflow]:
         now = now or self.clock.now()
+        was_incident = row.status == "incident"
         ctx = StepContext(conn=conn, case_id=row.id, actor=actor, now=now)
         ran: list[str] = []
         savepoint = conn.begin_nested()
@@ -103,9 +104,11 @@ class Stepper:
             payload["services"] = ctx.service_outputs
         audit.append(conn, row.id, actor.id, action, payload, now, element)
         self._tell(conn, row, definition, workflow, status, active, now)
-        resolved = conn.execute(sa.update(incident).where(
-            incident.c.case_id == row.id, incident.c.resolved_at.is_(None))
-            .values(resolved_at=now, resolved_by=actor.id)).rowcount
+        resolved = 0
+        if was_incident:  # the failed step ran through: its incident is resolved
+            resolved = conn.execute(sa.update(incident).where(
+                incident.c.case_id == row.id, incident.c.resolved_at.is_(None))
+                .values(resolved_at=now, resolved_by=actor.id)).rowcount
         if resolved:
             audit.append(conn, row.id, actor.id, "incident_resolved", {"count": resolved}, now)
         return StepResult(row.id, status, row.revision, pending, None, active), workflow

@@ -23,6 +23,17 @@ from .errors import NotFound
 from .schema import process_case
 from .serializer import CaseSerializer
 
+# Statements built once: building a statement costs more than running it on SQLite.
+_B = sa.bindparam
+LOCK = (sa.select(process_case.c.id, process_case.c.definition_id, process_case.c.status,
+                  process_case.c.revision, process_case.c.started_by)
+        .where(process_case.c.id == _B("case_id")).with_for_update())
+STATE = sa.select(process_case.c.state).where(process_case.c.id == _B("case_id"))
+SAVE = (sa.update(process_case).where(process_case.c.id == _B("case_id"))
+        .values(state=_B("state"), status=_B("status"), revision=_B("revision"),
+                updated_at=_B("now")))
+SAVE_COMPLETED = SAVE.values(completed_at=_B("now"))
+
 
 @dataclass
 class CaseRow:
@@ -68,10 +79,7 @@ class CaseStore:
         self.live = LiveCache(cache_size)
 
     def lock(self, conn: Connection, case_id: int) -> CaseRow:
-        row = conn.execute(
-            sa.select(process_case.c.id, process_case.c.definition_id, process_case.c.status,
-                      process_case.c.revision, process_case.c.started_by)
-            .where(process_case.c.id == case_id).with_for_update()).one_or_none()
+        row = conn.execute(LOCK, {"case_id": case_id}).one_or_none()
         if row is None:
             raise NotFound(f"case {case_id} does not exist", case_id=case_id)
         return CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
@@ -85,8 +93,7 @@ class CaseStore:
     def load_fresh(self, conn: Connection, row: CaseRow,
                    definition: Definition) -> BpmnWorkflow:
         self.live.evict(row.id)
-        blob = conn.execute(sa.select(process_case.c.state)
-                            .where(process_case.c.id == row.id)).scalar_one()
+        blob = conn.execute(STATE, {"case_id": row.id}).scalar_one()
         return self.serializer.loads(blob, definition.spec, definition.subprocess_specs,
                                      self.script_engine)
 
@@ -101,11 +108,9 @@ class CaseStore:
     def save(self, conn: Connection, row: CaseRow, workflow: BpmnWorkflow, status: str,
              now: datetime) -> int:
         blob = self.serializer.dumps(workflow)
-        values: dict[str, Any] = {"state": blob, "status": status,
-                                  "revision": row.revision + 1, "updated_at": now}
-        if status == "completed":
-            values["completed_at"] = now
-        conn.execute(sa.update(process_case).where(process_case.c.id == row.id).values(**values))
+        conn.execute(SAVE_COMPLETED if status == "completed" else SAVE, {
+            "case_id": row.id, "state": blob, "status": status,
+            "revision": row.revision + 1, "now": now})
         row.revision += 1
         row.status = status
         return row.revision

@@ -24,6 +24,20 @@ from .schema import human_task, task_candidate, timer
 from .services import CandidateResolver
 from .validation import split_list
 
+_B = sa.bindparam
+OPEN_TASKS = (sa.select(human_task.c.id, human_task.c.spiff_task_id, human_task.c.element_id,
+                        human_task.c.name)
+              .where(human_task.c.case_id == _B("case_id"), human_task.c.state == "open"))
+CLOSE_TASK = (sa.update(human_task).where(human_task.c.id == _B("task_id"))
+              .values(state=_B("state"), completed_at=_B("now")))
+INSERT_TASK = sa.insert(human_task)
+INSERT_CANDIDATES = sa.insert(task_candidate)
+OPEN_TIMERS = (sa.select(timer.c.id, timer.c.spiff_task_id, timer.c.due_at)
+               .where(timer.c.case_id == _B("case_id"), timer.c.fired_at.is_(None)))
+RETIRE_TIMER = sa.update(timer).where(timer.c.id == _B("timer_id")).values(fired_at=_B("now"))
+MOVE_TIMER = sa.update(timer).where(timer.c.id == _B("timer_id")).values(due_at=_B("due"))
+INSERT_TIMER = sa.insert(timer)
+
 UNFINISHED = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
 
@@ -76,10 +90,7 @@ class TaskMirror:
         (an incident is being recorded) no new rows are opened: the retry opens them.
         """
         ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-        open_rows = conn.execute(sa.select(human_task.c.id, human_task.c.spiff_task_id,
-                                           human_task.c.element_id, human_task.c.name)
-                                 .where(human_task.c.case_id == case_id,
-                                        human_task.c.state == "open")).all()
+        open_rows = conn.execute(OPEN_TASKS, {"case_id": case_id}).all()
         active: list[tuple[int, str, str]] = []
         for row in open_rows:
             if row.spiff_task_id in ready:
@@ -89,8 +100,7 @@ class TaskMirror:
             task = workflow.get_task_from_id(UUID(row.spiff_task_id))
             gone_state = "completed" if task is not None and task.state == TaskState.COMPLETED \
                 else "cancelled"
-            conn.execute(sa.update(human_task).where(human_task.c.id == row.id)
-                         .values(state=gone_state, completed_at=now))
+            conn.execute(CLOSE_TASK, {"task_id": row.id, "state": gone_state, "now": now})
         if create:
             for spiff_id, task in ready.items():
                 new = self._open(conn, case_id, spiff_id, task, now)
@@ -110,11 +120,11 @@ class TaskMirror:
         priority = ext.get("priority", "50")
         priority = int(priority) if str(priority).isdigit() \
             else int(self.evaluator.evaluate(unwrap(priority), data) or 50)
-        task_row = new_id(conn.execute(sa.insert(human_task).values(
-            case_id=case_id, spiff_task_id=spiff_id, element_id=element_id(task),
-            name=element_name(task), form_key=ext.get("formKey"), state="open",
-            assignee=assignee, priority=max(0, min(priority, 100)), due_at=due_at,
-            created_at=now)))
+        task_row = new_id(conn.execute(INSERT_TASK, {
+            "case_id": case_id, "spiff_task_id": spiff_id, "element_id": element_id(task),
+            "name": element_name(task), "form_key": ext.get("formKey"), "state": "open",
+            "assignee": assignee, "priority": max(0, min(priority, 100)), "due_at": due_at,
+            "created_at": now}))
         candidates: list[dict[str, Any]] = []
         for group in split_list(ext.get("candidateGroups")):
             for role, unit in self.resolver.resolve(group, data, conn):
@@ -122,7 +132,7 @@ class TaskMirror:
         for user in split_list(ext.get("candidateUsers")):
             candidates.append({"human_task_id": task_row, "role": f"user:{user}", "unit": None})
         if candidates:
-            conn.execute(sa.insert(task_candidate), candidates)
+            conn.execute(INSERT_CANDIDATES, candidates)
         return task_row
 
 
@@ -144,16 +154,15 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[Any, datetime]]:
 
 def sync_timers(conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime) -> None:
     waiting = waiting_timers(workflow)
-    rows = conn.execute(sa.select(timer.c.id, timer.c.spiff_task_id, timer.c.due_at)
-                        .where(timer.c.case_id == case_id, timer.c.fired_at.is_(None))).all()
+    rows = conn.execute(OPEN_TIMERS, {"case_id": case_id}).all()
     for row in rows:
         current = waiting.pop(row.spiff_task_id, None)
         if current is None:
-            conn.execute(sa.update(timer).where(timer.c.id == row.id).values(fired_at=now))
+            conn.execute(RETIRE_TIMER, {"timer_id": row.id, "now": now})
         elif current[1] != row.due_at:
-            conn.execute(sa.update(timer).where(timer.c.id == row.id).values(due_at=current[1]))
+            conn.execute(MOVE_TIMER, {"timer_id": row.id, "due": current[1]})
     for spiff_id, (task, due) in waiting.items():
-        conn.execute(sa.insert(timer).values(
-            case_id=case_id, spiff_task_id=spiff_id, element_id=element_id(task),
-            expression=str(getattr(task.task_spec.event_definition, "expression", ""))[:255],
-            due_at=due, created_at=now))
+        conn.execute(INSERT_TIMER, {
+            "case_id": case_id, "spiff_task_id": spiff_id, "element_id": element_id(task),
+            "expression": str(getattr(task.task_spec.event_definition, "expression", ""))[:255],
+            "due_at": due, "created_at": now, "process_key": None, "fired_at": None})
