@@ -24,6 +24,7 @@ from .services import SYSTEM, Actor
 from .start_timers import next_occurrence
 from .steps import Stepper, StepResult
 from .store import CaseRow, CaseStore
+from .sync import mirrored
 
 
 class Drivers:
@@ -93,6 +94,9 @@ class Drivers:
             task.internal_data["event_value"] = due_at.astimezone(UTC).isoformat()
             now = self.clock.now()
             conn.execute(sa.update(timer).where(timer.c.id == timer_id).values(due_at=due_at))
+            known = mirrored(workflow).timers
+            if known is not None and found.spiff_task_id in known:
+                known[found.spiff_task_id] = (timer_id, due_at)
             self.store.save(conn, row, workflow, row.status, now)
             audit.append(conn, case_id, actor.id, "reschedule_timer",
                          {"timer": timer_id, "from": found.due_at.isoformat(),

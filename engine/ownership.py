@@ -19,7 +19,6 @@ from .store import CaseRow, CaseStore
 from .validation import split_list
 
 _B = sa.bindparam
-CASE_OF_TASK = sa.select(human_task.c.case_id).where(human_task.c.id == _B("task_id"))
 TASK = sa.select(human_task).where(human_task.c.id == _B("task_id"))
 CANDIDATES = (sa.select(task_candidate.c.role, task_candidate.c.unit)
               .where(task_candidate.c.human_task_id == _B("task_id")))
@@ -64,10 +63,10 @@ class TaskOwnership:
     # -- checks --------------------------------------------------------------------------
 
     def _lock_task(self, conn: Connection, task_id: int) -> tuple[CaseRow, Any]:
-        case_id = conn.execute(CASE_OF_TASK, {"task_id": task_id}).scalar()
-        if case_id is None:
+        row = self.store.lock_of_task(conn, task_id)
+        if row is None:
             raise NotFound(f"task {task_id} does not exist", task_id=task_id)
-        row = self.store.lock(conn, case_id)  # then read the task again, under the lock
+        # then read the task, under the case's lock
         task_row = conn.execute(TASK, {"task_id": task_id}).one()
         return row, task_row
 

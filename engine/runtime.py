@@ -60,7 +60,7 @@ from .services import (
 )
 from .steps import Stepper, StepResult, record_incident
 from .store import CaseRow, CaseStore
-from .sync import TaskMirror
+from .sync import TaskMirror, mirrored
 from .validation import DefinitionValidator, referenced_forms, split_list
 from .xmlsafe import DEFAULT_MAX_BYTES, as_utf8_text, parse_untrusted
 
@@ -201,6 +201,9 @@ class Engine(TaskOwnership, Drivers):
                 apply(workflow)
             conn.execute(COMPLETE_TASK, {"task_id": task_id, "now": now, "by": actor.id,
                                          "assignee": task_row.assignee or actor.id})
+            known = mirrored(workflow).tasks
+            if known is not None:
+                known.pop(task_row.spiff_task_id, None)
             result, workflow = self.stepper.advance(
                 conn, row, definition, workflow, actor, action="complete", origin="completion",
                 reapply=apply, payload={"task": task_id, "data": clean},

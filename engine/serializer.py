@@ -17,9 +17,12 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
+    TaskConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 FORMAT = 1
 
@@ -42,9 +45,33 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+_FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+class _CachingTaskConverter(TaskConverter):
+    """A finished task serializes the same way every step: keep its dictionary.
+
+    The key holds everything the dictionary is made of that could still change for a
+    finished task: its parent (history compaction re-parents) and its children.
+    """
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        if not task.state & _FINISHED:
+            return super().to_dict(task)
+        cache = task.workflow.top_workflow.__dict__.setdefault("_hf_task_dicts", {})
+        key = (task.state, task.last_state_change, task._parent, tuple(task._children))
+        hit = cache.get(task.id)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        dct = super().to_dict(task)
+        cache[task.id] = (key, dct)
+        return dct
+
+
 class CaseSerializer:
     def __init__(self) -> None:
-        config = {**DEFAULT_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter}
+        config = {**DEFAULT_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter,
+                  Task: _CachingTaskConverter}
         self._spiff = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.registry = self._spiff.registry
 

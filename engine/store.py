@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from .db import new_id
 from .definitions import Definition
 from .errors import NotFound
-from .schema import process_case
+from .schema import human_task, process_case
 from .serializer import CaseSerializer
 
 # Statements built once: building a statement costs more than running it on SQLite.
@@ -28,6 +28,12 @@ _B = sa.bindparam
 LOCK = (sa.select(process_case.c.id, process_case.c.definition_id, process_case.c.status,
                   process_case.c.revision, process_case.c.started_by)
         .where(process_case.c.id == _B("case_id")).with_for_update())
+LOCK_OF_TASK = (
+    sa.select(process_case.c.id, process_case.c.definition_id, process_case.c.status,
+              process_case.c.revision, process_case.c.started_by)
+    .where(process_case.c.id == sa.select(human_task.c.case_id)
+           .where(human_task.c.id == _B("task_id")).scalar_subquery())
+    .with_for_update())
 STATE = sa.select(process_case.c.state).where(process_case.c.id == _B("case_id"))
 SAVE = (sa.update(process_case).where(process_case.c.id == _B("case_id"))
         .values(state=_B("state"), status=_B("status"), revision=_B("revision"),
@@ -82,6 +88,13 @@ class CaseStore:
         row = conn.execute(LOCK, {"case_id": case_id}).one_or_none()
         if row is None:
             raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+        return CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
+
+    def lock_of_task(self, conn: Connection, task_id: int) -> CaseRow | None:
+        """Lock the case a human task belongs to (one statement); None if no such task."""
+        row = conn.execute(LOCK_OF_TASK, {"task_id": task_id}).one_or_none()
+        if row is None:
+            return None
         return CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
 
     def load(self, conn: Connection, row: CaseRow, definition: Definition) -> BpmnWorkflow:

@@ -7,6 +7,7 @@ so SpiffWorkflow's 1,000-level search limit can never hide a ready task from the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -90,22 +91,26 @@ class TaskMirror:
         (an incident is being recorded) no new rows are opened: the retry opens them.
         """
         ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-        open_rows = conn.execute(OPEN_TASKS, {"case_id": case_id}).all()
-        active: list[tuple[int, str, str]] = []
-        for row in open_rows:
-            if row.spiff_task_id in ready:
-                active.append((int(row.id), row.element_id, row.name))
-                del ready[row.spiff_task_id]
+        known = mirrored(workflow).tasks
+        if known is None:
+            known = {r.spiff_task_id: (int(r.id), r.element_id, r.name)
+                     for r in conn.execute(OPEN_TASKS, {"case_id": case_id})}
+        active: dict[str, tuple[int, str, str]] = {}
+        for spiff_id, row in known.items():
+            if spiff_id in ready:
+                active[spiff_id] = row
+                del ready[spiff_id]
                 continue
-            task = workflow.get_task_from_id(UUID(row.spiff_task_id))
+            task = workflow.get_task_from_id(UUID(spiff_id))
             gone_state = "completed" if task is not None and task.state == TaskState.COMPLETED \
                 else "cancelled"
-            conn.execute(CLOSE_TASK, {"task_id": row.id, "state": gone_state, "now": now})
+            conn.execute(CLOSE_TASK, {"task_id": row[0], "state": gone_state, "now": now})
         if create:
             for spiff_id, task in ready.items():
                 new = self._open(conn, case_id, spiff_id, task, now)
-                active.append((new, element_id(task), element_name(task)))
-        return active
+                active[spiff_id] = (new, element_id(task), element_name(task))
+        mirrored(workflow).tasks = dict(active)
+        return list(active.values())
 
     def _open(self, conn: Connection, case_id: int, spiff_id: str, task: Any,
               now: datetime) -> int:
@@ -136,6 +141,26 @@ class TaskMirror:
         return task_row
 
 
+@dataclass
+class Mirrored:
+    """What the tables hold for a live workflow after its last committed step.
+
+    Kept on the workflow object itself, which the live cache only hands out while the case's
+    revision is unchanged: a hit skips re-reading the open task and timer rows. A workflow
+    loaded from the database starts with nothing known, and the rows are read.
+    """
+
+    tasks: dict[str, tuple[int, str, str]] | None = None  # spiff id -> (id, element, name)
+    timers: dict[str, tuple[int, datetime]] | None = None  # spiff id -> (timer id, due)
+
+
+def mirrored(workflow: BpmnWorkflow) -> Mirrored:
+    found: Mirrored | None = workflow.__dict__.get("_hf_mirrored")
+    if found is None:
+        found = workflow.__dict__["_hf_mirrored"] = Mirrored()
+    return found
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[Any, datetime]]:
     """spiff task id -> (task, due time) for every timer the case waits on."""
     found: dict[str, tuple[Any, datetime]] = {}
@@ -154,15 +179,22 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[Any, datetime]]:
 
 def sync_timers(conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime) -> None:
     waiting = waiting_timers(workflow)
-    rows = conn.execute(OPEN_TIMERS, {"case_id": case_id}).all()
-    for row in rows:
-        current = waiting.pop(row.spiff_task_id, None)
+    known = mirrored(workflow).timers
+    if known is None:
+        known = {r.spiff_task_id: (int(r.id), r.due_at)
+                 for r in conn.execute(OPEN_TIMERS, {"case_id": case_id})}
+    kept: dict[str, tuple[int, datetime]] = {}
+    for spiff_id, (timer_id, due_at) in known.items():
+        current = waiting.pop(spiff_id, None)
         if current is None:
-            conn.execute(RETIRE_TIMER, {"timer_id": row.id, "now": now})
-        elif current[1] != row.due_at:
-            conn.execute(MOVE_TIMER, {"timer_id": row.id, "due": current[1]})
+            conn.execute(RETIRE_TIMER, {"timer_id": timer_id, "now": now})
+            continue
+        if current[1] != due_at:
+            conn.execute(MOVE_TIMER, {"timer_id": timer_id, "due": current[1]})
+        kept[spiff_id] = (timer_id, current[1])
     for spiff_id, (task, due) in waiting.items():
-        conn.execute(INSERT_TIMER, {
+        kept[spiff_id] = (new_id(conn.execute(INSERT_TIMER, {
             "case_id": case_id, "spiff_task_id": spiff_id, "element_id": element_id(task),
             "expression": str(getattr(task.task_spec.event_definition, "expression", ""))[:255],
-            "due_at": due, "created_at": now, "process_key": None, "fired_at": None})
+            "due_at": due, "created_at": now, "process_key": None, "fired_at": None})), due)
+    mirrored(workflow).timers = kept
