@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -14,23 +12,6 @@ from click.testing import CliRunner
 from hazardflow.cli import main
 from hazardflow.db import all_metadata, current_revision, head_revision, upgrade
 from hazardflow.engine.db import make_engine
-
-from .conftest import pg_schema_url
-
-
-@pytest.fixture
-def empty_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path}/empty.db"
-        return
-    schema, url = pg_schema_url()
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{url}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def test_empty_database_upgrades_to_head_matching_the_models(empty_url: str) -> None:

@@ -33,10 +33,28 @@ def _runtime(settings: Settings) -> Any:
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """hazardflow: 安全生产隐患排查治理 on BPMN."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         ctx.obj = load_settings(overrides={"database_url": database_url} if database_url else None)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        make_url(ctx.obj.database_url)
+    except ArgumentError:
+        # not echoed: a malformed URL may still hold a password
+        raise click.ClickException(
+            "the database URL (--database-url or HAZARDFLOW_DATABASE_URL) is not a SQLAlchemy "
+            "URL such as sqlite:///path/hazardflow.db or postgresql+psycopg://user@host/db"
+        ) from None
+
+
+def _shown_url(url: str) -> str:
+    """The URL with any password masked, fit to print."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @main.command("init-db")
@@ -49,7 +67,7 @@ def init_db(ctx: click.Context) -> None:
     settings = _settings(ctx)
     upgrade(open_database(settings.database_url))
     deployed = seed_definitions(_runtime(settings))
-    click.echo(f"database ready: {settings.database_url}")
+    click.echo(f"database ready: {_shown_url(settings.database_url)}")
     for d in deployed:
         click.echo(f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
 
@@ -112,8 +130,15 @@ def deploy(ctx: click.Context, bpmn_file: Path, forms: tuple[Path, ...], actor: 
     """Deploy a BPMN file with its JSON Schema forms (named <formKey>.json)."""
     from hazardflow.engine import EngineError
 
-    schemas = {p.name.removesuffix(".json"): json.loads(p.read_text(encoding="utf-8"))
-               for p in forms}
+    schemas: dict[str, Any] = {}
+    for path in forms:
+        try:
+            schemas[path.name.removesuffix(".json")] = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise click.ClickException(f"form {path}: not UTF-8 text") from None
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"form {path}: not JSON (line {exc.lineno}, column "
+                                       f"{exc.colno}: {exc.msg})") from None
     try:
         deployed = _runtime(_settings(ctx)).deploy(bpmn_file.read_bytes(), schemas, actor=actor,
                                                    filename=bpmn_file.name)
