@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import sqlalchemy as sa
 
 from hazardflow.engine import Conflict, Engine
 from hazardflow.engine.schema import human_task
 
+from ..threads import race
 from .support import CLERK, REVIEWER, REVIEWER2, bpmn_bytes, load_forms
 from .test_cases import case_row, open_task
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released together; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_completions_of_one_task_one_wins_one_conflicts(engine: Engine,

@@ -50,7 +50,7 @@ def test_cycle_starts_one_case_per_period_then_stops(make_engine) -> None:
 
 
 def test_two_engines_sweeping_at_once_start_the_case_once(make_engine) -> None:
-    from .test_concurrency import race
+    from ..threads import race
     first, second = make_engine(), make_engine()
     first.deploy(bpmn_bytes("monthly.bpmn"), load_forms(), actor="designer")
     results = race(lambda: first.fire_due_timers(DEC_1), lambda: second.fire_due_timers(DEC_1))

@@ -12,15 +12,14 @@ retires what is left of the ladder. Every step is checked by the driver
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from ..threads import race
 from .lifecycle import (
     T0,
     UNIT,
@@ -180,25 +179,6 @@ def test_one_sweep_after_an_outage_fires_every_lapsed_rung_once(lc: Lifecycle) -
     assert lc.fire(case_id) == 0
     assert lc.fire(case_id, rung_time(30) + SECOND) == 1
     assert sent(lc, case_id)[len(expected):] == list(GENERAL.rungs[-1][1])
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_workers_sweeping_at_once_fire_each_rung_once(lc: Lifecycle) -> None:
