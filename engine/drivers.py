@@ -7,6 +7,7 @@ distributed mode. Each takes ids, locks the case, and is safe to run twice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -27,6 +28,13 @@ from .store import CaseRow, CaseStore
 from .sync import mirrored
 
 
+@dataclass(frozen=True)
+class DueWork:
+    start_timers: list[int]  # timer ids of due timer start events
+    timer_cases: list[int]  # cases with a due timer
+    outbox_cases: list[int]  # cases with automatic steps left by a request
+
+
 class Drivers:
     db: SqlEngine
     store: CaseStore
@@ -37,8 +45,8 @@ class Drivers:
 
     _begin: Callable[..., tuple[StepResult, CaseRow, BpmnWorkflow]]  # Engine's
 
-    def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> int:
-        """Fire every timer due at ``now``; returns the number of cases advanced or started."""
+    def due_work(self, now: datetime | None = None, limit: int = 500) -> DueWork:
+        """What a sweep at ``now`` has to do, found by indexed queries."""
         now = now or self.clock.now()
         with read_transaction(self.db) as conn:
             starts = [r[0] for r in conn.execute(
@@ -50,8 +58,18 @@ class Drivers:
                 .where(timer.c.fired_at.is_(None), timer.c.due_at <= now,
                        process_case.c.status == "active")
                 .group_by(timer.c.case_id).order_by(sa.func.min(timer.c.due_at)).limit(limit))]
-        started = sum(1 for timer_id in starts if self.fire_start_timer(timer_id, now))
-        return started + sum(1 for case_id in case_ids if self.fire_case_timers(case_id, now))
+            pending = [r[0] for r in conn.execute(
+                sa.select(outbox.c.case_id).where(outbox.c.done_at.is_(None))
+                .order_by(outbox.c.created_at).limit(limit))]
+        return DueWork(starts, case_ids, list(dict.fromkeys(pending)))
+
+    def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> int:
+        """Fire every timer due at ``now``; returns the number of cases advanced or started."""
+        now = now or self.clock.now()
+        due = self.due_work(now, limit)
+        started = sum(1 for timer_id in due.start_timers if self.fire_start_timer(timer_id, now))
+        return started + sum(1 for case_id in due.timer_cases
+                             if self.fire_case_timers(case_id, now))
 
     def fire_start_timer(self, timer_id: int, now: datetime) -> bool:
         """Start the case a timer start event asks for; schedule the cycle's next start."""
@@ -127,11 +145,8 @@ class Drivers:
 
     def run_pending(self, limit: int = 100) -> int:
         """Finish what requests left for later (the outbox); returns cases advanced."""
-        with read_transaction(self.db) as conn:
-            case_ids = [r[0] for r in conn.execute(
-                sa.select(outbox.c.case_id).where(outbox.c.done_at.is_(None))
-                .order_by(outbox.c.created_at).limit(limit))]
-        return sum(1 for case_id in dict.fromkeys(case_ids) if self.continue_case(case_id))
+        due = self.due_work(limit=limit)
+        return sum(1 for case_id in due.outbox_cases if self.continue_case(case_id))
 
     def continue_case(self, case_id: int) -> bool:
         with write_transaction(self.db) as conn:

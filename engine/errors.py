@@ -99,5 +99,12 @@ class ProcessFailed(EngineError):
         self.incident_id = incident_id
 
 
+class StartFailed(EngineError):
+    """A case could not start because the process failed at once; nothing was stored."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="start_failed")
+
+
 class ExpressionError(Exception):
     """An expression was refused or failed; raised inside the evaluator."""

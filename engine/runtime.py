@@ -42,6 +42,7 @@ from .errors import (
     InvalidInput,
     NotFound,
     ProcessFailed,
+    StartFailed,
 )
 from .expressions import Evaluator, default_functions
 from .forms import validate_submission
@@ -135,6 +136,16 @@ class Engine(TaskOwnership, Drivers):
 
     def start_case(self, key: str, data: Mapping[str, Any], actor: Actor, *,
                    version: int | None = None, business_key: str | None = None) -> StepResult:
+        try:
+            return self._start_case(key, data, actor, version, business_key)
+        except EngineError:
+            raise
+        except Exception as exc:  # nothing was stored: there is no case to hold an incident
+            raise StartFailed(f"the process {key!r} could not start: "
+                              f"{type(exc).__name__}: {exc}") from exc
+
+    def _start_case(self, key: str, data: Mapping[str, Any], actor: Actor,
+                    version: int | None, business_key: str | None) -> StepResult:
         with write_transaction(self.db) as conn:
             definition = self.definitions.resolve(conn, key, version)
             if not self.may_start(definition, actor):

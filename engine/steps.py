@@ -202,12 +202,13 @@ def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The case's variables as they stand now, sub-processes included.
 
     SpiffWorkflow fills ``workflow.data`` only at the end, and the top workflow's last task
-    does not see inside a running sub-process. The freshest view is the data of the open
-    user task that became ready last, or else of the task that finished last.
+    does not see inside a running sub-process. The freshest view is the data of the ready
+    task (a user task, or a step left for the outbox) that became ready last, or else of the
+    task that finished last.
     """
     newest_open, newest_done = None, None
     for task in all_tasks(workflow):
-        if task.state == TaskState.READY and task.task_spec.manual:
+        if task.state == TaskState.READY:
             if newest_open is None or task.last_state_change > newest_open.last_state_change:
                 newest_open = task
         elif task.state == TaskState.COMPLETED:

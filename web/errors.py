@@ -19,11 +19,11 @@ from hazardflow.engine import (
     NotFound,
     PayloadTooLarge,
 )
-from hazardflow.engine.errors import ProcessFailed
+from hazardflow.engine.errors import ProcessFailed, StartFailed
 
 STATUS: list[tuple[type[EngineError], int]] = [
     (PayloadTooLarge, 413), (DeploymentError, 422), (InvalidInput, 422), (NotFound, 404),
-    (Forbidden, 403), (Conflict, 409), (ProcessFailed, 409),
+    (Forbidden, 403), (Conflict, 409), (ProcessFailed, 409), (StartFailed, 422),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -240,6 +241,31 @@ def audit_verify(ctx: click.Context) -> None:
     if breaks:
         sys.exit(1)
     click.echo(f"audit log intact: {count} record(s) verified")
+
+
+def _celery(ctx: click.Context, role: str, extra: tuple[str, ...]) -> None:
+    settings = _settings(ctx)
+    if not settings.broker_url:
+        raise click.ClickException("set HAZARDFLOW_BROKER_URL (e.g. redis://127.0.0.1:6379/0) "
+                                   "and a PostgreSQL HAZARDFLOW_DATABASE_URL to run Celery")
+    args = [sys.executable, "-m", "celery", "-A", "hazardflow.worker", role, *extra]
+    os.execv(sys.executable, args)  # noqa: S606  (becomes the Celery process)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def worker(ctx: click.Context, celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker (distributed mode); extra arguments go to Celery."""
+    _celery(ctx, "worker", celery_args or ("--loglevel=INFO",))
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def beat(ctx: click.Context, celery_args: tuple[str, ...]) -> None:
+    """Run Celery beat: the periodic timer and outbox sweep (distributed mode)."""
+    _celery(ctx, "beat", celery_args or ("--loglevel=INFO",))
 
 
 @main.group()

@@ -110,3 +110,21 @@ def test_failure_outside_the_process_steps_is_an_incident_and_changes_nothing(
     listener.broken = False
     assert engine.retry_incident(info.value.incident_id, REVIEWER).status == "active"
     assert engine.complete_task(task, REVIEWER, {"decision": "approve"}).status == "completed"
+
+
+def test_a_case_that_fails_while_starting_leaves_nothing_behind(make_engine) -> None:
+    import pytest
+
+    from hazardflow.engine.errors import StartFailed
+
+    class Broken:
+        def case_changed(self, conn, view) -> None:
+            raise RuntimeError("ledger unavailable")
+
+    engine = make_engine(listeners=[Broken()])
+    engine.deploy(bpmn_bytes(), load_forms(), actor="designer")
+    with pytest.raises(StartFailed) as info:
+        engine.start_case("review", {"unit": "U1"}, CLERK)
+    assert "ledger unavailable" in info.value.message
+    with engine.db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(process_case)).scalar() == 0
