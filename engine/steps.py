@@ -8,6 +8,7 @@ transaction still commits, so what the caller did is never lost and the failure 
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from .sync import (
 )
 
 Reapply = Callable[[BpmnWorkflow], None]
+log = logging.getLogger("hazardflow.engine")
 
 
 class _BudgetSpent(Exception):
@@ -111,6 +113,8 @@ class Stepper:
                 .values(resolved_at=now, resolved_by=actor.id)).rowcount
         if resolved:
             audit.append(conn, row.id, actor.id, "incident_resolved", {"count": resolved}, now)
+        log.info("%s case %s: %s", action, row.id, status,
+                 extra={"case_id": row.id, "action": action, "status": status})
         return StepResult(row.id, status, row.revision, pending, None, active), workflow
 
     def _run(self, workflow: BpmnWorkflow, ran: list[str], budget: int) -> bool:
@@ -175,6 +179,9 @@ class Stepper:
             "incident": incident_id, "origin": origin, "message": message,
             "element": failed_element}, now, failed_element)
         self._tell(conn, row, definition, workflow, "incident", active, now)
+        log.warning("incident %s on case %s at %s: %s", incident_id, row.id, failed_element,
+                    message, extra={"case_id": row.id, "incident_id": incident_id,
+                                    "action": action, "status": "incident"})
         return StepResult(row.id, "incident", row.revision, False, incident_id, active), workflow
 
     def _tell(self, conn: Connection, row: CaseRow, definition: Definition,

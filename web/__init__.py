@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from hazardflow import logs
 from hazardflow.config import load_settings
 
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
@@ -25,6 +26,8 @@ class IdConverter(IntegerConverter):
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory. ``test_config`` overrides settings (see hazardflow.config)."""
     settings = load_settings(overrides=test_config)
+    if settings.log_format == "json":
+        logs.configure("json")
     app = Flask(__name__, instance_path=settings.instance_path)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
@@ -38,19 +41,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import errors
     from .api import bp as api_bp
     from .extensions import runtime
+    from .ops import bp as ops_bp
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     runtime.init_app(app, clock=(test_config or {}).get("clock"))
     errors.init_app(app)
     app.register_blueprint(api_bp)
+    app.register_blueprint(ops_bp)
 
     @app.get("/")
     def index() -> str:
         return INDEX_HTML
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     return app
 

@@ -39,6 +39,7 @@ class Settings:
     scheduler: bool = True  # run the in-process timer/outbox sweep (embedded mode)
     scheduler_interval_seconds: float = 5.0
     login_attempts_per_minute: int = 10
+    log_format: str = "text"  # text or json (one JSON object per line)
 
     @property
     def sqlite_path(self) -> Path:
@@ -57,6 +58,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}BROKER_URL is set (distributed mode) but the database "
                               "is SQLite: Celery workers need a shared PostgreSQL database "
                               f"({PREFIX}DATABASE_URL=postgresql+psycopg://...)")
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"{PREFIX}LOG_FORMAT must be text or json, not {self.log_format!r}")
         if self.step_budget < 0 or self.token_ttl_seconds <= 0:
             raise ConfigError("step budget and token lifetime must be positive")
         return self

@@ -15,10 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
+from celery.signals import after_setup_logger
 from sqlalchemy.exc import OperationalError
 
 from hazardflow.config import Settings, load_settings
 from hazardflow.engine import Engine
+from hazardflow.logs import JsonFormatter
 
 TRANSIENT = (OperationalError,)
 
@@ -43,6 +45,13 @@ def create_celery(settings: Settings | None = None) -> Celery:
 
 
 celery = create_celery()
+
+
+@after_setup_logger.connect
+def _json_logs(logger: Any, *args: Any, **kwargs: Any) -> None:
+    if celery.conf.hazardflow_settings.log_format == "json":
+        for handler in logger.handlers:
+            handler.setFormatter(JsonFormatter())
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
@@ -103,10 +112,10 @@ def sweep(now: str | None = None) -> dict[str, int]:
             "outbox_cases": len(due.outbox_cases)}
 
 
-def queue_depth() -> int | None:
+def queue_depth(app: Celery) -> int | None:
     """Messages waiting in the broker's queue (Redis), for monitoring; None if unknown."""
     try:
-        with celery.connection_for_read() as conn:
+        with app.connection_for_read() as conn:
             return int(conn.default_channel.client.llen("hazardflow"))
     except Exception:
         return None
