@@ -85,7 +85,7 @@ class CaseSerializer:
                               ensure_ascii=False)
         finally:
             self.registry._encoder_mode = False
-        return zlib.compress(text.encode("utf-8"), 6)
+        return zlib.compress(text.encode("utf-8"), 1)
 
     def loads(self, blob: bytes, spec: Any, subprocess_specs: Any,
               script_engine: Any) -> BpmnWorkflow:
