@@ -152,11 +152,11 @@ class Drivers:
         with write_transaction(self.db) as conn:
             row = self.store.lock(conn, case_id)
             now = self.clock.now()
-            conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
-                                                 outbox.c.done_at.is_(None))
-                         .values(done_at=now, attempts=outbox.c.attempts + 1))
-            if row.status != "active":
-                return False
+            taken = conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
+                                                         outbox.c.done_at.is_(None))
+                                 .values(done_at=now, attempts=outbox.c.attempts + 1)).rowcount
+            if not taken or row.status != "active":
+                return False  # delivered twice, or already finished: nothing to do
             definition = self.definitions.get(conn, row.definition_id)
             workflow = self.store.load(conn, row, definition)
             _, workflow = self.stepper.advance(

@@ -8,98 +8,56 @@ each once even when two sweeps race.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from hazardflow.config import load_settings
-from hazardflow.db import upgrade
 from hazardflow.engine import FixedClock
-from hazardflow.engine.db import make_engine, write_transaction
+from hazardflow.engine.db import write_transaction
 from hazardflow.engine.schema import human_task, outbox
 from hazardflow.workflows import cases, demo
 from hazardflow.workflows.runtime import build_engine, seed_definitions
 from hazardflow.workflows.schema import notification
 from hazardflow.workflows.users import actor_for
 
-from .conftest import REQUIRE_SERVICES, postgres_or_skip
+from .distributed import (
+    app_env,
+    celery_worker,
+    flush_redis,
+    redis_or_skip,
+    scratch_schema,
+    wait_for,
+)
 
 BROKER = os.environ.get("HAZARDFLOW_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
-def _redis_or_skip() -> None:
-    import redis
-
-    try:
-        redis.Redis.from_url(BROKER, socket_connect_timeout=3).ping()
-    except Exception as exc:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Redis at {BROKER} is unreachable: {exc} (required here)")
-        pytest.skip(f"!!! SKIPPING CELERY TESTS: Redis at {BROKER} is unreachable: {exc}")
-
-
 @pytest.fixture(scope="module")
 def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A migrated PostgreSQL schema with demo data, an empty Redis queue, two workers."""
-    postgres_or_skip()
-    _redis_or_skip()
-    import redis
-
-    from .conftest import PG_URL, pg_schema_url
-
-    redis.Redis.from_url(BROKER).flushdb()
-    schema, url = pg_schema_url()
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    database_url = f"{url}?options=-csearch_path%3D{schema}"
-    db = make_engine(database_url)
-    upgrade(db)
+    redis_or_skip(BROKER)
+    flush_redis(BROKER)
     instance = tmp_path_factory.mktemp("worker-instance")
-    env = {**os.environ, "HAZARDFLOW_DATABASE_URL": database_url,
-           "HAZARDFLOW_BROKER_URL": BROKER, "HAZARDFLOW_INSTANCE_PATH": str(instance)}
-    log = Path(instance) / "worker.log"
-    with log.open("w") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "hazardflow.worker", "worker",
-             "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle",
-             "-n", f"test-{schema}@%h"], env=env, stdout=out, stderr=subprocess.STDOUT)
-    settings = load_settings(overrides={"database_url": database_url, "broker_url": BROKER,
-                                        "instance_path": str(instance)})
-    from hazardflow.worker import create_celery
+    with scratch_schema() as (database_url, db):
+        worker = celery_worker(app_env(database_url, instance, broker_url=BROKER),
+                               instance / "worker.log", f"test-{instance.name}",
+                               "--concurrency=2")
+        settings = load_settings(env={}, overrides={
+            "database_url": database_url, "broker_url": BROKER, "instance_path": str(instance)})
+        from hazardflow.worker import create_celery
 
-    client = create_celery(settings)
-    try:
-        yield {"db": db, "client": client, "log": log, "worker": worker}
-    finally:
-        worker.send_signal(signal.SIGTERM)
         try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def wait_for(check: Callable[[], bool], what: str, log: Path, seconds: float = 45) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    tail = log.read_text()[-3000:] if log.exists() else ""
-    pytest.fail(f"timed out waiting for {what}; worker log:\n{tail}")
+            yield {"db": db, "client": create_celery(settings), "log": worker.log,
+                   "worker": worker}
+        finally:
+            worker.stop(grace=20)
+            flush_redis(BROKER)
 
 
 def _engine(db: sa.Engine, **kwargs: Any) -> Any:

@@ -28,7 +28,8 @@ class Runtime:
         db = make_engine(settings.database_url)
         engine = build_engine(db, clock=clock, business_tz=settings.business_tz,
                               step_budget=settings.step_budget,
-                              max_bpmn_bytes=settings.max_bpmn_bytes)
+                              max_bpmn_bytes=settings.max_bpmn_bytes,
+                              handler_modules=settings.handler_modules)
         client = None
         if settings.broker_url:
             from hazardflow.worker import create_celery

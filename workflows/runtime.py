@@ -3,6 +3,7 @@ ledger listener plugged in, and the bundled BPMN seeded when its content is new.
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -28,9 +29,15 @@ class BundledFile:
 
 
 def build_engine(db: SqlEngine, *, clock: Clock | None = None, business_tz: str = "Asia/Shanghai",
-                 step_budget: int = 200, max_bpmn_bytes: int = 2 * 1024 * 1024) -> Engine:
+                 step_budget: int = 200, max_bpmn_bytes: int = 2 * 1024 * 1024,
+                 handler_modules: str = "") -> Engine:
+    """``handler_modules``: comma-separated importable modules, each with a
+    ``register_handlers(registry)`` called after the domain's (more service-task topics)."""
     handlers = HandlerRegistry()
     register_handlers(handlers)
+    for name in (m.strip() for m in handler_modules.split(",")):
+        if name:
+            importlib.import_module(name).register_handlers(handlers)
     return Engine(db, resolver=OrgResolver(), handlers=handlers, clock=clock,
                   listeners=[HazardLedger((HAZARD_PROCESS,))], step_budget=step_budget,
                   business_tz=business_tz, max_bpmn_bytes=max_bpmn_bytes)

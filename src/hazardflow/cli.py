@@ -25,7 +25,8 @@ def _runtime(settings: Settings) -> Any:
 
     db = open_database(settings.database_url)
     return build_engine(db, business_tz=settings.business_tz, step_budget=settings.step_budget,
-                        max_bpmn_bytes=settings.max_bpmn_bytes)
+                        max_bpmn_bytes=settings.max_bpmn_bytes,
+                        handler_modules=settings.handler_modules)
 
 
 @click.group()

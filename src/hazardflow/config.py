@@ -40,6 +40,9 @@ class Settings:
     scheduler_interval_seconds: float = 5.0
     login_attempts_per_minute: int = 10
     log_format: str = "text"  # text or json (one JSON object per line)
+    handler_modules: str = ""  # comma-separated modules, each with register_handlers(registry)
+    # seconds before Redis hands an unacknowledged task (its worker died) to another worker
+    visibility_timeout_seconds: int = 3600
 
     @property
     def sqlite_path(self) -> Path:
@@ -62,6 +65,8 @@ class Settings:
             raise ConfigError(f"{PREFIX}LOG_FORMAT must be text or json, not {self.log_format!r}")
         if self.step_budget < 0 or self.token_ttl_seconds <= 0:
             raise ConfigError("step budget and token lifetime must be positive")
+        if self.visibility_timeout_seconds <= 0:
+            raise ConfigError(f"{PREFIX}VISIBILITY_TIMEOUT_SECONDS must be positive")
         return self
 
 

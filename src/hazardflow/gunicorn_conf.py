@@ -42,3 +42,6 @@ errorlog: str = "-"
 forwarded_allow_ips: str = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # heartbeat files in memory, not on the container's overlay filesystem
 worker_tmp_dir: str | None = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# gunicorn's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): two
+# servers under one user would share it. The app needs none.
+control_socket_disable: bool = True

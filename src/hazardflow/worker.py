@@ -37,6 +37,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
         task_time_limit=180,
         task_default_queue="hazardflow",
         broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
         beat_schedule={"sweep": {"task": "hazardflow.sweep",
                                  "schedule": settings.scheduler_interval_seconds}},
         hazardflow_settings=settings,
@@ -69,7 +70,8 @@ def engine() -> Engine:
             _engine = build_engine(open_database(settings.database_url),
                                    business_tz=settings.business_tz,
                                    step_budget=settings.step_budget,
-                                   max_bpmn_bytes=settings.max_bpmn_bytes)
+                                   max_bpmn_bytes=settings.max_bpmn_bytes,
+                                   handler_modules=settings.handler_modules)
         return _engine
 
 
