@@ -8,6 +8,7 @@ each once even when two sweeps race.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -119,3 +120,48 @@ def test_the_sweep_fans_out_deadline_timers_each_fired_once(distributed: dict[st
                                                  .isoformat()})
     time.sleep(3)
     assert reminders() == 1
+
+
+def test_beat_drives_the_sweep_that_completes_a_deadline_escalation(
+        distributed: dict[str, Any], tmp_path: Any) -> None:
+    """A real `celery beat` sends the sweep every second; the worker fires every lapsed rung
+    of the ladder (remind, due, overdue, the city's 督办 letter), each once."""
+    from .distributed import Process
+
+    now = datetime.now(UTC)
+    engine = build_engine(distributed["db"], clock=FixedClock(now - timedelta(days=12)))
+    seed_definitions(engine)
+    with write_transaction(distributed["db"]) as conn:
+        demo.seed_demo(conn, now)
+    case_id = _report(engine)
+    with engine.db.connect() as conn:
+        safety = actor_for(conn, "safety")
+        triage = conn.execute(sa.select(human_task.c.id).where(
+            human_task.c.case_id == case_id, human_task.c.state == "open")).scalar_one()
+    deadline = (now - timedelta(days=9)).date().isoformat()  # D+7 has passed, D+30 has not
+    cases.complete_task(engine, triage, safety, {
+        "disposition": "order", "responsible_user": "rectifier", "deadline": deadline})
+    env = app_env(str(distributed["db"].url.render_as_string(hide_password=False)), tmp_path,
+                  broker_url=BROKER, scheduler_interval_seconds="1")
+    beat = Process([sys.executable, "-m", "celery", "-A", "hazardflow.worker", "beat",
+                    "--loglevel=INFO", "-s", str(tmp_path / "beat-schedule")],
+                   env, tmp_path / "beat.log").start()
+
+    def kinds() -> list[str]:
+        with engine.db.connect() as conn:
+            return sorted(set(conn.execute(sa.select(notification.c.kind).where(
+                notification.c.case_id == case_id)).scalars()))
+
+    try:
+        wait_for(lambda: kinds() == ["due", "overdue", "remind", "supervision_letter"],
+                 "the escalation ladder", distributed["log"], beat.log)
+        time.sleep(3)  # more sweeps: nothing fires twice
+        with engine.db.connect() as conn:
+            per_kind = dict(conn.execute(
+                sa.select(notification.c.kind, sa.func.count(sa.distinct(
+                    notification.c.created_at)))
+                .where(notification.c.case_id == case_id)
+                .group_by(notification.c.kind)).all())
+        assert per_kind == {"remind": 1, "due": 1, "overdue": 1, "supervision_letter": 1}
+    finally:
+        beat.stop(grace=10)
