@@ -60,21 +60,16 @@ class _ClockedDatetime(datetime):
         return cls.fromtimestamp(real.timestamp(), tz)
 
 
-_installed = False
-
-
 def install_timer_clock(business_tz: tzinfo) -> None:
     """Point SpiffWorkflow's timers at the context clock and the business time zone.
 
     A naive date-time in a timer (``2026-12-01T09:00``) is read in the business time zone
     (Asia/Shanghai by default), never in the server's local zone.
     """
-    global _installed
     from SpiffWorkflow.bpmn.specs.event_definitions import timer
 
     timer.datetime = _ClockedDatetime
     timer.LOCALTZ = business_tz
-    _installed = True
 
 
 @contextlib.contextmanager
