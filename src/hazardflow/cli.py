@@ -294,5 +294,32 @@ def bench_engine(as_json: bool, cases: int, pg_url: str | None) -> None:
         click.echo(f"{'reached' if reached else 'NOT reached':>28}: {goal}")
 
 
+
+@bench.command("api")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--database-url", "pg_url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+              show_default=True,
+              help="PostgreSQL database (a scratch schema is made and dropped).")
+@click.option("--tasks", default=600, show_default=True, type=click.IntRange(min=3),
+              help="Triage tasks completed over HTTP, split 1:2:3 over 1, 8 and 32 clients.")
+@click.option("--engine-tasks", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Triage tasks completed in-process through the engine.")
+@click.option("--timers", default=2500, show_default=True, type=click.IntRange(min=1),
+              help="Due timers to sweep (5 per case, made through the engine).")
+def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int) -> None:
+    """Task completions over HTTP (gunicorn, 2 workers) vs the engine, and a timer sweep."""
+    from hazardflow.bench.api import run
+
+    result = run(tasks, pg_url, engine_tasks=engine_tasks, timers=timers,
+                 progress=None if as_json else click.echo)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        if key != "goals":
+            click.echo(f"{key:>28}: {value}")
+    for goal, reached in result["goals"].items():
+        click.echo(f"{'reached' if reached else 'NOT reached':>28}: {goal}")
+
 if __name__ == "__main__":
     main()
