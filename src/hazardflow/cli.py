@@ -304,7 +304,7 @@ def bench_engine(as_json: bool, cases: int, pg_url: str | None) -> None:
               help="Triage tasks completed over HTTP, split 1:2:3 over 1, 8 and 32 clients.")
 @click.option("--engine-tasks", default=100, show_default=True, type=click.IntRange(min=1),
               help="Triage tasks completed in-process through the engine.")
-@click.option("--timers", default=2500, show_default=True, type=click.IntRange(min=1),
+@click.option("--timers", default=10_000, show_default=True, type=click.IntRange(min=1),
               help="Due timers to sweep (5 per case, made through the engine).")
 def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int) -> None:
     """Task completions over HTTP (gunicorn, 2 workers) vs the engine, and a timer sweep."""

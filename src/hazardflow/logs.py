@@ -6,16 +6,31 @@ default is plain text for a terminal).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 FIELDS = ("case_id", "task_id", "incident_id", "action", "status")
+_case: contextvars.ContextVar[int | None] = contextvars.ContextVar("hazardflow_case",
+                                                                    default=None)
+
+
+@contextlib.contextmanager
+def about_case(case_id: int) -> Iterator[None]:
+    """Every line logged inside (by any library) carries ``case_id``."""
+    token = _case.set(case_id)
+    try:
+        yield
+    finally:
+        _case.reset(token)
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "at": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -25,6 +40,9 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 entry[name] = value
+        current = _case.get()
+        if "case_id" not in entry and current is not None:
+            entry["case_id"] = current
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

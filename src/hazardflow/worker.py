@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from hazardflow.config import Settings, load_settings
 from hazardflow.engine import Engine
-from hazardflow.logs import JsonFormatter
+from hazardflow.logs import JsonFormatter, about_case
 
 TRANSIENT = (OperationalError,)
 
@@ -86,12 +86,14 @@ RETRY: dict[str, Any] = {"autoretry_for": TRANSIENT, "retry_backoff": True,
 @celery.task(name="hazardflow.continue_case", **RETRY)
 def continue_case(case_id: int) -> bool:
     """Finish the automatic steps a request left in the outbox."""
-    return engine().continue_case(case_id)
+    with about_case(case_id):
+        return engine().continue_case(case_id)
 
 
 @celery.task(name="hazardflow.fire_case_timers", **RETRY)
 def fire_case_timers(case_id: int, now: str | None = None) -> bool:
-    return engine().fire_case_timers(case_id, _now(now))
+    with about_case(case_id):
+        return engine().fire_case_timers(case_id, _now(now))
 
 
 @celery.task(name="hazardflow.fire_start_timer", **RETRY)

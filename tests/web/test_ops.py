@@ -72,3 +72,14 @@ def test_json_logs_carry_the_case_id() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert line["case_id"] == 7 and line["message"] == "complete case 7: active"
     assert line["level"] == "info"
+
+
+def test_lines_logged_while_working_on_a_case_carry_its_id() -> None:
+    from hazardflow.logs import about_case
+
+    record = logging.LogRecord("sqlalchemy.engine", logging.WARNING, __file__, 1,
+                               "slow query", (), None)
+    with about_case(42):
+        inside = json.loads(JsonFormatter().format(record))
+    outside = json.loads(JsonFormatter().format(record))
+    assert inside["case_id"] == 42 and "case_id" not in outside
