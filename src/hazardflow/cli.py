@@ -230,13 +230,15 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Check every case's hash chain; exit 1 if any record was altered."""
+    import sqlalchemy as sa
+
     from hazardflow.db import open_database
     from hazardflow.engine import audit as chain
+    from hazardflow.engine.schema import audit_event
 
     with open_database(_settings(ctx).database_url).connect() as conn:
         breaks = list(chain.verify(conn))
-        count = conn.execute(chain.sa.select(chain.sa.func.count())
-                             .select_from(chain.audit_event)).scalar()
+        count = conn.execute(sa.select(sa.func.count()).select_from(audit_event)).scalar()
     for b in breaks:
         click.echo(f"case {b.case_id} record {b.seq}: {b.reason}", err=True)
     if breaks:
