@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,21 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-def _runtime(settings: Settings) -> Any:
+@contextlib.contextmanager
+def _database(settings: Settings) -> Iterator[Any]:
+    """The configured database for one command, disposed when the command ends."""
     from hazardflow.db import open_database
-    from hazardflow.workflows.runtime import build_engine
 
     db = open_database(settings.database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _runtime(settings: Settings, db: Any) -> Any:
+    from hazardflow.workflows.runtime import build_engine
+
     return build_engine(db, business_tz=settings.business_tz, step_budget=settings.step_budget,
                         max_bpmn_bytes=settings.max_bpmn_bytes,
                         handler_modules=settings.handler_modules)
@@ -63,12 +75,13 @@ def _shown_url(url: str) -> str:
 @click.pass_context
 def init_db(ctx: click.Context) -> None:
     """Upgrade the schema to the latest revision and deploy the bundled BPMN if new."""
-    from hazardflow.db import open_database, upgrade
+    from hazardflow.db import upgrade
     from hazardflow.workflows.runtime import seed_definitions
 
     settings = _settings(ctx)
-    upgrade(open_database(settings.database_url))
-    deployed = seed_definitions(_runtime(settings))
+    with _database(settings) as db:
+        upgrade(db)
+        deployed = seed_definitions(_runtime(settings, db))
     click.echo(f"database ready: {_shown_url(settings.database_url)}")
     for d in deployed:
         click.echo(f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
@@ -84,11 +97,10 @@ def seed_demo(ctx: click.Context) -> None:
 
 
 def _seed_demo(settings: Settings) -> list[str]:
-    from hazardflow.db import open_database
     from hazardflow.engine.db import write_transaction
     from hazardflow.workflows.demo import seed_demo as seed
 
-    with write_transaction(open_database(settings.database_url)) as conn:
+    with _database(settings) as db, write_transaction(db) as conn:
         result = seed(conn, datetime.now(UTC))
     lines = [f"demo data: {result['units_created']} unit(s), {result['users_created']} "
              f"user(s) created; every demo password is {result['password']}"]
@@ -141,9 +153,11 @@ def deploy(ctx: click.Context, bpmn_file: Path, forms: tuple[Path, ...], actor: 
         except json.JSONDecodeError as exc:
             raise click.ClickException(f"form {path}: not JSON (line {exc.lineno}, column "
                                        f"{exc.colno}: {exc.msg})") from None
+    settings = _settings(ctx)
     try:
-        deployed = _runtime(_settings(ctx)).deploy(bpmn_file.read_bytes(), schemas, actor=actor,
-                                                   filename=bpmn_file.name)
+        with _database(settings) as db:
+            deployed = _runtime(settings, db).deploy(bpmn_file.read_bytes(), schemas,
+                                                     actor=actor, filename=bpmn_file.name)
     except EngineError as exc:
         for detail in exc.details:
             where = ", ".join(f"{k} {v}" for k, v in detail.as_dict().items() if k != "message")
@@ -167,13 +181,11 @@ def users() -> None:
 @click.pass_context
 def users_create(ctx: click.Context, username: str, password: str, display_name: str | None,
                  roles: tuple[str, ...]) -> None:
-    from hazardflow.db import open_database
     from hazardflow.engine.db import write_transaction
     from hazardflow.workflows.users import create_user, parse_role_spec
 
-    db = open_database(_settings(ctx).database_url)
     try:
-        with write_transaction(db) as conn:
+        with _database(_settings(ctx)) as db, write_transaction(db) as conn:
             grants = [parse_role_spec(conn, spec) for spec in roles]
             user = create_user(conn, username, password, display_name or username, grants)
     except ValueError as exc:
@@ -189,10 +201,9 @@ def units() -> None:
 @units.command("list")
 @click.pass_context
 def units_list(ctx: click.Context) -> None:
-    from hazardflow.db import open_database
     from hazardflow.workflows.units import list_units
 
-    with open_database(_settings(ctx).database_url).connect() as conn:
+    with _database(_settings(ctx)) as db, db.connect() as conn:
         for depth, unit in list_units(conn):
             click.echo(f"{'  ' * depth}{unit.code:<12} {unit.name}")
 
@@ -215,9 +226,11 @@ def timers_fire(ctx: click.Context, now_text: str | None) -> None:
             raise click.BadParameter(f"{now_text!r} is not ISO-8601", param_hint="--now") from None
         if now.tzinfo is None:
             raise click.BadParameter("give a time zone (e.g. +08:00 or Z)", param_hint="--now")
-    engine = _runtime(_settings(ctx))
-    fired = engine.fire_due_timers(now)
-    continued = engine.run_pending()
+    settings = _settings(ctx)
+    with _database(settings) as db:
+        engine = _runtime(settings, db)
+        fired = engine.fire_due_timers(now)
+        continued = engine.run_pending()
     click.echo(f"timers fired for {fired} case(s); {continued} case(s) continued")
 
 
@@ -232,11 +245,10 @@ def audit_verify(ctx: click.Context) -> None:
     """Check every case's hash chain; exit 1 if any record was altered."""
     import sqlalchemy as sa
 
-    from hazardflow.db import open_database
     from hazardflow.engine import audit as chain
     from hazardflow.engine.schema import audit_event
 
-    with open_database(_settings(ctx).database_url).connect() as conn:
+    with _database(_settings(ctx)) as db, db.connect() as conn:
         breaks = list(chain.verify(conn))
         count = conn.execute(sa.select(sa.func.count()).select_from(audit_event)).scalar()
     for b in breaks:
