@@ -58,13 +58,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db(backend: str, tmp_path: object) -> Iterator[sa.Engine]:
     """An empty database with every table, on the parametrized backend."""
+    from hazardflow.db import all_metadata
     from hazardflow.engine.db import make_engine
-    from hazardflow.engine.schema import metadata
 
-    try:
-        import hazardflow.workflows.schema  # noqa: F401  (registers the domain tables)
-    except ImportError:
-        pass
+    metadata = all_metadata()  # every table: engine, domain, web
 
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path}/hazardflow.db")

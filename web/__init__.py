@@ -1,11 +1,13 @@
-"""The thin web layer: JSON API v1 (and later the inbox, designer and monitor pages)."""
+"""The thin web layer: the pages (inbox, cases, ledger, designer, monitor, campaigns) and
+JSON API v1."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect, url_for
+from werkzeug.wrappers import Response
 from werkzeug.routing import IntegerConverter
 
 from hazardflow import logs
@@ -38,7 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping({k: v for k, v in test_config.items() if k.isupper()})
 
-    from . import errors
+    from . import errors, i18n, ui
     from .api import bp as api_bp
     from .extensions import runtime
     from .ops import bp as ops_bp
@@ -46,26 +48,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter  # before any route is added
     runtime.init_app(app, clock=(test_config or {}).get("clock"))
     errors.init_app(app)
+    i18n.init_app(app)
+    ui.csrf.init_app(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(ops_bp)
+    ui.register(app)
 
     @app.get("/")
-    def index() -> str:
-        return INDEX_HTML
+    def index() -> Response:
+        return redirect(url_for("ui.inbox"))
 
     return app
-
-
-INDEX_HTML = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>hazardflow 隐患排查治理</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto">
-<h1>隐患排查治理 hazardflow</h1>
-<p>服务已启动。网页收件箱即将上线；目前可通过 JSON API 使用：</p>
-<ul>
-<li><a href="/api/v1/openapi.json">API 文档 (OpenAPI)</a></li>
-<li>登录: <code>POST /api/v1/auth/token</code> {"username", "password"}</li>
-</ul>
-<p>The web inbox is coming; meanwhile the JSON API v1 is served under /api/v1.</p>
-</body></html>"""

@@ -1,13 +1,14 @@
 """The only place where engine and domain errors become HTTP statuses.
 
-Every error is JSON: ``{"error": code, "message": text, "details": [...]}``.
+API errors are JSON: ``{"error": code, "message": text, "details": [...]}``. A page request
+(a browser asking for HTML outside /api/) gets the same status with a readable page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from hazardflow.engine import (
@@ -37,8 +38,26 @@ class ApiError(Exception):
         self.details = details or []
 
 
+NOT_PAGES = ("/api/", "/healthz", "/readyz", "/metrics", "/static/")
+
+
+def wants_page() -> bool:
+    """A browser asking for a page (not the API, not a script asking for JSON)."""
+    if request.path.startswith(NOT_PAGES):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best != "application/json"
+
+
 def error_response(status: int, code: str, message: str,
                    details: list[dict[str, Any]] | None = None) -> tuple[Response, int]:
+    if wants_page():
+        try:
+            html = render_template("error.html", status=status, code=code, message=message,
+                                   details=details or [])
+            return Response(html, mimetype="text/html"), status
+        except Exception:  # noqa: S110  (the error page itself failed: answer in JSON)
+            pass
     return jsonify({"error": code, "message": message, "details": details or []}), status
 
 
@@ -52,6 +71,8 @@ def init_app(app: Flask) -> None:
         status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
         details = [d.as_dict() for d in exc.details]
         response, code = error_response(status, exc.code, exc.message, details)
+        if response.mimetype != "application/json":
+            return response, code
         payload = response.get_json()
         if isinstance(exc, ProcessFailed):
             payload["incident"] = exc.incident_id

@@ -121,10 +121,10 @@ def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def fresh_login_throttle() -> Iterator[None]:
     """The sign-in throttle lives in the process; a test must not inherit another's failures."""
-    from hazardflow.web.api import auth
-    auth._failures.clear()
+    from hazardflow.web import throttle
+    throttle.reset()
     yield
-    auth._failures.clear()
+    throttle.reset()
 
 
 def openapi_path(rule: str) -> str:

@@ -118,4 +118,14 @@ def page_args() -> tuple[int, int]:
     return page, per_page
 
 
-from . import auth, cases, definitions, hazards, openapi, tasks  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    auth,
+    campaigns,
+    cases,
+    definitions,
+    designer,
+    hazards,
+    monitor,
+    openapi,
+    tasks,
+)

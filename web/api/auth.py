@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from typing import Any
 
 from flask import Response, g, request
@@ -13,40 +10,11 @@ from hazardflow.engine.db import write_transaction
 from hazardflow.workflows.users import authenticate
 
 from .. import tokens
+from ..throttle import failed as _failed
+from ..throttle import throttled as _throttled
 from ..errors import ApiError
 from ..extensions import runtime
 from . import bp, json_body, login_required
-
-WINDOW_SECONDS = 60
-MAX_TRACKED = 10_000
-_failures: dict[str, deque[float]] = defaultdict(deque)
-_lock = threading.Lock()
-
-
-def _throttled(key: str, limit: int) -> bool:
-    """Whether ``key`` (username and address) failed ``limit`` times in the last minute."""
-    now = time.monotonic()
-    with _lock:
-        window = _failures.get(key)
-        if window is None:
-            return False
-        while window and now - window[0] > WINDOW_SECONDS:
-            window.popleft()
-        if not window:
-            del _failures[key]
-            return False
-        return len(window) >= limit
-
-
-def _failed(key: str) -> None:
-    now = time.monotonic()
-    with _lock:
-        if len(_failures) >= MAX_TRACKED:  # forget keys whose last failure is out of window
-            for stale in [k for k, w in _failures.items()
-                          if not w or now - w[-1] > WINDOW_SECONDS]:
-                del _failures[stale]
-        _failures[key].append(now)
-
 
 @bp.post("/auth/token")
 def issue_token() -> tuple[dict[str, Any], int]:

@@ -58,7 +58,30 @@ PAGING = [_query("page", "integer", minimum=1), _query("per_page", "integer", mi
                                                           maximum=500)]
 
 
+EXTRA_PATHS: dict[str, dict[str, Any]] = {}
+
+
+def register(path: str, **operations: dict[str, Any]) -> None:
+    """Describe more paths (monitor, designer, campaigns...) from the module serving them:
+    ``register("/api/v1/monitor/stuck", get=op("...", {...}))``."""
+    EXTRA_PATHS.setdefault(path, {}).update(operations)
+
+
+op = _op
+ok = _ok
+err = _err
+path_param = _path_param
+query = _query
+
+
 def document() -> dict[str, Any]:
+    doc = _document()
+    for path, operations in EXTRA_PATHS.items():
+        doc["paths"].setdefault(path, {}).update(operations)
+    return doc
+
+
+def _document() -> dict[str, Any]:
     task_id, case_id = _path_param("task_id"), _path_param("case_id")
     key, version = _path_param("key", "string"), _path_param("version")
     return {

@@ -1,0 +1,5 @@
+"""API v1: the designer endpoints (their OpenAPI entries are registered here too)."""
+
+from __future__ import annotations
+
+from . import bp  # noqa: F401

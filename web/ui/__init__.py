@@ -1,0 +1,115 @@
+"""The pages: sign-in, inbox, tasks, cases, ledger, notifications, administration, and the
+designer, monitor and campaign pages. Server-rendered Jinja with small islands of script.
+
+What every page module uses from here:
+
+- ``login_required``: a view decorator; without a session it redirects to the sign-in page
+  (``/login?next=...``); with one it sets ``g.user`` (workflows.users.User) and ``g.actor``
+  (the engine Actor, the same the API uses).
+- ``require_role(*roles)``: 403 unless the actor holds one of the roles (admin holds all).
+- ``flash_error(exc)``: show an engine/workflows error as a message on the next page.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, abort, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from hazardflow.engine import Actor
+from hazardflow.engine.errors import EngineError
+from hazardflow.workflows.roles import ROLES
+from hazardflow.workflows.schema import app_user
+from hazardflow.workflows.users import User, actor_for
+
+from ..extensions import runtime
+from . import csrf  # noqa: F401  (create_app calls csrf.init_app)
+
+bp = Blueprint("ui", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def session_stamp(password_hash: str) -> str:
+    """Changes when the password changes, so a new password signs out other sessions."""
+    return password_hash[-16:]
+
+
+def load_session_user() -> None:
+    g.user = None
+    g.actor = None
+    user_id = session.get("uid")
+    if not isinstance(user_id, int):
+        return
+    with runtime.db.connect() as conn:
+        row = conn.execute(select(app_user).where(app_user.c.id == user_id)).first()
+        if row is None or not row.active or session.get("stamp") != session_stamp(
+                row.password_hash):
+            session.pop("uid", None)
+            return
+        g.user = User.from_row(row)
+        g.actor = actor_for(conn, user_id)
+
+
+def current_actor() -> Actor:
+    actor: Actor = g.actor
+    return actor
+
+
+def login_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if getattr(g, "user", None) is None:
+            return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return cast(F, wrapped)
+
+
+def has_role(*roles: str) -> bool:
+    actor = getattr(g, "actor", None)
+    return actor is not None and (actor.admin or bool(actor.roles & set(roles)))
+
+
+def require_role(*roles: str) -> None:
+    if not has_role(*roles):
+        abort(403)
+
+
+def flash_error(exc: EngineError) -> None:
+    flash(str(exc), "error")
+
+
+def _template_globals() -> dict[str, Any]:
+    return {"current_user": getattr(g, "user", None), "has_role": has_role,
+            "ROLE_NAMES": ROLES, "_": _}
+
+
+def register(app: Flask) -> None:
+    from . import (  # noqa: F401  (routes register on import)
+        account,
+        csrf,
+        admin,
+        campaigns,
+        cases,
+        designer,
+        inbox,
+        ledger,
+        monitor,
+        notifications,
+        register_hazard,
+        tasks,
+    )
+    from .campaigns import bp as campaigns_bp
+    from .designer import bp as designer_bp
+    from .monitor import bp as monitor_bp
+
+    app.before_request(load_session_user)
+    app.context_processor(_template_globals)
+    app.register_blueprint(bp)
+    app.register_blueprint(designer_bp)
+    app.register_blueprint(monitor_bp)
+    app.register_blueprint(campaigns_bp)

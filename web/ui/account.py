@@ -1,0 +1,112 @@
+"""Sign in, sign out, and change one's own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from hazardflow.engine import journal
+from hazardflow.engine.db import write_transaction
+from hazardflow.workflows.schema import app_user
+from hazardflow.workflows.users import (
+    MIN_PASSWORD_LENGTH,
+    authenticate,
+    set_password,
+    verify_password,
+)
+
+from .. import throttle
+from ..extensions import runtime
+from . import bp, login_required, session_stamp
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host or a scheme): no open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return url_for("ui.inbox")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return url_for("ui.inbox")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        if getattr(g, "user", None) is not None:
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("ui/login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    settings = runtime.state.settings
+    key = f"{username.lower()}|{request.remote_addr}"
+    if throttle.throttled(key, settings.login_attempts_per_minute):
+        flash(_("登录失败次数过多，请一分钟后再试。"), "error")
+        return render_template("ui/login.html", next=request.form.get("next", ""),
+                               username=username), 429
+    now = runtime.engine.clock.now()
+    with write_transaction(runtime.db) as conn:
+        user = authenticate(conn, username, password, now)
+        if user is not None:
+            stamp = conn.execute(select(app_user.c.password_hash)
+                                 .where(app_user.c.id == user.id)).scalar_one()
+    if user is None:
+        throttle.failed(key)
+        flash(_("用户名或密码错误。"), "error")
+        return render_template("ui/login.html", next=request.form.get("next", ""),
+                               username=username), 401
+    lang = session.get("lang")
+    session.clear()  # a fresh session on sign-in: no fixation
+    if lang:
+        session["lang"] = lang
+    session["uid"] = user.id
+    session["stamp"] = session_stamp(stamp)
+    session.permanent = True
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("已退出登录。"), "info")
+    return redirect(url_for("ui.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("ui/password.html")
+    current = request.form.get("current", "")
+    new = request.form.get("new", "")
+    repeat = request.form.get("repeat", "")
+    problem = None
+    if new != repeat:
+        problem = _("两次输入的新密码不一致。")
+    elif len(new) < MIN_PASSWORD_LENGTH:
+        problem = _("新密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH)
+    now = runtime.engine.clock.now()
+    with write_transaction(runtime.db) as conn:
+        stored = conn.execute(select(app_user.c.password_hash)
+                              .where(app_user.c.id == g.user.id)).scalar_one()
+        if problem is None and not verify_password(stored, current):
+            problem = _("当前密码不正确。")
+        if problem is None:
+            set_password(conn, g.user.id, new, now)
+            stamp = conn.execute(select(app_user.c.password_hash)
+                                 .where(app_user.c.id == g.user.id)).scalar_one()
+            journal.record(conn, actor=g.user.username, action="user.password_changed",
+                           subject=f"user:{g.user.username}", payload={}, at=now)
+    if problem is not None:
+        flash(problem, "error")
+        return render_template("ui/password.html"), 422
+    session["stamp"] = session_stamp(stamp)
+    flash(_("密码已修改。"), "info")
+    return redirect(url_for("ui.inbox"))

@@ -1,0 +1,5 @@
+"""Pages: cases."""
+
+from __future__ import annotations
+
+from . import bp  # noqa: F401
