@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, redirect, url_for
-from werkzeug.wrappers import Response
 from werkzeug.routing import IntegerConverter
+from werkzeug.wrappers import Response
 
 from hazardflow import logs
 from hazardflow.config import load_settings

@@ -10,11 +10,12 @@ from hazardflow.engine.db import write_transaction
 from hazardflow.workflows.users import authenticate
 
 from .. import tokens
-from ..throttle import failed as _failed
-from ..throttle import throttled as _throttled
 from ..errors import ApiError
 from ..extensions import runtime
+from ..throttle import failed as _failed
+from ..throttle import throttled as _throttled
 from . import bp, json_body, login_required
+
 
 @bp.post("/auth/token")
 def issue_token() -> tuple[dict[str, Any], int]:

@@ -91,7 +91,6 @@ def _template_globals() -> dict[str, Any]:
 def register(app: Flask) -> None:
     from . import (  # noqa: F401  (routes register on import)
         account,
-        csrf,
         admin,
         campaigns,
         cases,
