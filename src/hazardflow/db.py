@@ -23,6 +23,7 @@ def all_metadata() -> sa.MetaData:
     import hazardflow.web.tokens  # noqa: F401
     import hazardflow.workflows.schema  # noqa: F401
     import hazardflow.workflows.schema_campaigns  # noqa: F401
+    import hazardflow.workflows.schema_files  # noqa: F401
     import hazardflow.workflows.schema_inbox  # noqa: F401
     import hazardflow.workflows.schema_monitor  # noqa: F401
 

@@ -95,6 +95,7 @@ def register(app: Flask) -> None:
         campaigns,
         cases,
         designer,
+        documents,
         inbox,
         ledger,
         monitor,
