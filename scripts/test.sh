@@ -11,6 +11,7 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q -e '.[test]' --config-settings editable_mode=strict
 
 bash scripts/services.sh
+bash scripts/system-packages.sh --browser
 
 export HAZARDFLOW_REQUIRE_SERVICES=${HAZARDFLOW_REQUIRE_SERVICES:-1}
 echo "== ruff"
