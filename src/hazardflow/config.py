@@ -43,6 +43,8 @@ class Settings:
     handler_modules: str = ""  # comma-separated modules, each with register_handlers(registry)
     # seconds before Redis hands an unacknowledged task (its worker died) to another worker
     visibility_timeout_seconds: int = 3600
+    max_upload_bytes: int = 20 * 1024 * 1024  # one evidence file (photo, PDF, document)
+    storage_path: str = ""  # evidence files on local disk; default <instance_path>/evidence
 
     @property
     def sqlite_path(self) -> Path:
@@ -67,6 +69,8 @@ class Settings:
             raise ConfigError("step budget and token lifetime must be positive")
         if self.visibility_timeout_seconds <= 0:
             raise ConfigError(f"{PREFIX}VISIBILITY_TIMEOUT_SECONDS must be positive")
+        if self.max_upload_bytes <= 0:
+            raise ConfigError(f"{PREFIX}MAX_UPLOAD_BYTES must be positive")
         return self
 
 
@@ -108,6 +112,8 @@ def load_settings(env: Mapping[str, str] | None = None,
         settings = replace(settings, database_url=f"sqlite:///{settings.sqlite_path}")
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
+    if not settings.storage_path:
+        settings = replace(settings, storage_path=str(Path(settings.instance_path) / "evidence"))
     return settings.validate()
 
 
