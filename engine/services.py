@@ -182,6 +182,7 @@ class CaseView:
     active: tuple[tuple[str, str], ...]  # (element id, name) of the open human tasks
     started_by: str
     now: datetime
+    opened: tuple[int, ...] = ()  # ids of the human tasks this step opened (new work)
 
 
 class CaseListener(Protocol):

@@ -35,6 +35,7 @@ from .sync import (
     element_id,
     has_ready_automatic,
     has_unfinished,
+    mirrored,
     sync_timers,
 )
 
@@ -192,7 +193,8 @@ class Stepper:
         data = current_data(workflow)
         view = CaseView(case_id=row.id, process_key=definition.key, version=definition.version,
                         status=status, data=data, active=tuple((e, n) for _, e, n in active),
-                        started_by=row.started_by, now=now)
+                        started_by=row.started_by, now=now,
+                        opened=tuple(mirrored(workflow).opened))
         for listener in self.listeners:
             listener.case_changed(conn, view)
 

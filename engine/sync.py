@@ -7,7 +7,7 @@ so SpiffWorkflow's 1,000-level search limit can never hide a ready task from the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -88,7 +88,8 @@ class TaskMirror:
         """Close rows of tasks no longer ready, open rows for new ready tasks.
 
         Returns (human task id, element id, name) of the open tasks. With ``create=False``
-        (an incident is being recorded) no new rows are opened: the retry opens them.
+        (an incident is being recorded) no new rows are opened: the retry opens them. The ids
+        of the rows this call opened are left in ``mirrored(workflow).opened``.
         """
         ready = {str(t.id): t for t in ready_user_tasks(workflow)}
         known = mirrored(workflow).tasks
@@ -105,11 +106,14 @@ class TaskMirror:
             gone_state = "completed" if task is not None and task.state == TaskState.COMPLETED \
                 else "cancelled"
             conn.execute(CLOSE_TASK, {"task_id": row[0], "state": gone_state, "now": now})
+        opened: list[int] = []
         if create:
             for spiff_id, task in ready.items():
                 new = self._open(conn, case_id, spiff_id, task, now)
                 active[spiff_id] = (new, element_id(task), element_name(task))
+                opened.append(new)
         mirrored(workflow).tasks = dict(active)
+        mirrored(workflow).opened = opened
         return list(active.values())
 
     def _open(self, conn: Connection, case_id: int, spiff_id: str, task: Any,
@@ -152,6 +156,7 @@ class Mirrored:
 
     tasks: dict[str, tuple[int, str, str]] | None = None  # spiff id -> (id, element, name)
     timers: dict[str, tuple[int, datetime]] | None = None  # spiff id -> (timer id, due)
+    opened: list[int] = field(default_factory=list)  # task rows opened by the last sync
 
 
 def mirrored(workflow: BpmnWorkflow) -> Mirrored:

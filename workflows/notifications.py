@@ -1,20 +1,33 @@
 """In-app notifications (站内通知): to one user, or to everyone holding a role at a unit.
 
 A group notification is one row; reading it marks it read for the whole group.
+
+Besides the notices the BPMN sends (service task ``notify``), three kinds follow the human
+tasks of every process: ``task_new`` when a task is opened (:class:`TaskNotifier`, an engine
+listener), ``task_due_soon`` (due within :data:`DUE_SOON`) and ``task_overdue``
+(:func:`notify_due_tasks`, run periodically by both drivers). Each goes to the task's
+assignee, or when it has none to its candidates: a ``user:`` candidate as that user, a
+(role, unit) candidate as a group row. Each exists once per task, kind and recipient.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine.services import Grant
+from hazardflow.engine.db import write_transaction
+from hazardflow.engine.scheduler import PeriodicJob
+from hazardflow.engine.schema import human_task, task_candidate
+from hazardflow.engine.services import CaseView, Grant
 
-from .schema import notification, unit
+from .counters import BUSINESS_TZ
+from .schema import app_user, hazard, notification, unit
 
 KINDS: dict[str, str] = {
     "remind": "整改期限临近提醒",
@@ -25,7 +38,14 @@ KINDS: dict[str, str] = {
     "listed_supervision": "重大隐患挂牌督办",
     "supervision_letter": "督办函",
     "publish": "隐患通报",
+    "task_new": "新待办",
+    "task_due_soon": "待办即将到期",
+    "task_overdue": "待办已超期",
 }
+TASK_KINDS = ("task_new", "task_due_soon", "task_overdue")
+DUE_SOON = timedelta(days=3)
+DUE_SWEEP_SECONDS = 60.0  # how often both drivers look for tasks due soon or overdue
+BATCH = 500
 
 
 def kind_name(kind: str) -> str:
@@ -45,39 +65,232 @@ def _unit_id(conn: Connection, code: str | None) -> int | None:
 
 def add_notification(conn: Connection, *, kind: str, title: str, body: str, now: datetime,
                      user_id: int | None = None, grant: Grant | None = None,
-                     case_id: int | None = None) -> int:
+                     case_id: int | None = None, task_id: int | None = None) -> int:
     """Store one notification for ``user_id`` or for the (role, unit code) ``grant``."""
     kind_name(kind)
     if (user_id is None) == (grant is None):
         raise ValueError("a notification goes to a user or to a (role, unit) group, not both")
     role, unit_id = (grant[0], _unit_id(conn, grant[1])) if grant else (None, None)
     result = conn.execute(notification.insert().values(
-        user_id=user_id, role=role, unit_id=unit_id, case_id=case_id, kind=kind,
-        title=title, body=body, created_at=now))
+        user_id=user_id, role=role, unit_id=unit_id, case_id=case_id, task_id=task_id,
+        kind=kind, title=title, body=body, created_at=now))
     return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
 
 
-def notifications_for(conn: Connection, user_id: int, grants: Iterable[Grant],
-                      unread_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
-    """Newest first: the user's own notifications and those of the groups they belong to."""
+# -- whose notifications --------------------------------------------------------------------
+
+def _addressed_to(user_id: int, grants: Iterable[Grant]) -> ColumnElement[bool]:
+    """Rows for the user and for the (role, unit) groups the user belongs to."""
     clauses: list[ColumnElement[bool]] = [notification.c.user_id == user_id]
-    for role, code in grants:
+    for role, code in sorted(set(grants), key=lambda g: (g[0], g[1] or "")):
         group: ColumnElement[bool] = notification.c.unit_id.is_(None)
         if code is not None:
             group = or_(group, notification.c.unit_id == select(unit.c.id).where(
                 unit.c.code == code).scalar_subquery())
         clauses.append(and_(notification.c.role == role, group))
+    return or_(false(), *clauses)
+
+
+def notifications_for(conn: Connection, user_id: int, grants: Iterable[Grant],
+                      unread_only: bool = False, limit: int = 50, offset: int = 0,
+                      unread_first: bool = False) -> list[dict[str, Any]]:
+    """Newest first (unread ones first with ``unread_first``): the user's own notifications
+    and those of the groups they belong to."""
+    order: list[Any] = [notification.c.read_at.is_not(None)] if unread_first else []
     query = (select(notification, unit.c.code.label("unit_code"))
              .select_from(notification.outerjoin(unit, unit.c.id == notification.c.unit_id))
-             .where(or_(false(), *clauses))
-             .order_by(notification.c.created_at.desc(), notification.c.id.desc())
-             .limit(limit))
+             .where(_addressed_to(user_id, grants))
+             .order_by(*order, notification.c.created_at.desc(), notification.c.id.desc())
+             .limit(limit).offset(offset))
     if unread_only:
         query = query.where(notification.c.read_at.is_(None))
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def count_for(conn: Connection, user_id: int, grants: Iterable[Grant],
+              unread_only: bool = False) -> int:
+    query = select(sa.func.count()).select_from(notification).where(
+        _addressed_to(user_id, grants))
+    if unread_only:
+        query = query.where(notification.c.read_at.is_(None))
+    return int(conn.execute(query).scalar_one())
+
+
+def unread_count(conn: Connection, user_id: int, grants: Iterable[Grant]) -> int:
+    """How many unread notifications the user sees (their own and their groups')."""
+    return count_for(conn, user_id, grants, unread_only=True)
 
 
 def mark_read(conn: Connection, notification_id: int, now: datetime) -> None:
     conn.execute(update(notification).where(notification.c.id == notification_id,
                                             notification.c.read_at.is_(None))
                  .values(read_at=now))
+
+
+def notification_of(conn: Connection, notification_id: int, user_id: int,
+                    grants: Iterable[Grant]) -> dict[str, Any] | None:
+    """One notification if it is addressed to the user (or their groups), else None."""
+    row = conn.execute(select(notification).where(
+        notification.c.id == notification_id, _addressed_to(user_id, grants))).first()
+    return dict(row._mapping) if row else None
+
+
+def mark_read_for(conn: Connection, notification_id: int, user_id: int,
+                  grants: Iterable[Grant], now: datetime) -> bool:
+    """Mark one of the user's notifications read; False when it is not theirs."""
+    if notification_of(conn, notification_id, user_id, grants) is None:
+        return False
+    mark_read(conn, notification_id, now)
+    return True
+
+
+def mark_all_read(conn: Connection, user_id: int, grants: Iterable[Grant],
+                  now: datetime) -> int:
+    """Mark every unread notification the user sees as read; returns how many."""
+    result = conn.execute(update(notification).where(
+        notification.c.read_at.is_(None), _addressed_to(user_id, grants)).values(read_at=now))
+    return int(result.rowcount or 0)
+
+
+# -- task notifications -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int | None = None
+    role: str | None = None
+    unit_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        if self.user_id is not None:
+            return f"u{self.user_id}"
+        return f"g{self.role}@{self.unit_id if self.unit_id is not None else '*'}"
+
+
+def task_recipients(conn: Connection, task_ids: Sequence[int]) -> dict[int, list[Recipient]]:
+    """Who hears about each task: its assignee, else its candidate users and groups."""
+    out: dict[int, list[Recipient]] = {int(t): [] for t in task_ids}
+    if not out:
+        return out
+    assigned = {int(r[0]): int(r[1]) for r in conn.execute(
+        select(human_task.c.id, app_user.c.id)
+        .select_from(human_task.join(app_user, app_user.c.username == human_task.c.assignee))
+        .where(human_task.c.id.in_(list(out))))}
+    for task_id, user_id in assigned.items():
+        out[task_id].append(Recipient(user_id=user_id))
+    groups = [t for t in out if t not in assigned]
+    if not groups:
+        return out
+    rows = conn.execute(
+        select(task_candidate.c.human_task_id, task_candidate.c.role, task_candidate.c.unit,
+               unit.c.id.label("unit_id"), app_user.c.id.label("user_id"))
+        .select_from(task_candidate
+                     .outerjoin(unit, unit.c.code == task_candidate.c.unit)
+                     .outerjoin(app_user, sa.and_(
+                         task_candidate.c.role.startswith("user:"),
+                         app_user.c.username == sa.func.substr(task_candidate.c.role, 6))))
+        .where(task_candidate.c.human_task_id.in_(groups))
+        .order_by(task_candidate.c.id))
+    for row in rows:
+        if row.role.startswith("user:"):
+            found = Recipient(user_id=int(row.user_id)) if row.user_id is not None else None
+        elif row.unit is None or row.unit_id is not None:
+            found = Recipient(role=row.role, unit_id=row.unit_id)
+        else:
+            found = None  # a unit code that no longer exists
+        if found is not None and found not in out[row.human_task_id]:
+            out[row.human_task_id].append(found)
+    return out
+
+
+def _task_rows(conn: Connection, task_ids: Sequence[int]) -> list[Any]:
+    return list(conn.execute(
+        select(human_task.c.id, human_task.c.case_id, human_task.c.name, human_task.c.due_at,
+               hazard.c.code.label("hazard_code"), hazard.c.location,
+               unit.c.name.label("unit_name"))
+        .select_from(human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
+                     .outerjoin(unit, unit.c.id == hazard.c.unit_id))
+        .where(human_task.c.id.in_(list(task_ids))).order_by(human_task.c.id)))
+
+
+def _texts(kind: str, row: Any) -> tuple[str, str]:
+    about = f"隐患 {row.hazard_code}" if row.hazard_code else f"案件 {row.case_id}"
+    where = "，".join(p for p in (row.unit_name, row.location) if p)
+    title = f"【{kind_name(kind)}】{row.name}"
+    body = f"{about}{f'（{where}）' if where else ''}：{row.name}"
+    if row.due_at is not None:
+        body += f"，截止 {row.due_at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
+    return title, body + "。"
+
+
+def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: datetime) -> int:
+    """One notification per recipient of each task, unless that one exists already."""
+    count = 0
+    for start in range(0, len(task_ids), BATCH):
+        chunk = list(task_ids[start:start + BATCH])
+        recipients = task_recipients(conn, chunk)
+        values = []
+        for row in _task_rows(conn, chunk):
+            title, body = _texts(kind, row)
+            for who in recipients.get(int(row.id), []):
+                values.append({"user_id": who.user_id, "role": who.role,
+                               "unit_id": who.unit_id, "case_id": row.case_id,
+                               "task_id": row.id, "kind": kind, "title": title, "body": body,
+                               "created_at": now, "read_at": None,
+                               "once_key": f"{kind}:{row.id}:{who.key}"})
+        if not values:
+            continue
+        keys = [v["once_key"] for v in values]
+        seen = set(conn.execute(select(notification.c.once_key)
+                                .where(notification.c.once_key.in_(keys))).scalars())
+        fresh = [v for v in values if v["once_key"] not in seen]
+        if fresh:
+            conn.execute(notification.insert(), fresh)
+            count += len(fresh)
+    return count
+
+
+def notify_new_tasks(conn: Connection, task_ids: Sequence[int], now: datetime) -> int:
+    """``task_new`` notifications for freshly opened human tasks; returns how many rows."""
+    return _notify_tasks(conn, "task_new", list(task_ids), now)
+
+
+class TaskNotifier:
+    """A CaseListener: every human task a step opens notifies its assignee or candidates."""
+
+    def case_changed(self, conn: Connection, view: CaseView) -> None:
+        if view.opened:
+            notify_new_tasks(conn, view.opened, view.now)
+
+
+def _due_without(conn: Connection, kind: str, condition: ColumnElement[bool]) -> list[int]:
+    already = select(notification.c.id).where(notification.c.task_id == human_task.c.id,
+                                              notification.c.kind == kind)
+    return [int(i) for i in conn.execute(
+        select(human_task.c.id).where(human_task.c.state == "open", condition,
+                                      ~already.exists()).order_by(human_task.c.id)).scalars()]
+
+
+def notify_due_tasks_in(conn: Connection, now: datetime) -> dict[str, int]:
+    """In the caller's transaction: notify open tasks that became due soon or overdue."""
+    overdue = _due_without(conn, "task_overdue", human_task.c.due_at < now)
+    soon = _due_without(conn, "task_due_soon", and_(human_task.c.due_at >= now,
+                                                    human_task.c.due_at < now + DUE_SOON))
+    return {"task_overdue": _notify_tasks(conn, "task_overdue", overdue, now),
+            "task_due_soon": _notify_tasks(conn, "task_due_soon", soon, now)}
+
+
+def notify_due_tasks(target: sa.Engine | Connection, now: datetime) -> dict[str, int]:
+    """The periodic job of both drivers: a ``task_due_soon`` notification for each open task
+    due within three days and a ``task_overdue`` one for each task past due, each once per
+    task and recipient. Given an engine it runs in its own write transaction; returns the
+    number of rows made per kind."""
+    if isinstance(target, Connection):
+        return notify_due_tasks_in(target, now)
+    with write_transaction(target) as conn:
+        return notify_due_tasks_in(conn, now)
+
+
+def due_task_job(db: sa.Engine, every_seconds: float = DUE_SWEEP_SECONDS) -> PeriodicJob:
+    """:func:`notify_due_tasks` as a job of the embedded scheduler."""
+    return PeriodicJob("notify_due_tasks", lambda now: notify_due_tasks(db, now), every_seconds)

@@ -16,6 +16,7 @@ from hazardflow.engine import Clock, Deployed, Engine, HandlerRegistry
 
 from .handlers import register_handlers
 from .ledger import HazardLedger
+from .notifications import TaskNotifier
 from .resolver import OrgResolver
 
 HAZARD_PROCESS = "hazard_lifecycle"
@@ -39,8 +40,8 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None, business_tz: str 
         if name:
             importlib.import_module(name).register_handlers(handlers)
     return Engine(db, resolver=OrgResolver(), handlers=handlers, clock=clock,
-                  listeners=[HazardLedger((HAZARD_PROCESS,))], step_budget=step_budget,
-                  business_tz=business_tz, max_bpmn_bytes=max_bpmn_bytes)
+                  listeners=[HazardLedger((HAZARD_PROCESS,)), TaskNotifier()],
+                  step_budget=step_budget, business_tz=business_tz, max_bpmn_bytes=max_bpmn_bytes)
 
 
 def bundled_files() -> list[BundledFile]:

@@ -115,8 +115,15 @@ notification = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("read_at", UtcDateTime),
+    # The human task it is about (new task, due soon, overdue), for its link and dedupe.
+    Column("task_id", Integer, ForeignKey("human_task.id")),
+    # Set on notifications that must exist once (kind, task, recipient): a second sweep or a
+    # racing driver collides here instead of notifying twice.
+    Column("once_key", String(160)),
+    UniqueConstraint("once_key", name="uq_notification_once_key"),
     Index("ix_notification_user_id_read_at", "user_id", "read_at"),
     Index("ix_notification_role_unit_id", "role", "unit_id"),
+    Index("ix_notification_task_id_kind", "task_id", "kind"),
 )
 
 # One row per escalation step already taken for a case, so that a step marked

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from hazardflow.config import Settings, load_settings
 from hazardflow.engine import Engine
 from hazardflow.logs import JsonFormatter, about_case
+from hazardflow.workflows.notifications import DUE_SWEEP_SECONDS
 
 TRANSIENT = (OperationalError,)
 
@@ -39,7 +40,9 @@ def create_celery(settings: Settings | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
         beat_schedule={"sweep": {"task": "hazardflow.sweep",
-                                 "schedule": settings.scheduler_interval_seconds}},
+                                 "schedule": settings.scheduler_interval_seconds},
+                       "notify_due_tasks": {"task": "hazardflow.notify_due_tasks",
+                                            "schedule": DUE_SWEEP_SECONDS}},
         hazardflow_settings=settings,
     )
     return app
@@ -114,6 +117,14 @@ def sweep(now: str | None = None) -> dict[str, int]:
         continue_case.delay(case_id)
     return {"start_timers": len(due.start_timers), "timer_cases": len(due.timer_cases),
             "outbox_cases": len(due.outbox_cases)}
+
+
+@celery.task(name="hazardflow.notify_due_tasks", **RETRY)
+def notify_due_tasks(now: str | None = None) -> dict[str, int]:
+    """Notify open tasks that became due soon or overdue (each once): run by beat."""
+    from hazardflow.workflows.notifications import notify_due_tasks as notify
+
+    return notify(engine().db, _now(now))
 
 
 def queue_depth(app: Celery) -> int | None:

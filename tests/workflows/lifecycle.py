@@ -38,6 +38,7 @@ from hazardflow.engine.sync import all_tasks, ready_user_tasks, waiting_timers
 from hazardflow.workflows import cases
 from hazardflow.workflows.demo import seed_demo
 from hazardflow.workflows.ledger import hazard_for_case
+from hazardflow.workflows.notifications import TASK_KINDS
 from hazardflow.workflows.runtime import build_engine, seed_definitions
 from hazardflow.workflows.schema import app_user, notification, unit
 from hazardflow.workflows.users import actor_for
@@ -288,6 +289,8 @@ class Lifecycle:
                  .order_by(notification.c.id))
         if kind is not None:
             query = query.where(notification.c.kind == kind)
+        else:  # what the process sent; task notices (new, due, overdue) have their own tests
+            query = query.where(notification.c.kind.not_in(TASK_KINDS))
         with self.db.connect() as conn:
             rows = list(conn.execute(query))
         return [Note(r.kind, r.username if r.user_id is not None else f"{r.role}@{r.unit_code}",
