@@ -8,8 +8,6 @@ engine then checks what is about the process (ready, candidate, separation of du
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,12 +32,15 @@ from hazardflow.engine.schema import (
     task_candidate,
 )
 
+from .inbox import VIEWS, TaskQuery, candidate_match, list_tasks, task_dict, task_select
 from .ledger import hazard_for_case, visible_unit_filter
 from .roles import SUPERVISORY_ROLES
 from .runtime import HAZARD_PROCESS
 from .schema import hazard, unit
 from .units import get_unit_by_code, subtree_ids
 from .users import actor_for, get_user
+
+__all__ = ["VIEWS", "TaskQuery", "list_tasks"]  # re-exported: the inbox is workflows.inbox
 
 PERSON_FIELDS = ("responsible_user",)
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
@@ -127,7 +128,7 @@ def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
         human_task.c.case_id == case_id,
         sa.or_(human_task.c.assignee == actor.id, human_task.c.completed_by == actor.id,
                human_task.c.id.in_(sa.select(task_candidate.c.human_task_id)
-                                   .where(_candidate_match(actor)))))).first() is not None
+                                   .where(candidate_match(actor)))))).first() is not None
 
 
 def case_detail(engine: Engine, actor: Actor, case_id: int) -> dict[str, Any]:
@@ -139,8 +140,8 @@ def case_detail(engine: Engine, actor: Actor, case_id: int) -> dict[str, Any]:
                            .join(process_definition,
                                  process_definition.c.id == process_case.c.definition_id)
                            .where(process_case.c.id == case_id)).one()
-        tasks = [_task_dict(t) for t in conn.execute(
-            _task_select().where(human_task.c.case_id == case_id)
+        tasks = [task_dict(t) for t in conn.execute(
+            task_select().where(human_task.c.case_id == case_id)
             .order_by(human_task.c.id))]
         incidents = [dict(r._mapping) for r in conn.execute(
             sa.select(incident.c.id, incident.c.element_id, incident.c.origin, incident.c.message,
@@ -158,83 +159,9 @@ def case_detail(engine: Engine, actor: Actor, case_id: int) -> dict[str, Any]:
     }
 
 
-# -- inboxes ----------------------------------------------------------------------------
-
-def _candidate_match(actor: Actor) -> sa.ColumnElement[bool]:
-    clauses: list[sa.ColumnElement[bool]] = [task_candidate.c.role == f"user:{actor.id}"]
-    for role, unit_code in actor.grants:
-        clauses.append(sa.and_(task_candidate.c.role == role, task_candidate.c.unit.is_(None)))
-        if unit_code is not None:
-            clauses.append(sa.and_(task_candidate.c.role == role,
-                                   task_candidate.c.unit == unit_code))
-    return sa.or_(*clauses)
-
-
-def _task_select() -> sa.Select[Any]:
-    return (sa.select(human_task, hazard.c.code.label("hazard_code"),
-                      hazard.c.level, hazard.c.category, hazard.c.location,
-                      unit.c.code.label("unit_code"), unit.c.name.label("unit_name"))
-            .select_from(human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
-                         .outerjoin(unit, unit.c.id == hazard.c.unit_id)))
-
-
-def _task_dict(row: Any) -> dict[str, Any]:
-    out = dict(row._mapping)
-    out.pop("spiff_task_id", None)
-    return out
-
-
-@dataclass(frozen=True)
-class TaskQuery:
-    view: str = "mine"  # mine, groups, overdue, due_soon, done
-    page: int = 1
-    per_page: int = 50
-
-
-VIEWS = ("mine", "groups", "overdue", "due_soon", "done")
-
-
-def list_tasks(engine: Engine, actor: Actor, query: TaskQuery,
-               now: datetime | None = None) -> dict[str, Any]:
-    if query.view not in VIEWS:
-        raise InvalidInput("unknown view", [Detail(f"view must be one of {', '.join(VIEWS)}",
-                                                   field="view")])
-    now = now or engine.clock.now()
-    open_ = human_task.c.state == "open"
-    mine = human_task.c.assignee == actor.id
-    groups = sa.and_(human_task.c.assignee.is_(None), human_task.c.id.in_(
-        sa.select(task_candidate.c.human_task_id).where(_candidate_match(actor))))
-    conditions = {
-        "mine": sa.and_(open_, mine),
-        "groups": sa.and_(open_, groups),
-        "overdue": sa.and_(open_, sa.or_(mine, groups), human_task.c.due_at < now),
-        "due_soon": sa.and_(open_, sa.or_(mine, groups), human_task.c.due_at >= now,
-                            human_task.c.due_at < now + timedelta(days=3)),
-        "done": human_task.c.completed_by == actor.id,
-    }
-    # a hazard the actor may not see (an unannounced finding) stays out of every list
-    visible = sa.or_(hazard.c.id.is_(None), visible_unit_filter(actor))
-    conditions = {name: sa.and_(cond, visible) for name, cond in conditions.items()}
-    where = conditions[query.view]
-    order = (human_task.c.completed_at.desc(),) if query.view == "done" else (
-        human_task.c.due_at.is_(None), human_task.c.due_at, human_task.c.priority.desc())
-    with read_transaction(engine.db) as conn:
-        joined = human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
-        total = conn.execute(sa.select(sa.func.count()).select_from(joined)
-                             .where(where)).scalar_one()
-        rows = conn.execute(_task_select().where(where).order_by(*order, human_task.c.id)
-                            .limit(query.per_page).offset((query.page - 1) * query.per_page))
-        items = [_task_dict(r) for r in rows]
-        counts = {name: conn.execute(sa.select(sa.func.count()).select_from(joined)
-                                     .where(cond)).scalar_one()
-                  for name, cond in conditions.items()}
-    return {"items": items, "total": int(total), "page": query.page,
-            "per_page": query.per_page, "counts": counts}
-
-
 def task_detail(engine: Engine, actor: Actor, task_id: int) -> dict[str, Any]:
     with read_transaction(engine.db) as conn:
-        row = conn.execute(_task_select().where(human_task.c.id == task_id)).first()
+        row = conn.execute(task_select().where(human_task.c.id == task_id)).first()
         if row is None or not case_visible(conn, actor, row.case_id):
             raise NotFound(f"task {task_id} does not exist", task_id=task_id)
         definition_id = conn.execute(sa.select(process_case.c.definition_id).where(
@@ -242,7 +169,7 @@ def task_detail(engine: Engine, actor: Actor, task_id: int) -> dict[str, Any]:
         revision = conn.execute(sa.select(process_case.c.revision).where(
             process_case.c.id == row.case_id)).scalar_one()
         definition = engine.definitions.get(conn, definition_id)
-    out = _task_dict(row)
+    out = task_dict(row)
     out["form"] = definition.forms.get(row.form_key) if row.form_key else None
     out["case_revision"] = revision
     return out

@@ -232,9 +232,10 @@ def ledger_conditions(filters: LedgerFilter) -> list[ColumnElement[bool]]:
 
 
 def list_hazards(conn: Connection, actor: Actor, filters: LedgerFilter | None = None,
-                 page: int = 1, per_page: int = 50) -> LedgerPage:
-    """One page of the ledger as ``actor`` may see it, newest report first."""
-    page, per_page = max(1, page), min(max(1, per_page), 500)
+                 page: int = 1, per_page: int = 50, max_per_page: int = 500) -> LedgerPage:
+    """One page of the ledger as ``actor`` may see it, newest report first (an export asks
+    for one large page with a larger ``max_per_page``)."""
+    page, per_page = max(1, page), min(max(1, per_page), max_per_page)
     conds = [visible_unit_filter(actor), *ledger_conditions(filters or LedgerFilter())]
     total = conn.execute(select(func.count()).select_from(hazard).where(*conds)).scalar_one()
     rows = conn.execute(_rows().where(*conds)

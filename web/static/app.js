@@ -36,3 +36,51 @@
     if (el && !window.confirm(el.dataset.confirm)) ev.preventDefault();
   });
 })();
+// Evidence uploads inside forms: each chosen file is uploaded at once (POST /evidence),
+// its id kept in a hidden input named like the field, and a thumbnail shown.
+(function () {
+  "use strict";
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  document.querySelectorAll(".evidence").forEach((box) => {
+    const photos = box.querySelector(".photos");
+    const status = box.querySelector(".upload-status");
+    const input = box.querySelector('input[type=file]');
+    photos.addEventListener("click", (ev) => {
+      if (ev.target.classList.contains("remove")) ev.target.closest("figure").remove();
+    });
+    input.addEventListener("change", async () => {
+      for (const file of input.files) {
+        const body = new FormData();
+        body.append("file", file);
+        body.append("kind", box.dataset.kind || "other");
+        status.textContent = file.name + " …";
+        try {
+          const r = await fetch(box.dataset.url || "/evidence", { method: "POST", body,
+            credentials: "same-origin", headers: { "X-CSRFToken": csrf(), "Accept": "application/json" } });
+          const data = await r.json();
+          if (!r.ok) { status.textContent = data.message || ("HTTP " + r.status); continue; }
+          const fig = document.createElement("figure");
+          fig.dataset.id = data.id;
+          fig.innerHTML = '<a target="_blank"><img alt=""></a><input type="hidden"><button type="button" class="remove">×</button>';
+          fig.querySelector("a").href = data.url;
+          fig.querySelector("img").src = data.thumb_url || data.url;
+          fig.querySelector("img").alt = data.filename || "";
+          const hidden = fig.querySelector("input");
+          hidden.name = box.dataset.name; hidden.value = data.id;
+          photos.appendChild(fig);
+          status.textContent = "";
+        } catch (e) { status.textContent = String(e); }
+      }
+      input.value = "";
+    });
+    const form = box.closest("form");
+    if (form && box.dataset.required) {
+      form.addEventListener("submit", (ev) => {
+        if (!photos.querySelector("input[type=hidden]")) {
+          ev.preventDefault();
+          status.textContent = box.closest(".field").querySelector("label").textContent.replace("*", "").trim() + "：请至少上传1个文件";
+        }
+      });
+    }
+  });
+})();

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -88,6 +90,21 @@ def _template_globals() -> dict[str, Any]:
             "ROLE_NAMES": ROLES, "_": _}
 
 
+def localdt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in business time (Asia/Shanghai); dates and text unchanged."""
+    if isinstance(value, datetime):
+        zone = ZoneInfo(runtime.state.settings.business_tz)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(zone).strftime(fmt)
+    if isinstance(value, str) and "T" in value:
+        try:
+            return localdt(datetime.fromisoformat(value), fmt)
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
 def register(app: Flask) -> None:
     from . import (  # noqa: F401  (routes register on import)
         account,
@@ -103,12 +120,15 @@ def register(app: Flask) -> None:
         register_hazard,
         tasks,
     )
+    from .attach import evidence_url
     from .campaigns import bp as campaigns_bp
     from .designer import bp as designer_bp
     from .monitor import bp as monitor_bp
 
     app.before_request(load_session_user)
     app.context_processor(_template_globals)
+    app.add_template_filter(localdt, "localdt")
+    app.jinja_env.globals["evidence_url"] = evidence_url
     app.register_blueprint(bp)
     app.register_blueprint(designer_bp)
     app.register_blueprint(monitor_bp)

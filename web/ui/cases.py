@@ -1,5 +1,62 @@
-"""Pages: cases."""
+"""The case page: the hazard, its diagram with the path taken, the history, the evidence,
+and its documents."""
 
 from __future__ import annotations
 
-from . import bp  # noqa: F401
+from dataclasses import asdict
+from typing import Any
+
+from flask import render_template
+
+from hazardflow.engine.db import read_transaction
+from hazardflow.engine.inspect import case_data, case_diagram
+from hazardflow.workflows import cases
+from hazardflow.workflows import inbox as domain
+from hazardflow.workflows.ledger import CATEGORIES, LEVELS, STATUSES
+
+from ..extensions import runtime
+from . import bp, current_actor, login_required
+
+ACTIONS = {
+    "start": "发起", "complete": "完成", "completion": "完成", "timer": "定时触发",
+    "message": "收到消息", "incident": "发生异常", "incident_resolved": "异常已解决",
+    "retry": "重试", "claim": "认领", "unclaim": "退回待认领", "assign": "指派",
+    "reassign": "改派", "return_to_group": "退回组", "reschedule_timer": "调整期限",
+    "suspend": "挂起", "resume": "恢复", "terminate": "终止", "move": "调整节点",
+    "migrate": "迁移版本", "comment": "留言", "continue": "继续执行", "outbox": "后台继续",
+}
+
+
+def timeline(detail: dict[str, Any], comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The audit log and the comments, oldest first, each with who, what and when."""
+    names = {t["element_id"]: t["name"] for t in detail["tasks"]}
+    items = [{"at": h["at"], "actor": h["actor"], "action": ACTIONS.get(h["action"], h["action"]),
+              "element": names.get(h["element"] or "", h["element"] or ""),
+              "note": (h["payload"] or {}).get("reason") or (h["payload"] or {}).get("message")}
+             for h in detail["history"]]
+    items += [{"at": c["created_at"].isoformat(), "actor": c["author"], "action": "留言",
+               "element": "", "note": c["body"]} for c in comments]
+    return sorted(items, key=lambda i: str(i["at"]))
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case(case_id: int) -> str:
+    actor = current_actor()
+    detail = cases.case_detail(runtime.engine, actor, case_id)  # NotFound when not visible
+    values = case_data(runtime.engine, case_id)
+    with read_transaction(runtime.db) as conn:
+        comments = domain.comments_for(conn, case_id)
+    return render_template("ui/case.html", case=detail, values=values,
+                           events=timeline(detail, comments), categories=CATEGORIES,
+                           levels=LEVELS, statuses=STATUSES)
+
+
+@bp.get("/cases/<int:case_id>/diagram")
+@login_required
+def diagram(case_id: int) -> dict[str, Any]:
+    with read_transaction(runtime.db) as conn:
+        if not cases.case_visible(conn, current_actor(), case_id):
+            from hazardflow.engine import NotFound
+            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+    return asdict(case_diagram(runtime.engine, case_id))

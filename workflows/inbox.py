@@ -1,0 +1,265 @@
+"""The task inbox: five tabs with live counts, sorting, filters, saved filters, comments.
+
+Tabs: ``mine`` (assigned to me), ``groups`` (my groups, unclaimed), ``overdue``,
+``due_soon`` (due within 3 days) and ``done`` (completed by me). Filters narrow every tab and
+its count alike: category, level, unit (and the units below it), campaign, and free text over
+the hazard code, location and description and the task name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine import Actor, Detail, Engine, InvalidInput, NotFound
+from hazardflow.engine.db import read_transaction
+from hazardflow.engine.schema import human_task, task_candidate
+
+from .ledger import visible_unit_filter
+from .schema import hazard, unit
+from .schema_inbox import comment, saved_filter
+from .units import subtree_ids
+
+VIEWS = ("mine", "groups", "overdue", "due_soon", "done")
+SORTS = {"due": "到期时间", "priority": "优先级", "created": "创建时间"}
+DUE_SOON = timedelta(days=3)
+MAX_TEXT = 100
+FILTER_KEYS = ("category", "level", "unit", "campaign", "q", "sort")
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    view: str = "mine"  # mine, groups, overdue, due_soon, done
+    page: int = 1
+    per_page: int = 50
+    sort: str = "due"  # due, priority, created
+    category: str | None = None
+    level: str | None = None
+    unit: str | None = None  # a unit code: that unit and the units below it
+    campaign: str | None = None
+    q: str | None = None  # free text
+
+    def check(self) -> TaskQuery:
+        problems = []
+        if self.view not in VIEWS:
+            problems.append(Detail(f"view must be one of {', '.join(VIEWS)}", field="view"))
+        if self.sort not in SORTS:
+            problems.append(Detail(f"sort must be one of {', '.join(SORTS)}", field="sort"))
+        if self.q is not None and len(self.q) > MAX_TEXT:
+            problems.append(Detail(f"the search text is limited to {MAX_TEXT} characters",
+                                   field="q"))
+        if problems:
+            raise InvalidInput("the inbox query is not valid", problems)
+        return self
+
+    def filters(self) -> dict[str, str]:
+        return {k: v for k in FILTER_KEYS if (v := getattr(self, k)) not in (None, "", "due")}
+
+
+def candidate_match(actor: Actor) -> sa.ColumnElement[bool]:
+    clauses: list[sa.ColumnElement[bool]] = [task_candidate.c.role == f"user:{actor.id}"]
+    for role, unit_code in actor.grants:
+        clauses.append(sa.and_(task_candidate.c.role == role, task_candidate.c.unit.is_(None)))
+        if unit_code is not None:
+            clauses.append(sa.and_(task_candidate.c.role == role,
+                                   task_candidate.c.unit == unit_code))
+    return sa.or_(*clauses)
+
+
+def task_select() -> sa.Select[Any]:
+    return (sa.select(human_task, hazard.c.code.label("hazard_code"),
+                      hazard.c.level, hazard.c.category, hazard.c.location,
+                      hazard.c.campaign, hazard.c.description,
+                      unit.c.code.label("unit_code"), unit.c.name.label("unit_name"))
+            .select_from(human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
+                         .outerjoin(unit, unit.c.id == hazard.c.unit_id)))
+
+
+def task_dict(row: Any) -> dict[str, Any]:
+    out = dict(row._mapping)
+    out.pop("spiff_task_id", None)
+    return out
+
+
+def _narrowing(query: TaskQuery) -> list[sa.ColumnElement[bool]]:
+    out: list[sa.ColumnElement[bool]] = []
+    if query.category:
+        out.append(hazard.c.category == query.category)
+    if query.level:
+        out.append(hazard.c.level == query.level)
+    if query.campaign:
+        out.append(hazard.c.campaign == query.campaign)
+    if query.unit:
+        out.append(hazard.c.unit_id.in_(subtree_ids({query.unit}, "inbox_unit")))
+    if query.q:
+        like = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        out.append(sa.or_(hazard.c.code.ilike(like, escape="\\"),
+                          hazard.c.location.ilike(like, escape="\\"),
+                          hazard.c.description.ilike(like, escape="\\"),
+                          human_task.c.name.ilike(like, escape="\\")))
+    return out
+
+
+def tab_conditions(actor: Actor, now: datetime,
+                   query: TaskQuery) -> dict[str, sa.ColumnElement[bool]]:
+    open_ = human_task.c.state == "open"
+    mine = human_task.c.assignee == actor.id
+    groups = sa.and_(human_task.c.assignee.is_(None), human_task.c.id.in_(
+        sa.select(task_candidate.c.human_task_id).where(candidate_match(actor))))
+    conditions = {
+        "mine": sa.and_(open_, mine),
+        "groups": sa.and_(open_, groups),
+        "overdue": sa.and_(open_, sa.or_(mine, groups), human_task.c.due_at < now),
+        "due_soon": sa.and_(open_, sa.or_(mine, groups), human_task.c.due_at >= now,
+                            human_task.c.due_at < now + DUE_SOON),
+        "done": human_task.c.completed_by == actor.id,
+    }
+    # a hazard the actor may not see (an unannounced finding) stays out of every list
+    visible = sa.or_(hazard.c.id.is_(None), visible_unit_filter(actor))
+    narrowing = _narrowing(query)
+    return {name: sa.and_(cond, visible, *narrowing) for name, cond in conditions.items()}
+
+
+def _order(query: TaskQuery) -> tuple[Any, ...]:
+    if query.view == "done":
+        return (human_task.c.completed_at.desc(),)
+    if query.sort == "priority":
+        return (human_task.c.priority.desc(), human_task.c.due_at.is_(None), human_task.c.due_at)
+    if query.sort == "created":
+        return (human_task.c.created_at.desc(),)
+    return (human_task.c.due_at.is_(None), human_task.c.due_at, human_task.c.priority.desc())
+
+
+def _joined() -> Any:
+    return human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
+
+
+def tab_counts(conn: Connection, actor: Actor, now: datetime,
+               query: TaskQuery | None = None) -> dict[str, int]:
+    conditions = tab_conditions(actor, now, query or TaskQuery())
+    return {name: int(conn.execute(sa.select(sa.func.count()).select_from(_joined())
+                                   .where(cond)).scalar_one())
+            for name, cond in conditions.items()}
+
+
+def list_tasks(engine: Engine, actor: Actor, query: TaskQuery,
+               now: datetime | None = None) -> dict[str, Any]:
+    query.check()
+    now = now or engine.clock.now()
+    conditions = tab_conditions(actor, now, query)
+    where = conditions[query.view]
+    with read_transaction(engine.db) as conn:
+        rows = conn.execute(task_select().where(where).order_by(*_order(query), human_task.c.id)
+                            .limit(query.per_page).offset((query.page - 1) * query.per_page))
+        items = [task_dict(r) for r in rows]
+        counts = {name: int(conn.execute(sa.select(sa.func.count()).select_from(_joined())
+                                         .where(cond)).scalar_one())
+                  for name, cond in conditions.items()}
+    for item in items:
+        due = item.get("due_at")
+        item["overdue"] = bool(due and item["state"] == "open" and due < now)
+        item["due_soon"] = bool(due and item["state"] == "open" and now <= due < now + DUE_SOON)
+    return {"items": items, "total": counts[query.view], "page": query.page,
+            "per_page": query.per_page, "counts": counts}
+
+
+def query_from_args(args: dict[str, str], **overrides: Any) -> TaskQuery:
+    """A TaskQuery from request arguments (strings); bad numbers become InvalidInput."""
+    def text(key: str) -> str | None:
+        value = (args.get(key) or "").strip()
+        return value or None
+    try:
+        page = int(args.get("page") or 1)
+        per_page = int(args.get("per_page") or 25)
+    except ValueError:
+        raise InvalidInput("page and per_page must be whole numbers",
+                           [Detail("not a whole number", field="page")]) from None
+    query = TaskQuery(view=args.get("tab") or "mine", page=max(1, min(page, 100_000)),
+                      per_page=max(1, min(per_page, 200)), sort=args.get("sort") or "due",
+                      category=text("category"), level=text("level"), unit=text("unit"),
+                      campaign=text("campaign"), q=text("q"))
+    return replace(query, **overrides).check()
+
+
+# -- saved filters ------------------------------------------------------------------------
+
+def save_filter(conn: Connection, owner_id: int, name: str, query: TaskQuery,
+                shared_role: str | None, now: datetime, actor: Actor) -> int:
+    name = name.strip()
+    if not name or len(name) > 128:
+        raise InvalidInput("a saved filter needs a name",
+                           [Detail("1 to 128 characters", field="name")])
+    if shared_role and not (actor.admin or shared_role in actor.roles):
+        raise InvalidInput("you can share a filter only with a role you hold",
+                           [Detail("not one of your roles", field="shared_role")])
+    text = urlencode({"tab": query.view, **query.filters()})
+    return int(conn.execute(sa.insert(saved_filter).values(
+        owner_id=owner_id, name=name, query=text, shared_role=shared_role or None,
+        created_at=now).returning(saved_filter.c.id)).scalar_one())
+
+
+def filters_for(conn: Connection, user_id: int, actor: Actor) -> list[dict[str, Any]]:
+    """The user's own filters and those shared with a role they hold."""
+    rows = conn.execute(sa.select(saved_filter).where(sa.or_(
+        saved_filter.c.owner_id == user_id,
+        saved_filter.c.shared_role.in_(sorted(actor.roles) or [""]))).order_by(
+            saved_filter.c.name, saved_filter.c.id))
+    return [{"id": r.id, "name": r.name, "query": r.query, "shared_role": r.shared_role,
+             "own": r.owner_id == user_id, "args": dict(parse_qsl(r.query))} for r in rows]
+
+
+def delete_filter(conn: Connection, filter_id: int, user_id: int) -> None:
+    deleted = conn.execute(sa.delete(saved_filter).where(
+        saved_filter.c.id == filter_id, saved_filter.c.owner_id == user_id)).rowcount
+    if not deleted:
+        raise NotFound(f"saved filter {filter_id} does not exist")
+
+
+# -- comments -----------------------------------------------------------------------------
+
+MAX_COMMENT = 2000
+
+
+def add_comment(conn: Connection, case_id: int, task_id: int | None, author: str, body: str,
+                now: datetime) -> int:
+    body = body.strip()
+    if not body or len(body) > MAX_COMMENT:
+        raise InvalidInput("a comment needs text",
+                           [Detail(f"1 to {MAX_COMMENT} characters", field="body")])
+    return int(conn.execute(sa.insert(comment).values(
+        case_id=case_id, task_id=task_id, author=author, body=body, created_at=now)
+        .returning(comment.c.id)).scalar_one())
+
+
+def comments_for(conn: Connection, case_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(comment).where(comment.c.case_id == case_id)
+                        .order_by(comment.c.created_at, comment.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def dump(query: TaskQuery) -> str:
+    return json.dumps({"tab": query.view, **query.filters()}, ensure_ascii=False)
+
+
+def people_at(conn: Connection, unit_code: str | None) -> list[tuple[str, str]]:
+    """Active users holding a role at ``unit_code``: suggestions for person fields."""
+    from .schema import app_user, user_role
+
+    if not unit_code:
+        return []
+    rows = conn.execute(
+        sa.select(app_user.c.username, app_user.c.display_name, user_role.c.role).distinct()
+        .select_from(app_user.join(user_role, user_role.c.user_id == app_user.c.id)
+                     .join(unit, unit.c.id == user_role.c.unit_id))
+        .where(unit.c.code == unit_code, app_user.c.active.is_(True))
+        .order_by(app_user.c.username))
+    seen: dict[str, str] = {}
+    for r in rows:
+        seen.setdefault(r.username, r.display_name)
+    return list(seen.items())
