@@ -59,7 +59,9 @@ class Drivers:
                        process_case.c.status == "active")
                 .group_by(timer.c.case_id).order_by(sa.func.min(timer.c.due_at)).limit(limit))]
             pending = [r[0] for r in conn.execute(
-                sa.select(outbox.c.case_id).where(outbox.c.done_at.is_(None))
+                sa.select(outbox.c.case_id)
+                .join(process_case, process_case.c.id == outbox.c.case_id)
+                .where(outbox.c.done_at.is_(None), process_case.c.status != "suspended")
                 .order_by(outbox.c.created_at).limit(limit))]
         return DueWork(starts, case_ids, list(dict.fromkeys(pending)))
 
@@ -151,6 +153,8 @@ class Drivers:
     def continue_case(self, case_id: int) -> bool:
         with write_transaction(self.db) as conn:
             row = self.store.lock(conn, case_id)
+            if row.status == "suspended":
+                return False  # kept for when the case is resumed
             now = self.clock.now()
             taken = conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
                                                          outbox.c.done_at.is_(None))
@@ -173,6 +177,9 @@ class Drivers:
             if case_id is None:
                 raise NotFound(f"incident {incident_id} does not exist")
             row = self.store.lock(conn, case_id)
+            if row.status == "suspended":
+                raise Conflict(f"case {case_id} is suspended; resume it before retrying",
+                               case_id=case_id, code="suspended")
             still_open = conn.execute(sa.select(incident.c.resolved_at).where(
                 incident.c.id == incident_id)).scalar_one() is None
             if not still_open:

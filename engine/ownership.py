@@ -66,6 +66,9 @@ class TaskOwnership:
         row = self.store.lock_of_task(conn, task_id)
         if row is None:
             raise NotFound(f"task {task_id} does not exist", task_id=task_id)
+        if row.status == "suspended":
+            raise Conflict(f"case {row.id} is suspended; a supervisor must resume it first",
+                           case_id=row.id, task_id=task_id, code="suspended")
         # then read the task, under the case's lock
         task_row = conn.execute(TASK, {"task_id": task_id}).one()
         return row, task_row

@@ -47,6 +47,7 @@ from .errors import (
 from .expressions import Evaluator, default_functions
 from .forms import validate_submission
 from .ownership import TaskOwnership
+from .repair import CaseRepair
 from .schema import human_task, process_case
 from .serializer import CaseSerializer
 from .services import (
@@ -70,7 +71,7 @@ COMPLETE_TASK = (sa.update(human_task).where(human_task.c.id == sa.bindparam("ta
                          completed_by=sa.bindparam("by"), assignee=sa.bindparam("assignee")))
 
 
-class Engine(TaskOwnership, Drivers):
+class Engine(TaskOwnership, Drivers, CaseRepair):
     def __init__(self, db: SqlEngine, *, resolver: CandidateResolver,
                  handlers: HandlerRegistry | None = None, clock: Clock | None = None,
                  listeners: Sequence[CaseListener] = (), step_budget: int = 200,
@@ -284,6 +285,8 @@ class Engine(TaskOwnership, Drivers):
     def _check_running(row: CaseRow) -> None:
         if row.status in ("completed", "terminated"):
             raise Conflict(f"case {row.id} is {row.status}", case_id=row.id)
+        if row.status == "suspended":
+            raise Conflict(f"case {row.id} is suspended", case_id=row.id, code="suspended")
 
     def _validated(self, definition: Definition, form_key: str | None,
                    data: Mapping[str, Any], task_id: int | None = None) -> dict[str, Any]:
