@@ -13,7 +13,7 @@ const STATE_MARKERS = {
 const BADGE_KINDS = ['active', 'overdue', 'incident', 'info'];
 
 // light yellow → orange → red, by value relative to the maximum
-const HEAT_STOPS = [[255, 245, 200], [253, 174, 97], [215, 48, 39]];
+const HEAT_STOPS = [[255, 247, 214], [253, 174, 97], [240, 90, 60]];
 
 export function heatColour(ratio) {
   const r = Math.max(0, Math.min(1, Number(ratio) || 0));
