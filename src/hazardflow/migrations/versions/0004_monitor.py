@@ -20,8 +20,115 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('hazard_stat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('county_code', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('category', sa.String(length=64), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('n', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('days_sum', sa.Integer(), server_default='0', nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hazard_stat')),
+    sa.UniqueConstraint('kind', 'day', 'unit_id', 'category', 'level', name='uq_hazard_stat_key')
+    )
+    op.create_index('ix_hazard_stat_kind_county', 'hazard_stat', ['kind', 'county_code', 'day'], unique=False)
+    op.create_table('hazard_stat_state',
+    sa.Column('hazard_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('county_code', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('category', sa.String(length=64), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('found_day', sa.String(length=10), nullable=True),
+    sa.Column('closed_day', sa.String(length=10), nullable=True),
+    sa.Column('close_days', sa.Integer(), nullable=True),
+    sa.Column('on_time', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+    sa.Column('due_day', sa.String(length=10), nullable=True),
+    sa.PrimaryKeyConstraint('hazard_id', name=op.f('pk_hazard_stat_state'))
+    )
+    op.create_table('monitor_mark',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('at', hazardflow.engine.schema.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_monitor_mark'))
+    )
+    op.create_table('monitor_threshold',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_key', sa.String(length=128), nullable=False),
+    sa.Column('element_id', sa.String(length=255), server_default='', nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('updated_by', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', hazardflow.engine.schema.UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monitor_threshold')),
+    sa.UniqueConstraint('process_key', 'element_id', 'kind', name='uq_monitor_threshold_key')
+    )
+    op.create_table('repair_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('params', sa.Text(), server_default='{}', nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('succeeded', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('failed', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('created_at', hazardflow.engine.schema.UtcDateTime(), nullable=False),
+    sa.Column('finished_at', hazardflow.engine.schema.UtcDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_repair_batch'))
+    )
+    op.create_index('ix_repair_batch_actor', 'repair_batch', ['actor', 'created_at'], unique=False)
+    op.create_table('repair_result',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('message', sa.Text(), server_default='', nullable=False),
+    sa.Column('at', hazardflow.engine.schema.UtcDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['repair_batch.id'], name=op.f('fk_repair_result_batch_id_repair_batch'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_repair_result'))
+    )
+    op.create_index('ix_repair_result_batch_id', 'repair_result', ['batch_id', 'id'], unique=False)
+    op.create_table('extension_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('requested_by', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('old_deadline', sa.String(length=10), nullable=True),
+    sa.Column('new_deadline', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', hazardflow.engine.schema.UtcDateTime(), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=True),
+    sa.Column('decided_at', hazardflow.engine.schema.UtcDateTime(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['process_case.id'], name=op.f('fk_extension_request_case_id_process_case')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_extension_request'))
+    )
+    op.create_index('ix_extension_request_case_id', 'extension_request', ['case_id'], unique=False)
+    op.create_index('ix_extension_request_status', 'extension_request', ['status', 'case_id'], unique=False)
+    op.create_index('ix_hazard_updated_at', 'hazard', ['updated_at'], unique=False)
+    op.create_index('ix_human_task_element_state', 'human_task', ['element_id', 'state'], unique=False)
+    op.create_index('ix_human_task_open_created', 'human_task', ['created_at'], unique=False, sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
+    op.create_index('ix_human_task_unclaimed_created', 'human_task', ['created_at'], unique=False, sqlite_where=sa.text("state = 'open' AND assignee IS NULL"), postgresql_where=sa.text("state = 'open' AND assignee IS NULL"))
+    op.create_index('ix_incident_open_created', 'incident', ['created_at'], unique=False, sqlite_where=sa.text('resolved_at IS NULL'), postgresql_where=sa.text('resolved_at IS NULL'))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index('ix_incident_open_created', table_name='incident', sqlite_where=sa.text('resolved_at IS NULL'), postgresql_where=sa.text('resolved_at IS NULL'))
+    op.drop_index('ix_human_task_unclaimed_created', table_name='human_task', sqlite_where=sa.text("state = 'open' AND assignee IS NULL"), postgresql_where=sa.text("state = 'open' AND assignee IS NULL"))
+    op.drop_index('ix_human_task_open_created', table_name='human_task', sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
+    op.drop_index('ix_human_task_element_state', table_name='human_task')
+    op.drop_index('ix_hazard_updated_at', table_name='hazard')
+    op.drop_index('ix_extension_request_status', table_name='extension_request')
+    op.drop_index('ix_extension_request_case_id', table_name='extension_request')
+    op.drop_table('extension_request')
+    op.drop_index('ix_repair_result_batch_id', table_name='repair_result')
+    op.drop_table('repair_result')
+    op.drop_index('ix_repair_batch_actor', table_name='repair_batch')
+    op.drop_table('repair_batch')
+    op.drop_table('monitor_threshold')
+    op.drop_table('monitor_mark')
+    op.drop_table('hazard_stat_state')
+    op.drop_index('ix_hazard_stat_kind_county', table_name='hazard_stat')
+    op.drop_table('hazard_stat')
