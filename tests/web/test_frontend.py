@@ -8,6 +8,7 @@ tests; elsewhere they are skipped with a loud reason.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "web" / "frontend"
 VENDOR = ROOT / "web" / "static" / "vendor"
 TEMPLATES = ROOT / "web" / "templates"
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("HAZARDFLOW_CHROMIUM", "/usr/bin/chromium"))
 LIFECYCLE = ROOT / "bpmn" / "hazard_lifecycle.bpmn"
 
 # minimum sizes: a truncated or placeholder bundle fails
@@ -221,16 +222,20 @@ def test_viewer_colours_a_diff_and_rejects_bad_xml(page: Page) -> None:
         const h = await HfBpmn.viewer('#canvas', xml,
             {added: ['Task_Plan'], removed: ['Task_Controls'], changed: ['Task_Verify']});
         const out = [cls('Task_Plan'), cls('Task_Controls'), cls('Task_Verify')];
+        h.canvas.zoom(4);
+        h.fit();
+        const refitted = h.canvas.zoom();
         const stroke = getComputedStyle(document.querySelector(
             '[data-element-id="Task_Plan"] .djs-visual > :first-child')).stroke;
         h.destroy();
         let error = null;
         try { await HfBpmn.viewer('#canvas', '<not-bpmn/>'); } catch (e) { error = e.message; }
-        return {out, stroke, error, echarts: typeof echarts.init};
+        return {out, stroke, error, refitted, echarts: typeof echarts.init};
     }""", LIFECYCLE.read_text())
     assert [c.split()[-1] for c in result["out"]] == ["hf-added", "hf-removed", "hf-changed"]
     assert result["stroke"] == "rgb(46, 125, 50)"  # green from bpmn.css
     assert result["error"]
+    assert 0 < result["refitted"] < 1.5
     assert result["echarts"] == "function"
 
 

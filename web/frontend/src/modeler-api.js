@@ -1,6 +1,6 @@
 // HfBpmn.modeler(container, {xml, propertiesPanel, lint, translations}) → Promise of a handle:
 // {modeler, saveXML(), importXML(xml), lintIssues(), showErrors(list), clearErrors(),
-//  toggleSimulation(active?), decorate(options), on(event, fn), destroy()}
+//  toggleSimulation(active?), fit(), decorate(options), on(event, fn), destroy()}
 import Modeler from 'bpmn-js/lib/Modeler';
 import lintModule from 'bpmn-js-bpmnlint';
 import {
@@ -145,6 +145,9 @@ export async function modeler(container, options = {}) {
       const toggleMode = instance.get('toggleMode');
       toggleMode.toggleMode(typeof active === 'boolean' ? active : undefined);
       return !!toggleMode._active;
+    },
+    fit() {
+      zoomToFit(instance);
     },
     decorate(next = {}) {
       undecorate();

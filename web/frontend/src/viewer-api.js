@@ -1,4 +1,4 @@
-// HfBpmn.viewer(container, xml, options) → Promise<{viewer, canvas, decorate(options), destroy()}>
+// HfBpmn.viewer(container, xml, options) → Promise<{viewer, canvas, fit(), decorate(options), destroy()}>
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
@@ -23,6 +23,9 @@ export async function viewer(container, xml, options = {}) {
   return {
     viewer: instance,
     canvas: instance.get('canvas'),
+    fit() {
+      zoomToFit(instance);
+    },
     decorate(next = {}) {
       undecorate();
       undecorate = decorate(instance, next);
