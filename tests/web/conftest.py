@@ -225,3 +225,7 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert body["error"] == code, body
     return body
+
+
+# The live server and headless Chromium fixtures (`live`, `browser`) for end-to-end tests.
+from .live import browser, live  # noqa: E402,F401

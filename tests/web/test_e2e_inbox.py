@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .live import LiveServer, browser, live  # noqa: F401  (fixtures)
+from .live import LiveServer
 from .pages import png_bytes
 
 ARTIFACTS = Path(os.environ.get("HAZARDFLOW_ARTIFACTS", "test-artifacts"))
