@@ -176,7 +176,10 @@ def _document() -> dict[str, Any]:
                 "My tasks: mine, my groups' unclaimed, overdue, due soon, done by me",
                 {**_ok("A page of tasks with counts per view", JSON_OBJECT), **_err(400, 401)},
                 params=[_query("view", enum=["mine", "groups", "overdue", "due_soon", "done"]),
-                        *PAGING], tag="tasks")},
+                        _query("sort", enum=["due", "priority", "created"]),
+                        _query("category"), _query("level"), _query("unit"),
+                        _query("campaign"), _query("q", maxLength=100), *PAGING],
+                tag="tasks")},
             "/api/v1/tasks/{task_id}": {"get": _op(
                 "One task with its form", {**_ok("The task", JSON_OBJECT), **_err(401, 404)},
                 params=[task_id], tag="tasks")},

@@ -10,6 +10,7 @@ from flask import Response, request
 from hazardflow.engine.db import read_transaction
 from hazardflow.engine.schema import human_task
 from hazardflow.workflows import cases
+from hazardflow.workflows.inbox import MAX_TEXT, SORTS
 from hazardflow.workflows.users import actor_for, get_user
 
 from ..errors import ApiError
@@ -26,7 +27,16 @@ def list_tasks() -> dict[str, Any]:
     if view not in cases.VIEWS:
         raise ApiError(400, "bad_request", f"view must be one of {', '.join(cases.VIEWS)}",
                        [{"field": "view", "message": view}])
-    query = cases.TaskQuery(view=view, page=page, per_page=per_page)
+    sort = request.args.get("sort", "due")
+    if sort not in SORTS:
+        raise ApiError(400, "bad_request", f"sort must be one of {', '.join(SORTS)}",
+                       [{"field": "sort", "message": sort}])
+    text = {k: (request.args.get(k) or "").strip() or None
+            for k in ("category", "level", "unit", "campaign", "q")}
+    if text["q"] is not None and len(text["q"]) > MAX_TEXT:
+        raise ApiError(400, "bad_request", f"q is limited to {MAX_TEXT} characters",
+                       [{"field": "q", "message": "too long"}])
+    query = cases.TaskQuery(view=view, page=page, per_page=per_page, sort=sort, **text)
     result: dict[str, Any] = jsonable(cases.list_tasks(runtime.engine, current_actor(), query))
     return result
 
