@@ -86,23 +86,22 @@ extension_request = Table(
     Index("ix_extension_request_case_id", "case_id"),
 )
 
-# The dashboard's rollup of the ledger: counts per business day, unit, category and level.
-# kind: found (day reported), closed (day closed; days_sum = days taken), ontime (closed by
-# the deadline), open_due (still open; day = its deadline: overdue = day before today).
+# The dashboard's rollup of the ledger, two cubes in one table, by business week (the
+# Monday, YYYY-MM-DD): unit_id 0 = per county and level; level "" = per unit.
+# kind: found (week reported), closed (week closed; hours_sum = hours taken), closed_f and
+# ontime_f (closed / closed by the deadline, counted in the week the hazard was found).
 hazard_stat = Table(
     "hazard_stat", metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(12), nullable=False),
-    Column("day", String(10), nullable=False),
-    Column("unit_id", Integer, nullable=False),
+    Column("week", String(10), nullable=False),
     Column("county_code", String(64), nullable=False, server_default=""),
-    Column("category", String(64), nullable=False),
-    Column("level", String(16), nullable=False),
+    Column("level", String(16), nullable=False, server_default=""),
+    Column("unit_id", Integer, nullable=False, server_default="0"),
     Column("n", Integer, nullable=False, server_default="0"),
-    Column("days_sum", Integer, nullable=False, server_default="0"),
-    UniqueConstraint("kind", "day", "unit_id", "category", "level",
+    Column("hours_sum", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("kind", "week", "county_code", "level", "unit_id",
                      name="uq_hazard_stat_key"),
-    Index("ix_hazard_stat_kind_county", "kind", "county_code", "day"),
 )
 
 # What each hazard currently contributes to hazard_stat (so a change subtracts the old).
@@ -111,13 +110,11 @@ hazard_stat_state = Table(
     Column("hazard_id", Integer, primary_key=True, autoincrement=False),
     Column("unit_id", Integer, nullable=False),
     Column("county_code", String(64), nullable=False, server_default=""),
-    Column("category", String(64), nullable=False),
     Column("level", String(16), nullable=False),
-    Column("found_day", String(10)),
-    Column("closed_day", String(10)),
-    Column("close_days", Integer),
+    Column("found_week", String(10), nullable=False),
+    Column("closed_week", String(10)),
+    Column("hours", Integer),
     Column("on_time", Boolean, nullable=False, server_default=text("false")),
-    Column("due_day", String(10)),
 )
 
 monitor_mark = Table(
@@ -136,3 +133,6 @@ Index("ix_human_task_element_state", human_task.c.element_id, human_task.c.state
 Index("ix_incident_open_created", incident.c.created_at,
       sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL"))
 Index("ix_hazard_updated_at", hazard.c.updated_at)
+Index("ix_hazard_open_deadline", hazard.c.deadline, hazard.c.county_code, hazard.c.category,
+      hazard.c.unit_id, sqlite_where=text("status = 'open'"),
+      postgresql_where=text("status = 'open'"))

@@ -23,28 +23,24 @@ def upgrade() -> None:
     op.create_table('hazard_stat',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
-    sa.Column('day', sa.String(length=10), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.String(length=10), nullable=False),
     sa.Column('county_code', sa.String(length=64), server_default='', nullable=False),
-    sa.Column('category', sa.String(length=64), nullable=False),
-    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('level', sa.String(length=16), server_default='', nullable=False),
+    sa.Column('unit_id', sa.Integer(), server_default='0', nullable=False),
     sa.Column('n', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('days_sum', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('hours_sum', sa.Integer(), server_default='0', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hazard_stat')),
-    sa.UniqueConstraint('kind', 'day', 'unit_id', 'category', 'level', name='uq_hazard_stat_key')
+    sa.UniqueConstraint('kind', 'week', 'county_code', 'level', 'unit_id', name='uq_hazard_stat_key')
     )
-    op.create_index('ix_hazard_stat_kind_county', 'hazard_stat', ['kind', 'county_code', 'day'], unique=False)
     op.create_table('hazard_stat_state',
     sa.Column('hazard_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('county_code', sa.String(length=64), server_default='', nullable=False),
-    sa.Column('category', sa.String(length=64), nullable=False),
     sa.Column('level', sa.String(length=16), nullable=False),
-    sa.Column('found_day', sa.String(length=10), nullable=True),
-    sa.Column('closed_day', sa.String(length=10), nullable=True),
-    sa.Column('close_days', sa.Integer(), nullable=True),
+    sa.Column('found_week', sa.String(length=10), nullable=False),
+    sa.Column('closed_week', sa.String(length=10), nullable=True),
+    sa.Column('hours', sa.Integer(), nullable=True),
     sa.Column('on_time', sa.Boolean(), server_default=sa.text('false'), nullable=False),
-    sa.Column('due_day', sa.String(length=10), nullable=True),
     sa.PrimaryKeyConstraint('hazard_id', name=op.f('pk_hazard_stat_state'))
     )
     op.create_table('monitor_mark',
@@ -107,6 +103,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_extension_request_case_id', 'extension_request', ['case_id'], unique=False)
     op.create_index('ix_extension_request_status', 'extension_request', ['status', 'case_id'], unique=False)
+    op.create_index('ix_hazard_open_deadline', 'hazard', ['deadline', 'county_code', 'category', 'unit_id'], unique=False, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
     op.create_index('ix_hazard_updated_at', 'hazard', ['updated_at'], unique=False)
     op.create_index('ix_human_task_element_state', 'human_task', ['element_id', 'state'], unique=False)
     op.create_index('ix_human_task_open_created', 'human_task', ['created_at'], unique=False, sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
@@ -120,6 +117,7 @@ def downgrade() -> None:
     op.drop_index('ix_human_task_open_created', table_name='human_task', sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
     op.drop_index('ix_human_task_element_state', table_name='human_task')
     op.drop_index('ix_hazard_updated_at', table_name='hazard')
+    op.drop_index('ix_hazard_open_deadline', table_name='hazard', sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
     op.drop_index('ix_extension_request_status', table_name='extension_request')
     op.drop_index('ix_extension_request_case_id', table_name='extension_request')
     op.drop_table('extension_request')
@@ -130,5 +128,4 @@ def downgrade() -> None:
     op.drop_table('monitor_threshold')
     op.drop_table('monitor_mark')
     op.drop_table('hazard_stat_state')
-    op.drop_index('ix_hazard_stat_kind_county', table_name='hazard_stat')
     op.drop_table('hazard_stat')
