@@ -278,6 +278,22 @@ def documents_for_case(conn: Connection, case_id: int) -> list[Document]:
     return [Document.from_row(r) for r in rows]
 
 
+def current_document(conn: Connection, kind: str, case_id: int) -> Document | None:
+    """The newest ``kind`` document listing the case that is still current for it (issued
+    alone or with other cases), or None."""
+    _kind(kind)
+    key = _current_key(kind, case_facts(conn, case_id))
+    rows = conn.execute(
+        sa.select(document, document_case.c.snapshot)
+        .join(document_case, document_case.c.document_id == document.c.id)
+        .where(document.c.kind == kind, document_case.c.case_id == case_id)
+        .order_by(document.c.id.desc()))
+    for row in rows:
+        if _current_key(kind, json.loads(row.snapshot)) == key:
+            return Document.from_row(row)
+    return None
+
+
 def document_case_ids(conn: Connection, document_id: int) -> list[int]:
     return [c for c, _ in _cases_of(conn, document_id)]
 
