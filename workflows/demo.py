@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from .campaigns import seed_campaigns
 from .units import create_unit, get_unit_by_code
 from .users import create_user, get_user
 
@@ -104,7 +105,9 @@ def seed_demo(conn: Connection, now: datetime) -> dict[str, Any]:
             create_user(conn, username, DEMO_PASSWORD, display_name,
                         [_grant(s) for s in specs], now=now)
             users_created += 1
+    seeded = seed_campaigns(conn, now)  # the founding campaign, its themes and checklists
     return {
+        **seeded,
         "units_created": units_created,
         "users_created": users_created,
         "password": DEMO_PASSWORD,

@@ -17,6 +17,7 @@ from hazardflow.engine import Clock, Deployed, Engine, HandlerRegistry
 from .handlers import register_handlers
 from .ledger import HazardLedger
 from .notifications import TaskNotifier
+from .report_handlers import register_report_handlers
 from .resolver import OrgResolver
 
 HAZARD_PROCESS = "hazard_lifecycle"
@@ -39,9 +40,12 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None, business_tz: str 
     for name in (m.strip() for m in handler_modules.split(",")):
         if name:
             importlib.import_module(name).register_handlers(handlers)
-    return Engine(db, resolver=OrgResolver(), handlers=handlers, clock=clock,
-                  listeners=[HazardLedger((HAZARD_PROCESS,)), TaskNotifier()],
-                  step_budget=step_budget, business_tz=business_tz, max_bpmn_bytes=max_bpmn_bytes)
+    engine = Engine(db, resolver=OrgResolver(), handlers=handlers, clock=clock,
+                    listeners=[HazardLedger((HAZARD_PROCESS,)), TaskNotifier()],
+                    step_budget=step_budget, business_tz=business_tz,
+                    max_bpmn_bytes=max_bpmn_bytes)
+    register_report_handlers(engine)  # report rounds start cases: they need the engine
+    return engine
 
 
 def bundled_files() -> list[BundledFile]:

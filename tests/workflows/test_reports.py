@@ -1,0 +1,187 @@
+"""Monthly, quarterly and annual reports through the bundled BPMN on a fixed clock: the
+timer opens them, the ledger fills them, the deadline decides lateness, reminders go out,
+and the consolidated view counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from hazardflow.workflows import reports
+from hazardflow.workflows.schema import notification
+
+from .campaign_support import (
+    cst,
+    fill,
+    open_round,
+    open_task_elements,
+    report_of,
+    reporting_units,
+    reports_of,
+)
+from .lifecycle import Lifecycle, order_form
+
+DEC_1 = cst(2026, 12, 1)
+
+
+@pytest.fixture
+def lc(db: sa.Engine) -> Iterator[Lifecycle]:
+    yield Lifecycle(db)
+
+
+def test_the_timer_opens_the_months_report_for_every_reporting_unit(lc: Lifecycle) -> None:
+    assert lc.engine.fire_due_timers(DEC_1 - timedelta(minutes=1)) == 0
+    assert reports_of(lc, "monthly", "2026-12") == {}
+    assert lc.engine.fire_due_timers(DEC_1) == 1
+    opened = reports_of(lc, "monthly", "2026-12")
+    assert set(opened) == reporting_units(lc)
+    report = opened["LA-JA-H01"]
+    assert (report["status"], report["due_on"], report["campaign_code"]) == \
+        ("open", "2026-12-23", "2026-YDQ")
+    assert open_task_elements(lc, report["case_id"]) == ["Task_Fill"]
+    assert lc.candidates(lc.task_id(report["case_id"], "Task_Fill")) == \
+        {("safety_officer", "LA-JA-H01")}
+    # the same round started again (by hand) opens nothing new
+    lc.clock.set(DEC_1 + timedelta(hours=2))
+    open_round(lc, "monthly_report_round")
+    assert len(reports_of(lc, "monthly", "2026-12")) == len(opened)
+
+
+def test_next_month_the_timer_opens_the_next_period(lc: Lifecycle) -> None:
+    lc.engine.fire_due_timers(DEC_1)
+    lc.engine.fire_due_timers(cst(2027, 1, 1))
+    assert set(reports_of(lc, "monthly", "2027-01")) == reporting_units(lc)
+    assert report_of(lc, "monthly", "2027-01", "LA-JA-H01")["due_on"] == "2027-01-23"
+
+
+@pytest.mark.parametrize(("when", "late"), [
+    (cst(2026, 12, 23, 23, 59), False),
+    (cst(2026, 12, 24, 0, 0), True),
+    (cst(2026, 12, 30, 10, 0), True),
+])
+def test_submitted_on_the_23rd_is_on_time_on_the_24th_or_later_late(
+        lc: Lifecycle, when: object, late: bool) -> None:
+    lc.engine.fire_due_timers(DEC_1)
+    case_id = report_of(lc, "monthly", "2026-12", "LA-JA-H01")["case_id"]
+    lc.clock.set(when)  # type: ignore[arg-type]
+    fill(lc, case_id, campaign_actions="开展有限空间专项检查")
+    report = report_of(lc, "monthly", "2026-12", "LA-JA-H01")
+    assert report["status"] == "submitted"
+    assert report["late"] is late
+    assert report["submitted_by"] == "safety"
+    assert "开展有限空间专项检查" in report["narrative"]
+    assert lc.case(case_id).status == "completed"
+
+
+def test_the_report_is_filled_from_the_ledger(lc: Lifecycle) -> None:
+    lc.clock.set(cst(2026, 11, 20))
+    old = lc.report(by="safety")  # November: open, deadline 1 December → overdue in December
+    lc.complete(old, "Task_Triage", "safety", order_form(cst(2026, 12, 1).date()))
+    lc.engine.fire_due_timers(DEC_1)
+    lc.clock.set(cst(2026, 12, 5))
+    lc.report(by="inspector", level="major", category="medical_gas", source="inspection")
+    lc.report(by="safety", source="public_report")
+    lc.clock.set(cst(2026, 12, 10))
+    case_id = report_of(lc, "monthly", "2026-12", "LA-JA-H01")["case_id"]
+    fill(lc, case_id)
+    numbers = report_of(lc, "monthly", "2026-12", "LA-JA-H01")["figures"]
+    assert numbers["new"]["total"] == 2
+    assert numbers["new"]["by_level"] == {"general": 1, "major": 1}
+    assert numbers["new"]["by_category"] == {"medical_gas": 1, "fire": 1}
+    assert numbers["overdue"]["total"] == 1
+    assert [m["category"] for m in numbers["major_open"]] == ["medical_gas"]
+    assert numbers["public_reports"] == {"received": 1, "closed": 0}
+    assert numbers["as_of"] == "2026-12-10"
+
+
+def test_reminders_before_the_deadline_and_a_notice_when_overdue(lc: Lifecycle) -> None:
+    lc.engine.fire_due_timers(DEC_1)
+    case_id = report_of(lc, "monthly", "2026-12", "LA-JA-H01")["case_id"]
+
+    def kinds() -> list[str]:
+        with lc.db.connect() as conn:
+            return sorted(conn.execute(sa.select(notification.c.kind).where(
+                notification.c.case_id == case_id,
+                notification.c.kind.like("report_%"))).scalars())
+
+    lc.fire(case_id, cst(2026, 12, 20, 23, 0))
+    assert kinds() == []
+    lc.fire(case_id, cst(2026, 12, 21, 0, 0))  # three days before the 23rd's end
+    assert kinds() == ["report_remind"]
+    lc.fire(case_id, cst(2026, 12, 24, 0, 0))
+    assert kinds() == ["report_overdue"] * 3 + ["report_remind"]  # officer, principal, county
+
+
+def test_the_consolidated_view_counts_on_time_late_and_missing(lc: Lifecycle) -> None:
+    lc.engine.fire_due_timers(DEC_1)
+    lc.clock.set(cst(2026, 12, 5))
+    lc.report(by="safety")  # one new hazard at 金安区人民医院
+    on_time = report_of(lc, "monthly", "2026-12", "LA-JA-H01")["case_id"]
+    lc.clock.set(cst(2026, 12, 23, 18, 0))
+    fill(lc, on_time)
+    late = report_of(lc, "monthly", "2026-12", "LA-YA-H01")["case_id"]
+    lc.clock.set(cst(2026, 12, 26, 9, 0))
+    fill(lc, late, by="safety2")
+    total = len(reporting_units(lc))
+    with lc.db.connect() as conn:
+        city = reports.consolidated(conn, lc.actor("city"), "monthly", "2026-12", lc.now())
+        county = reports.consolidated(conn, lc.actor("jinan"), "monthly", "2026-12", lc.now())
+    t = city["totals"]
+    assert (t["units"], t["submitted"], t["on_time"]) == (total, 2, 1)
+    assert (t["late"], t["missing"]) == (total - 1, total - 2)
+    assert t["new"] == 1
+    assert {i["unit_code"] for i in county["items"]} == {"LA-JA-H01", "LA-JA-H02", "LA-JA-H03"}
+    assert county["totals"]["on_time"] == 1
+    header, rows = reports.consolidated_table(city)
+    assert header[1] == "单位" and len(rows) == total + 1
+
+
+def test_quarterly_report_is_signed_by_the_principal_returned_once(lc: Lifecycle) -> None:
+    lc.clock.set(cst(2027, 1, 1))
+    open_round(lc, "quarterly_report_round")
+    report = report_of(lc, "quarterly", "2026-Q4", "LA-JA-H01")
+    assert report["due_on"] == "2027-01-15"
+    case_id = report["case_id"]
+    fill(lc, case_id)
+    assert open_task_elements(lc, case_id) == ["Task_Sign"]
+    lc.complete(case_id, "Task_Sign", "principal",
+                {"sign_result": "returned", "return_reason": "补充重大隐患治理情况"})
+    assert open_task_elements(lc, case_id) == ["Task_Fill"]
+    fill(lc, case_id)
+    lc.clock.set(cst(2027, 1, 15, 17, 0))
+    lc.complete(case_id, "Task_Sign", "principal", {"sign_result": "approved"})
+    report = report_of(lc, "quarterly", "2026-Q4", "LA-JA-H01")
+    assert (report["status"], report["late"]) == ("submitted", False)
+    assert (report["submitted_by"], report["signed_by"]) == ("safety", "principal")
+
+
+def test_annual_report_due_31_january(lc: Lifecycle) -> None:
+    lc.engine.fire_due_timers(cst(2027, 1, 1))  # the monthly and the annual rounds are due
+    report = report_of(lc, "annual", "2026", "LA-JA-H01")
+    assert report["due_on"] == "2027-01-31"
+    lc.clock.set(cst(2027, 2, 1, 9, 0))
+    fill(lc, report["case_id"])
+    lc.complete(report["case_id"], "Task_Sign", "principal", {"sign_result": "approved"})
+    assert report_of(lc, "annual", "2026", "LA-JA-H01")["late"] is True
+
+
+def test_a_second_report_for_the_same_period_is_an_incident(lc: Lifecycle) -> None:
+    lc.engine.fire_due_timers(DEC_1)
+    result = lc.engine.start_case("monthly_report", {
+        "unit_code": "LA-JA-H01", "kind": "monthly", "period": "2026-12",
+        "due_on": "2026-12-23"}, lc.actor("city"))
+    assert result.status == "incident"
+
+
+@pytest.mark.parametrize(("kind", "now", "period", "due"), [
+    ("monthly", cst(2026, 2, 1), "2026-02", "2026-02-23"),
+    ("quarterly", cst(2026, 4, 1), "2026-Q1", "2026-04-15"),
+    ("quarterly", cst(2027, 1, 1), "2026-Q4", "2027-01-15"),
+    ("annual", cst(2027, 1, 1), "2026", "2027-01-31"),
+])
+def test_periods_and_deadlines(kind: str, now: object, period: str, due: str) -> None:
+    assert reports.period_for(kind, now) == period  # type: ignore[arg-type]
+    assert reports.due_on(kind, period).isoformat() == due

@@ -1,0 +1,312 @@
+"""Inspections against a checklist; every failed item becomes a hazard case.
+
+An inspection is stored first (its results in one transaction); then each failed item
+starts its own hazard case through :func:`hazardflow.workflows.cases.report_hazard`, the
+same path a reporter takes, and the result row is linked to the case and its hazard code.
+If a start fails, :func:`open_missing_cases` finishes the job later (it is idempotent).
+
+A failed item that is a major-hazard trigger gives a 重大 case. The hazard's source follows
+the inspection's kind; an unannounced visit's (暗访) hazards are hidden from the unit by the
+ledger (source ``unannounced``) and the inspection itself too, until it is published.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine import (
+    Actor,
+    Conflict,
+    Detail,
+    Engine,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    journal,
+)
+from hazardflow.engine.db import new_id, read_transaction, write_transaction
+
+from .campaigns import business_today
+from .cases import report_hazard, units_in_scope
+from .counters import business_year, next_value
+from .ledger import SOURCES
+from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
+from .schema import hazard, unit
+from .schema_campaigns import campaign, checklist, checklist_item, inspection, inspection_result
+from .units import require_unit, subtree_ids
+
+KINDS: dict[str, str] = {
+    "self": "自查", "routine": "日常检查", "special": "专项检查", "spot_check": "抽查",
+    "unannounced": "暗查暗访", "supervision": "督导检查",
+}
+SOURCE_OF_KIND: dict[str, str] = {
+    "self": "self_inspection", "routine": "inspection", "special": "inspection",
+    "supervision": "inspection", "spot_check": "spot_check", "unannounced": "unannounced",
+}
+RESULTS: dict[str, str] = {"pass": "合格", "fail": "不合格", "na": "不适用"}
+# who may record each kind (admin: all)
+KIND_ROLES: dict[str, frozenset[str]] = {
+    "self": frozenset({"safety_officer", "principal"}) | SUPERVISORY_ROLES,
+    "routine": frozenset({"safety_officer", "inspector", "county_supervisor", "city_supervisor"}),
+    "special": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
+    "supervision": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
+    "spot_check": frozenset({"inspector", "city_supervisor"}),
+    "unannounced": frozenset({"city_supervisor"}),
+}
+assert set(SOURCE_OF_KIND.values()) <= set(SOURCES)
+
+
+def _bad(message: str, field: str) -> InvalidInput:
+    return InvalidInput(message, [Detail(message, field=field)])
+
+
+def visible_inspections(actor: Actor) -> sa.ColumnElement[bool]:
+    """WHERE clause on ``inspection``: like the ledger, an unpublished unannounced visit is
+    hidden from the unit-level staff of the unit it visited."""
+    if actor.admin:
+        return sa.true()
+    above = {u for r, u in actor.grants if u is not None and r in SUPERVISORY_ROLES}
+    inside = {u for r, u in actor.grants if u is not None and r in UNIT_LEVEL_ROLES}
+    clauses: list[sa.ColumnElement[bool]] = []
+    if above:
+        clauses.append(inspection.c.unit_id.in_(subtree_ids(above, "insp_above")))
+    if inside:
+        own = sa.select(unit.c.id).where(unit.c.code.in_(sorted(inside)))
+        clauses.append(sa.and_(
+            inspection.c.unit_id.in_(subtree_ids(inside, "insp_inside")),
+            sa.or_(inspection.c.visible_to_unit.is_(True), inspection.c.unit_id.not_in(own))))
+    return sa.or_(sa.false(), *clauses)
+
+
+def _check_may_record(conn: Connection, actor: Actor, kind: str, unit_code: str) -> None:
+    if kind not in KINDS:
+        raise _bad(f"检查类型须为 {', '.join(KINDS)}", "kind")
+    if actor.admin:
+        return
+    if not actor.roles & KIND_ROLES[kind]:
+        raise Forbidden(f"you may not record a {kind} inspection")
+    if unit_code not in units_in_scope(conn, actor):
+        raise Forbidden(f"unit {unit_code} is outside your units")
+
+
+def record_inspection(engine: Engine, actor: Actor, *, unit_code: str, kind: str,
+                      checklist_code: str, results: Sequence[Mapping[str, Any]],
+                      campaign_code: str | None = None, location: str = "",
+                      summary: str = "", inspected_on: str | None = None,
+                      spot_check_id: int | None = None) -> dict[str, Any]:
+    """Store an inspection and open one hazard case per failed item.
+
+    ``results``: one per checklist item: ``{"item": position or item id key "item_id",
+    "result": pass|fail|na, "note", "location", "photos": [evidence ids]}``; a failed item
+    needs at least one photo (the hazard register form asks for one).
+    """
+    now = engine.clock.now()
+    with write_transaction(engine.db) as conn:
+        where = require_unit(conn, unit_code) if isinstance(unit_code, str) else None
+        if where is None:
+            raise _bad("unknown unit", "unit_code")
+        _check_may_record(conn, actor, kind, unit_code)
+        items = _items(conn, checklist_code)
+        rows = _checked_results(items, results)
+        if campaign_code and not conn.execute(sa.select(campaign.c.id).where(
+                campaign.c.code == campaign_code)).first():
+            raise _bad(f"没有专项行动 {campaign_code}", "campaign_code")
+        day = _day(inspected_on, now)
+        code = f"JC-{business_year(now)}-{next_value(conn, f'inspection:{business_year(now)}'):06d}"
+        inspection_id = new_id(conn.execute(inspection.insert().values(
+            code=code, kind=kind, campaign_code=campaign_code or None, unit_id=where.id,
+            checklist_id=items[0]["checklist_id"], inspector=actor.id, inspected_on=day,
+            location=location.strip()[:255], summary=summary, spot_check_id=spot_check_id,
+            visible_to_unit=kind != "unannounced", created_at=now)))
+        conn.execute(inspection_result.insert(), [
+            {"inspection_id": inspection_id, "item_id": r["item_id"], "result": r["result"],
+             "note": r["note"], "location": r["location"], "photos": json.dumps(r["photos"])}
+            for r in rows])
+    open_missing_cases(engine, actor, inspection_id)
+    with read_transaction(engine.db) as conn:
+        return get_inspection(conn, actor, inspection_id)
+
+
+def _day(value: str | None, now: datetime) -> str:
+    if not value:
+        return business_today(now).isoformat()
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise _bad("检查日期须为 YYYY-MM-DD", "inspected_on") from None
+
+
+def _items(conn: Connection, checklist_code: str) -> list[dict[str, Any]]:
+    rows = [dict(r._mapping) for r in conn.execute(
+        sa.select(checklist_item).join(checklist, checklist.c.id == checklist_item.c.checklist_id)
+        .where(checklist.c.code == checklist_code).order_by(checklist_item.c.position))]
+    if not rows:
+        raise _bad(f"没有检查表 {checklist_code}", "checklist_code")
+    return rows
+
+
+def _checked_results(items: list[dict[str, Any]],
+                     results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    by_position = {i["position"]: i for i in items}
+    out: dict[int, dict[str, Any]] = {}
+    for n, given in enumerate(results):
+        field = f"results[{n}]"
+        if not isinstance(given, Mapping):
+            raise _bad("each result is an object", field)
+        item = by_position.get(given.get("item", 0))
+        if item is None:
+            raise _bad(f"没有检查项 {given.get('item')!r}", field)
+        result = given.get("result")
+        if result not in RESULTS:
+            raise _bad("结果须为 pass、fail 或 na", field)
+        photos = [str(p) for p in given.get("photos") or [] if str(p).strip()]
+        if result == "fail" and not photos:
+            raise _bad(f"第{item['position']}项不合格，须附至少一张照片", field)
+        out[item["id"]] = {"item_id": item["id"], "item": item, "result": result,
+                           "note": str(given.get("note") or "")[:2000], "photos": photos,
+                           "location": str(given.get("location") or "")[:255]}
+    missing = [i["position"] for i in items if i["id"] not in out]
+    if missing:
+        raise _bad(f"以下检查项未填写结果：{missing}", "results")
+    return list(out.values())
+
+
+def open_missing_cases(engine: Engine, actor: Actor, inspection_id: int) -> int:
+    """Start a hazard case for every failed item not linked to one yet; returns how many."""
+    with read_transaction(engine.db) as conn:
+        head = conn.execute(sa.select(inspection, unit.c.code.label("unit_code"))
+                            .join(unit, unit.c.id == inspection.c.unit_id)
+                            .where(inspection.c.id == inspection_id)).first()
+        if head is None:
+            raise NotFound(f"inspection {inspection_id} does not exist")
+        todo = list(conn.execute(
+            sa.select(inspection_result.c.id, inspection_result.c.item_id,
+                      inspection_result.c.note, inspection_result.c.location,
+                      inspection_result.c.photos, checklist_item.c.text,
+                      checklist_item.c.legal_basis, checklist_item.c.category,
+                      checklist_item.c.major_trigger)
+            .join(checklist_item, checklist_item.c.id == inspection_result.c.item_id)
+            .where(inspection_result.c.inspection_id == inspection_id,
+                   inspection_result.c.result == "fail",
+                   inspection_result.c.case_id.is_(None))
+            .order_by(checklist_item.c.position)))
+    opened = 0
+    for row in todo:
+        photos = [str(p) for p in json.loads(row.photos or "[]")]
+        description = f"【{KINDS[head.kind]} {head.code}】{row.text}"
+        if row.note:
+            description += f"。检查发现：{row.note}"
+        if row.legal_basis:
+            description += f"（依据：{row.legal_basis}）"
+        data: dict[str, Any] = {
+            "unit_code": head.unit_code, "category": row.category,
+            "location": row.location or head.location or row.text[:100],
+            "level": "major" if row.major_trigger else "general",
+            "description": description[:2000], "photos_before": photos,
+            "source": SOURCE_OF_KIND[head.kind]}
+        if head.campaign_code:
+            data["campaign"] = head.campaign_code
+        out = report_hazard(engine, actor, data)
+        with write_transaction(engine.db) as conn:
+            conn.execute(sa.update(inspection_result).where(
+                inspection_result.c.id == row.id).values(
+                case_id=out["case"].case_id, hazard_code=out["hazard"]["code"]))
+        opened += 1
+    return opened
+
+
+def get_inspection(conn: Connection, actor: Actor, inspection_id: int) -> dict[str, Any]:
+    row = conn.execute(sa.select(inspection, unit.c.code.label("unit_code"),
+                                 unit.c.name.label("unit_name"),
+                                 checklist.c.code.label("checklist_code"),
+                                 checklist.c.name.label("checklist_name"))
+                       .join(unit, unit.c.id == inspection.c.unit_id)
+                       .join(checklist, checklist.c.id == inspection.c.checklist_id)
+                       .where(inspection.c.id == inspection_id,
+                              visible_inspections(actor))).first()
+    if row is None:
+        raise NotFound(f"inspection {inspection_id} does not exist")
+    out = dict(row._mapping)
+    out["kind_name"] = KINDS[row.kind]
+    out["results"] = [dict(r._mapping) for r in conn.execute(
+        sa.select(inspection_result, checklist_item.c.position, checklist_item.c.text,
+                  checklist_item.c.legal_basis, checklist_item.c.major_trigger,
+                  checklist_item.c.category, hazard.c.level, hazard.c.status)
+        .join(checklist_item, checklist_item.c.id == inspection_result.c.item_id)
+        .outerjoin(hazard, hazard.c.case_id == inspection_result.c.case_id)
+        .where(inspection_result.c.inspection_id == inspection_id)
+        .order_by(checklist_item.c.position))]
+    out["failed"] = sum(1 for r in out["results"] if r["result"] == "fail")
+    return out
+
+
+def list_inspections(conn: Connection, actor: Actor, *, campaign_code: str | None = None,
+                     unit_code: str | None = None, kind: str | None = None,
+                     limit: int = 200) -> list[dict[str, Any]]:
+    failed = (sa.select(sa.func.count()).where(
+        inspection_result.c.inspection_id == inspection.c.id,
+        inspection_result.c.result == "fail").scalar_subquery())
+    query = (sa.select(inspection, unit.c.code.label("unit_code"),
+                       unit.c.name.label("unit_name"), failed.label("failed"))
+             .join(unit, unit.c.id == inspection.c.unit_id)
+             .where(visible_inspections(actor))
+             .order_by(inspection.c.inspected_on.desc(), inspection.c.id.desc()).limit(limit))
+    if campaign_code:
+        query = query.where(inspection.c.campaign_code == campaign_code)
+    if unit_code:
+        query = query.where(unit.c.code == unit_code)
+    if kind:
+        query = query.where(inspection.c.kind == kind)
+    return [{**dict(r._mapping), "kind_name": KINDS.get(r.kind, r.kind)}
+            for r in conn.execute(query)]
+
+
+def publish_inspection(conn: Connection, inspection_id: int, *, actor: str,
+                       now: datetime, journal_it: bool = True) -> int:
+    """Make an inspection and its hazards visible to the unit (published_at = now).
+    Returns how many hazards became visible."""
+    head = conn.execute(sa.select(inspection.c.code, inspection.c.published_at)
+                        .where(inspection.c.id == inspection_id)).first()
+    if head is None:
+        raise NotFound(f"inspection {inspection_id} does not exist")
+    conn.execute(sa.update(inspection).where(inspection.c.id == inspection_id).values(
+        visible_to_unit=True, published_at=head.published_at or now))
+    cases = sa.select(inspection_result.c.case_id).where(
+        inspection_result.c.inspection_id == inspection_id,
+        inspection_result.c.case_id.is_not(None))
+    changed = conn.execute(sa.update(hazard).where(hazard.c.case_id.in_(cases),
+                                                   hazard.c.visible_to_unit.is_(False))
+                           .values(visible_to_unit=True, published_at=now,
+                                   updated_at=now)).rowcount
+    if journal_it:
+        journal.record(conn, actor=actor, action="inspection.published",
+                       subject=f"inspection:{head.code}",
+                       payload={"inspection": head.code, "hazards": changed}, at=now)
+    return int(changed or 0)
+
+
+def case_ids_of(conn: Connection, inspection_id: int) -> list[int]:
+    return [int(c) for c in conn.execute(
+        sa.select(inspection_result.c.case_id)
+        .join(checklist_item, checklist_item.c.id == inspection_result.c.item_id)
+        .where(inspection_result.c.inspection_id == inspection_id,
+               inspection_result.c.case_id.is_not(None))
+        .order_by(checklist_item.c.position)).scalars()]
+
+
+def check_notice_allowed(conn: Connection, actor: Actor, inspection_id: int) -> dict[str, Any]:
+    """The inspection, if a notice listing its hazards may be issued now."""
+    found = get_inspection(conn, actor, inspection_id)
+    if not (actor.admin or actor.roles & SUPERVISORY_ROLES):
+        raise Forbidden("only supervisors issue rectification notices")
+    if not found["visible_to_unit"]:
+        raise Conflict("暗访发现须先通报，再下达整改通知 (publish the visit first)")
+    if not case_ids_of(conn, inspection_id):
+        raise Conflict("this inspection found no hazards")
+    return found

@@ -1,0 +1,281 @@
+"""Periodic reports of every unit (月报, 季报, 年报): periods, deadlines, the figures filled in
+from the ledger, lateness, and the consolidated view.
+
+Periods and deadlines (calendar dates in Asia/Shanghai; ``due_on`` is the last on-time day):
+
+=============  =========  ======================================  =========================
+kind           period     window counted                          due_on
+=============  =========  ======================================  =========================
+``monthly``    2026-12    the month                               the 23rd ("before the 24th")
+``quarterly``  2026-Q4    the quarter                             the 15th after the quarter
+``annual``     2026       the year                                31 January after the year
+=============  =========  ======================================  =========================
+
+A report submitted on a day after ``due_on`` is late; one still open after it is overdue
+and counts as late in the consolidated view. The figures only count hazards the unit itself
+may see (an unpublished unannounced-visit finding is left out of the unit's own report).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine import Actor, InvalidInput, NotFound
+
+from .counters import BUSINESS_TZ
+from .ledger import CATEGORIES, LEVELS
+from .schema import hazard, unit
+from .schema_campaigns import inspection, unit_report
+from .units import subtree_ids
+
+KINDS: dict[str, str] = {"monthly": "月报", "quarterly": "季报", "annual": "年报"}
+DEFAULT_DUE_DAY = {"monthly": 23, "quarterly": 15, "annual": 31}
+SEE_ALL = frozenset({"city_supervisor", "city_leader"})
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise InvalidInput(f"report kind must be one of {', '.join(KINDS)}")
+    return kind
+
+
+def period_for(kind: str, now: datetime) -> str:
+    """The period a round opened at ``now`` reports on: this month, the last quarter, the
+    last year."""
+    day = now.astimezone(BUSINESS_TZ).date()
+    if _kind(kind) == "monthly":
+        return f"{day.year}-{day.month:02d}"
+    if kind == "quarterly":
+        quarter = (day.month - 1) // 3  # the previous quarter: 0 means Q4 of last year
+        return f"{day.year - 1}-Q4" if quarter == 0 else f"{day.year}-Q{quarter}"
+    return str(day.year - 1)
+
+
+def window(kind: str, period: str) -> tuple[date, date]:
+    """[first day, day after the last) of a period."""
+    try:
+        if _kind(kind) == "monthly":
+            year, month = (int(p) for p in period.split("-"))
+            start = date(year, month, 1)
+            end = date(year + month // 12, month % 12 + 1, 1)
+        elif kind == "quarterly":
+            year_text, q = period.split("-Q")
+            year, quarter = int(year_text), int(q)
+            if not 1 <= quarter <= 4:
+                raise ValueError(period)
+            start = date(year, 3 * quarter - 2, 1)
+            end = date(year + quarter // 4, (3 * quarter) % 12 + 1, 1)
+        else:
+            start, end = date(int(period), 1, 1), date(int(period) + 1, 1, 1)
+    except ValueError:
+        raise InvalidInput(f"bad {kind} period {period!r} (2026-12, 2026-Q4, 2026)") from None
+    return start, end
+
+
+def due_on(kind: str, period: str, due_day: int | None = None) -> date:
+    """The last on-time day: in the month (monthly), or in the month after the period."""
+    day = due_day or DEFAULT_DUE_DAY[_kind(kind)]
+    start, end = window(kind, period)
+    month = start if kind == "monthly" else end
+    return date(month.year, month.month, day)
+
+
+def is_late(submitted_at: datetime, due: str | date) -> bool:
+    """Submitted on a business day after ``due`` (the 24th or later for a monthly report)."""
+    last = due if isinstance(due, date) else date.fromisoformat(due)
+    return submitted_at.astimezone(BUSINESS_TZ).date() > last
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=BUSINESS_TZ)
+
+
+def figures(conn: Connection, unit_id: int, kind: str, period: str,
+            now: datetime) -> dict[str, Any]:
+    """What the ledger says about a unit's period, as of ``now`` (or the period's end)."""
+    start, end = window(kind, period)
+    since, until = _moment(start), min(_moment(end), now)
+    as_of = until.astimezone(BUSINESS_TZ).date().isoformat()
+    mine = sa.and_(hazard.c.unit_id.in_(subtree_ids({_code(conn, unit_id)}, "report_unit")),
+                   hazard.c.visible_to_unit.is_(True))
+
+    def split(*where: Any) -> dict[str, Any]:
+        rows = conn.execute(sa.select(hazard.c.level, hazard.c.category, sa.func.count())
+                            .where(mine, *where).group_by(hazard.c.level, hazard.c.category))
+        out: dict[str, Any] = {"total": 0, "by_level": {k: 0 for k in LEVELS},
+                               "by_category": {}}
+        for level, category, count in rows:
+            out["total"] += count
+            out["by_level"][level] = out["by_level"].get(level, 0) + count
+            out["by_category"][category] = out["by_category"].get(category, 0) + count
+        return out
+
+    reported = sa.and_(hazard.c.reported_at >= since, hazard.c.reported_at < until)
+    closed = sa.and_(hazard.c.status == "closed", hazard.c.closed_at >= since,
+                     hazard.c.closed_at < until)
+    overdue = sa.and_(hazard.c.status == "open", hazard.c.deadline.is_not(None),
+                      hazard.c.deadline < as_of)
+    majors = [{"code": r.code, "stage": r.stage, "deadline": r.deadline,
+               "location": r.location, "category": r.category}
+              for r in conn.execute(sa.select(hazard).where(
+                  mine, hazard.c.level == "major", hazard.c.status == "open")
+                  .order_by(hazard.c.code))]
+    public = conn.execute(sa.select(sa.func.count(), sa.func.sum(sa.case(
+        (hazard.c.status == "closed", 1), else_=0))).where(
+        mine, reported, hazard.c.source == "public_report")).one()
+    kinds: dict[str, int] = dict(conn.execute(sa.select(inspection.c.kind, sa.func.count()).where(
+        inspection.c.unit_id == unit_id, inspection.c.visible_to_unit.is_(True),
+        inspection.c.inspected_on >= start.isoformat(),
+        inspection.c.inspected_on < end.isoformat()).group_by(inspection.c.kind)).all())
+    campaign_found = conn.execute(sa.select(hazard.c.campaign, sa.func.count()).where(
+        mine, reported, hazard.c.campaign.is_not(None)).group_by(hazard.c.campaign)).all()
+    return {
+        "period": period, "from": start.isoformat(), "to": end.isoformat(), "as_of": as_of,
+        "new": split(reported), "rectified": split(closed), "overdue": split(overdue),
+        "major_open": majors,
+        "public_reports": {"received": int(public[0] or 0), "closed": int(public[1] or 0)},
+        "campaign": {"inspections": {k: int(v) for k, v in kinds.items()},
+                     "hazards": {str(c): int(n) for c, n in campaign_found}},
+    }
+
+
+def _code(conn: Connection, unit_id: int) -> str:
+    code = conn.execute(sa.select(unit.c.code).where(unit.c.id == unit_id)).scalar()
+    if code is None:
+        raise NotFound(f"unit {unit_id} does not exist")
+    return str(code)
+
+
+# -- the report rows ---------------------------------------------------------------------
+
+def report_row(conn: Connection, *, case_id: int | None = None,
+               report_id: int | None = None) -> dict[str, Any] | None:
+    query = (sa.select(unit_report, unit.c.code.label("unit_code"),
+                       unit.c.name.label("unit_name"))
+             .join(unit, unit.c.id == unit_report.c.unit_id))
+    query = query.where(unit_report.c.case_id == case_id) if case_id is not None \
+        else query.where(unit_report.c.id == report_id)
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    out["figures"] = json.loads(row.figures or "{}")
+    out["kind_name"] = KINDS.get(row.kind, row.kind)
+    return out
+
+
+def exists(conn: Connection, kind: str, period: str, unit_id: int) -> bool:
+    return conn.execute(sa.select(unit_report.c.id).where(
+        unit_report.c.kind == kind, unit_report.c.period == period,
+        unit_report.c.unit_id == unit_id)).first() is not None
+
+
+def _scope(conn: Connection, actor: Actor) -> sa.ColumnElement[bool]:
+    """Reports of units at or below the actor's units; all for the city."""
+    if actor.admin or actor.roles & SEE_ALL:
+        return sa.true()
+    codes = {u for _, u in actor.grants if u}
+    if not codes:
+        return sa.false()
+    return unit_report.c.unit_id.in_(subtree_ids(codes, "report_scope"))
+
+
+def visible_report(conn: Connection, actor: Actor, report_id: int) -> dict[str, Any]:
+    found = conn.execute(sa.select(unit_report.c.id).where(
+        unit_report.c.id == report_id, _scope(conn, actor))).first()
+    row = report_row(conn, report_id=report_id) if found else None
+    if row is None:
+        raise NotFound(f"report {report_id} does not exist")
+    return row
+
+
+def periods(conn: Connection, kind: str) -> list[str]:
+    return [str(p) for p in conn.execute(
+        sa.select(unit_report.c.period).where(unit_report.c.kind == kind).distinct()
+        .order_by(unit_report.c.period.desc())).scalars()]
+
+
+def consolidated(conn: Connection, actor: Actor, kind: str, period: str,
+                 now: datetime) -> dict[str, Any]:
+    """One row per report the actor may see, and the totals over them."""
+    today = now.astimezone(BUSINESS_TZ).date().isoformat()
+    rows = conn.execute(sa.select(unit_report, unit.c.code.label("unit_code"),
+                                  unit.c.name.label("unit_name"))
+                        .join(unit, unit.c.id == unit_report.c.unit_id)
+                        .where(unit_report.c.kind == _kind(kind),
+                               unit_report.c.period == period, _scope(conn, actor))
+                        .order_by(unit_report.c.county_code, unit.c.code))
+    items = []
+    totals = {"units": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0,
+              "new": 0, "new_major": 0, "rectified": 0, "overdue": 0, "major_open": 0}
+    for row in rows:
+        fig = json.loads(row.figures or "{}")
+        missing = row.status != "submitted" and row.due_on < today
+        item = {"id": row.id, "unit_code": row.unit_code, "unit_name": row.unit_name,
+                "county_code": row.county_code, "status": row.status, "due_on": row.due_on,
+                "submitted_at": row.submitted_at, "late": bool(row.late), "missing": missing,
+                "new": _n(fig, "new"), "new_major": _n(fig, "new", "major"),
+                "rectified": _n(fig, "rectified"), "overdue": _n(fig, "overdue"),
+                "major_open": len(fig.get("major_open") or []),
+                "narrative": row.narrative}
+        items.append(item)
+        totals["units"] += 1
+        totals["submitted"] += row.status == "submitted"
+        totals["on_time"] += row.status == "submitted" and not row.late
+        totals["late"] += bool(row.late) or missing
+        totals["missing"] += missing
+        for key in ("new", "new_major", "rectified", "overdue", "major_open"):
+            totals[key] += item[key]
+    rate = totals["on_time"] / totals["units"] if totals["units"] else None
+    return {"kind": kind, "period": period, "items": items,
+            "totals": {**totals, "on_time_rate": rate}}
+
+
+def _n(fig: dict[str, Any], part: str, level: str | None = None) -> int:
+    block = fig.get(part) or {}
+    if level is None:
+        return int(block.get("total", 0))
+    return int((block.get("by_level") or {}).get(level, 0))
+
+
+CONSOLIDATED_COLUMNS: Sequence[tuple[str, str]] = (
+    ("unit_code", "单位编码"), ("unit_name", "单位"), ("county_code", "所属县区"),
+    ("status", "状态"), ("due_on", "截止日期"), ("submitted_at", "报送时间"),
+    ("late", "逾期"), ("new", "新发现隐患"), ("new_major", "其中重大"),
+    ("rectified", "已整改"), ("overdue", "超期未改"), ("major_open", "在治重大隐患"),
+    ("narrative", "工作进展"),
+)
+
+
+def consolidated_table(view: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the consolidated view, as exported."""
+    header = [title for _, title in CONSOLIDATED_COLUMNS]
+    body: list[list[Any]] = []
+    for item in view["items"]:
+        line = []
+        for key, _ in CONSOLIDATED_COLUMNS:
+            value = item[key]
+            if key == "status":
+                value = "已报送" if value == "submitted" else ("逾期未报" if item["missing"]
+                                                             else "待报送")
+            elif key == "late":
+                value = "是" if value or item["missing"] else "否"
+            elif isinstance(value, datetime):
+                value = value.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
+            line.append(value)
+        body.append(line)
+    t = view["totals"]
+    body.append(["合计", f"{t['units']}家", "", f"已报{t['submitted']}", "", "",
+                 f"逾期{t['late']}", t["new"], t["new_major"], t["rectified"], t["overdue"],
+                 t["major_open"], ""])
+    return header, body
+
+
+def category_name(code: str) -> str:
+    return CATEGORIES.get(code, code)
