@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -87,7 +87,7 @@ def flash_error(exc: EngineError) -> None:
 
 def _template_globals() -> dict[str, Any]:
     return {"current_user": getattr(g, "user", None), "has_role": has_role,
-            "ROLE_NAMES": ROLES, "_": _}
+            "ROLE_NAMES": ROLES, "CASE_STATUSES": CASE_STATUSES, "_": _}
 
 
 def localdt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -103,6 +103,22 @@ def localdt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
         except ValueError:
             return value
     return "" if value is None else str(value)
+
+
+def localdue(value: Any) -> str:
+    """A deadline: one that falls at midnight is the end of the day before (a date
+    deadline of 20 November is due at 24:00 on the 20th), so it shows as that date."""
+    if not isinstance(value, datetime):
+        return localdt(value)
+    zone = ZoneInfo(runtime.state.settings.business_tz)
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return (local.date() - timedelta(days=1)).isoformat()
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+CASE_STATUSES = {"active": "进行中", "completed": "已结束", "suspended": "已挂起",
+                 "terminated": "已终止", "failed": "异常"}
 
 
 def register(app: Flask) -> None:
@@ -128,6 +144,7 @@ def register(app: Flask) -> None:
     app.before_request(load_session_user)
     app.context_processor(_template_globals)
     app.add_template_filter(localdt, "localdt")
+    app.add_template_filter(localdue, "localdue")
     app.jinja_env.globals["evidence_url"] = evidence_url
     app.register_blueprint(bp)
     app.register_blueprint(designer_bp)

@@ -85,7 +85,7 @@ def ledger_export() -> Response:
     with read_transaction(runtime.db) as conn:
         result = list_hazards(conn, current_actor(), _filters(args, today), 1, MAX_EXPORT,
                               max_per_page=MAX_EXPORT)
-    body = exports.to_xlsx([exports.ledger_sheet(result.rows)])
+    body = exports.to_xlsx([exports.ledger_sheet(result.rows, today=today)])
     name = f"hazard-ledger-{today.isoformat()}.xlsx"
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet",

@@ -50,7 +50,7 @@ def _defaults() -> dict[str, Any]:
 
 def _register_page(data: dict[str, Any], errors: dict[str, str] | None = None,
                    status: int = 200) -> tuple[str, int]:
-    _, schema = _start_schema(HAZARD_PROCESS)
+    schema = _start_schema(HAZARD_PROCESS)[1]
     fields_schema = {**schema, "properties": {k: v for k, v in schema["properties"].items()
                                               if k != "unit_code"}}
     return render_template("ui/register.html", form_html=render_form(fields_schema, data, errors),
@@ -68,7 +68,7 @@ def register_hazard() -> tuple[str, int]:
 @login_required
 def register_hazard_post() -> Response | tuple[str, int]:
     actor = current_actor()
-    _, schema = _start_schema(HAZARD_PROCESS)
+    schema = _start_schema(HAZARD_PROCESS)[1]
     data = parse_form(schema, request.form)
     try:
         out = cases.report_hazard(runtime.engine, actor, data)
