@@ -126,7 +126,8 @@ task_candidate = Table(
            nullable=False),
     Column("role", String(64), nullable=False),
     Column("unit", String(64)),  # None: the role at any unit
-    Index("ix_task_candidate_role_unit", "role", "unit"),
+    # (role, unit) finds a group's tasks; with the task id the inbox reads only the index
+    Index("ix_task_candidate_role_unit_task", "role", "unit", "human_task_id"),
     Index("ix_task_candidate_human_task_id", "human_task_id"),
 )
 

@@ -338,5 +338,37 @@ def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers:
     for goal, reached in result["goals"].items():
         click.echo(f"{'reached' if reached else 'NOT reached':>28}: {goal}")
 
+@bench.command("inbox")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--database-url", "pg_url", default=None,
+              help="PostgreSQL instead of a temporary SQLite file (a scratch schema is made "
+                   "and dropped).")
+@click.option("--cases", default=100_000, show_default=True, type=click.IntRange(min=2),
+              help="Open cases in the second measurement.")
+@click.option("--user-tasks", default=1_000, show_default=True, type=click.IntRange(min=1),
+              help="Open tasks of the measured user (and the open cases of the first one).")
+@click.option("--samples", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--explain", is_flag=True, help="Also print each tab's query plans.")
+def bench_inbox(as_json: bool, pg_url: str | None, cases: int, user_tasks: int, samples: int,
+                explain: bool) -> None:
+    """The inbox query and page of a user with 1,000 open tasks at 1k and 100k open cases."""
+    from hazardflow.bench.inbox import run
+
+    result = run(max(cases, user_tasks), user_tasks, pg_url, samples, explain,
+                 progress=None if as_json else click.echo)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for key, value in result.items():
+        if key not in ("goals", "plans"):
+            click.echo(f"{key:>32}: {value}")
+    for name, lines in result.get("plans", {}).items():
+        click.echo(f"\n-- {name}")
+        for line in lines:
+            click.echo(f"   {line}")
+    for goal, reached in result["goals"].items():
+        click.echo(f"{'reached' if reached else 'NOT reached':>32}: {goal}")
+
+
 if __name__ == "__main__":
     main()

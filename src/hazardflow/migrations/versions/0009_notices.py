@@ -1,4 +1,4 @@
-"""notifications: task links and dedupe
+"""notifications: task links and dedupe; a covering index for the inbox's group tasks
 
 Revision ID: 0009
 Revises: 0008
@@ -25,9 +25,15 @@ def upgrade() -> None:
                                  ['task_id'], ['id'])
         batch.create_unique_constraint('uq_notification_once_key', ['once_key'])
         batch.create_index('ix_notification_task_id_kind', ['task_id', 'kind'])
+    with op.batch_alter_table('task_candidate') as batch:
+        batch.drop_index('ix_task_candidate_role_unit')
+        batch.create_index('ix_task_candidate_role_unit_task', ['role', 'unit', 'human_task_id'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('task_candidate') as batch:
+        batch.drop_index('ix_task_candidate_role_unit_task')
+        batch.create_index('ix_task_candidate_role_unit', ['role', 'unit'])
     with op.batch_alter_table('notification') as batch:
         batch.drop_index('ix_notification_task_id_kind')
         batch.drop_constraint('uq_notification_once_key', type_='unique')
