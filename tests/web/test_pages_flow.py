@@ -74,6 +74,16 @@ def test_general_hazard_from_photo_to_closed_through_the_pages(app: Flask) -> No
     history = safety.html(f"/cases/{case_id}")
     assert history.count("verifier") >= 2 and "rectifier" in history
 
+    notice = safety.get(f"/cases/{case_id}/documents/notice.pdf")
+    assert notice.status_code == 200 and notice.mimetype == "application/pdf"
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(notice.data)).pages)
+    assert code.group(0) in text and "整改通知书" in text.replace(" ", "")
+    export = safety.get(f"/ledger.xlsx?q={code.group(0)}")
+    assert export.status_code == 200 and export.data[:2] == b"PK"
+
 
 def test_form_errors_are_shown_next_to_the_field_and_nothing_changes(app: Flask) -> None:
     case_id = register(Browser(app, "inspector"))

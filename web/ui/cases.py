@@ -10,7 +10,7 @@ from flask import render_template
 
 from hazardflow.engine.db import read_transaction
 from hazardflow.engine.inspect import case_data, case_diagram
-from hazardflow.workflows import cases
+from hazardflow.workflows import cases, documents
 from hazardflow.workflows import inbox as domain
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS, STATUSES
 
@@ -47,7 +47,8 @@ def case(case_id: int) -> str:
     values = case_data(runtime.engine, case_id)
     with read_transaction(runtime.db) as conn:
         comments = domain.comments_for(conn, case_id)
-    return render_template("ui/case.html", case=detail, values=values,
+        issued = documents.documents_for_case(conn, case_id)
+    return render_template("ui/case.html", case=detail, values=values, issued=issued,
                            events=timeline(detail, comments), categories=CATEGORIES,
                            levels=LEVELS, statuses=STATUSES)
 
