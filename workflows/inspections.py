@@ -39,7 +39,7 @@ from .ledger import SOURCES
 from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .schema import hazard, unit
 from .schema_campaigns import campaign, checklist, checklist_item, inspection, inspection_result
-from .units import require_unit, subtree_ids
+from .units import city_unit, county_of, require_unit, subtree_ids
 
 KINDS: dict[str, str] = {
     "self": "自查", "routine": "日常检查", "special": "专项检查", "spot_check": "抽查",
@@ -300,13 +300,26 @@ def case_ids_of(conn: Connection, inspection_id: int) -> list[int]:
         .order_by(checklist_item.c.position)).scalars()]
 
 
-def check_notice_allowed(conn: Connection, actor: Actor, inspection_id: int) -> dict[str, Any]:
-    """The inspection, if a notice listing its hazards may be issued now."""
+def issue_notice(conn: Connection, actor: Actor, inspection_id: int, now: datetime) -> Any:
+    """One 整改通知书 listing every hazard the inspection found (workflows.documents), issued
+    by the city for its spot checks and unannounced visits, else by the unit's county.
+    Issuing again while the notice is current returns the same document."""
+    from . import documents  # the documents module renders with WeasyPrint: load it late
+
     found = get_inspection(conn, actor, inspection_id)
     if not (actor.admin or actor.roles & SUPERVISORY_ROLES):
         raise Forbidden("only supervisors issue rectification notices")
     if not found["visible_to_unit"]:
         raise Conflict("暗访发现须先通报，再下达整改通知 (publish the visit first)")
-    if not case_ids_of(conn, inspection_id):
+    ids = case_ids_of(conn, inspection_id)
+    if not ids:
         raise Conflict("this inspection found no hazards")
-    return found
+    if not all(documents.may_issue(conn, actor, "notice", c) for c in ids):
+        raise Forbidden("you may not issue a notice for these hazards")
+    issuer = city_unit(conn) if found["kind"] in ("spot_check", "unannounced") \
+        else county_of(conn, found["unit_code"])
+    doc = documents.issue_document(conn, kind="notice", case_ids=ids,
+                                   issuer_unit_code=issuer.code, issued_by=actor.id, now=now)
+    conn.execute(sa.update(inspection).where(inspection.c.id == inspection_id)
+                 .values(document_id=doc.id))
+    return doc

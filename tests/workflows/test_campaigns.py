@@ -1,0 +1,74 @@
+"""Campaigns: the founding campaign seeded with its themes and checklists; progress by unit
+and theme from tagged hazards and inspections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from hazardflow.engine import Conflict, InvalidInput
+from hazardflow.workflows import campaigns
+
+from .lifecycle import Lifecycle
+from .test_inspections import record
+
+
+@pytest.fixture
+def lc(db: sa.Engine) -> Iterator[Lifecycle]:
+    yield Lifecycle(db)
+
+
+def test_the_founding_campaign_is_seeded_with_its_themes_and_checklists(lc: Lifecycle) -> None:
+    with lc.db.connect() as conn:
+        found = campaigns.get_campaign(conn, "2026-YDQ")
+        lists = {c["code"] for c in campaigns.list_checklists(conn)}
+        fire = campaigns.get_checklist(conn, "hospital_fire")
+    assert found["name"] == "迎大庆、防风险、除隐患、保安全"
+    assert [t["code"] for t in found["themes"]][:3] == ["flood", "confined_space",
+                                                        "self_built_house"]
+    assert {t["checklist_code"] for t in found["themes"]} == lists == {
+        "flood_season", "confined_space", "self_built_house", "three_in_one",
+        "hazardous_chemicals", "construction", "hospital_fire"}
+    assert any(i["major_trigger"] for i in fire["items"])
+    assert all(i["legal_basis"] for i in fire["items"])
+    with lc.db.begin() as conn:  # seeding again adds nothing
+        assert campaigns.seed_campaigns(conn, lc.now()) == {"checklists_created": 0,
+                                                             "campaigns_created": 0}
+
+
+def test_create_a_campaign_and_refuse_a_bad_one(lc: Lifecycle) -> None:
+    themes = [campaigns.Theme("fire", "消防", "fire", "hospital_fire")]
+    with lc.db.begin() as conn:
+        campaigns.create_campaign(conn, code="2027-XF", name="冬春火灾防控", starts_on="2027-01-01",
+                                  ends_on="2027-03-31", themes=themes,
+                                  unit_codes=["LA-JA-H01", "LA-JA-H02"], created_by="city",
+                                  now=lc.now())
+        with pytest.raises(Conflict):
+            campaigns.create_campaign(conn, code="2027-XF", name="x", starts_on="2027-01-01",
+                                      ends_on="2027-03-31", themes=themes, unit_codes=None,
+                                      created_by="city", now=lc.now())
+        with pytest.raises(InvalidInput):
+            campaigns.create_campaign(conn, code="2027-Y", name="x", starts_on="2027-04-01",
+                                      ends_on="2027-03-31", themes=themes, unit_codes=None,
+                                      created_by="city", now=lc.now())
+    with lc.db.connect() as conn:
+        assert [u["code"] for u in campaigns.get_campaign(conn, "2027-XF")["units"]] == \
+            ["LA-JA-H01", "LA-JA-H02"]
+
+
+def test_progress_counts_tagged_hazards_by_unit_and_theme(lc: Lifecycle) -> None:
+    record(lc, "inspector", "supervision", {1: "通道堆物", 2: "喷淋关闭"})
+    lc.report(by="safety", campaign="2026-YDQ", category="flood")
+    lc.report(by="safety")  # untagged: not counted
+    with lc.db.connect() as conn:
+        city = campaigns.progress(conn, lc.actor("city"), "2026-YDQ", lc.now())
+        county = campaigns.progress(conn, lc.actor("yuan"), "2026-YDQ", lc.now())
+    unit = next(u for u in city["by_unit"] if u["code"] == "LA-JA-H01")
+    assert (unit["found"], unit["major"], unit["inspections"]) == (3, 1, 1)
+    theme = {t["code"]: t for t in city["by_theme"]}
+    assert theme["crowded_places"]["found"] == 2 and theme["flood"]["found"] == 1
+    assert city["totals"]["found"] == 3
+    assert {u["county_code"] for u in county["by_unit"]} == {"LA-YA"}
+    assert county["totals"]["found"] == 0

@@ -1,0 +1,126 @@
+"""Inspections against a checklist: failed items become linked hazard cases; an unannounced
+visit stays hidden from its unit until published; a notice lists all its hazards."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hazardflow.engine import Conflict, Forbidden, InvalidInput
+from hazardflow.engine.journal import events
+from hazardflow.workflows import campaigns, inspections
+from hazardflow.workflows.ledger import get_hazard, list_hazards
+
+from .lifecycle import Lifecycle, order_form
+
+UNIT = "LA-JA-H01"
+
+
+@pytest.fixture
+def lc(db: sa.Engine) -> Iterator[Lifecycle]:
+    yield Lifecycle(db)
+
+
+def results(checklist: str, lc: Lifecycle, failed: dict[int, str]) -> list[dict[str, Any]]:
+    """Every item passed except ``failed`` (position → note), each failure with a photo."""
+    with lc.db.connect() as conn:
+        items = campaigns.get_checklist(conn, checklist)["items"]
+    return [{"item": i["position"], "result": "fail" if i["position"] in failed else "pass",
+             "note": failed.get(i["position"], ""), "photos": ["ev-insp-1"],
+             "location": "门诊楼"} for i in items]
+
+
+def record(lc: Lifecycle, by: str, kind: str, failed: dict[int, str],
+           checklist: str = "hospital_fire", unit: str = UNIT) -> dict[str, Any]:
+    return inspections.record_inspection(
+        lc.engine, lc.actor(by), unit_code=unit, kind=kind, checklist_code=checklist,
+        results=results(checklist, lc, failed), campaign_code="2026-YDQ", location="门诊楼")
+
+
+def test_failed_items_become_linked_cases_and_a_major_trigger_a_major_case(
+        lc: Lifecycle) -> None:
+    # item 1 (escape routes) is general; item 2 (fire systems disabled) is a major trigger
+    found = record(lc, "inspector", "supervision", {1: "三楼通道堆放杂物", 2: "喷淋系统关闭"})
+    failed = [r for r in found["results"] if r["result"] == "fail"]
+    assert found["failed"] == 2 and len(failed) == 2
+    assert all(r["case_id"] and r["hazard_code"] for r in failed)
+    assert [r["level"] for r in failed] == ["general", "major"]
+    assert all(r["case_id"] is None for r in found["results"] if r["result"] == "pass")
+    with lc.db.connect() as conn:
+        row = get_hazard(conn, lc.actor("city"), failed[1]["hazard_code"])
+    assert row is not None
+    assert (row["campaign"], row["source"], row["category"]) == ("2026-YDQ", "inspection",
+                                                                 "fire")
+    assert found["code"] in row["description"] and "喷淋系统关闭" in row["description"]
+    assert lc.open_elements(failed[1]["case_id"]) == ["Task_Controls"]
+    assert lc.open_elements(failed[0]["case_id"]) == ["Task_Triage"]
+
+
+def test_every_item_needs_a_result_and_a_failure_a_photo(lc: Lifecycle) -> None:
+    given = results("hospital_fire", lc, {1: "杂物"})
+    with pytest.raises(InvalidInput):
+        inspections.record_inspection(lc.engine, lc.actor("inspector"), unit_code=UNIT,
+                                      kind="routine", checklist_code="hospital_fire",
+                                      results=given[:-1])
+    given[0]["photos"] = []
+    with pytest.raises(InvalidInput):
+        inspections.record_inspection(lc.engine, lc.actor("inspector"), unit_code=UNIT,
+                                      kind="routine", checklist_code="hospital_fire",
+                                      results=given)
+
+
+def test_only_the_city_makes_unannounced_visits_and_only_in_scope(lc: Lifecycle) -> None:
+    with pytest.raises(Forbidden):
+        record(lc, "inspector", "unannounced", {1: "x"})
+    with pytest.raises(Forbidden):  # 金安区's inspector at a 裕安区 hospital
+        record(lc, "inspector", "routine", {1: "x"}, unit="LA-YA-H01")
+
+
+def test_unannounced_findings_stay_hidden_from_the_unit_until_published(
+        lc: Lifecycle) -> None:
+    found = record(lc, "city", "unannounced", {1: "安全出口上锁"})
+    code = next(r["hazard_code"] for r in found["results"] if r["result"] == "fail")
+    with lc.db.connect() as conn:
+        assert get_hazard(conn, lc.actor("safety"), code) is None
+        assert get_hazard(conn, lc.actor("jinan"), code) is not None
+        assert code not in {h["code"] for h in list_hazards(conn, lc.actor("safety")).rows}
+        assert inspections.list_inspections(conn, lc.actor("safety")) == []
+        assert len(inspections.list_inspections(conn, lc.actor("jinan"))) == 1
+    with lc.db.begin() as conn:
+        assert inspections.publish_inspection(conn, found["id"], actor="city",
+                                              now=lc.now()) == 1
+    with lc.db.connect() as conn:
+        seen = get_hazard(conn, lc.actor("safety"), code)
+        assert seen is not None and seen["published_at"] is not None
+        assert [i["code"] for i in inspections.list_inspections(conn, lc.actor("safety"))] \
+            == [found["code"]]
+        assert events(conn, action_prefix="inspection.published")[0]["subject"] == \
+            f"inspection:{found['code']}"
+
+
+def test_a_notice_lists_every_hazard_of_the_inspection(lc: Lifecycle) -> None:
+    documents = pytest.importorskip("hazardflow.workflows.documents")
+    from pypdf import PdfReader
+
+    found = record(lc, "inspector", "supervision", {1: "通道堆物", 4: "管道井未封堵"})
+    failed = [r for r in found["results"] if r["result"] == "fail"]
+    with lc.db.connect() as conn:
+        with pytest.raises(Conflict):  # no rectification ordered yet: no deadline
+            inspections.issue_notice(conn, lc.actor("jinan"), found["id"], lc.now())
+    for r in failed:
+        lc.complete(r["case_id"], "Task_Triage", "jinan", order_form(lc.now().date()))
+    with lc.db.begin() as conn:
+        document = inspections.issue_notice(conn, lc.actor("jinan"), found["id"], lc.now())
+        pdf = documents.render_pdf(conn, document.id)
+        again = inspections.issue_notice(conn, lc.actor("jinan"), found["id"], lc.now())
+    assert again.id == document.id
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for r in failed:
+        assert r["hazard_code"] in text
+    with lc.db.connect() as conn:
+        assert inspections.get_inspection(conn, lc.actor("jinan"),
+                                          found["id"])["document_id"] == document.id
