@@ -14,7 +14,7 @@ from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.workflows import inbox as domain
 from hazardflow.workflows.cases import units_in_scope
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
-from hazardflow.workflows.notifications import notifications_for
+from hazardflow.workflows.notifications import unread_count
 from hazardflow.workflows.users import actor_for, get_user
 
 from ..extensions import runtime
@@ -61,8 +61,7 @@ def counts() -> dict[str, Any]:
     actor = current_actor()
     with read_transaction(runtime.db) as conn:
         tabs = domain.tab_counts(conn, actor, runtime.engine.clock.now())
-        unread = len(notifications_for(conn, g.user.id, actor.grants, unread_only=True,
-                                       limit=100))
+        unread = unread_count(conn, g.user.id, actor.grants)
     return {"unread": unread, "tabs": tabs}
 
 
