@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import audit, journal
+from . import audit, drafts, journal
 from .clock import bound_clock
 from .compact import compact
 from .db import new_id, read_transaction, write_transaction
@@ -33,7 +33,7 @@ from .definitions import Definition
 from .diff import diff
 from .errors import Conflict, InvalidInput, NotFound
 from .rebind import Blocked, Rebinder, positions
-from .schema import deployment, human_task, process_case, process_definition
+from .schema import human_task, process_case
 from .schema_designer import migration_batch, migration_case
 from .services import Actor, StepContext, step_context
 from .store import CaseRow
@@ -51,13 +51,6 @@ def _definition(conn: Connection, engine: Engine, key: str, version: int) -> Def
     return engine.definitions.resolve(conn, key, version)
 
 
-def _xml(conn: Connection, definition_id: int) -> bytes:
-    text = conn.execute(sa.select(deployment.c.bpmn_xml).join(
-        process_definition, process_definition.c.deployment_id == deployment.c.id)
-        .where(process_definition.c.id == definition_id)).scalar_one()
-    return str(text).encode("utf-8")
-
-
 def suggested_mapping(engine: Engine, key: str, from_version: int,
                       to_version: int) -> dict[str, str]:
     """Removed element -> added element of the same type and name (a likely rename)."""
@@ -65,8 +58,10 @@ def suggested_mapping(engine: Engine, key: str, from_version: int,
         old = _definition(conn, engine, key, from_version)
         new = _definition(conn, engine, key, to_version)
         limit = engine.max_bpmn_bytes * 4
-        before = parse_untrusted(_xml(conn, old.id), max_bytes=limit)
-        after = parse_untrusted(_xml(conn, new.id), max_bytes=limit)
+        before = parse_untrusted(drafts.version_content(conn, key, old.version)["bpmn"].encode(),
+                                 max_bytes=limit)
+        after = parse_untrusted(drafts.version_content(conn, key, new.version)["bpmn"].encode(),
+                                max_bytes=limit)
     return diff(before, after).renames()
 
 

@@ -1,0 +1,440 @@
+// The designer page: modeler + properties panel + lint, drafts, forms with a live preview,
+// deploy with server errors on the canvas, versions and diffs, case migration with progress.
+// Talks to /designer/api/... (the API's handlers behind the session and its CSRF token).
+(function () {
+  "use strict";
+  const root = document.getElementById("designer");
+  if (!root) return;
+  const API = root.dataset.api;
+  const T = JSON.parse(document.getElementById("dz-text").textContent);
+  const $ = (id) => document.getElementById(id);
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const state = { key: null, version: null, draftId: null, revision: null, name: null, forms: {} };
+  let modeler = null;
+  let serverProblems = [];
+  let catalog = { processes: [], drafts: [] };
+  let formKey = null;
+  const viewers = {};
+
+  class HttpError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || ("HTTP " + status));
+      this.status = status;
+      this.body = body || {};
+    }
+  }
+
+  async function call(method, path, body, form) {
+    const headers = { "Accept": "application/json", "X-CSRFToken": csrf() };
+    let payload;
+    if (form) payload = form;
+    else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    const response = await fetch(API + path, { method, credentials: "same-origin", headers, body: payload });
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = { message: text.slice(0, 300) }; }
+    if (!response.ok) throw new HttpError(response.status, data);
+    return data;
+  }
+
+  function debounce(fn, ms) {
+    let timer = null;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  }
+
+  function status(text, kind) {
+    const el = $("dz-status");
+    el.textContent = text;
+    el.className = "dz-status " + (kind || "");
+  }
+
+  function detailText(details) {
+    return (details || []).map((d) => [d.element, d.line ? "line " + d.line : "", d.message]
+      .filter(Boolean).join(" · ")).join("\n");
+  }
+
+  function failed(err) {
+    const details = (err.body && err.body.details) || [];
+    status((err.message || String(err)) + (details.length ? "\n" + detailText(details) : ""), "error");
+    return details;
+  }
+
+  // -- issues: lint as you edit, plus the server's problems --------------------------------
+
+  function refreshIssues() {
+    if (!modeler) return;
+    const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: i.message, kind: i.category, source: T.lint }));
+    const server = serverProblems.map((p) => ({ element: p.element, message: p.message, line: p.line, kind: "error", source: T.server }));
+    const all = server.concat(lint);
+    const list = $("dz-issues");
+    list.innerHTML = all.length ? all.map((i) =>
+      '<li class="dz-' + esc(i.kind) + '" data-element="' + esc(i.element || "") + '">' +
+      '<span class="tag">' + esc(i.source) + "</span> <code>" + esc(i.element || "") + "</code> " +
+      (i.line ? "(line " + esc(i.line) + ") " : "") + esc(i.message) + "</li>").join("")
+      : "<li>" + esc(T.noIssues) + "</li>";
+    const errors = all.filter((i) => i.kind === "error").length;
+    list.dataset.errors = String(errors);
+    $("dz-issue-count").textContent = String(all.length);
+  }
+
+  $("dz-issues").addEventListener("click", (ev) => {
+    const item = ev.target.closest("li[data-element]");
+    if (!item || !item.dataset.element || !modeler) return;
+    const registry = modeler.modeler.get("elementRegistry");
+    const element = registry.get(item.dataset.element);
+    if (element) modeler.modeler.get("selection").select(element);
+  });
+
+  // -- forms ----------------------------------------------------------------------------------
+
+  function formKeyOf(element) {
+    const bo = element && element.businessObject;
+    if (!bo || typeof bo.get !== "function") return null;
+    const own = bo.get("camunda:formKey");
+    if (own) return own;
+    const ext = bo.extensionElements && bo.extensionElements.values || [];
+    for (const item of ext) {
+      for (const prop of (item.values || [])) {
+        if (prop.name === "formKey" && prop.value) return prop.value;
+      }
+    }
+    return null;
+  }
+
+  function showForm(element) {
+    formKey = formKeyOf(element);
+    const area = $("dz-form-schema");
+    $("dz-form-key").textContent = formKey || "";
+    $("dz-form-error").textContent = "";
+    area.disabled = !formKey;
+    $("dz-form-new").disabled = !formKey || !!state.forms[formKey];
+    if (!formKey) {
+      area.value = "";
+      $("dz-form-preview").innerHTML = "";
+      return;
+    }
+    const schema = state.forms[formKey];
+    area.value = schema ? JSON.stringify(schema, null, 2) : "";
+    $("dz-form-hint").textContent = schema ? "" : T.noForm;
+    if (schema) preview(schema);
+    else $("dz-form-preview").innerHTML = "";
+  }
+
+  async function preview(schema) {
+    try {
+      const out = await call("POST", "/forms/preview", { schema });
+      $("dz-form-preview").innerHTML = out.html;  // rendered by the server's Jinja, escaped
+      $("dz-form-renderer").textContent = out.renderer === "inbox" ? "" : T.simpleRenderer;
+      $("dz-form-error").textContent = "";
+    } catch (err) {
+      $("dz-form-error").textContent = err.message + " " + detailText(err.body.details);
+    }
+  }
+
+  $("dz-form-schema").addEventListener("input", debounce(() => {
+    if (!formKey) return;
+    let schema;
+    try { schema = JSON.parse($("dz-form-schema").value); } catch (e) {
+      $("dz-form-error").textContent = T.badJson + ": " + e.message;
+      return;
+    }
+    state.forms[formKey] = schema;
+    $("dz-form-hint").textContent = "";
+    preview(schema);
+  }, 300));
+
+  $("dz-form-new").addEventListener("click", () => {
+    if (!formKey) return;
+    const selected = modeler.modeler.get("selection").get()[0];
+    const title = (selected && selected.businessObject.name) || formKey;
+    state.forms[formKey] = { type: "object", title, properties: { note: { type: "string", title: "说明" } }, required: ["note"] };
+    showForm(selected);
+  });
+
+  // -- open, new, save, validate, deploy, import, export -------------------------------------
+
+  async function load(xml, info) {
+    await modeler.importXML(xml);
+    Object.assign(state, { key: null, version: null, draftId: null, revision: null, name: null, forms: {} }, info);
+    serverProblems = [];
+    showForm(null);
+    refreshIssues();
+  }
+
+  async function open(value) {
+    if (!value) return;
+    const [kind, a, b] = value.split(":");
+    try {
+      if (kind === "v") {
+        const v = await call("GET", "/processes/" + encodeURIComponent(a) + "/versions/" + b);
+        await load(v.bpmn, { key: a, version: Number(b), forms: v.forms });
+        status(a + " " + T.version + " " + b);
+      } else {
+        const d = await call("GET", "/drafts/" + a);
+        await load(d.bpmn, { key: d.process_key, draftId: d.id, revision: d.revision, name: d.name, forms: d.forms, version: d.base_version });
+        status(T.draft + " " + d.name);
+      }
+    } catch (err) { failed(err); }
+  }
+
+  $("dz-open").addEventListener("change", (ev) => open(ev.target.value));
+  $("dz-new").addEventListener("click", async () => { await load(null, {}); status(T.newDiagram); });
+
+  async function currentXML() { return modeler.saveXML(); }
+
+  $("dz-save").addEventListener("click", async () => {
+    try {
+      const body = { bpmn: await currentXML(), forms: state.forms, name: state.name, base_version: state.version };
+      const d = state.draftId
+        ? await call("PUT", "/drafts/" + state.draftId, { ...body, revision: state.revision })
+        : await call("POST", "/drafts", body);
+      Object.assign(state, { draftId: d.id, revision: d.revision, name: d.name, key: d.process_key });
+      status(T.saved + ": " + d.name + " (#" + d.id + ")", "ok");
+      await loadCatalog();
+    } catch (err) { failed(err); }
+  });
+
+  function showServer(problems) {
+    serverProblems = problems || [];
+    modeler.showErrors(serverProblems.filter((p) => p.element));
+    refreshIssues();
+  }
+
+  $("dz-validate").addEventListener("click", async () => {
+    try {
+      const out = await call("POST", "/validate", { bpmn: await currentXML(), forms: state.forms });
+      showServer(out.problems);
+      status(out.ok ? T.valid : T.invalid + "\n" + detailText(out.problems), out.ok ? "ok" : "error");
+    } catch (err) { showServer(failed(err)); }
+  });
+
+  $("dz-deploy").addEventListener("click", async () => {
+    if (!window.confirm(T.confirmDeploy)) return;
+    try {
+      const out = await call("POST", "/deploy", { bpmn: await currentXML(), forms: state.forms });
+      showServer([]);
+      const first = out.deployed[0] || {};
+      Object.assign(state, { key: first.key, version: first.version });
+      status(T.deployed + ": " + out.deployed.map((d) => d.key + " " + T.version + " " + d.version).join(", "), "ok");
+      await loadCatalog();
+    } catch (err) { showServer(failed(err)); }
+  });
+
+  $("dz-import").addEventListener("change", async (ev) => {
+    const file = ev.target.files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append("bpmn", file, file.name);
+    try {
+      const d = await call("POST", "/import", undefined, form);
+      await load(d.bpmn, { key: d.process_key, draftId: d.id, revision: d.revision, name: d.name, forms: d.forms });
+      showServer(d.problems);
+      status(T.imported + ": " + d.name + (d.problems.length ? "\n" + detailText(d.problems) : ""), d.problems.length ? "warn" : "ok");
+      await loadCatalog();
+    } catch (err) {
+      failed(err);
+      status(T.refused + ": " + $("dz-status").textContent, "error");
+    } finally {
+      ev.target.value = "";
+    }
+  });
+
+  $("dz-export").addEventListener("click", async () => {
+    const xml = await currentXML();
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
+    link.download = (state.key || "diagram") + ".bpmn";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  });
+
+  $("dz-sim").addEventListener("click", (ev) => {
+    const on = modeler.toggleSimulation();
+    ev.currentTarget.setAttribute("aria-pressed", String(on));
+  });
+
+  // -- catalog: versions, drafts, selects -----------------------------------------------------
+
+  function options(select, items, keep) {
+    const before = keep ? select.value : "";
+    select.innerHTML = items.map(([value, label]) => '<option value="' + esc(value) + '">' + esc(label) + "</option>").join("");
+    if (before && items.some(([v]) => String(v) === before)) select.value = before;
+  }
+
+  async function loadCatalog() {
+    catalog = await call("GET", "/processes");
+    const open = [["", $("dz-open").options[0] ? $("dz-open").options[0].text : ""]];
+    for (const p of catalog.processes) {
+      for (const v of p.versions) open.push(["v:" + p.key + ":" + v.version, p.key + " · " + T.version + " " + v.version + " · " + p.name]);
+    }
+    for (const d of catalog.drafts) open.push(["d:" + d.id, T.draft + " #" + d.id + " · " + d.name]);
+    options($("dz-open"), open);
+    $("dz-processes").innerHTML = catalog.processes.map((p) =>
+      '<section class="card"><h2>' + esc(p.name) + " <code>" + esc(p.key) + "</code></h2>" +
+      '<table class="list dz-versions" data-key="' + esc(p.key) + '"><thead><tr><th>' + esc(T.version) + "</th><th>" + esc(T.by) +
+      "</th><th>" + esc(T.at) + "</th><th>" + esc(T.running) + "</th></tr></thead><tbody>" +
+      p.versions.map((v) => '<tr data-version="' + v.version + '"><td>' + v.version + "</td><td>" + esc(v.deployed_by) +
+        "</td><td>" + esc(new Date(v.deployed_at).toLocaleString()) + '</td><td class="running">' + v.running_cases + "</td></tr>").join("") +
+      "</tbody></table></section>").join("");
+    const keys = catalog.processes.map((p) => [p.key, p.name + " (" + p.key + ")"]);
+    for (const id of ["dz-diff-key", "dz-mig-key"]) options($(id), keys, true);
+    versionsFor("dz-diff");
+    versionsFor("dz-mig");
+  }
+
+  function versionsFor(prefix) {
+    const p = catalog.processes.find((x) => x.key === $(prefix + "-key").value);
+    const items = p ? p.versions.map((v) => [v.version, T.version + " " + v.version + " (" + T.running + " " + v.running_cases + ")"]) : [];
+    options($(prefix + "-from"), items.slice().reverse(), true);
+    options($(prefix + "-to"), items, true);
+  }
+  $("dz-diff-key").addEventListener("change", () => versionsFor("dz-diff"));
+  $("dz-mig-key").addEventListener("change", () => versionsFor("dz-mig"));
+
+  // -- diff -----------------------------------------------------------------------------------
+
+  $("dz-diff-run").addEventListener("click", async () => {
+    const key = $("dz-diff-key").value, from = $("dz-diff-from").value, to = $("dz-diff-to").value;
+    try {
+      const d = await call("GET", "/processes/" + encodeURIComponent(key) + "/diff?from=" + from + "&to=" + to);
+      const row = (kind, e) => '<tr class="dz-' + kind + '"><td>' + esc(T[kind]) + "</td><td><code>" + esc(e.id) + "</code></td><td>" +
+        esc(e.type) + "</td><td>" + esc(e.name || "") + "</td><td>" + (e.changes || []).map((c) =>
+          "<div><code>" + esc(c.attribute) + "</code>: <del>" + esc(c.before == null ? "—" : c.before) + "</del> → <ins>" +
+          esc(c.after == null ? "—" : c.after) + "</ins></div>").join("") + "</td></tr>";
+      const rows = d.added.map((e) => row("added", e)).concat(d.removed.map((e) => row("removed", e)), d.changed.map((e) => row("changed", e)));
+      $("dz-diff-result").innerHTML = rows.length
+        ? '<table class="list responsive" id="dz-diff-table"><tbody>' + rows.join("") + "</tbody></table>"
+        : "<p>" + esc(T.nochange) + "</p>";
+      const [oldV, newV] = await Promise.all([from, to].map((v) => call("GET", "/processes/" + encodeURIComponent(key) + "/versions/" + v)));
+      const ids = (list) => list.map((e) => e.id);
+      $("dz-diff-old-title").textContent = T.version + " " + from;
+      $("dz-diff-new-title").textContent = T.version + " " + to;
+      for (const [slot, xml, marks] of [["dz-diff-old", oldV.bpmn, { removed: ids(d.removed), changed: ids(d.changed) }],
+        ["dz-diff-new", newV.bpmn, { added: ids(d.added), changed: ids(d.changed) }]]) {
+        if (viewers[slot]) viewers[slot].destroy();
+        $(slot).innerHTML = "";
+        viewers[slot] = await window.HfBpmn.viewer("#" + slot, xml, marks);
+      }
+    } catch (err) { failed(err); }
+  });
+
+  // -- migration ------------------------------------------------------------------------------
+
+  let mapping = {};
+  let targetElements = [];
+
+  function migArgs() {
+    return { key: $("dz-mig-key").value, from_version: Number($("dz-mig-from").value), to_version: Number($("dz-mig-to").value), mapping };
+  }
+
+  function caseRows(cases) {
+    $("dz-mig-cases").querySelector("tbody").innerHTML = cases.map((c) => {
+      const outcome = c.status ? T[c.status] || c.status : (c.ok ? T.clean : T.blocked);
+      const good = c.status ? c.status === "moved" : c.ok;
+      return '<tr data-case="' + c.case_id + '" class="' + (good ? "dz-ok" : "dz-bad") + '"><td>' + c.case_id + "</td><td>" +
+        esc((c.positions || []).join(", ")) + '</td><td class="result">' + esc(outcome) + "</td><td>" + esc(c.reason || "") + "</td></tr>";
+    }).join("");
+  }
+
+  async function loadTargetElements() {
+    const v = await call("GET", "/processes/" + encodeURIComponent($("dz-mig-key").value) + "/versions/" + $("dz-mig-to").value);
+    const doc = new DOMParser().parseFromString(v.bpmn, "application/xml");
+    const kinds = ["userTask", "task", "manualTask", "receiveTask", "serviceTask", "intermediateCatchEvent", "subProcess", "callActivity"];
+    targetElements = [];
+    for (const node of doc.getElementsByTagName("*")) {
+      if (kinds.includes(node.localName) && node.getAttribute("id")) targetElements.push([node.getAttribute("id"), node.getAttribute("name") || ""]);
+    }
+  }
+
+  async function migPreview() {
+    try {
+      await loadTargetElements();
+      const p = await call("POST", "/migrations/preview", migArgs());
+      for (const [from, to] of Object.entries(p.suggested_mapping)) if (!(from in mapping)) mapping[from] = to;
+      const needed = p.needs_mapping.concat(Object.keys(mapping).filter((k) => !p.needs_mapping.includes(k)));
+      $("dz-mig-mapping").innerHTML = needed.length ? "<p>" + esc(T.needsMap) + "</p>" + needed.map((id) =>
+        '<label class="dz-map"><code>' + esc(id) + '</code> → <select data-from="' + esc(id) + '"><option value="">' + esc(T.keep) + "</option>" +
+        targetElements.map(([tid, name]) => '<option value="' + esc(tid) + '"' + (mapping[id] === tid ? " selected" : "") + ">" +
+          esc(tid + (name ? " · " + name : "")) + "</option>").join("") + "</select></label>").join("") : "";
+      caseRows(p.cases);
+      $("dz-mig-status").textContent = T.clean + " " + p.summary.clean + " / " + p.summary.total + "，" + T.blocked + " " + p.summary.blocked;
+      $("dz-mig-run").disabled = p.summary.total === 0;
+    } catch (err) {
+      $("dz-mig-status").textContent = err.message + " " + detailText(err.body.details);
+    }
+  }
+
+  $("dz-mig-preview").addEventListener("click", () => { mapping = {}; migPreview(); });
+  $("dz-mig-mapping").addEventListener("change", (ev) => {
+    const select = ev.target.closest("select[data-from]");
+    if (!select) return;
+    if (select.value) mapping[select.dataset.from] = select.value;
+    else delete mapping[select.dataset.from];
+    migPreview();
+  });
+
+  $("dz-mig-run").addEventListener("click", async () => {
+    if (!window.confirm(T.confirmMigrate)) return;
+    $("dz-mig-run").disabled = true;
+    const bar = $("dz-mig-progress");
+    try {
+      let batch = await call("POST", "/migrations", migArgs());
+      bar.hidden = false;
+      bar.max = Math.max(1, batch.total);
+      while (batch.status !== "done") {
+        batch = await call("POST", "/migrations/" + batch.id + "/run", { limit: 5 });
+        bar.value = batch.done;
+        caseRows(batch.cases);
+        $("dz-mig-status").textContent = batch.done + " / " + batch.total;
+      }
+      bar.value = batch.total;
+      $("dz-mig-status").textContent = T.done + "：" + T.moved + " " + batch.moved + "，" + T.blocked + " " + batch.blocked;
+      $("dz-mig-status").dataset.batch = String(batch.id);
+      await loadCatalog();
+    } catch (err) {
+      $("dz-mig-status").textContent = err.message;
+    }
+  });
+
+  // -- tabs -----------------------------------------------------------------------------------
+
+  function showTab(name) {
+    for (const link of root.querySelectorAll("[data-tab]")) {
+      if (link.dataset.tab === name) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    for (const tab of root.querySelectorAll(".dz-tab")) tab.hidden = tab.id !== "tab-" + name;
+    if (name === "edit" && modeler) modeler.fit();
+    Object.values(viewers).forEach((v) => v.fit());
+  }
+  root.querySelector(".tabs").addEventListener("click", (ev) => {
+    const link = ev.target.closest("[data-tab]");
+    if (!link) return;
+    ev.preventDefault();
+    history.replaceState(null, "", "#" + link.dataset.tab);
+    showTab(link.dataset.tab);
+  });
+
+  async function start() {
+    modeler = await window.HfBpmn.modeler("#dz-canvas", { propertiesPanel: "#dz-panel", lint: true });
+    modeler.on("commandStack.changed", debounce(refreshIssues, 250));
+    modeler.on("import.done", () => setTimeout(refreshIssues, 0));
+    modeler.on("selection.changed", (e) => showForm(e.newSelection[0]));
+    modeler.on("element.changed", (e) => {
+      const selected = modeler.modeler.get("selection").get()[0];
+      if (selected && e.element === selected && formKeyOf(selected) !== formKey) showForm(selected);
+    });
+    window.hfDesigner = { modeler, state, refreshIssues };
+    refreshIssues();
+    await loadCatalog();
+    showTab((location.hash || "#edit").slice(1));
+    root.dataset.ready = "true";
+  }
+  start().catch((err) => status(T.loadFailed + ": " + err.message, "error"));
+})();
