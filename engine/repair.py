@@ -263,6 +263,7 @@ class CaseRepair:
                     base = {**current_data(wf), **extra}
                     wf.reset_from_task_id(earlier, data=base)
                     _renew_id(wf, earlier)
+                    _forget_dropped_events(wf)
                 else:
                     _skip_to(wf, target, extra, skipped)
                 _close_vanished(conn, case_id, wf, skipped, now)
@@ -328,7 +329,8 @@ def _last_completed(workflow: BpmnWorkflow, target: str) -> UUID | None:
             if element_id(t) == target and t.state == TaskState.COMPLETED]
     if not done:
         return None
-    return max(done, key=lambda t: t.last_state_change).id  # type: ignore[no-any-return]
+    newest: UUID = max(done, key=lambda t: t.last_state_change).id
+    return newest
 
 
 def _renew_id(workflow: BpmnWorkflow, task_id: UUID) -> None:
@@ -345,6 +347,17 @@ def _renew_id(workflow: BpmnWorkflow, task_id: UUID) -> None:
         parent._children = [fresh if c == task_id else c for c in parent._children]
     for child in task.children:
         child._parent = fresh
+
+
+def _forget_dropped_events(workflow: BpmnWorkflow) -> None:
+    """A reset drops waiting catch events from the tree; SpiffWorkflow's event manager
+    still lists them (and would refresh a timer without a parent): forget them."""
+    present = {t.id for t in all_tasks(workflow)}
+    for manager in {id(w.event_manager): w.event_manager
+                    for w in (workflow, *workflow.subprocesses.values())
+                    if getattr(w, "event_manager", None) is not None}.values():
+        for task_id in [k for k in manager.tasks if k not in present]:
+            del manager.tasks[task_id]
 
 
 def _close_vanished(conn: Connection, case_id: int, workflow: BpmnWorkflow,

@@ -1,0 +1,126 @@
+"""The stuck-case list: each kind appears once its clock passes, within the viewer's scope."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hazardflow.engine import Forbidden, NotFound
+from hazardflow.engine.schema import human_task
+from hazardflow.workflows import monitor, repair
+from hazardflow.workflows.monitor import StuckFilter
+
+from .lifecycle import TODAY, Lifecycle, order_form
+
+
+@pytest.fixture
+def life(db: sa.Engine) -> Lifecycle:
+    return Lifecycle(db)
+
+
+def stuck(life: Lifecycle, who: str, **filters: Any) -> dict[str, Any]:
+    with life.db.connect() as conn:
+        return monitor.stuck(conn, life.actor(who), StuckFilter(**filters), life.now())
+
+
+def kinds(life: Lifecycle, who: str, case_id: int, **filters: Any) -> set[str]:
+    return {r["kind"] for r in stuck(life, who, **filters)["items"] if r["case_id"] == case_id}
+
+
+def test_each_stuck_kind_appears_once_its_clock_passes(life: Lifecycle) -> None:
+    case_id = life.report()  # Task_Triage: due in a day, nobody claims it
+    with life.db.begin() as conn:
+        monitor.set_threshold(conn, life.actor("city"), "hazard_lifecycle", "Task_Triage",
+                              "idle", 5, life.now())
+    assert kinds(life, "city", case_id) == set()
+    life.set_time(life.now() + timedelta(days=1, minutes=1))
+    assert kinds(life, "city", case_id) == {"overdue"}
+    life.set_time(life.now() + timedelta(days=2))  # 3 days and a minute: unclaimed
+    assert kinds(life, "city", case_id) == {"overdue", "unclaimed"}
+    life.set_time(life.now() + timedelta(days=1))  # 4 days: not idle yet (5 for triage)
+    assert "idle" not in kinds(life, "city", case_id)
+    life.set_time(life.now() + timedelta(days=1))
+    assert kinds(life, "city", case_id) == {"overdue", "unclaimed", "idle"}
+    row = next(r for r in stuck(life, "city", kind="overdue")["items"])
+    assert row["hazard_code"] and row["days"] == pytest.approx(4.0, abs=0.1)
+    assert "超期" in row["why"]
+
+    life.engine.suspend(case_id, life.actor("city"), "核查登记信息")
+    assert "suspended" in kinds(life, "city", case_id)
+    life.engine.resume(case_id, life.actor("city"), "核查完毕")
+    assert "suspended" not in kinds(life, "city", case_id)
+
+
+def test_an_incident_is_listed_with_its_message(life: Lifecycle) -> None:
+    case_id = life.report()
+    triage = life.task_id(case_id, "Task_Triage")
+    # a responsible person nobody can find: the reminder three days before fails
+    life.engine.complete_task(triage, life.actor("safety"),
+                              order_form(TODAY + timedelta(days=10), responsible="ghost"))
+    assert kinds(life, "city", case_id) == set()
+    life.fire(case_id, life.now() + timedelta(days=7, hours=16))
+    rows = [r for r in stuck(life, "city", kind="incident")["items"] if r["case_id"] == case_id]
+    assert len(rows) == 1 and "ghost" in rows[0]["message"]
+    assert "流程故障" in rows[0]["why"]
+
+
+def test_filters_narrow_the_list_and_counts_stop_at_the_cap(life: Lifecycle) -> None:
+    fire = life.report(category="fire")
+    gas = life.report(category="gas_canteen", level="major")
+    life.set_time(life.now() + timedelta(days=2))
+    assert {r["case_id"] for r in stuck(life, "city", category="fire")["items"]} == {fire}
+    assert {r["case_id"] for r in stuck(life, "city", level="major")["items"]} == {gas}
+    assert {r["case_id"] for r in stuck(life, "city", county_code="LA-YA")["items"]} == set()
+    assert {r["case_id"] for r in stuck(life, "city", unit_code="LA-JA")["items"]} == {fire, gas}
+    with life.db.connect() as conn:
+        capped = monitor.stuck(conn, life.actor("city"), StuckFilter(kind="overdue"),
+                               life.now(), cap=1)
+    assert capped["counts"]["overdue"] == 2 and capped["capped"]["overdue"] is True
+
+
+def test_a_county_supervisor_sees_and_repairs_only_their_county(life: Lifecycle) -> None:
+    yuan_case = life.report(by="safety2", unit_code="LA-YA-H01")
+    life.set_time(life.now() + timedelta(days=2))
+    assert "overdue" in kinds(life, "yuan", yuan_case)
+    assert kinds(life, "jinan", yuan_case) == set()
+    with life.db.connect() as conn, pytest.raises(NotFound):
+        repair.check_case(conn, life.actor("jinan"), yuan_case)
+    with pytest.raises(NotFound):
+        repair.repair_case(life.engine, life.actor("jinan"), yuan_case, "suspend", "越权")
+    with pytest.raises(Forbidden):
+        repair.repair_case(life.engine, life.actor("rectifier"), yuan_case, "suspend", "越权")
+    assert life.case(yuan_case).status == "active"
+    preview = repair.preview(life.engine, life.actor("jinan"), [yuan_case], "suspend")
+    assert preview[0]["ok"] is False
+    batch = repair.start_batch(life.engine, life.actor("jinan"), "suspend", "越权",
+                               [yuan_case])
+    result = repair.run_batch(life.engine, life.actor("jinan"), batch)
+    assert [r["outcome"] for r in result["results"]] == ["refused"]
+    assert life.case(yuan_case).status == "active"
+    assert repair.repair_case(life.engine, life.actor("yuan"), yuan_case, "suspend",
+                              "核查")[0] == "ok"
+
+
+def test_piles_count_open_overdue_and_time_spent_per_activity(life: Lifecycle) -> None:
+    first = life.report()
+    life.report()
+    life.set_time(life.now() + timedelta(days=2))
+    life.complete(first, "Task_Triage", "safety", order_form(TODAY + timedelta(days=20)))
+    with life.db.connect() as conn:
+        definition = life.case(first).definition_id
+        piles = monitor.piles(conn, life.actor("city"), definition, life.now())
+        at_triage = monitor.cases_at(conn, life.actor("city"), definition, "Task_Triage",
+                                     life.now())
+        nothing = monitor.piles(conn, life.actor("yuan"), definition, life.now())
+    assert piles["Task_Triage"]["active"] == 1 and piles["Task_Triage"]["overdue"] == 1
+    assert piles["Task_Triage"]["avg_hours"] == pytest.approx(48.0)
+    assert piles["Task_Rectify"]["active"] == 1 and piles["Task_Rectify"]["overdue"] == 0
+    assert len(at_triage) == 1 and at_triage[0]["case_id"] != first
+    assert nothing == {}
+    with life.db.connect() as conn:
+        opened = conn.execute(sa.select(sa.func.count()).select_from(human_task)
+                              .where(human_task.c.state == "open")).scalar()
+    assert opened == 2

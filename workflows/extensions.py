@@ -1,0 +1,133 @@
+"""Deadline extensions (延期): the unit asks, a supervisor decides, the timers move.
+
+The unit's safety officer, principal or rectifier (or the responsible person) asks for a
+later deadline with a reason. A county supervisor over the unit (or the city) approves or
+rejects it. Approval changes the case's ``deadline`` through the engine
+(:meth:`Engine.set_variables`): the rectification task's due date, the waiting escalation
+timers (reminder, overdue, 督办 letter, publication) and the ledger's deadline all follow,
+and rungs marked ``once_per = deadline`` are armed again for the new deadline.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine import Actor, Conflict, Detail, Engine, Forbidden, InvalidInput, NotFound
+from hazardflow.engine.db import read_transaction, write_transaction
+
+from .ledger import hazard_for_case
+from .monitor import scope_clause
+from .repair import check_case
+from .schema import hazard, unit
+from .schema_monitor import extension_request
+from .units import ancestors
+
+UNIT_ROLES = frozenset({"safety_officer", "principal", "rectifier"})
+
+
+def _new_deadline(value: Any, old: str | None) -> str:
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("bad date",
+                           [Detail("新期限格式 YYYY-MM-DD", field="deadline")]) from None
+    if old is not None and day.isoformat() <= old:
+        raise InvalidInput("not later", [Detail(f"新期限须晚于原期限 {old}", field="deadline")])
+    return day.isoformat()
+
+
+def _may_ask(conn: Connection, actor: Actor, row: dict[str, Any]) -> bool:
+    if actor.id == row.get("responsible_user"):
+        return True
+    codes = {row["unit_code"], *(u.code for u in ancestors(conn, row["unit_code"]))}
+    return any(r in UNIT_ROLES and u in codes for r, u in actor.grants)
+
+
+def request_extension(engine: Engine, actor: Actor, case_id: int, deadline: Any,
+                      reason: Any) -> int:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput("a reason is required", [Detail("请填写延期理由", field="reason")],
+                           code="reason_required")
+    now = engine.clock.now()
+    with write_transaction(engine.db) as conn:
+        row = hazard_for_case(conn, case_id)
+        if row is None or not _may_ask(conn, actor, row):
+            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+        if row["status"] != "open" or not row["deadline"]:
+            raise Conflict("only an open hazard with a deadline can be extended",
+                           case_id=case_id)
+        new = _new_deadline(deadline, row["deadline"])
+        pending = conn.execute(sa.select(extension_request.c.id).where(
+            extension_request.c.case_id == case_id,
+            extension_request.c.status == "pending")).first()
+        if pending is not None:
+            raise Conflict(f"extension request {pending.id} is still waiting for a decision",
+                           case_id=case_id)
+        key = conn.execute(sa.insert(extension_request).values(
+            case_id=case_id, requested_by=actor.id, reason=reason.strip(),
+            old_deadline=row["deadline"], new_deadline=new, status="pending",
+            created_at=now)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def extend_now(engine: Engine, actor: Actor, case_id: int, deadline: Any,
+               reason: str) -> tuple[str, str]:
+    """A supervisor sets a later deadline directly (the bulk 'extend' repair)."""
+    with read_transaction(engine.db) as conn:
+        row = check_case(conn, actor, case_id)
+    new = _new_deadline(deadline, row.deadline)
+    engine.set_variables(case_id, {"deadline": new}, actor, reason)
+    return "ok", f"期限延至 {new}"
+
+
+def decide(engine: Engine, actor: Actor, request_id: int, approve: bool,
+           note: str = "") -> dict[str, Any]:
+    with read_transaction(engine.db) as conn:
+        req = conn.execute(sa.select(extension_request).where(
+            extension_request.c.id == request_id)).first()
+        if req is None:
+            raise NotFound(f"extension request {request_id} does not exist")
+        check_case(conn, actor, req.case_id)
+    if "city_leader" in actor.roles and not (actor.admin or actor.roles - {"city_leader"}):
+        raise Forbidden("city leaders see the monitor but do not decide")
+    if req.status != "pending":
+        raise Conflict(f"the request was already {req.status}", case_id=req.case_id)
+    if approve:
+        why = f"批准延期申请 #{request_id}（{req.requested_by}：{req.reason}）" + \
+            (f"；{note}" if note else "")
+        engine.set_variables(req.case_id, {"deadline": req.new_deadline}, actor, why)
+    with write_transaction(engine.db) as conn:
+        done = conn.execute(sa.update(extension_request).where(
+            extension_request.c.id == request_id, extension_request.c.status == "pending")
+            .values(status="approved" if approve else "rejected", decided_by=actor.id,
+                    decided_at=engine.clock.now(), decision_note=note or None)).rowcount
+        if not done:
+            raise Conflict("the request was decided meanwhile", case_id=req.case_id)
+    return {"id": request_id, "status": "approved" if approve else "rejected",
+            "deadline": req.new_deadline if approve else req.old_deadline}
+
+
+def list_requests(conn: Connection, actor: Actor, status: str | None = "pending",
+                  limit: int = 200) -> list[dict[str, Any]]:
+    """Requests on the hazards the actor oversees (or, for a unit, the ones it made)."""
+    query = (sa.select(extension_request, hazard.c.code.label("hazard_code"),
+                       unit.c.name.label("unit_name"))
+             .select_from(extension_request
+                          .join(hazard, hazard.c.case_id == extension_request.c.case_id)
+                          .join(unit, unit.c.id == hazard.c.unit_id))
+             .order_by(extension_request.c.created_at.desc()).limit(limit))
+    if status:
+        query = query.where(extension_request.c.status == status)
+    mine = extension_request.c.requested_by == actor.id
+    query = query.where(sa.or_(mine, scope_clause(actor)) if _supervises(actor) else mine)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _supervises(actor: Actor) -> bool:
+    from .repair import may_repair
+    return may_repair(actor) or "city_leader" in actor.roles

@@ -1,0 +1,317 @@
+"""Stuck cases and where work piles up, as a supervisor may see them.
+
+Five kinds of stuck: ``overdue`` (an open task past its due time), ``unclaimed`` (an open
+task nobody took for more than N days), ``idle`` (a case waiting at one task for more than
+N days), ``incident`` (an automatic step failed) and ``suspended``. N comes from
+``monitor_threshold`` per process and element (element "" = the process's default, process
+"*" = every process), else :data:`DEFAULT_DAYS`.
+
+Each kind is an ordered scan of a partial index, oldest first, a page at a time; counts stop
+at ``cap`` (a page says "1000+"), so the cost of the list does not grow with the ledger.
+Scope: city roles and admins see everything; everyone else sees the hazards of their units
+(:func:`hazardflow.workflows.ledger.visible_unit_filter`), and no case without a hazard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine import Actor, Detail, Forbidden, InvalidInput, journal
+from hazardflow.engine.schema import (
+    UtcDateTime,
+    human_task,
+    incident,
+    process_case,
+    process_definition,
+)
+
+from .ledger import visible_unit_filter
+from .schema import hazard, unit
+from .schema_monitor import monitor_threshold
+from .units import subtree_ids
+
+KINDS: dict[str, str] = {"overdue": "任务超期", "unclaimed": "长期无人认领",
+                         "idle": "长期停留", "incident": "流程故障", "suspended": "已挂起"}
+DEFAULT_DAYS: dict[str, int] = {"unclaimed": 3, "idle": 14}
+MONITOR_ROLES = frozenset({"county_supervisor", "city_supervisor", "city_leader"})
+SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
+THRESHOLD_ROLES = frozenset({"city_supervisor"})
+CAP = 1000
+
+
+@dataclass(frozen=True)
+class StuckFilter:
+    kind: str | None = None
+    county_code: str | None = None
+    unit_code: str | None = None  # that unit and everything below it
+    category: str | None = None
+    level: str | None = None
+    campaign: str | None = None
+    process_key: str | None = None
+    version: int | None = None
+    element_id: str | None = None
+
+
+def may_monitor(actor: Actor) -> bool:
+    return actor.admin or bool(actor.roles & MONITOR_ROLES)
+
+
+def require_monitor(actor: Actor) -> None:
+    if not may_monitor(actor):
+        raise Forbidden("the monitor is for county and city supervisors")
+
+
+def sees_all(actor: Actor) -> bool:
+    return actor.admin or bool(actor.roles & SEE_ALL_ROLES)
+
+
+def scope_clause(actor: Actor) -> sa.ColumnElement[bool]:
+    """Rows (joined with an outer ``hazard``) that ``actor`` may see."""
+    if sees_all(actor):
+        return sa.true()
+    return sa.and_(hazard.c.id.is_not(None), visible_unit_filter(actor))
+
+
+def _filters(f: StuckFilter) -> list[sa.ColumnElement[bool]]:
+    conds: list[sa.ColumnElement[bool]] = []
+    for column, value in ((hazard.c.county_code, f.county_code), (hazard.c.category, f.category),
+                          (hazard.c.level, f.level), (hazard.c.campaign, f.campaign),
+                          (process_definition.c.key, f.process_key),
+                          (process_definition.c.version, f.version)):
+        if value not in (None, ""):
+            conds.append(column == value)
+    if f.unit_code:
+        conds.append(hazard.c.unit_id.in_(subtree_ids({f.unit_code}, "monitor_units")))
+    return conds
+
+
+def _columns() -> list[Any]:
+    return [process_case.c.id.label("case_id"), process_definition.c.key.label("process_key"),
+            process_definition.c.version, hazard.c.code.label("hazard_code"),
+            hazard.c.level, hazard.c.category, hazard.c.county_code, hazard.c.deadline,
+            unit.c.code.label("unit_code"), unit.c.name.label("unit_name")]
+
+
+def _case_joins(base: Any) -> Any:
+    return (base.join(process_definition,
+                      process_definition.c.id == process_case.c.definition_id)
+            .outerjoin(hazard, hazard.c.case_id == process_case.c.id)
+            .outerjoin(unit, unit.c.id == hazard.c.unit_id))
+
+
+def _task_select() -> sa.Select[Any]:
+    joined = _case_joins(human_task.join(process_case,
+                                         process_case.c.id == human_task.c.case_id))
+    return sa.select(*_columns(), human_task.c.id.label("task_id"), human_task.c.element_id,
+                     human_task.c.name.label("task_name"), human_task.c.assignee,
+                     human_task.c.due_at, human_task.c.created_at).select_from(joined)
+
+
+def thresholds(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(
+        sa.select(monitor_threshold).order_by(monitor_threshold.c.process_key,
+                                              monitor_threshold.c.element_id,
+                                              monitor_threshold.c.kind))]
+
+
+def _cutoff(kind: str, rows: list[dict[str, Any]], now: datetime) -> tuple[Any, datetime]:
+    """A per-row cutoff (CASE over process and element) and the earliest of them."""
+    mine = [r for r in rows if r["kind"] == kind]
+    default = next((r["days"] for r in mine if r["process_key"] == "*"
+                    and not r["element_id"]), DEFAULT_DAYS[kind])
+    rank = {True: 0, False: 1}
+    ordered = sorted((r for r in mine if r["process_key"] != "*" or r["element_id"]),
+                     key=lambda r: (not r["element_id"], rank[r["process_key"] != "*"]))
+    whens = []
+    for r in ordered:
+        cond = []
+        if r["process_key"] != "*":
+            cond.append(process_definition.c.key == r["process_key"])
+        if r["element_id"]:
+            cond.append(human_task.c.element_id == r["element_id"])
+        whens.append((sa.and_(*cond), sa.literal(now - timedelta(days=r["days"]), UtcDateTime())))
+    days = [default, *(r["days"] for r in ordered)]
+    earliest = now - timedelta(days=min(days))
+    fallback = sa.literal(now - timedelta(days=default), UtcDateTime())
+    return (sa.case(*whens, else_=fallback) if whens else fallback), earliest
+
+
+def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[Any], Any]:
+    """The select of one kind and the column it is ordered by (its 'since')."""
+    open_ = human_task.c.state == "open"
+    if kind == "overdue":
+        return (_task_select().where(open_, human_task.c.due_at.is_not(None),
+                                     human_task.c.due_at < now), human_task.c.due_at)
+    if kind in DEFAULT_DAYS:
+        cutoff, earliest = _cutoff(kind, thresholds(conn), now)
+        conds = [open_, human_task.c.created_at < earliest, human_task.c.created_at < cutoff]
+        if kind == "unclaimed":
+            conds.append(human_task.c.assignee.is_(None))
+        return _task_select().where(*conds), human_task.c.created_at
+    if kind == "incident":
+        joined = _case_joins(incident.join(process_case,
+                                           process_case.c.id == incident.c.case_id))
+        query = sa.select(*_columns(), incident.c.id.label("incident_id"), incident.c.element_id,
+                          incident.c.message, incident.c.attempts, incident.c.created_at
+                          ).select_from(joined).where(incident.c.resolved_at.is_(None))
+        return query, incident.c.created_at
+    if kind == "suspended":
+        query = sa.select(*_columns(), process_case.c.updated_at).select_from(
+            _case_joins(process_case)).where(process_case.c.status == "suspended")
+        return query, process_case.c.updated_at
+    raise InvalidInput("unknown kind", [Detail(f"kind must be one of {', '.join(KINDS)}",
+                                               field="kind")])
+
+
+def _why(kind: str, row: dict[str, Any], days: float) -> str:
+    if kind == "overdue":
+        return f"{row.get('task_name')} 已超期 {days:.1f} 天"
+    if kind == "unclaimed":
+        return f"{row.get('task_name')} {days:.1f} 天无人认领"
+    if kind == "idle":
+        return f"停留在 {row.get('task_name')} 已 {days:.1f} 天"
+    if kind == "incident":
+        return f"流程故障（已尝试 {row.get('attempts')} 次）：{row.get('message')}"
+    return f"已挂起 {days:.1f} 天"
+
+
+def _row(kind: str, r: Any, since_col: str, now: datetime) -> dict[str, Any]:
+    out = dict(r._mapping)
+    since = out.get(since_col)
+    seconds = int((now - since).total_seconds()) if since else 0
+    out.update(kind=kind, kind_name=KINDS[kind], since=since, seconds=seconds,
+               days=round(seconds / 86400, 1))
+    out["why"] = _why(kind, out, seconds / 86400)
+    return out
+
+
+def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
+          page: int = 1, per_page: int = 50, cap: int = CAP) -> dict[str, Any]:
+    """One page of stuck cases, longest stuck first, with a (capped) count per kind."""
+    require_monitor(actor)
+    if filters.kind and filters.kind not in KINDS:
+        raise InvalidInput("unknown kind", [Detail(f"kind must be one of {', '.join(KINDS)}",
+                                                   field="kind")])
+    page, per_page = max(1, page), min(max(1, per_page), 500)
+    wanted = [filters.kind] if filters.kind else list(KINDS)
+    where = [scope_clause(actor), *_filters(filters)]
+    counts: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    for kind in KINDS:
+        query, since = _kind_query(kind, conn, now)
+        conds = list(where)
+        if filters.element_id:
+            if kind == "suspended":
+                counts[kind] = 0
+                continue
+            column = incident.c.element_id if kind == "incident" else human_task.c.element_id
+            conds.append(column == filters.element_id)
+        query = query.where(*conds)
+        counts[kind] = int(conn.execute(sa.select(sa.func.count()).select_from(
+            query.with_only_columns(sa.literal(1)).limit(cap + 1).subquery())).scalar_one())
+        if kind in wanted and counts[kind]:
+            fetched = conn.execute(query.order_by(since, process_case.c.id)
+                                   .limit(page * per_page))
+            rows += [_row(kind, r, since.name, now) for r in fetched]
+    rows.sort(key=lambda r: -r["seconds"])
+    total = sum(min(counts[k], cap) for k in wanted)
+    return {"items": rows[(page - 1) * per_page: page * per_page], "counts": counts,
+            "capped": {k: n > cap for k, n in counts.items()}, "cap": cap, "total": total,
+            "page": page, "per_page": per_page}
+
+
+def set_threshold(conn: Connection, actor: Actor, process_key: str, element_id: str,
+                  kind: str, days: int | None, now: datetime) -> None:
+    """Set (or with ``days`` None remove) one threshold; city supervisors only."""
+    if not (actor.admin or actor.roles & THRESHOLD_ROLES):
+        raise Forbidden("only the city commission sets the monitor's thresholds")
+    if kind not in DEFAULT_DAYS:
+        raise InvalidInput("unknown kind", [Detail("kind: unclaimed or idle", field="kind")])
+    if not process_key:
+        raise InvalidInput("process required", [Detail("process_key: a key or *",
+                                                       field="process_key")])
+    if days is not None and not 1 <= days <= 3650:
+        raise InvalidInput("days out of range", [Detail("1–3650 天", field="days")])
+    key = (monitor_threshold.c.process_key == process_key,
+           monitor_threshold.c.element_id == (element_id or ""),
+           monitor_threshold.c.kind == kind)
+    conn.execute(sa.delete(monitor_threshold).where(*key))
+    if days is not None:
+        conn.execute(sa.insert(monitor_threshold).values(
+            process_key=process_key, element_id=element_id or "", kind=kind, days=days,
+            updated_by=actor.id, updated_at=now))
+    journal.record(conn, actor=actor.id, action="monitor.threshold", at=now,
+                   subject=f"threshold:{process_key}:{element_id or ''}:{kind}",
+                   payload={"days": days})
+
+
+# -- where work piles up ----------------------------------------------------------------
+
+def definitions(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in conn.execute(
+        sa.select(process_definition.c.id, process_definition.c.key,
+                  process_definition.c.version, process_definition.c.name)
+        .order_by(process_definition.c.key, process_definition.c.version.desc()))]
+
+
+def _seconds_between(conn: Connection, end: Any, start: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        return sa.func.extract("epoch", end - start)
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
+
+
+def piles(conn: Connection, actor: Actor, definition_id: int,
+          now: datetime) -> dict[str, dict[str, Any]]:
+    """Per element: open tasks, overdue tasks, open incidents, and the average hours a
+    completed task spent there (the heat)."""
+    require_monitor(actor)
+    cases = _case_joins(process_case)
+    scope = [process_case.c.definition_id == definition_id, scope_clause(actor)]
+    out: dict[str, dict[str, Any]] = {}
+
+    def bump(element: str | None, key: str, value: Any) -> None:
+        if element:
+            out.setdefault(element, {"active": 0, "overdue": 0, "incidents": 0,
+                                     "avg_hours": None})[key] = value
+
+    tasks = human_task.join(cases, process_case.c.id == human_task.c.case_id)
+    overdue = sa.func.sum(sa.case((human_task.c.due_at < now, 1), else_=0))
+    for element, active, late in conn.execute(
+            sa.select(human_task.c.element_id, sa.func.count(), overdue).select_from(tasks)
+            .where(human_task.c.state == "open", *scope).group_by(human_task.c.element_id)):
+        bump(element, "active", int(active))
+        bump(element, "overdue", int(late or 0))
+    for element, count in conn.execute(
+            sa.select(incident.c.element_id, sa.func.count())
+            .select_from(incident.join(cases, process_case.c.id == incident.c.case_id))
+            .where(incident.c.resolved_at.is_(None), *scope).group_by(incident.c.element_id)):
+        bump(element, "incidents", int(count))
+    spent = sa.func.avg(_seconds_between(conn, human_task.c.completed_at,
+                                         human_task.c.created_at))
+    for element, seconds in conn.execute(
+            sa.select(human_task.c.element_id, spent).select_from(tasks)
+            .where(human_task.c.state == "completed", *scope)
+            .group_by(human_task.c.element_id)):
+        if seconds is not None:
+            bump(element, "avg_hours", round(float(seconds) / 3600, 1))
+    return out
+
+
+def cases_at(conn: Connection, actor: Actor, definition_id: int, element_id: str,
+             now: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """The cases whose open task (or open incident) is at ``element_id``."""
+    require_monitor(actor)
+    where = [process_case.c.definition_id == definition_id, scope_clause(actor)]
+    rows = [_row("overdue" if r.due_at and r.due_at < now else "idle", r, "created_at", now)
+            for r in conn.execute(_task_select().where(
+                human_task.c.state == "open", human_task.c.element_id == element_id, *where)
+                .order_by(human_task.c.created_at).limit(limit))]
+    query, _ = _kind_query("incident", conn, now)
+    rows += [_row("incident", r, "created_at", now) for r in conn.execute(
+        query.where(incident.c.element_id == element_id, *where).limit(limit))]
+    return rows
