@@ -10,6 +10,7 @@ POT=web/translations/messages.pot
 if [ "${1:-}" != "compile" ]; then
   $B -q extract -F web/babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
     --no-location --sort-output -o "$POT" web workflows
+  .venv/bin/python scripts/i18n_vocab.py "$POT"
   if [ -f web/translations/en/LC_MESSAGES/messages.po ]; then
     $B -q update -i "$POT" -d web/translations -l en --no-fuzzy-matching --ignore-obsolete
   else

@@ -85,9 +85,16 @@ def flash_error(exc: EngineError) -> None:
     flash(str(exc), "error")
 
 
+def tr(text: Any, **variables: Any) -> str:
+    """gettext that leaves empty text empty (gettext("") is the catalog's header)."""
+    if not text:
+        return ""
+    return str(_(str(text), **variables))
+
+
 def _template_globals() -> dict[str, Any]:
     return {"current_user": getattr(g, "user", None), "has_role": has_role,
-            "ROLE_NAMES": ROLES, "CASE_STATUSES": CASE_STATUSES, "_": _}
+            "ROLE_NAMES": ROLES, "CASE_STATUSES": CASE_STATUSES, "_": tr}
 
 
 def localdt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:

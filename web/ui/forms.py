@@ -26,6 +26,12 @@ LONG_TEXT = 200
 EVIDENCE_ITEM = "证据编号"  # the item title our forms give evidence ids
 
 
+def gettext(text: Any) -> str:
+    from . import tr
+
+    return tr(text)
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -76,9 +82,10 @@ def fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(spec, Mapping):
             continue
         items = _mapping(spec.get("items"))
-        out.append({"name": name, "spec": spec, "title": spec.get("title", name),
-                    "help": spec.get("description", ""), "required": name in required,
-                    "widget": widget(name, spec), "choices": _choices(spec) or _choices(items)})
+        choices = [(c, gettext(t)) for c, t in (_choices(spec) or _choices(items))]
+        out.append({"name": name, "spec": spec, "title": gettext(spec.get("title", name)),
+                    "help": gettext(spec.get("description", "")), "required": name in required,
+                    "widget": widget(name, spec), "choices": choices})
     return out
 
 
