@@ -1,0 +1,83 @@
+"""The campaigns API and pages: inspections through the API, the spot-check draw kept from
+units until published, the consolidated report and the ranking exported to Excel."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from .conftest import Login, assert_error
+from .pages import Browser
+
+API = "/api/v1"
+
+
+def fire_checklist(client: FlaskClient, headers: dict[str, str],
+                   failed: dict[int, str]) -> list[dict[str, Any]]:
+    response = client.get(f"{API}/checklists/hospital_fire", headers=headers)
+    assert response.status_code == 200
+    return [{"item": i["position"], "result": "fail" if i["position"] in failed else "pass",
+             "note": failed.get(i["position"], ""), "photos": ["ev-1"]}
+            for i in response.get_json()["checklist"]["items"]]
+
+
+def test_an_inspection_through_the_api_opens_cases_tagged_with_the_campaign(
+        client: FlaskClient, login: Login) -> None:
+    inspector = login("inspector")
+    body = {"unit_code": "LA-JA-H01", "kind": "supervision", "checklist_code": "hospital_fire",
+            "campaign_code": "2026-YDQ",
+            "results": fire_checklist(client, inspector, {1: "通道堆物", 2: "喷淋关闭"})}
+    response = client.post(f"{API}/inspections", json=body, headers=inspector)
+    assert response.status_code == 201, response.get_json()
+    found = response.get_json()["inspection"]
+    codes = [r["hazard_code"] for r in found["results"] if r["hazard_code"]]
+    assert len(codes) == 2
+    progress = client.get(f"{API}/campaigns/2026-YDQ", headers=login("city")).get_json()
+    assert progress["totals"]["found"] == 2 and progress["totals"]["major"] == 1
+    assert_error(client.post(f"{API}/inspections", json={**body, "kind": "unannounced"},
+                             headers=inspector), 403)
+    assert_error(client.post(f"{API}/inspections", json={**body, "results": body["results"][:1]},
+                             headers=inspector), 422)
+
+
+def test_a_draw_is_hidden_from_units_until_the_city_publishes_it(
+        client: FlaskClient, login: Login) -> None:
+    city = login("city")
+    response = client.post(f"{API}/spotchecks", json={
+        "title": "第一批抽查", "kind": "spot_check", "size": 3, "seed": "abc",
+        "stratified": True}, headers=city)
+    assert response.status_code == 201, response.get_json()
+    draw = response.get_json()["draw"]
+    again = client.post(f"{API}/spotchecks", json={"kind": "spot_check", "size": 3,
+                                                   "seed": "abc", "stratified": True},
+                        headers=city).get_json()["draw"]
+    assert [c["unit_code"] for c in again["checks"]] == [c["unit_code"] for c in draw["checks"]]
+    assert_error(client.get(f"{API}/spotchecks/{draw['id']}", headers=login("safety")), 404)
+    assert_error(client.post(f"{API}/spotchecks/{draw['id']}/publish", headers=city), 409)
+    assert_error(client.post(f"{API}/spotchecks", json={"kind": "spot_check", "size": 1},
+                             headers=login("jinan")), 403)
+
+
+def test_pages_show_progress_reports_and_export_the_ranking(app: Flask) -> None:
+    city = Browser(app, "city")
+    assert "迎大庆、防风险、除隐患、保安全" in city.html("/campaigns/")
+    page = city.html("/campaigns/c/2026-YDQ")
+    assert "有限空间" in page and 'id="by-unit"' in page
+    assert "疏散通道" in city.html("/campaigns/inspections/new?checklist=hospital_fire")
+    assert 'id="reports"' in city.html("/campaigns/reports?kind=monthly&period=2026-11")
+    export = city.get("/campaigns/reports/export.xlsx?kind=monthly&period=2026-11")
+    assert export.status_code == 200
+    assert load_workbook(io.BytesIO(export.data)).active.cell(1, 2).value == "单位"
+    ranking = city.get("/campaigns/assessment/export.xlsx?year=2026")
+    sheet = load_workbook(io.BytesIO(ranking.data)).active
+    assert sheet.cell(1, 1).value == "名次" and sheet.max_row > 10
+    response = city.post("/campaigns/spotchecks", {"title": "暗访", "kind": "unannounced",
+                                                   "size": "2", "seed": "s1"})
+    assert response.status_code == 302
+    assert "s1" in city.html(response.headers["Location"])
+    safety = Browser(app, "safety")
+    assert "暗访" not in safety.html("/campaigns/spotchecks")
