@@ -68,12 +68,12 @@
 
   function refreshIssues() {
     if (!modeler) return;
-    const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: i.message, kind: i.category, source: T.lint }));
+    const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: i.message, kind: i.category, source: T.lint, rule: i.rule }));
     const server = serverProblems.map((p) => ({ element: p.element, message: p.message, line: p.line, kind: "error", source: T.server }));
     const all = server.concat(lint);
     const list = $("dz-issues");
     list.innerHTML = all.length ? all.map((i) =>
-      '<li class="dz-' + esc(i.kind) + '" data-element="' + esc(i.element || "") + '">' +
+      '<li class="dz-' + esc(i.kind) + '" data-element="' + esc(i.element || "") + '" data-rule="' + esc(i.rule || "server") + '">' +
       '<span class="tag">' + esc(i.source) + "</span> <code>" + esc(i.element || "") + "</code> " +
       (i.line ? "(line " + esc(i.line) + ") " : "") + esc(i.message) + "</li>").join("")
       : "<li>" + esc(T.noIssues) + "</li>";
