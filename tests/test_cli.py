@@ -110,7 +110,8 @@ def test_init_db_prints_the_deployed_versions_and_a_second_run_deploys_nothing(
     second = ok(run("init-db"))
     assert "  hazard_lifecycle v1 (already deployed)\n" in second
     with database.connect() as conn:
-        count = sa.select(sa.func.count()).select_from(process_definition)
+        count = sa.select(sa.func.count()).select_from(process_definition).where(
+            process_definition.c.key == "hazard_lifecycle")
         assert conn.execute(count).scalar() == 1
 
 
