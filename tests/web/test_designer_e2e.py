@@ -147,3 +147,41 @@ def test_server_errors_show_at_the_element_and_hostile_uploads_leave_the_page_us
     open_version(page, "v:hazard_lifecycle:1", "Task_Rectify")  # still usable
     assert page.locator('[data-element-id="Task_Rectify"]').count() >= 1
     assert page.errors == []
+
+
+def test_versions_diff_on_the_diagram_and_a_migration_with_progress(
+        browser: Any, live: LiveServer) -> None:
+    from .test_designer_migrate import version_2
+
+    client = live.app.test_client()
+    started = client.post("/api/v1/hazards", json=hazard_data(),
+                          headers=sign_in(client, "inspector"))
+    assert started.status_code == 201
+    deployed = client.post("/api/v1/designer/deploy", json={"bpmn": version_2()},
+                           headers=sign_in(client, "designer"))
+    assert deployed.status_code == 201
+    page = designer_page(browser, live)
+    page.click('[data-tab="versions"]')
+    running = page.locator('table[data-key="hazard_lifecycle"] tr[data-version="1"] .running')
+    assert running.inner_text() == "1"
+    page.select_option("#dz-diff-key", "hazard_lifecycle")
+    page.select_option("#dz-diff-from", "1")
+    page.select_option("#dz-diff-to", "2")
+    page.click("#dz-diff-run")
+    page.locator("#dz-diff-table").wait_for()
+    assert "Task_Check" in page.inner_text("#dz-diff-table")
+    page.locator('#dz-diff-new [data-element-id="Task_Check"]').wait_for()
+    assert page.locator("#dz-diff-new .hf-added").count() >= 1
+    assert page.locator("#dz-diff-old .hf-removed").count() >= 1
+
+    page.click('[data-tab="migrate"]')
+    page.select_option("#dz-mig-key", "hazard_lifecycle")
+    page.select_option("#dz-mig-from", "1")
+    page.select_option("#dz-mig-to", "2")
+    page.click("#dz-mig-preview")
+    page.locator("#dz-mig-cases tbody tr").first.wait_for()
+    page.click("#dz-mig-run")
+    page.wait_for_function("document.getElementById('dz-mig-status').dataset.batch")
+    assert page.locator("#dz-mig-cases tr.dz-ok").count() == 1
+    assert "完成" in page.inner_text("#dz-mig-status")
+    assert page.errors == []
