@@ -9,7 +9,7 @@ incidents (see steps.py).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SqlEngine
 
 from . import audit, start_timers
-from .clock import Clock, SystemClock, bound_clock, install_timer_clock
+from .clock import Clock, FixedClock, SystemClock, bound_clock, install_timer_clock
 from .db import read_transaction, write_transaction
 from .definitions import (
     Definition,
@@ -146,6 +146,17 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
         except Exception as exc:  # nothing was stored: there is no case to hold an incident
             raise StartFailed(f"the process {key!r} could not start: "
                               f"{type(exc).__name__}: {exc}") from exc
+
+    def start_case_within(self, conn: Connection, definition: Definition,
+                          data: Mapping[str, Any], actor: Actor, *,
+                          business_key: str | None = None,
+                          now: datetime | None = None) -> StepResult:
+        """Start a case inside the caller's transaction, e.g. a service task that opens one
+        case per unit: the new cases commit or roll back with the step that opened them.
+        ``data`` is not validated against a start form (the caller built it)."""
+        clock = FixedClock(now) if now is not None else None
+        result, _, _ = self._begin(conn, definition, data, actor, business_key, clock=clock)
+        return result
 
     def _start_case(self, key: str, data: Mapping[str, Any], actor: Actor,
                     version: int | None, business_key: str | None) -> StepResult:

@@ -20,7 +20,7 @@ topic                  sets         does
                                     ``once_per`` as for ``notify``
 =====================  ===========  ===================================================
 
-The round starts each report case inside its own step (the engine's ``_begin``), so the
+The round starts each report case inside its own step (``engine.start_case_within``), so the
 round and the reports it opens commit together or not at all.
 """
 
@@ -32,7 +32,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hazardflow.engine import SYSTEM, Engine, FixedClock, ServiceCall
+from hazardflow.engine import SYSTEM, Engine, ServiceCall
 from hazardflow.engine.db import new_id
 from hazardflow.engine.schema import human_task
 
@@ -85,8 +85,9 @@ class ReportHandlers:
             if campaign:
                 data["campaign"] = campaign
             # the report's own case, started in this step's transaction
-            self.engine._begin(call.conn, definition, data, SYSTEM,  # noqa: SLF001
-                               f"{kind}:{period}:{row.code}", clock=FixedClock(call.now))
+            self.engine.start_case_within(call.conn, definition, data, SYSTEM,
+                                          business_key=f"{kind}:{period}:{row.code}",
+                                          now=call.now)
             opened += 1
         return {"opened": opened}
 
