@@ -215,7 +215,8 @@ def dashboard(db: SqlEngine, actor: Actor, now: datetime, weeks: int = 26,
                 "rates": _rates(conn, counties, first),
                 "overdue": _overdue(conn, counties, today),
                 "units": _units(conn, counties, first, today),
-                "from": first.isoformat(), "to": today.isoformat(), "counties": counties}
+                "from": first.isoformat(), "to": today.isoformat(),
+                "counties": sorted(counties) if counties is not None else None}
 
 
 def _weekly(conn: Connection, counties: set[str] | None, first: date,

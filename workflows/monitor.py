@@ -38,7 +38,7 @@ from .units import subtree_ids
 KINDS: dict[str, str] = {"overdue": "任务超期", "unclaimed": "长期无人认领",
                          "idle": "长期停留", "incident": "流程故障", "suspended": "已挂起"}
 DEFAULT_DAYS: dict[str, int] = {"unclaimed": 3, "idle": 14}
-MONITOR_ROLES = frozenset({"county_supervisor", "city_supervisor", "city_leader"})
+MONITOR_ROLES = frozenset({"inspector", "county_supervisor", "city_supervisor", "city_leader"})
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
 THRESHOLD_ROLES = frozenset({"city_supervisor"})
 CAP = 1000
@@ -257,6 +257,18 @@ def definitions(conn: Connection) -> list[dict[str, Any]]:
         sa.select(process_definition.c.id, process_definition.c.key,
                   process_definition.c.version, process_definition.c.name)
         .order_by(process_definition.c.key, process_definition.c.version.desc()))]
+
+
+def busiest_definition(conn: Connection) -> int | None:
+    """The process version with the most open tasks (else the newest deployed)."""
+    busiest = conn.execute(
+        sa.select(process_case.c.definition_id)
+        .select_from(human_task.join(process_case, process_case.c.id == human_task.c.case_id))
+        .where(human_task.c.state == "open").group_by(process_case.c.definition_id)
+        .order_by(sa.func.count().desc()).limit(1)).scalar()
+    if busiest is None:
+        busiest = conn.execute(sa.select(sa.func.max(process_definition.c.id))).scalar()
+    return int(busiest) if busiest is not None else None
 
 
 def _seconds_between(conn: Connection, end: Any, start: Any) -> Any:

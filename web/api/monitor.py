@@ -1,5 +1,292 @@
-"""API v1: the monitor endpoints (their OpenAPI entries are registered here too)."""
+"""API v1: the supervisor's monitor (stuck cases, piles, repairs, extensions, escalations,
+dashboard); their OpenAPI entries are registered here too."""
 
 from __future__ import annotations
 
-from . import bp  # noqa: F401
+import threading
+from typing import Any
+
+from flask import Response, request
+
+from hazardflow.engine import Actor, Engine
+from hazardflow.engine.db import read_transaction, write_transaction
+from hazardflow.workflows import dashboard, escalation, extensions, monitor, repair
+
+from ..errors import ApiError
+from ..extensions import runtime
+from . import bp, current_actor, json_body, login_required, page_args
+from .openapi import err, ok, op, path_param, query, register
+from .serialize import jsonable
+
+TAG = "monitor"
+OBJ = {"type": "object", "additionalProperties": True}
+FILTERS = ("kind", "county", "unit", "category", "level", "campaign", "process", "version",
+           "element")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _now() -> Any:
+    return runtime.engine.clock.now()
+
+
+def stuck_filter(args: Any) -> monitor.StuckFilter:
+    """The filters of the stuck list from query (or form) arguments."""
+    version = args.get("version") or None
+    if version is not None:
+        try:
+            version = int(version)
+        except ValueError:
+            raise ApiError(400, "bad_request", "version must be a whole number") from None
+    return monitor.StuckFilter(
+        kind=args.get("kind") or None, county_code=args.get("county") or None,
+        unit_code=args.get("unit") or None, category=args.get("category") or None,
+        level=args.get("level") or None, campaign=args.get("campaign") or None,
+        process_key=args.get("process") or None, version=version,
+        element_id=args.get("element") or None)
+
+
+@bp.get("/monitor/stuck")
+@login_required
+def stuck() -> dict[str, Any]:
+    page, per_page = page_args()
+    with read_transaction(runtime.db) as conn:
+        result = monitor.stuck(conn, current_actor(), stuck_filter(request.args), _now(),
+                               page, per_page)
+    return jsonable(result)
+
+
+@bp.get("/monitor/thresholds")
+@login_required
+def thresholds() -> dict[str, Any]:
+    monitor.require_monitor(current_actor())
+    with read_transaction(runtime.db) as conn:
+        return {"items": jsonable(monitor.thresholds(conn)), "defaults": monitor.DEFAULT_DAYS}
+
+
+@bp.put("/monitor/thresholds")
+@login_required
+def set_threshold() -> Response:
+    body = json_body()
+    days = body.get("days")
+    if days is not None and not isinstance(days, int):
+        raise ApiError(400, "bad_request", "days must be a whole number or null")
+    with write_transaction(runtime.db) as conn:
+        monitor.set_threshold(conn, current_actor(), str(body.get("process_key") or ""),
+                              str(body.get("element_id") or ""), str(body.get("kind") or ""),
+                              days, _now())
+    return Response(status=204)
+
+
+@bp.get("/monitor/definitions/<int:definition_id>/piles")
+@login_required
+def piles(definition_id: int) -> dict[str, Any]:
+    with read_transaction(runtime.db) as conn:
+        return {"elements": monitor.piles(conn, current_actor(), definition_id, _now())}
+
+
+@bp.get("/monitor/definitions/<int:definition_id>/elements/<element_id>/cases")
+@login_required
+def cases_at(definition_id: int, element_id: str) -> dict[str, Any]:
+    with read_transaction(runtime.db) as conn:
+        rows = monitor.cases_at(conn, current_actor(), definition_id, element_id, _now())
+    return {"items": jsonable(rows)}
+
+
+@bp.post("/monitor/cases/<int:case_id>/repair")
+@login_required
+def repair_one(case_id: int) -> dict[str, Any]:
+    body = json_body()
+    outcome, message = repair.repair_case(runtime.engine, current_actor(), case_id,
+                                          str(body.get("action") or ""),
+                                          str(body.get("reason") or ""), _params(body))
+    return {"case_id": case_id, "outcome": outcome, "message": message}
+
+
+def _params(body: dict[str, Any]) -> dict[str, Any]:
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        raise ApiError(400, "bad_request", "params must be a JSON object")
+    return params
+
+
+def selection(actor: Actor, body: dict[str, Any]) -> list[int]:
+    """Case ids from ``cases`` (a list) or ``filter`` (the stuck list's filters)."""
+    if isinstance(body.get("cases"), list):
+        try:
+            return [int(c) for c in body["cases"]]
+        except (TypeError, ValueError):
+            raise ApiError(400, "bad_request", "cases must be case ids") from None
+    chosen = body.get("filter")
+    if not isinstance(chosen, dict):
+        raise ApiError(400, "bad_request", "send cases: [ids] or filter: {...}")
+    filters = stuck_filter({k: str(v) for k, v in chosen.items() if v not in (None, "")})
+    ids: list[int] = []
+    with read_transaction(runtime.db) as conn:
+        found = monitor.stuck(conn, actor, filters, _now(), 1, 500, cap=repair.MAX_BATCH)
+        for row in found["items"]:
+            ids.append(int(row["case_id"]))
+    return list(dict.fromkeys(ids))
+
+
+@bp.post("/monitor/repairs/preview")
+@login_required
+def repair_preview() -> dict[str, Any]:
+    body = json_body()
+    ids = selection(current_actor(), body)
+    items = repair.preview(runtime.engine, current_actor(), ids, str(body.get("action") or ""))
+    return {"items": jsonable(items), "count": len(items),
+            "ready": sum(1 for i in items if i["ok"])}
+
+
+def start_and_run(engine: Engine, actor: Actor, action: str, reason: Any, ids: list[int],
+                  params: dict[str, Any]) -> int:
+    """Record a batch; run it here when small, else on a background thread (the page
+    polls the batch row either way). Each case goes through the same function."""
+    batch_id = repair.start_batch(engine, actor, action, reason, ids, params)
+    if len(ids) <= repair.SYNC_LIMIT:
+        repair.run_batch(engine, actor, batch_id)
+    else:
+        threading.Thread(target=repair.run_batch, args=(engine, actor, batch_id),
+                         name=f"repair-batch-{batch_id}", daemon=True).start()
+    return batch_id
+
+
+@bp.post("/monitor/repairs")
+@login_required
+def repair_bulk() -> tuple[dict[str, Any], int]:
+    body = json_body()
+    actor = current_actor()
+    batch_id = start_and_run(runtime.engine, actor, str(body.get("action") or ""),
+                             body.get("reason"), selection(actor, body), _params(body))
+    return {"batch": jsonable(repair.batch_status(runtime.engine, actor, batch_id))}, 201
+
+
+@bp.get("/monitor/repairs/<int:batch_id>")
+@login_required
+def repair_batch(batch_id: int) -> dict[str, Any]:
+    return {"batch": jsonable(repair.batch_status(runtime.engine, current_actor(), batch_id))}
+
+
+@bp.get("/monitor/dashboard")
+@login_required
+def dashboard_data() -> dict[str, Any]:
+    weeks = _weeks()
+    data = dashboard.dashboard(runtime.db, current_actor(), _now(), weeks)
+    return jsonable(data)
+
+
+def _weeks() -> int:
+    try:
+        weeks = int(request.args.get("weeks", 26))
+    except ValueError:
+        raise ApiError(400, "bad_request", "weeks must be a whole number") from None
+    if not 1 <= weeks <= 156:
+        raise ApiError(400, "bad_request", "weeks must be between 1 and 156")
+    return weeks
+
+
+@bp.get("/monitor/dashboard.xlsx")
+@login_required
+def dashboard_xlsx() -> Response:
+    data = dashboard.dashboard(runtime.db, current_actor(), _now(), _weeks())
+    return Response(dashboard.to_xlsx(data), mimetype=XLSX, headers={
+        "Content-Disposition": "attachment; filename=dashboard.xlsx"})
+
+
+@bp.get("/monitor/escalations")
+@login_required
+def escalations() -> dict[str, Any]:
+    with read_transaction(runtime.db) as conn:
+        return {"items": jsonable(escalation.escalated_to(conn, current_actor()))}
+
+
+@bp.post("/monitor/cases/<int:case_id>/extensions")
+@login_required
+def extension_request(case_id: int) -> tuple[dict[str, Any], int]:
+    body = json_body()
+    request_id = extensions.request_extension(runtime.engine, current_actor(), case_id,
+                                              body.get("deadline"), body.get("reason"))
+    return {"id": request_id, "status": "pending"}, 201
+
+
+@bp.get("/monitor/extensions")
+@login_required
+def extension_list() -> dict[str, Any]:
+    status = request.args.get("status", "pending") or None
+    with read_transaction(runtime.db) as conn:
+        return {"items": jsonable(extensions.list_requests(conn, current_actor(), status))}
+
+
+@bp.post("/monitor/extensions/<int:request_id>/decision")
+@login_required
+def extension_decide(request_id: int) -> dict[str, Any]:
+    body = json_body()
+    approve = body.get("approve")
+    if not isinstance(approve, bool):
+        raise ApiError(400, "bad_request", "approve must be true or false")
+    return extensions.decide(runtime.engine, current_actor(), request_id, approve,
+                             str(body.get("note") or ""))
+
+
+def _describe() -> None:
+    base = "/api/v1/monitor"
+    body = {"application/json": {"schema": OBJ}}
+    filters = [query(n) for n in FILTERS] + [query("page", "integer", minimum=1),
+                                             query("per_page", "integer", minimum=1,
+                                                   maximum=500)]
+    register(f"{base}/stuck", get=op(
+        "Stuck cases: overdue, unclaimed, idle, incident, suspended (longest first)",
+        {**ok("A page of stuck cases with counts per kind", OBJ), **err(401, 403, 422)},
+        params=filters, tag=TAG))
+    register(f"{base}/thresholds",
+             get=op("Thresholds (days) per process and element",
+                    {**ok("Thresholds", OBJ), **err(401, 403)}, tag=TAG),
+             put=op("Set or clear a threshold (city supervisors)",
+                    {**ok("Saved", status=204), **err(401, 403, 422)}, body=body, tag=TAG))
+    definition = path_param("definition_id")
+    register(f"{base}/definitions/{{definition_id}}/piles", get=op(
+        "Per activity: open, overdue, incidents, average hours spent",
+        {**ok("Counts per element", OBJ), **err(401, 403)}, params=[definition], tag=TAG))
+    register(f"{base}/definitions/{{definition_id}}/elements/{{element_id}}/cases", get=op(
+        "The cases waiting at one activity", {**ok("Cases", OBJ), **err(401, 403)},
+        params=[definition, path_param("element_id", "string")], tag=TAG))
+    register(f"{base}/cases/{{case_id}}/repair", post=op(
+        "Repair one case (reason required): retry, reassign, return_to_group, extend, "
+        "suspend, resume, terminate, move",
+        {**ok("Outcome: ok, or failed (e.g. a retry that failed again)", OBJ),
+         **err(401, 403, 404, 409, 422)}, body=body, params=[path_param("case_id")], tag=TAG))
+    register(f"{base}/repairs/preview", post=op(
+        "What a bulk repair would touch (cases or filter)",
+        {**ok("Each case and whether it can be repaired", OBJ), **err(401, 403, 422)},
+        body=body, tag=TAG))
+    register(f"{base}/repairs", post=op(
+        "Start a bulk repair; small ones finish in the request",
+        {**ok("The batch with its per-case results", OBJ, 201), **err(401, 403, 422)},
+        body=body, tag=TAG))
+    register(f"{base}/repairs/{{batch_id}}", get=op(
+        "A bulk repair's progress and per-case results",
+        {**ok("The batch", OBJ), **err(401, 404)}, params=[path_param("batch_id")], tag=TAG))
+    register(f"{base}/dashboard", get=op(
+        "Dashboard figures within your scope", {**ok("Figures", OBJ), **err(401, 403)},
+        params=[query("weeks", "integer", minimum=1, maximum=156)], tag=TAG))
+    register(f"{base}/dashboard.xlsx", get=op(
+        "The dashboard as Excel", {"200": {"description": "xlsx", "content": {XLSX: {}}},
+                                   **err(401, 403)},
+        params=[query("weeks", "integer", minimum=1, maximum=156)], tag=TAG))
+    register(f"{base}/escalations", get=op(
+        "What the escalation ladder raised to you", {**ok("Escalations", OBJ), **err(401, 403)},
+        tag=TAG))
+    register(f"{base}/cases/{{case_id}}/extensions", post=op(
+        "Ask for a later deadline (the unit)", {**ok("Requested", OBJ, 201),
+                                                **err(401, 404, 409, 422)},
+        body=body, params=[path_param("case_id")], tag=TAG))
+    register(f"{base}/extensions", get=op(
+        "Extension requests you may decide or made", {**ok("Requests", OBJ), **err(401)},
+        params=[query("status")], tag=TAG))
+    register(f"{base}/extensions/{{request_id}}/decision", post=op(
+        "Approve (the deadline and its timers move) or reject",
+        {**ok("Decided", OBJ), **err(401, 403, 404, 409, 422)}, body=body,
+        params=[path_param("request_id")], tag=TAG))
+
+
+_describe()
