@@ -32,6 +32,7 @@ from hazardflow.engine import (
 )
 from hazardflow.engine.db import new_id, read_transaction, write_transaction
 
+from . import evidence
 from .campaigns import business_today
 from .cases import report_hazard, units_in_scope
 from .counters import business_year, next_value
@@ -214,11 +215,24 @@ def open_missing_cases(engine: Engine, actor: Actor, inspection_id: int) -> int:
             data["campaign"] = head.campaign_code
         out = report_hazard(engine, actor, data)
         with write_transaction(engine.db) as conn:
+            _attach_photos(conn, photos, out["case"].case_id, actor.id)
             conn.execute(sa.update(inspection_result).where(
                 inspection_result.c.id == row.id).values(
                 case_id=out["case"].case_id, hazard_code=out["hazard"]["code"]))
         opened += 1
     return opened
+
+
+def _attach_photos(conn: Connection, photos: Sequence[str], case_id: int,
+                   username: str) -> None:
+    """The item's photos go with its case; a photo already given to another item's case
+    stays there (one file belongs to one case)."""
+    for ref in photos:
+        try:
+            with conn.begin_nested():
+                evidence.attach(conn, [ref], case_id, username)
+        except InvalidInput:
+            continue
 
 
 def get_inspection(conn: Connection, actor: Actor, inspection_id: int) -> dict[str, Any]:

@@ -102,7 +102,8 @@ def inspection_new() -> str | Response:
     form = request.form
     results = [{"item": i["position"], "result": form.get(f"r{i['position']}", ""),
                 "note": form.get(f"note{i['position']}", ""),
-                "photos": form.get(f"photos{i['position']}", "").replace("，", ",").split(","),
+                "photos": [ref for value in form.getlist(f"photos{i['position']}")
+                           for ref in value.replace("，", ",").split(",")],
                 "location": form.get(f"loc{i['position']}", "")} for i in checklist["items"]]
     try:
         found = inspections.record_inspection(
