@@ -264,7 +264,7 @@ def _rates(conn: Connection, counties: set[str] | None, first: date) -> dict[str
 
 
 def _overdue_where(counties: set[str] | None, today: date) -> list[Any]:
-    return [hazard.c.status == "open", hazard.c.deadline.is_not(None),
+    return [hazard.c.status == sa.literal_column("'open'"), hazard.c.deadline.is_not(None),
             hazard.c.deadline < today.isoformat(), *_in_scope(hazard.c.county_code, counties)]
 
 

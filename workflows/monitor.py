@@ -42,6 +42,9 @@ MONITOR_ROLES = frozenset({"inspector", "county_supervisor", "city_supervisor", 
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
 THRESHOLD_ROLES = frozenset({"city_supervisor"})
 CAP = 1000
+# Literal, not bound: SQLite uses a partial index (WHERE state = 'open') only when the query
+# names the same constant.
+OPEN_TASK = human_task.c.state == sa.literal_column("'open'")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def _cutoff(kind: str, rows: list[dict[str, Any]], now: datetime) -> tuple[Any, 
 
 def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[Any], Any]:
     """The select of one kind and the column it is ordered by (its 'since')."""
-    open_ = human_task.c.state == "open"
+    open_ = OPEN_TASK
     if kind == "overdue":
         return (_task_select().where(open_, human_task.c.due_at.is_not(None),
                                      human_task.c.due_at < now), human_task.c.due_at)
@@ -264,7 +267,7 @@ def busiest_definition(conn: Connection) -> int | None:
     busiest = conn.execute(
         sa.select(process_case.c.definition_id)
         .select_from(human_task.join(process_case, process_case.c.id == human_task.c.case_id))
-        .where(human_task.c.state == "open").group_by(process_case.c.definition_id)
+        .where(OPEN_TASK).group_by(process_case.c.definition_id)
         .order_by(sa.func.count().desc()).limit(1)).scalar()
     if busiest is None:
         busiest = conn.execute(sa.select(sa.func.max(process_definition.c.id))).scalar()
@@ -295,7 +298,7 @@ def piles(conn: Connection, actor: Actor, definition_id: int,
     overdue = sa.func.sum(sa.case((human_task.c.due_at < now, 1), else_=0))
     for element, active, late in conn.execute(
             sa.select(human_task.c.element_id, sa.func.count(), overdue).select_from(tasks)
-            .where(human_task.c.state == "open", *scope).group_by(human_task.c.element_id)):
+            .where(OPEN_TASK, *scope).group_by(human_task.c.element_id)):
         bump(element, "active", int(active))
         bump(element, "overdue", int(late or 0))
     for element, count in conn.execute(
@@ -321,7 +324,7 @@ def cases_at(conn: Connection, actor: Actor, definition_id: int, element_id: str
     where = [process_case.c.definition_id == definition_id, scope_clause(actor)]
     rows = [_row("overdue" if r.due_at and r.due_at < now else "idle", r, "created_at", now)
             for r in conn.execute(_task_select().where(
-                human_task.c.state == "open", human_task.c.element_id == element_id, *where)
+                OPEN_TASK, human_task.c.element_id == element_id, *where)
                 .order_by(human_task.c.created_at).limit(limit))]
     query, _ = _kind_query("incident", conn, now)
     rows += [_row("incident", r, "created_at", now) for r in conn.execute(

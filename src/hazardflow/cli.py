@@ -370,5 +370,34 @@ def bench_inbox(as_json: bool, pg_url: str | None, cases: int, user_tasks: int, 
         click.echo(f"{'reached' if reached else 'NOT reached':>32}: {goal}")
 
 
+@bench.command("monitor")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(min=0.0001),
+              help="Multiply both sizes (10,000 and 1,000,000 hazards) for a quick run.")
+@click.option("--repeats", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--database-url", "pg_url", default=None,
+              help="PostgreSQL instead of a temporary SQLite file (a scratch schema per size).")
+@click.option("--explain", is_flag=True, help="Also print the query plans.")
+def bench_monitor(as_json: bool, scale: float, repeats: int, pg_url: str | None,
+                  explain: bool) -> None:
+    """The stuck-case list and the dashboard aggregates at 10,000 and 1,000,000 hazards."""
+    from hazardflow.bench.monitor import run
+
+    result = run(scale, pg_url, repeats, explain, progress=None if as_json else click.echo)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for key, value in result.items():
+        if key == "goals" or key.startswith("plans_"):
+            continue
+        click.echo(f"{key:>28}: {value}")
+    for key in (k for k in result if k.startswith("plans_")):
+        click.echo(f"\n-- query plans, {key[6:]} --")
+        for plan in result[key]:
+            click.echo(plan)
+    for goal, reached in result["goals"].items():
+        click.echo(f"{'reached' if reached else 'NOT reached':>28}: {goal}")
+
+
 if __name__ == "__main__":
     main()
