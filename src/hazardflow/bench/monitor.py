@@ -13,6 +13,7 @@ prints figures; it asserts nothing.
 
 from __future__ import annotations
 
+import functools
 import random
 import statistics
 import tempfile
@@ -263,11 +264,11 @@ def run(scale: float = 1.0, database_url: str | None = None, repeats: int = 30,
                 dashboard.refresh(db)
                 result[f"rollup_build_s_{label}"] = round(time.perf_counter() - began, 1)
                 result[f"open_tasks_{label}"] = made["open_tasks"]
-                p95, median, rows = timed(lambda db=db: stuck_once(db), repeats)
+                p95, median, rows = timed(functools.partial(stuck_once, db), repeats)
                 result[f"monitor_p95_ms_{label}"] = p95
                 result[f"monitor_median_ms_{label}"] = median
                 result[f"monitor_rows_{label}"] = rows
-                p95, median, _ = timed(lambda db=db: dashboard_once(db), repeats)
+                p95, median, _ = timed(functools.partial(dashboard_once, db), repeats)
                 result[f"dashboard_p95_ms_{label}"] = p95
                 result[f"dashboard_median_ms_{label}"] = median
                 if explain:
