@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from hazardflow.engine import Actor
 from hazardflow.engine.db import read_transaction, write_transaction
+from hazardflow.engine.scheduler import PeriodicJob
 
 from .counters import BUSINESS_TZ
 from .ledger import CATEGORIES, LEVELS
@@ -184,6 +185,12 @@ def refresh(db: SqlEngine) -> int:
             conn.execute(sa.delete(monitor_mark).where(monitor_mark.c.name == MARK))
             conn.execute(sa.insert(monitor_mark).values(name=MARK, at=newest))
     return seen
+
+
+def rollup_job(db: SqlEngine, every_seconds: float = 300.0) -> PeriodicJob:
+    """The periodic job of both drivers (the embedded scheduler; a thin Celery task):
+    keeps the rollup current so the first dashboard view after a busy hour stays fast."""
+    return PeriodicJob("refresh_hazard_stat", lambda now: refresh(db), every_seconds)
 
 
 # -- reading ----------------------------------------------------------------------------
