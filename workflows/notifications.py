@@ -223,8 +223,10 @@ def _texts(kind: str, row: Any) -> tuple[str, str]:
     return title, body + "。"
 
 
-def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: datetime) -> int:
-    """One notification per recipient of each task, unless that one exists already."""
+def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: datetime,
+                  fresh_tasks: bool = False) -> int:
+    """One notification per recipient of each task, unless that one exists already
+    (``fresh_tasks``: the tasks were opened just now, so none can exist)."""
     count = 0
     for start in range(0, len(task_ids), BATCH):
         chunk = list(task_ids[start:start + BATCH])
@@ -241,8 +243,8 @@ def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: dat
         if not values:
             continue
         keys = [v["once_key"] for v in values]
-        seen = set(conn.execute(select(notification.c.once_key)
-                                .where(notification.c.once_key.in_(keys))).scalars())
+        seen = set() if fresh_tasks else set(conn.execute(
+            select(notification.c.once_key).where(notification.c.once_key.in_(keys))).scalars())
         fresh = [v for v in values if v["once_key"] not in seen]
         if fresh:
             conn.execute(notification.insert(), fresh)
@@ -252,7 +254,7 @@ def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: dat
 
 def notify_new_tasks(conn: Connection, task_ids: Sequence[int], now: datetime) -> int:
     """``task_new`` notifications for freshly opened human tasks; returns how many rows."""
-    return _notify_tasks(conn, "task_new", list(task_ids), now)
+    return _notify_tasks(conn, "task_new", list(task_ids), now, fresh_tasks=True)
 
 
 class TaskNotifier:
