@@ -67,7 +67,9 @@ def index() -> str:
     with read_transaction(runtime.db) as conn:
         result = monitor.stuck(conn, current_actor(), filters, _now(), page, 50)
         definitions = monitor.definitions(conn)
-    return _page("stuck.html", result=result, filters=request.args, definitions=definitions)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return _page("stuck.html", result=result, filters=request.args, definitions=definitions,
+                 page_url=lambda n: url_for("monitor.index", page=n, **args))
 
 
 @bp.post("/repairs/preview")
