@@ -67,9 +67,9 @@ def index() -> str:
     with read_transaction(runtime.db) as conn:
         result = monitor.stuck(conn, current_actor(), filters, _now(), page, 50)
         definitions = monitor.definitions(conn)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return _page("stuck.html", result=result, filters=request.args, definitions=definitions,
-                 page_url=lambda n: url_for("monitor.index", page=n, **args))
+                 page_url=lambda n: url_for("monitor.index", **{**args, "page": n}))
 
 
 @bp.post("/repairs/preview")
