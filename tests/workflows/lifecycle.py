@@ -195,16 +195,26 @@ class Lifecycle:
 
     def fire(self, case_id: int, at: datetime | None = None,
              engine: Engine | None = None) -> int:
-        """Move the clock to ``at`` (if given) and fire every due timer."""
+        """Move the clock to ``at`` (if given), fire every due timer, and say whether the
+        sweep acted on ``case_id`` (1: it fired, or failed into an incident) or not (0); other
+        processes' start timers (the monthly report round) fire too but are not counted."""
         engine = engine or self.engine
         if at is not None:
             self.clock.set(at)
-        fired = engine.fire_due_timers(self.clock.now())
+        before = self._audit_count(case_id, engine)
+        engine.fire_due_timers(self.clock.now())
+        fired = 1 if self._audit_count(case_id, engine) > before else 0
         if fired:
             self.check(case_id, engine)
         else:
             self.check_stored(case_id, engine)
         return fired
+
+    @staticmethod
+    def _audit_count(case_id: int, engine: Engine) -> int:
+        with engine.db.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(audit_event).where(
+                audit_event.c.case_id == case_id)).scalar_one())
 
     def retry(self, case_id: int, incident_id: int, by: str = "admin") -> StepResult:
         try:
