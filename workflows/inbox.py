@@ -110,13 +110,19 @@ def tab_conditions(actor: Actor, now: datetime,
                    query: TaskQuery) -> dict[str, sa.ColumnElement[bool]]:
     open_ = human_task.c.state == "open"
     mine = human_task.c.assignee == actor.id
-    groups = sa.and_(human_task.c.assignee.is_(None), human_task.c.id.in_(
-        sa.select(task_candidate.c.human_task_id).where(candidate_match(actor))))
+    group_ids = sa.select(task_candidate.c.human_task_id).where(candidate_match(actor))
+    groups = sa.and_(human_task.c.assignee.is_(None), human_task.c.id.in_(group_ids))
+    # "mine or my groups" as one id list (two index lookups) rather than an OR, which made
+    # the overdue and due-soon counts walk every open task past its deadline in the city
+    own = human_task.alias("own_rows")  # an alias, or SQLAlchemy would correlate it
+    my_ids = sa.select(own.c.id).where(own.c.state == "open", own.c.assignee == actor.id)
+    mine_or_groups = sa.and_(human_task.c.id.in_(my_ids.union_all(group_ids)),
+                             sa.or_(mine, human_task.c.assignee.is_(None)))
     conditions = {
         "mine": sa.and_(open_, mine),
         "groups": sa.and_(open_, groups),
-        "overdue": sa.and_(open_, sa.or_(mine, groups), human_task.c.due_at < now),
-        "due_soon": sa.and_(open_, sa.or_(mine, groups), human_task.c.due_at >= now,
+        "overdue": sa.and_(open_, mine_or_groups, human_task.c.due_at < now),
+        "due_soon": sa.and_(open_, mine_or_groups, human_task.c.due_at >= now,
                             human_task.c.due_at < now + DUE_SOON),
         "done": human_task.c.completed_by == actor.id,
     }
