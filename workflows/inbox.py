@@ -106,17 +106,27 @@ def _narrowing(query: TaskQuery) -> list[sa.ColumnElement[bool]]:
     return out
 
 
-def tab_conditions(actor: Actor, now: datetime,
-                   query: TaskQuery) -> dict[str, sa.ColumnElement[bool]]:
+def _id_in(ids: sa.Select[Any], dialect: str) -> sa.ColumnElement[bool]:
+    """``human_task.id`` among ``ids``. On PostgreSQL as ``= ANY(ARRAY(...))``: the list is
+    built once and each id looked up by primary key; as a semi-join the planner hashes every
+    unclaimed open task in the city instead."""
+    if dialect == "postgresql":
+        packed = sa.select(sa.func.array_agg(ids.subquery().c[0])).scalar_subquery()
+        return human_task.c.id == sa.any_(sa.cast(packed, sa.ARRAY(sa.Integer)))
+    return human_task.c.id.in_(ids)
+
+
+def tab_conditions(actor: Actor, now: datetime, query: TaskQuery,
+                   dialect: str = "sqlite") -> dict[str, sa.ColumnElement[bool]]:
     open_ = human_task.c.state == "open"
     mine = human_task.c.assignee == actor.id
     group_ids = sa.select(task_candidate.c.human_task_id).where(candidate_match(actor))
-    groups = sa.and_(human_task.c.assignee.is_(None), human_task.c.id.in_(group_ids))
+    groups = sa.and_(human_task.c.assignee.is_(None), _id_in(group_ids, dialect))
     # "mine or my groups" as one id list (two index lookups) rather than an OR, which made
     # the overdue and due-soon counts walk every open task past its deadline in the city
     own = human_task.alias("own_rows")  # an alias, or SQLAlchemy would correlate it
     my_ids = sa.select(own.c.id).where(own.c.state == "open", own.c.assignee == actor.id)
-    mine_or_groups = sa.and_(human_task.c.id.in_(my_ids.union_all(group_ids)),
+    mine_or_groups = sa.and_(_id_in(my_ids.union_all(group_ids), dialect),
                              sa.or_(mine, human_task.c.assignee.is_(None)))
     conditions = {
         "mine": sa.and_(open_, mine),
@@ -148,7 +158,7 @@ def _joined() -> Any:
 
 def tab_counts(conn: Connection, actor: Actor, now: datetime,
                query: TaskQuery | None = None) -> dict[str, int]:
-    conditions = tab_conditions(actor, now, query or TaskQuery())
+    conditions = tab_conditions(actor, now, query or TaskQuery(), conn.dialect.name)
     return {name: int(conn.execute(sa.select(sa.func.count()).select_from(_joined())
                                    .where(cond)).scalar_one())
             for name, cond in conditions.items()}
@@ -158,7 +168,7 @@ def list_tasks(engine: Engine, actor: Actor, query: TaskQuery,
                now: datetime | None = None) -> dict[str, Any]:
     query.check()
     now = now or engine.clock.now()
-    conditions = tab_conditions(actor, now, query)
+    conditions = tab_conditions(actor, now, query, engine.db.dialect.name)
     where = conditions[query.view]
     with read_transaction(engine.db) as conn:
         rows = conn.execute(task_select().where(where).order_by(*_order(query), human_task.c.id)

@@ -285,7 +285,7 @@ def explain(db: sa.Engine, actor: Any, now: datetime) -> dict[str, list[str]]:
     query_type = module.TaskQuery
     plans: dict[str, list[str]] = {}
     if hasattr(module, "tab_conditions"):
-        conditions = module.tab_conditions(actor, now, query_type())
+        conditions = module.tab_conditions(actor, now, query_type(), db.dialect.name)
         select_rows = module.task_select
         joined = human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
     else:
