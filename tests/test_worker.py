@@ -168,3 +168,31 @@ def test_beat_drives_the_sweep_that_completes_a_deadline_escalation(
         assert per_kind == {"remind": 1, "due": 1, "overdue": 1, "supervision_letter": 1}
     finally:
         beat.stop(grace=10)
+
+
+def test_workers_run_the_due_task_notices_and_the_dashboard_rollup(
+        distributed: dict[str, Any]) -> None:
+    """The two periodic jobs beat schedules besides the sweep, run by a real worker."""
+    from hazardflow.workflows.schema_monitor import hazard_stat
+
+    engine = _engine(distributed["db"])
+    case_id = _report(engine)  # the triage task is due a day after T0
+    client = distributed["client"]
+    later = (T0 + timedelta(days=2)).isoformat()
+    client.send_task("hazardflow.notify_due_tasks", kwargs={"now": later})
+    client.send_task("hazardflow.refresh_dashboard")
+
+    def overdue_notice() -> bool:
+        with engine.db.connect() as conn:
+            return conn.execute(sa.select(notification.c.id).where(
+                notification.c.case_id == case_id,
+                notification.c.kind == "task_overdue")).first() is not None
+
+    def rolled_up() -> bool:
+        with engine.db.connect() as conn:
+            return bool(conn.execute(sa.select(sa.func.count()).select_from(hazard_stat))
+                        .scalar())
+
+    wait_for(overdue_notice, "the worker to notify the overdue triage", distributed["log"])
+    wait_for(rolled_up, "the worker to roll the ledger up for the dashboard",
+             distributed["log"])

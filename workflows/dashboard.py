@@ -187,7 +187,10 @@ def refresh(db: SqlEngine) -> int:
     return seen
 
 
-def rollup_job(db: SqlEngine, every_seconds: float = 300.0) -> PeriodicJob:
+ROLLUP_SECONDS = 300.0  # how often both drivers bring the rollup up to date
+
+
+def rollup_job(db: SqlEngine, every_seconds: float = ROLLUP_SECONDS) -> PeriodicJob:
     """The periodic job of both drivers (the embedded scheduler; a thin Celery task):
     keeps the rollup current so the first dashboard view after a busy hour stays fast."""
     return PeriodicJob("refresh_hazard_stat", lambda now: refresh(db), every_seconds)

@@ -130,10 +130,11 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     app = create_app({"database_url": settings.database_url})
     state: State = app.extensions["hazardflow"]
     if settings.scheduler and not settings.broker_url:
+        from hazardflow.workflows.dashboard import rollup_job
         from hazardflow.workflows.notifications import due_task_job
 
         EmbeddedScheduler(state.engine, settings.scheduler_interval_seconds,
-                          jobs=[due_task_job(state.db)]).start()
+                          jobs=[due_task_job(state.db), rollup_job(state.db)]).start()
     click.echo(f"hazardflow is running at http://{host}:{port}/  (API: /api/v1/openapi.json)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from hazardflow.config import Settings, load_settings
 from hazardflow.engine import Engine
 from hazardflow.logs import JsonFormatter, about_case
+from hazardflow.workflows.dashboard import ROLLUP_SECONDS
 from hazardflow.workflows.notifications import DUE_SWEEP_SECONDS
 
 TRANSIENT = (OperationalError,)
@@ -42,7 +43,9 @@ def create_celery(settings: Settings | None = None) -> Celery:
         beat_schedule={"sweep": {"task": "hazardflow.sweep",
                                  "schedule": settings.scheduler_interval_seconds},
                        "notify_due_tasks": {"task": "hazardflow.notify_due_tasks",
-                                            "schedule": DUE_SWEEP_SECONDS}},
+                                            "schedule": DUE_SWEEP_SECONDS},
+                       "refresh_dashboard": {"task": "hazardflow.refresh_dashboard",
+                                             "schedule": ROLLUP_SECONDS}},
         hazardflow_settings=settings,
     )
     return app
@@ -125,6 +128,14 @@ def notify_due_tasks(now: str | None = None) -> dict[str, int]:
     from hazardflow.workflows.notifications import notify_due_tasks as notify
 
     return notify(engine().db, _now(now))
+
+
+@celery.task(name="hazardflow.refresh_dashboard", **RETRY)
+def refresh_dashboard() -> int:
+    """Bring the dashboard's weekly rollup up to date with the ledger: run by beat."""
+    from hazardflow.workflows.dashboard import refresh
+
+    return refresh(engine().db)
 
 
 def queue_depth(app: Celery) -> int | None:
