@@ -151,3 +151,12 @@ def test_the_interface_switches_to_english(app: Flask) -> None:
     assert "待认领" in safety.html("/inbox")
     html = safety.html("/inbox?lang=en")
     assert 'lang="en"' in html
+
+
+def test_form_redirects_stay_on_the_site(app: Flask) -> None:
+    safety = Browser(app, "safety")
+    for back in ("//evil.example/", "/\\evil.example", "https://evil.example/"):
+        response = safety.post("/inbox/bulk", {"action": "claim", "back": back})
+        assert response.headers["Location"] == "/inbox", back
+        response = safety.post("/notifications/read-all", {"back": back})
+        assert response.headers["Location"] == "/notifications", back

@@ -16,6 +16,7 @@ import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, request, session, url_for
@@ -79,6 +80,15 @@ def has_role(*roles: str) -> bool:
 def require_role(*roles: str) -> None:
     if not has_role(*roles):
         abort(403)
+
+
+def local_path(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default``: redirects after a form
+    never lead to another host (``//host``, a scheme, or a backslash browsers read as /)."""
+    if not target or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target or urlsplit(target).netloc or urlsplit(target).scheme:
+        return default
+    return target
 
 
 def flash_error(exc: EngineError) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,17 +19,11 @@ from hazardflow.workflows.users import (
 
 from .. import throttle
 from ..extensions import runtime
-from . import bp, login_required, session_stamp
+from . import bp, local_path, login_required, session_stamp
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (never //host or a scheme): no open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return url_for("ui.inbox")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target:
-        return url_for("ui.inbox")
-    return target
+    return local_path(target, url_for("ui.inbox"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from hazardflow.workflows.notifications import unread_count
 from hazardflow.workflows.users import actor_for, get_user
 
 from ..extensions import runtime
-from . import bp, current_actor, login_required
+from . import bp, current_actor, local_path, login_required
 from .tasks import require_visible_task
 
 TABS = [("mine", "我的待办"), ("groups", "待认领"), ("overdue", "已超期"),
@@ -73,9 +73,7 @@ def bulk() -> Response:
     actor = current_actor()
     action = request.form.get("action")
     ids = [int(x) for x in request.form.getlist("task") if x.isdigit()][:200]
-    back = request.form.get("back") or url_for("ui.inbox")
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("ui.inbox")
+    back = local_path(request.form.get("back"), url_for("ui.inbox"))
     if not ids:
         flash(_("请先勾选任务。"), "error")
         return redirect(back)

@@ -31,7 +31,7 @@ from hazardflow.workflows.ledger import CATEGORIES, LEVELS
 from ..api.monitor import XLSX, selection, start_and_run, stuck_filter
 from ..api.serialize import jsonable
 from ..extensions import runtime
-from . import current_actor, flash_error, login_required
+from . import current_actor, flash_error, local_path, login_required
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 
@@ -152,7 +152,7 @@ def repair_one(case_id: int) -> Response:
         flash_error(exc)
     else:
         flash(message, "success" if outcome == "ok" else "error")
-    return redirect(request.form.get("next") or url_for("monitor.index"))
+    return redirect(local_path(request.form.get("next"), url_for("monitor.index")))
 
 
 # -- the diagram --------------------------------------------------------------------------

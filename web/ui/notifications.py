@@ -13,7 +13,7 @@ from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.workflows import notifications as domain
 
 from ..extensions import runtime
-from . import bp, current_actor, login_required
+from . import bp, current_actor, local_path, login_required
 
 PER_PAGE = 30
 
@@ -38,9 +38,7 @@ def _answer(message: str) -> Response:
             unread = domain.unread_count(conn, g.user.id, current_actor().grants)
         return jsonify({"unread": unread})
     flash(message, "info")
-    back = request.form.get("back") or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("ui.notifications")
+    back = local_path(request.form.get("back"), url_for("ui.notifications"))
     return redirect(back)
 
 
