@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from hazardflow.engine.db import read_transaction, write_transaction
@@ -24,12 +25,14 @@ from . import bp, login_required, require_role
 
 # What the journal's actions mean, for the pages (Chinese first; the catalog translates).
 ACTIONS = {
-    "user.created": "创建用户", "user.renamed": "修改姓名", "user.disabled": "停用账号",
-    "user.enabled": "启用账号", "user.password_reset": "重置密码",
-    "user.password_changed": "本人修改密码", "role.granted": "授予角色",
-    "role.revoked": "撤销角色", "unit.created": "创建单位", "unit.renamed": "修改单位名称",
-    "unit.short_name_set": "修改单位简称", "unit.activated": "启用单位",
-    "unit.deactivated": "停用单位", "unit.moved": "调整上级单位",
+    "user.created": lazy_gettext("创建用户"), "user.renamed": lazy_gettext("修改姓名"),
+    "user.disabled": lazy_gettext("停用账号"), "user.enabled": lazy_gettext("启用账号"),
+    "user.password_reset": lazy_gettext("重置密码"),
+    "user.password_changed": lazy_gettext("本人修改密码"), "role.granted": lazy_gettext("授予角色"),
+    "role.revoked": lazy_gettext("撤销角色"), "unit.created": lazy_gettext("创建单位"),
+    "unit.renamed": lazy_gettext("修改单位名称"),
+    "unit.short_name_set": lazy_gettext("修改单位简称"), "unit.activated": lazy_gettext("启用单位"),
+    "unit.deactivated": lazy_gettext("停用单位"), "unit.moved": lazy_gettext("调整上级单位"),
 }
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import render_template
+from flask_babel import lazy_gettext
 
 from hazardflow.engine.db import read_transaction
 from hazardflow.engine.inspect import case_data, case_diagram
@@ -18,12 +19,17 @@ from ..extensions import runtime
 from . import bp, current_actor, login_required
 
 ACTIONS = {
-    "start": "发起", "complete": "完成", "completion": "完成", "timer": "定时触发",
-    "message": "收到消息", "incident": "发生异常", "incident_resolved": "异常已解决",
-    "retry": "重试", "claim": "认领", "unclaim": "退回待认领", "assign": "指派",
-    "reassign": "改派", "return_to_group": "退回组", "reschedule_timer": "调整期限",
-    "suspend": "挂起", "resume": "恢复", "terminate": "终止", "move": "调整节点",
-    "migrate": "迁移版本", "comment": "留言", "continue": "继续执行", "outbox": "后台继续",
+    "start": lazy_gettext("发起"), "complete": lazy_gettext("完成"),
+    "completion": lazy_gettext("完成"), "timer": lazy_gettext("定时触发"),
+    "message": lazy_gettext("收到消息"), "incident": lazy_gettext("发生异常"),
+    "incident_resolved": lazy_gettext("异常已解决"), "retry": lazy_gettext("重试"),
+    "claim": lazy_gettext("认领"), "unclaim": lazy_gettext("退回待认领"),
+    "assign": lazy_gettext("指派"), "reassign": lazy_gettext("改派"),
+    "return_to_group": lazy_gettext("退回组"), "reschedule_timer": lazy_gettext("调整期限"),
+    "suspend": lazy_gettext("挂起"), "resume": lazy_gettext("恢复"),
+    "terminate": lazy_gettext("终止"), "move": lazy_gettext("调整节点"),
+    "migrate": lazy_gettext("迁移版本"), "comment": lazy_gettext("留言"),
+    "continue": lazy_gettext("继续执行"), "outbox": lazy_gettext("后台继续"),
 }
 
 

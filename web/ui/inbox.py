@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
 from hazardflow.engine import EngineError
@@ -21,8 +22,9 @@ from ..extensions import runtime
 from . import bp, current_actor, local_path, login_required
 from .tasks import require_visible_task
 
-TABS = [("mine", "我的待办"), ("groups", "待认领"), ("overdue", "已超期"),
-        ("due_soon", "即将到期"), ("done", "已办")]
+TABS = [("mine", lazy_gettext("我的待办")), ("groups", lazy_gettext("待认领")),
+        ("overdue", lazy_gettext("已超期")), ("due_soon", lazy_gettext("即将到期")),
+        ("done", lazy_gettext("已办"))]
 
 
 def _args() -> dict[str, str]:
