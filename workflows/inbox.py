@@ -106,7 +106,7 @@ def _narrowing(query: TaskQuery) -> list[sa.ColumnElement[bool]]:
     return out
 
 
-def _id_in(ids: sa.Select[Any], dialect: str) -> sa.ColumnElement[bool]:
+def _id_in(ids: sa.Select[Any] | sa.CompoundSelect[Any], dialect: str) -> sa.ColumnElement[bool]:
     """``human_task.id`` among ``ids``. On PostgreSQL as ``= ANY(ARRAY(...))``: the list is
     built once and each id looked up by primary key; as a semi-join the planner hashes every
     unclaimed open task in the city instead."""
