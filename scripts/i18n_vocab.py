@@ -18,11 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def vocabulary() -> set[str]:
     from hazardflow.web.ui import CASE_STATUSES
+    from hazardflow.workflows.inbox import SORTS
+    from hazardflow.workflows.monitor import KINDS as STUCK_KINDS
+    from hazardflow.workflows.repair import ACTIONS as REPAIRS
     from hazardflow.workflows.ledger import CATEGORIES, LEVELS, SOURCES, STATUSES
     from hazardflow.workflows.roles import ROLES, UNIT_KINDS
 
     words: set[str] = set()
-    for table in (CATEGORIES, LEVELS, SOURCES, STATUSES, ROLES, UNIT_KINDS, CASE_STATUSES):
+    for table in (CATEGORIES, LEVELS, SOURCES, STATUSES, ROLES, UNIT_KINDS, CASE_STATUSES,
+                  SORTS, STUCK_KINDS, REPAIRS):
         words.update(table.values())
     for form in (ROOT / "bpmn" / "forms").glob("*.json"):
         schema = json.loads(form.read_text(encoding="utf-8"))
