@@ -239,6 +239,31 @@ def test_viewer_colours_a_diff_and_rejects_bad_xml(page: Page) -> None:
     assert result["echarts"] == "function"
 
 
+BUNDLED = sorted((ROOT / "bpmn").glob("*.bpmn"))
+DRAWN = ("task", "userTask", "serviceTask", "startEvent", "endEvent", "exclusiveGateway",
+         "parallelGateway", "intermediateCatchEvent", "boundaryEvent", "subProcess",
+         "sequenceFlow", "callActivity", "intermediateThrowEvent", "eventBasedGateway")
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_every_bundled_diagram_draws_each_of_its_elements(page: Page, path: Path) -> None:
+    """The shipped BPMN carries diagram data for every element, so viewers, the designer
+    and the monitor draw all of it (a missing BPMNShape would leave a step invisible)."""
+    from lxml import etree
+
+    tree = etree.fromstring(path.read_bytes())
+    wanted = sorted({el.get("id") for el in tree.iter()
+                     if isinstance(el.tag, str) and etree.QName(el).localname in DRAWN})
+    drawn = page.run("""async (xml) => {
+        const h = await HfBpmn.viewer('#canvas', xml, {});
+        const ids = h.viewer.get('elementRegistry').getAll().map((e) => e.id);
+        h.destroy();
+        return ids;
+    }""", path.read_text())
+    assert wanted and not set(wanted) - set(drawn), sorted(set(wanted) - set(drawn))
+    assert page.errors == []
+
+
 # a user task without a form, a gateway without a default flow, a timer "tomorrow"
 FLAWED = (FRONTEND / "fixtures" / "flawed.bpmn").read_text()
 
