@@ -23,6 +23,7 @@ from hazardflow.engine.schema import human_task, task_candidate
 
 from .ledger import visible_unit_filter
 from .schema import hazard, unit
+from .schema_campaigns import unit_report
 from .schema_inbox import comment, saved_filter
 from .units import subtree_ids
 
@@ -73,12 +74,16 @@ def candidate_match(actor: Actor) -> sa.ColumnElement[bool]:
 
 
 def task_select() -> sa.Select[Any]:
+    """Open and done tasks with what the inbox shows of their case: the hazard, or for a
+    unit's report its unit."""
     return (sa.select(human_task, hazard.c.code.label("hazard_code"),
                       hazard.c.level, hazard.c.category, hazard.c.location,
                       hazard.c.campaign, hazard.c.description,
                       unit.c.code.label("unit_code"), unit.c.name.label("unit_name"))
             .select_from(human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
-                         .outerjoin(unit, unit.c.id == hazard.c.unit_id)))
+                         .outerjoin(unit_report, unit_report.c.case_id == human_task.c.case_id)
+                         .outerjoin(unit, unit.c.id == sa.func.coalesce(
+                             hazard.c.unit_id, unit_report.c.unit_id))))
 
 
 def task_dict(row: Any) -> dict[str, Any]:

@@ -160,3 +160,15 @@ def test_form_redirects_stay_on_the_site(app: Flask) -> None:
         assert response.headers["Location"] == "/inbox", back
         response = safety.post("/notifications/read-all", {"back": back})
         assert response.headers["Location"] == "/notifications", back
+
+
+def test_a_units_monthly_report_shows_its_unit_in_the_inbox(app: Flask, client: FlaskClient,
+                                                            login: Login) -> None:
+    response = client.post("/api/v1/cases", headers=login("city"), json={
+        "definition": "monthly_report", "data": {
+            "unit_code": "LA-JA-H01", "kind": "monthly", "period": "2026-11",
+            "due_on": "2026-11-23"}})
+    assert response.status_code == 201, response.get_json()
+    html = Browser(app, "safety").html("/inbox?tab=groups")
+    row = re.search(r'<tr [^>]*data-task="\d+">.*?</tr>', html, re.S)
+    assert row and "金安区人民医院" in row.group(0)
