@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def vocabulary() -> set[str]:
     from hazardflow.web.ui import CASE_STATUSES
     from hazardflow.workflows.inbox import SORTS
+    from hazardflow.workflows.ledger import CATEGORIES, LEVELS, SOURCES, STATUSES
     from hazardflow.workflows.monitor import KINDS as STUCK_KINDS
     from hazardflow.workflows.repair import ACTIONS as REPAIRS
-    from hazardflow.workflows.ledger import CATEGORIES, LEVELS, SOURCES, STATUSES
     from hazardflow.workflows.roles import ROLES, UNIT_KINDS
 
     words: set[str] = set()
