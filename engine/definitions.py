@@ -88,7 +88,8 @@ def insert_deployment(conn: Connection, *, sha: str, bpmn: str, forms: Mapping[s
                       filename: str | None, now: datetime) -> list[Deployed]:
     dep_id = new_id(conn.execute(sa.insert(deployment).values(
         sha256=sha, filename=filename, bpmn_xml=bpmn,
-        forms=json.dumps(forms, ensure_ascii=False, sort_keys=True),
+        # keys as written: a form's properties keep their order, which is the fields' order
+        forms=json.dumps(forms, ensure_ascii=False),
         deployed_by=actor, deployed_at=now)))
     out = []
     for key, attrs in processes.items():

@@ -159,8 +159,7 @@ def save_draft(conn: Connection, *, bpmn: bytes, forms: Any, actor: str, now: da
     key = _key_of(root)
     text = as_utf8_text(root, bpmn)
     values: dict[str, Any] = {
-        "bpmn_xml": text, "forms": json.dumps(_forms(forms), ensure_ascii=False,
-                                              sort_keys=True),
+        "bpmn_xml": text, "forms": json.dumps(_forms(forms), ensure_ascii=False),
         "process_key": key, "updated_by": actor, "updated_at": now}
     if name is not None:
         values["name"] = name.strip()[:255] or (key or "未命名")

@@ -122,3 +122,10 @@ def test_the_case_diagram_marks_the_path_and_the_open_task(app: Flask) -> None:
     assert "Task_Triage" in diagram["active"]
     assert diagram["xml"].startswith("<?xml") or "<bpmn:definitions" in diagram["xml"]
     assert diagram["incidents"] == []
+
+
+def test_the_register_form_keeps_the_order_its_schema_gives(app: Flask) -> None:
+    html = Browser(app, "inspector").html("/hazards/new")
+    names = ["unit_code", "location", "category", "level", "description", "photos_before"]
+    positions = [html.index(f'name="{name}"') for name in names]
+    assert positions == sorted(positions)
