@@ -310,3 +310,11 @@ def test_a_database_url_that_is_not_a_url_is_refused(tmp_path: Path) -> None:
                                        "list"], env={"HAZARDFLOW_INSTANCE_PATH": str(tmp_path)})
     err = refused(result)
     assert "is not a SQLAlchemy URL" in err and "hunter2" not in err
+
+
+def test_seed_demo_with_cases_runs_the_demo_hazards_once(run: Run, database: sa.Engine) -> None:
+    first = ok(run("seed-demo", "--cases"))
+    assert "demo hazards: 11 created" in first
+    assert "demo hazards: 0 created" in ok(run("seed-demo", "--cases"))
+    with database.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from hazard")).scalar() == 11

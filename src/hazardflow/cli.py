@@ -33,12 +33,18 @@ def _database(settings: Settings) -> Iterator[Any]:
         db.dispose()
 
 
-def _runtime(settings: Settings, db: Any) -> Any:
+def _runtime(settings: Settings, db: Any, clock: Any = None) -> Any:
     from hazardflow.workflows.runtime import build_engine
 
-    return build_engine(db, business_tz=settings.business_tz, step_budget=settings.step_budget,
+    return build_engine(db, clock=clock, business_tz=settings.business_tz,
+                        step_budget=settings.step_budget,
                         max_bpmn_bytes=settings.max_bpmn_bytes,
                         handler_modules=settings.handler_modules)
+
+
+def _engine_builder(settings: Settings) -> Any:
+    """build_engine with the settings' options (for callers that pick their own clock)."""
+    return lambda db, clock=None: _runtime(settings, db, clock)
 
 
 @click.group()
@@ -88,22 +94,37 @@ def init_db(ctx: click.Context) -> None:
 
 
 @main.command("seed-demo")
+@click.option("--cases", "with_cases", is_flag=True,
+              help="Also run a dozen demo hazards through the process (once; needs init-db).")
 @click.pass_context
-def seed_demo(ctx: click.Context) -> None:
+def seed_demo(ctx: click.Context, with_cases: bool) -> None:
     """Create the demo organisation and users (idempotent)."""
     ctx.invoke(init_db)
-    for line in _seed_demo(_settings(ctx)):
+    for line in _seed_demo(_settings(ctx), with_cases):
         click.echo(line)
 
 
-def _seed_demo(settings: Settings) -> list[str]:
+def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
     from hazardflow.engine.db import write_transaction
     from hazardflow.workflows.demo import seed_demo as seed
+    from hazardflow.engine import EngineError
+    from hazardflow.workflows.demo_cases import seed_demo_cases
+    from hazardflow.workflows.evidence import LocalDiskStorage
 
-    with _database(settings) as db, write_transaction(db) as conn:
-        result = seed(conn, datetime.now(UTC))
+    now = datetime.now(UTC)
+    with _database(settings) as db:
+        with write_transaction(db) as conn:
+            result = seed(conn, now)
+        try:
+            hazards = seed_demo_cases(db, LocalDiskStorage(settings.storage_path), now,
+                                      build=_engine_builder(settings)) if with_cases else 0
+        except EngineError as exc:
+            raise click.ClickException(f"demo hazards need the processes deployed "
+                                       f"(hazardflow init-db): {exc}") from exc
     lines = [f"demo data: {result['units_created']} unit(s), {result['users_created']} "
              f"user(s) created; every demo password is {result['password']}"]
+    if with_cases:
+        lines.append(f"demo hazards: {hazards} created (none when hazards already exist)")
     for username, roles in result["users"]:
         lines.append(f"  {username:<12} {', '.join(roles)}")
     return lines
@@ -125,7 +146,7 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     settings = _settings(ctx)
     if demo:
         ctx.invoke(init_db)
-        for line in _seed_demo(settings):
+        for line in _seed_demo(settings, with_cases=True):
             click.echo(line)
     app = create_app({"database_url": settings.database_url})
     state: State = app.extensions["hazardflow"]

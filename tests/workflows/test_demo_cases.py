@@ -1,0 +1,41 @@
+"""The demo hazards: every state a first look should show, made by the real engine, once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from hazardflow.engine import FixedClock
+from hazardflow.engine.db import write_transaction
+from hazardflow.workflows import demo
+from hazardflow.workflows.demo_cases import SCENARIOS, seed_demo_cases
+from hazardflow.workflows.evidence import LocalDiskStorage
+from hazardflow.workflows.runtime import build_engine, seed_definitions
+from hazardflow.workflows.schema import hazard
+from hazardflow.workflows.schema_files import evidence
+
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+
+
+def test_demo_cases_cover_every_state_once(db: sa.Engine, tmp_path: Path) -> None:
+    seed_definitions(build_engine(db, clock=FixedClock(NOW)))
+    with write_transaction(db) as conn:
+        demo.seed_demo(conn, NOW)
+    storage = LocalDiskStorage(tmp_path / "evidence")
+    assert seed_demo_cases(db, storage, NOW) == len(SCENARIOS)
+    assert seed_demo_cases(db, storage, NOW) == 0  # once: hazards exist now
+    with db.connect() as conn:
+        rows = conn.execute(sa.select(hazard.c.status, hazard.c.stage, hazard.c.deadline,
+                                      hazard.c.level)).all()
+        attached = conn.execute(sa.select(sa.func.count()).select_from(evidence).where(
+            evidence.c.case_id.is_not(None))).scalar_one()
+    statuses = Counter(r.status for r in rows)
+    assert statuses == {"open": 8, "closed": 3}
+    today = NOW.date().isoformat()
+    overdue = [r for r in rows if r.status == "open" and r.deadline and r.deadline < today]
+    assert len(overdue) == 3  # two never rectified, one sent back by the verifier
+    assert any(r.level == "major" and r.stage == "管控与停产整改" for r in rows)
+    assert attached == len(SCENARIOS) + 4  # a before photo each, an after photo per rectification

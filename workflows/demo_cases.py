@@ -1,0 +1,164 @@
+"""Demo hazards, so that a first look at the app shows a working month: cases waiting for an
+order, being rectified, overdue, sent back by a verifier, closed, and a major hazard under
+controls, with before and after photos. They run through the real engine (each step at its
+own time on the clock), so ledger, inboxes, timers, notifications and the dashboard are what
+the system itself made of them. Seeded once: nothing happens when any hazard exists.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine as SqlEngine
+
+from hazardflow.engine import FixedClock
+from hazardflow.engine.db import read_transaction, write_transaction
+from hazardflow.engine.schema import human_task
+
+from . import cases, evidence
+from .runtime import build_engine
+from .schema import hazard
+from .users import actor_for
+
+BuildEngine = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    unit: str
+    reporter: str
+    category: str
+    location: str
+    description: str
+    days_ago: int  # when it was reported
+    outcome: str  # triage, rectify, overdue, failed, closed, major
+    level: str = "general"
+
+
+SCENARIOS = [
+    Scenario("LA-JA-H01", "inspector", "fire", "门诊楼二层东侧消防通道",
+             "疏散通道堆放纸箱和废旧病床，通道宽度不足1米", 2, "triage"),
+    Scenario("LA-JA-H01", "safety", "electrical", "住院部配电间",
+             "配电柜前堆放杂物，柜门无法完全打开", 1, "triage"),
+    Scenario("LA-JA-H01", "inspector", "gas_canteen", "职工食堂操作间",
+             "燃气灶具未安装可燃气体报警装置", 9, "rectify"),
+    Scenario("LA-JA-H01", "safety", "special_equipment", "医技楼3号电梯",
+             "电梯定期检验合格证超期未更新", 6, "rectify"),
+    Scenario("LA-JA-H01", "inspector", "confined_space", "污水处理站调节池",
+             "有限空间入口未设置警示标识，未配备气体检测仪", 30, "overdue"),
+    Scenario("LA-YA-H01", "safety2", "medical_gas", "液氧站",
+             "液氧储罐区围栏破损，无关人员可进入", 26, "overdue"),
+    Scenario("LA-JA-H01", "safety", "fire", "行政楼一楼",
+             "灭火器压力不足，部分过期未检", 20, "failed"),
+    Scenario("LA-JA-H01", "inspector", "hazardous_chemicals", "检验科试剂库",
+             "易制毒化学品未双人双锁管理，台账不全", 40, "closed"),
+    Scenario("LA-YA-H01", "safety2", "flood", "地下车库入口",
+             "防汛挡水板缺失，排水泵未试运行", 55, "closed"),
+    Scenario("LA-JA-H01", "safety", "management", "保卫科",
+             "动火作业审批记录缺失", 70, "closed"),
+    Scenario("LA-JA-H01", "inspector", "medical_gas", "高压氧舱机房",
+             "高压氧舱安全阀超期未校验，仍在使用", 4, "major", "major"),
+]
+
+COLORS = {"before": (190, 70, 60), "after": (60, 150, 90)}
+
+
+def _photo(kind: str) -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), COLORS[kind])
+    draw = ImageDraw.Draw(image)
+    for x in range(0, 640, 40):
+        draw.line([(x, 0), (x + 200, 480)], fill=(255, 255, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=70)
+    return out.getvalue()
+
+
+class DemoCases:
+    def __init__(self, db: SqlEngine, storage: evidence.Storage, now: datetime,
+                 build: BuildEngine = build_engine) -> None:
+        self.db, self.storage, self.now, self.build = db, storage, now, build
+
+    def engine_at(self, at: datetime) -> Any:
+        return self.build(self.db, clock=FixedClock(at))
+
+    def actor(self, username: str) -> Any:
+        with read_transaction(self.db) as conn:
+            return actor_for(conn, username)
+
+    def upload(self, username: str, kind: str, at: datetime) -> str:
+        with write_transaction(self.db) as conn:
+            row = evidence.save_upload(conn, self.storage, filename=f"{kind}.jpg",
+                                       data=_photo(kind), kind=kind, uploaded_by=username,
+                                       now=at, max_bytes=10 * 1024 * 1024)
+        return evidence.ref(row.id)
+
+    def task(self, case_id: int, element: str) -> int:
+        with read_transaction(self.db) as conn:
+            return int(conn.execute(sa.select(human_task.c.id).where(
+                human_task.c.case_id == case_id, human_task.c.element_id == element,
+                human_task.c.state == "open")).scalar_one())
+
+    def complete(self, case_id: int, element: str, username: str, data: dict[str, Any],
+                 at: datetime) -> None:
+        engine = self.engine_at(at)
+        photos = [v for v in data.get("photos_after", [])]
+        if photos:
+            with write_transaction(self.db) as conn:
+                evidence.attach(conn, photos, case_id, username)
+        cases.complete_task(engine, self.task(case_id, element), self.actor(username), data)
+
+    def run(self, s: Scenario) -> None:
+        reported = self.now - timedelta(days=s.days_ago)
+        photo = self.upload(s.reporter, "before", reported)
+        data = {"unit_code": s.unit, "location": s.location, "category": s.category,
+                "level": s.level, "description": s.description, "photos_before": [photo],
+                "source": "inspection" if s.reporter == "inspector" else "self_inspection",
+                "campaign": "2026-YDQ"}
+        out = cases.report_hazard(self.engine_at(reported), self.actor(s.reporter), data)
+        case_id = out["case"].case_id
+        with write_transaction(self.db) as conn:
+            evidence.attach(conn, [photo], case_id, s.reporter)
+        if s.outcome in ("triage", "major"):
+            return
+        safety = "safety2" if s.unit == "LA-YA-H01" else "safety"
+        rectifier = "rectifier2" if s.unit == "LA-YA-H01" else "rectifier"
+        verifier = "yuan" if s.unit == "LA-YA-H01" else "verifier"
+        ordered = reported + timedelta(hours=3)
+        days = {"rectify": 14, "overdue": 10, "failed": 10, "closed": 7}[s.outcome]
+        deadline = (ordered + timedelta(days=days)).date().isoformat()
+        self.complete(case_id, "Task_Triage", safety, {
+            "disposition": "order", "responsible_user": rectifier, "deadline": deadline,
+            "order_note": "按期整改到位，整改后上传照片"}, ordered)
+        if s.outcome in ("rectify", "overdue"):
+            return
+        fixed = ordered + timedelta(days=3)
+        self.complete(case_id, "Task_Rectify", rectifier, {
+            "rectification_note": "已按要求整改", "photos_after": [
+                self.upload(rectifier, "after", fixed)]}, fixed)
+        checked = fixed + timedelta(days=1)
+        if s.outcome == "failed":
+            self.complete(case_id, "Task_Verify", verifier, {
+                "verify_result": "failed", "verify_opinion": "整改不到位",
+                "fail_reason": "仍有两具灭火器压力不足"}, checked)
+            return
+        self.complete(case_id, "Task_Verify", verifier, {
+            "verify_result": "passed", "verify_opinion": "已整改到位，同意销号"}, checked)
+
+
+def seed_demo_cases(db: SqlEngine, storage: evidence.Storage, now: datetime,
+                    build: BuildEngine = build_engine) -> int:
+    """Run the demo scenarios once; returns how many hazards were made (0 if any existed)."""
+    with read_transaction(db) as conn:
+        if conn.execute(sa.select(hazard.c.id).limit(1)).first() is not None:
+            return 0
+    demo = DemoCases(db, storage, now, build)
+    for scenario in SCENARIOS:
+        demo.run(scenario)
+    return len(SCENARIOS)
