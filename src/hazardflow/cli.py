@@ -105,9 +105,9 @@ def seed_demo(ctx: click.Context, with_cases: bool) -> None:
 
 
 def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
+    from hazardflow.engine import EngineError
     from hazardflow.engine.db import write_transaction
     from hazardflow.workflows.demo import seed_demo as seed
-    from hazardflow.engine import EngineError
     from hazardflow.workflows.demo_cases import seed_demo_cases
     from hazardflow.workflows.evidence import LocalDiskStorage
 
