@@ -172,3 +172,11 @@ def test_a_units_monthly_report_shows_its_unit_in_the_inbox(app: Flask, client: 
     html = Browser(app, "safety").html("/inbox?tab=groups")
     row = re.search(r'<tr [^>]*data-task="\d+">.*?</tr>', html, re.S)
     assert row and "金安区人民医院" in row.group(0)
+
+
+def test_campaigns_are_offered_where_hazards_are_filtered_and_registered(app: Flask) -> None:
+    inspector = Browser(app, "inspector")
+    for page in ("/inbox", "/ledger"):
+        assert '<option value="2026-YDQ"' in inspector.html(page)
+    register = inspector.html("/hazards/new")
+    assert 'list="suggest-campaign"' in register and 'value="2026-YDQ"' in register

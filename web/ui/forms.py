@@ -91,10 +91,14 @@ def fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def render_form(schema: Mapping[str, Any], data: Mapping[str, Any] | None = None,
                 errors: Mapping[str, str] | None = None,
-                people: Sequence[tuple[str, str]] = (), prefix: str = "") -> Markup:
-    """The fields of ``schema`` as HTML, filled with ``data``, ``errors`` shown per field."""
+                people: Sequence[tuple[str, str]] = (), prefix: str = "",
+                suggestions: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> Markup:
+    """The fields of ``schema`` as HTML, filled with ``data``, ``errors`` shown per field.
+    ``people`` are suggested for person fields, ``suggestions`` (value, label) for the text
+    fields they name (e.g. the running campaigns for ``campaign``)."""
     html = render_template("ui/_form.html", fields=fields(schema), data=data or {},
-                           errors=errors or {}, people=people, prefix=prefix)
+                           errors=errors or {}, people=people, prefix=prefix,
+                           suggestions=suggestions or {})
     return Markup(html)  # noqa: S704  (rendered by Jinja with autoescape on)
 
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from hazardflow.engine import EngineError
 from hazardflow.engine.db import read_transaction, write_transaction
+from hazardflow.workflows import campaigns
 from hazardflow.workflows import inbox as domain
 from hazardflow.workflows.cases import units_in_scope
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
@@ -44,6 +45,7 @@ def inbox() -> str | tuple[str, int]:
     with read_transaction(runtime.db) as conn:
         saved = domain.filters_for(conn, g.user.id, actor)
         units = sorted(units_in_scope(conn, actor))
+        campaign_list = campaigns.list_campaigns(conn)
     pages = max(1, -(-result["total"] // query.per_page))
 
     def link(**changes: Any) -> str:
@@ -52,6 +54,7 @@ def inbox() -> str | tuple[str, int]:
 
     return render_template("ui/inbox.html", query=query, result=result, tabs=TABS,
                            pages=pages, link=link, saved=saved, units=units,
+                           campaigns=campaign_list,
                            categories=CATEGORIES, levels=LEVELS, sorts=domain.SORTS,
                            roles=sorted(actor.roles))
 

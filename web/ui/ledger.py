@@ -10,6 +10,7 @@ from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from hazardflow.engine.db import read_transaction
+from hazardflow.workflows import campaigns
 from hazardflow.workflows.cases import units_in_scope
 from hazardflow.workflows.ledger import (
     CATEGORIES,
@@ -64,13 +65,15 @@ def ledger() -> str:
     with read_transaction(runtime.db) as conn:
         result = list_hazards(conn, actor, _filters(args, today), page, 50)
         units = sorted(units_in_scope(conn, actor))
+        campaign_list = campaigns.list_campaigns(conn)
 
     def link(**changes: Any) -> str:
         merged = {**args, "page": page, **changes}
         return url_for("ui.ledger") + "?" + urlencode({k: v for k, v in merged.items() if v})
 
     return render_template("ui/ledger.html", result=result, args=args, link=link,
-                           units=units, today=today.isoformat(), categories=CATEGORIES,
+                           units=units, campaigns=campaign_list, today=today.isoformat(),
+                           categories=CATEGORIES,
                            levels=LEVELS, statuses=STATUSES, sources=SOURCES,
                            export_url=url_for("ui.ledger_export") + "?" + urlencode(args))
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from hazardflow.engine import EngineError, Forbidden, InvalidInput, NotFound
 from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.schema import process_definition
-from hazardflow.workflows import cases
+from hazardflow.workflows import campaigns, cases
 from hazardflow.workflows.runtime import HAZARD_PROCESS
 from hazardflow.workflows.schema import unit
 
@@ -53,7 +53,10 @@ def _register_page(data: dict[str, Any], errors: dict[str, str] | None = None,
     schema = _start_schema(HAZARD_PROCESS)[1]
     fields_schema = {**schema, "properties": {k: v for k, v in schema["properties"].items()
                                               if k != "unit_code"}}
-    return render_template("ui/register.html", form_html=render_form(fields_schema, data, errors),
+    with read_transaction(runtime.db) as conn:
+        running = [(c["code"], c["name"]) for c in campaigns.list_campaigns(conn)]
+    form_html = render_form(fields_schema, data, errors, suggestions={"campaign": running})
+    return render_template("ui/register.html", form_html=form_html,
                            units=_my_units(), data=data, errors=errors or {},
                            others=startable()), status
 
