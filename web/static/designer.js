@@ -17,6 +17,9 @@
   let catalog = { processes: [], drafts: [] };
   let formKey = null;
   const viewers = {};
+  // Chinese modeler texts (designer-zh.js) unless the page is in English (?lang=en).
+  const zh = /^zh/i.test(document.documentElement.lang || "") && window.HfBpmnZh ? window.HfBpmnZh : null;
+  const tr = (text) => (zh && Object.prototype.hasOwnProperty.call(zh, text) ? zh[text] : text);
 
   class HttpError extends Error {
     constructor(status, body) {
@@ -68,7 +71,7 @@
 
   function refreshIssues() {
     if (!modeler) return;
-    const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: i.message, kind: i.category, source: T.lint, rule: i.rule }));
+    const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: tr(i.message), kind: i.category, source: T.lint, rule: i.rule }));
     const server = serverProblems.map((p) => ({ element: p.element, message: p.message, line: p.line, kind: "error", source: T.server }));
     const all = server.concat(lint);
     const list = $("dz-issues");
@@ -422,7 +425,8 @@
   });
 
   async function start() {
-    modeler = await window.HfBpmn.modeler("#dz-canvas", { propertiesPanel: "#dz-panel", lint: true });
+    modeler = await window.HfBpmn.modeler("#dz-canvas", { propertiesPanel: "#dz-panel", lint: true, ...(zh ? { translations: zh } : {}) });
+    if (zh && window.HfBpmnZhLocalize) window.HfBpmnZhLocalize("#dz-canvas");
     modeler.on("commandStack.changed", debounce(refreshIssues, 250));
     modeler.on("import.done", () => setTimeout(refreshIssues, 0));
     modeler.on("selection.changed", (e) => showForm(e.newSelection[0]));
