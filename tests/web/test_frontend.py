@@ -264,6 +264,20 @@ def test_every_bundled_diagram_draws_each_of_its_elements(page: Page, path: Path
     assert page.errors == []
 
 
+def test_linting_twice_gives_the_same_issues(page: Page) -> None:
+    """Rules that remember what they saw (no-duplicate-sequence-flows) get fresh instances
+    each run: the second run used to report every flow of the process as a duplicate."""
+    result = page.run("""async (xml) => {
+        const h = await HfBpmn.modeler('#canvas', {xml, propertiesPanel: '#panel'});
+        const first = h.lintIssues(), second = h.lintIssues();
+        h.destroy();
+        return {first, second};
+    }""", LIFECYCLE.read_text())
+    assert result["second"] == result["first"]
+    assert not [i for i in result["second"] if i["rule"] == "no-duplicate-sequence-flows"]
+    assert page.errors == []
+
+
 # a user task without a form, a gateway without a default flow, a timer "tomorrow"
 FLAWED = (FRONTEND / "fixtures" / "flawed.bpmn").read_text()
 

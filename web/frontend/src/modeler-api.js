@@ -126,9 +126,16 @@ export async function modeler(container, options = {}) {
       if (!definitions) {
         return [];
       }
+      // Rules may keep state while they walk a model (no-duplicate-sequence-flows remembers
+      // every flow it saw), so each run gets fresh rule instances: reusing the resolved ones
+      // would report every flow as a duplicate from the second run on.
+      const fresh = new Linter(lintSetup);
       const issues = [];
       for (const definition of ruleDefinitions) {
-        for (const report of linter.applyRule(definitions, definition)) {
+        const { pkg, ruleName } = fresh.parseRuleName(definition.name);
+        const factory = lintSetup.resolver.resolveRule(pkg, ruleName);
+        const rule = fresh.transformRule(factory(definition.config), { pkg, ruleName });
+        for (const report of fresh.applyRule(definitions, { ...definition, rule })) {
           issues.push({
             id: report.id,
             message: report.message,
