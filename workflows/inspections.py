@@ -314,6 +314,37 @@ def case_ids_of(conn: Connection, inspection_id: int) -> list[int]:
         .order_by(checklist_item.c.position)).scalars()]
 
 
+def inspection_documents(conn: Connection, inspection_id: int) -> list[Any]:
+    """The documents that list every hazard of the inspection (its notice and opinions)."""
+    from . import documents
+
+    ids = set(case_ids_of(conn, inspection_id))
+    if not ids:
+        return []
+    first = sorted(ids)[0]
+    return [d for d in documents.documents_for_case(conn, first)
+            if set(documents.document_case_ids(conn, d.id)) == ids]
+
+
+def issue_opinion(conn: Connection, actor: Actor, inspection_id: int, now: datetime) -> Any:
+    """One 复查意见书 recording the re-check of every hazard the inspection found, issued by
+    the same body as its notice; refused (Conflict) while a hazard has not been re-checked."""
+    from . import documents
+
+    found = get_inspection(conn, actor, inspection_id)
+    if not (actor.admin or actor.roles & SUPERVISORY_ROLES):
+        raise Forbidden("only supervisors issue re-inspection opinions")
+    ids = case_ids_of(conn, inspection_id)
+    if not ids:
+        raise Conflict("this inspection found no hazards")
+    if not all(documents.may_issue(conn, actor, "opinion", c) for c in ids):
+        raise Forbidden("you may not issue an opinion for these hazards")
+    issuer = city_unit(conn) if found["kind"] in ("spot_check", "unannounced") \
+        else county_of(conn, found["unit_code"])
+    return documents.issue_document(conn, kind="opinion", case_ids=ids,
+                                    issuer_unit_code=issuer.code, issued_by=actor.id, now=now)
+
+
 def issue_notice(conn: Connection, actor: Actor, inspection_id: int, now: datetime) -> Any:
     """One 整改通知书 listing every hazard the inspection found (workflows.documents), issued
     by the city for its spot checks and unannounced visits, else by the unit's county.

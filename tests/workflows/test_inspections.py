@@ -124,3 +124,33 @@ def test_a_notice_lists_every_hazard_of_the_inspection(lc: Lifecycle) -> None:
     with lc.db.connect() as conn:
         assert inspections.get_inspection(conn, lc.actor("jinan"),
                                           found["id"])["document_id"] == document.id
+
+
+def test_an_opinion_records_the_recheck_of_every_hazard_of_the_inspection(
+        lc: Lifecycle) -> None:
+    documents = pytest.importorskip("hazardflow.workflows.documents")
+    from pypdf import PdfReader
+
+    from .lifecycle import rectify_form, verify_failed, verify_passed
+
+    found = record(lc, "inspector", "supervision", {1: "通道堆物", 4: "管道井未封堵"})
+    failed = [r for r in found["results"] if r["result"] == "fail"]
+    for r in failed:
+        lc.complete(r["case_id"], "Task_Triage", "jinan", order_form(lc.now().date()))
+        lc.complete(r["case_id"], "Task_Rectify", "rectifier", rectify_form())
+    first, second = failed
+    lc.complete(first["case_id"], "Task_Verify", "verifier", verify_passed())
+    with lc.db.connect() as conn:
+        with pytest.raises(Conflict):  # the second hazard has not been re-checked yet
+            inspections.issue_opinion(conn, lc.actor("jinan"), found["id"], lc.now())
+    lc.complete(second["case_id"], "Task_Verify", "verifier", verify_failed("管道井仍未封堵"))
+    with lc.db.begin() as conn:
+        opinion = inspections.issue_opinion(conn, lc.actor("jinan"), found["id"], lc.now())
+        pdf = documents.render_pdf(conn, opinion.id)
+        listed = inspections.inspection_documents(conn, found["id"])
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert first["hazard_code"] in text and second["hazard_code"] in text
+    assert "管道井仍未封堵" in text.replace(" ", "").replace("\n", "")
+    assert [d.id for d in listed] == [opinion.id]
+    with lc.db.connect() as conn, pytest.raises(Forbidden):
+        inspections.issue_opinion(conn, lc.actor("safety"), found["id"], lc.now())

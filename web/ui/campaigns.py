@@ -128,7 +128,8 @@ def inspection(inspection_id: int) -> str:
             found = inspections.get_inspection(conn, current_actor(), inspection_id)
         except EngineError:
             abort(404)
-    return _page("inspection.html", i=found, results_names=inspections.RESULTS)
+        issued = inspections.inspection_documents(conn, inspection_id)
+    return _page("inspection.html", i=found, results_names=inspections.RESULTS, issued=issued)
 
 
 @bp.post("/inspections/<int:inspection_id>/<action>")
@@ -145,6 +146,9 @@ def inspection_act(inspection_id: int, action: str) -> Response:
             elif action == "notice":
                 doc = inspections.issue_notice(conn, actor, inspection_id, _now())
                 flash(_("已出具整改通知书 %(no)s。", no=doc.number), "ok")
+            elif action == "opinion":
+                doc = inspections.issue_opinion(conn, actor, inspection_id, _now())
+                flash(_("已出具复查意见书 %(no)s。", no=doc.number), "ok")
             else:
                 abort(404)
     except EngineError as exc:
