@@ -4,6 +4,7 @@ JSON API v1."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, redirect, url_for
@@ -36,6 +37,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_AS_ASCII=False,
         HAZARDFLOW=settings,
+        # a signed-in page session lasts as long as an API token; the cookie is never sent
+        # cross-site or readable by scripts, and only over HTTPS when HTTPS is in front
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.token_ttl_seconds),
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
     )
     if test_config:
         app.config.from_mapping({k: v for k, v in test_config.items() if k.isupper()})

@@ -45,6 +45,7 @@ class Settings:
     visibility_timeout_seconds: int = 3600
     max_upload_bytes: int = 20 * 1024 * 1024  # one evidence file (photo, PDF, document)
     storage_path: str = ""  # evidence files on local disk; default <instance_path>/evidence
+    secure_cookies: bool = False  # behind HTTPS: the session cookie is sent over HTTPS only
 
     @property
     def sqlite_path(self) -> Path:

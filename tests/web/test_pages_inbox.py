@@ -180,3 +180,25 @@ def test_campaigns_are_offered_where_hazards_are_filtered_and_registered(app: Fl
         assert '<option value="2026-YDQ"' in inspector.html(page)
     register = inspector.html("/hazards/new")
     assert 'list="suggest-campaign"' in register and 'value="2026-YDQ"' in register
+
+
+def test_the_session_cookie_is_lax_http_only_and_lasts_a_working_day(app: Flask) -> None:
+    visitor = Browser(app)
+    response = visitor.client.post("/login", data={
+        "username": "safety", "password": "demo12345", "csrf_token": visitor.token()})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.permanent_session_lifetime.total_seconds() == 12 * 3600
+
+
+def test_behind_https_the_session_cookie_is_secure(database_url: str, clock: object,
+                                                  tmp_path: object) -> None:
+    from .conftest import make_app
+
+    app = make_app(database_url, clock, tmp_path, secure_cookies=True)  # type: ignore[arg-type]
+    visitor = Browser(app)
+    response = visitor.client.post("/login", data={
+        "username": "safety", "password": "demo12345", "csrf_token": visitor.token()},
+        base_url="https://localhost")
+    assert "Secure" in response.headers["Set-Cookie"]
+    app.extensions["hazardflow"].db.dispose()
