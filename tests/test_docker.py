@@ -296,3 +296,11 @@ def test_gunicorn_conf_names_only_gunicorn_settings() -> None:
               if not name.startswith("_") and name.islower()
               and isinstance(value, str | int | float | list | None)}
     assert public and public <= known, public - known
+
+
+def test_the_runtime_image_can_print_chinese_pdfs() -> None:
+    """The documents (整改通知书, 复查意见书) need Pango and a CJK font in the image."""
+    text = (ROOT / "docker" / "Dockerfile").read_text()
+    runtime = text[text.index("AS runtime"):]
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-noto-cjk"):
+        assert package in runtime, package
