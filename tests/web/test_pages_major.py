@@ -41,7 +41,8 @@ def test_a_major_hazard_is_closed_through_the_pages(app: Flask) -> None:
                                           "review_opinion": "同意复产，予以核销"})
     case_page = jinan.html(f"/cases/{case_id}")
     assert "已销号" in case_page
-    # the assessment report went with the case: the unit's safety officer may open it now
+    # the assessment report went with the case: listed on its page, the unit may open it
+    assert f'/evidence/{report.removeprefix("ev-")}"' in principal.html(f"/cases/{case_id}")
     assert Browser(app, "safety").get(f"/evidence/{report.removeprefix('ev-')}").status_code == 200
     code = re.search(r"YH-\d{4}-\d+", case_page)
     assert code and "重大隐患" in jinan.html(f"/ledger?q={code.group(0)}")

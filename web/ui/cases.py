@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 
 from hazardflow.engine.db import read_transaction
 from hazardflow.engine.inspect import case_data, case_diagram
-from hazardflow.workflows import cases, documents
+from hazardflow.workflows import cases, documents, evidence
 from hazardflow.workflows import inbox as domain
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS, STATUSES
 
@@ -54,7 +54,9 @@ def case(case_id: int) -> str:
     with read_transaction(runtime.db) as conn:
         comments = domain.comments_for(conn, case_id)
         issued = documents.documents_for_case(conn, case_id)
+        files = evidence.evidence_for_case(conn, case_id)
     return render_template("ui/case.html", case=detail, values=values, issued=issued,
+                           files=files,
                            events=timeline(detail, comments), categories=CATEGORIES,
                            levels=LEVELS, statuses=STATUSES)
 
