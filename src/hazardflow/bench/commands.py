@@ -1,0 +1,103 @@
+"""``hazardflow bench …``: the benchmarks, each printing its figures (or one JSON object),
+its query plans when asked, and whether each goal was reached."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+def show(result: dict[str, Any], as_json: bool, width: int = 28) -> None:
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for key, value in result.items():
+        if key not in ("goals", "plans") and not key.startswith("plans_"):
+            click.echo(f"{key:>{width}}: {value}")
+    for name, lines in result.get("plans", {}).items():  # per query: its plan's lines
+        click.echo(f"\n-- {name}")
+        for line in lines:
+            click.echo(f"   {line}")
+    for key in (k for k in result if k.startswith("plans_")):  # per size: whole plans
+        click.echo(f"\n-- query plans, {key[6:]} --")
+        for plan in result[key]:
+            click.echo(plan)
+    for goal, reached in result["goals"].items():
+        click.echo(f"{'reached' if reached else 'NOT reached':>{width}}: {goal}")
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks (figures, not tests)."""
+
+
+@bench.command("engine")
+@JSON
+@click.option("--cases", default=1000, show_default=True, type=int)
+@click.option("--database-url", "pg_url", default=None,
+              help="Also run on this PostgreSQL database (a scratch schema is made and dropped).")
+def bench_engine(as_json: bool, cases: int, pg_url: str | None) -> None:
+    """Raw SpiffWorkflow in memory vs the engine on SQLite (and PostgreSQL)."""
+    from hazardflow.bench.engine import run
+
+    show(run(cases, pg_url, progress=None if as_json else click.echo), as_json)
+
+
+@bench.command("api")
+@JSON
+@click.option("--database-url", "pg_url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+              show_default=True,
+              help="PostgreSQL database (a scratch schema is made and dropped).")
+@click.option("--tasks", default=600, show_default=True, type=click.IntRange(min=3),
+              help="Triage tasks completed over HTTP, split 1:2:3 over 1, 8 and 32 clients.")
+@click.option("--engine-tasks", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Triage tasks completed in-process through the engine.")
+@click.option("--timers", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Due timers to sweep (5 per case, made through the engine).")
+def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int) -> None:
+    """Task completions over HTTP (gunicorn, 2 workers) vs the engine, and a timer sweep."""
+    from hazardflow.bench.api import run
+
+    show(run(tasks, pg_url, engine_tasks=engine_tasks, timers=timers,
+             progress=None if as_json else click.echo), as_json)
+
+
+@bench.command("inbox")
+@JSON
+@click.option("--database-url", "pg_url", default=None,
+              help="PostgreSQL instead of a temporary SQLite file (a scratch schema is made "
+                   "and dropped).")
+@click.option("--cases", default=100_000, show_default=True, type=click.IntRange(min=2),
+              help="Open cases in the second measurement.")
+@click.option("--user-tasks", default=1_000, show_default=True, type=click.IntRange(min=1),
+              help="Open tasks of the measured user (and the open cases of the first one).")
+@click.option("--samples", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--explain", is_flag=True, help="Also print each tab's query plans.")
+def bench_inbox(as_json: bool, pg_url: str | None, cases: int, user_tasks: int, samples: int,
+                explain: bool) -> None:
+    """The inbox query and page of a user with 1,000 open tasks at 1k and 100k open cases."""
+    from hazardflow.bench.inbox import run
+
+    show(run(max(cases, user_tasks), user_tasks, pg_url, samples, explain,
+             progress=None if as_json else click.echo), as_json, width=32)
+
+
+@bench.command("monitor")
+@JSON
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(min=0.0001),
+              help="Multiply both sizes (10,000 and 1,000,000 hazards) for a quick run.")
+@click.option("--repeats", default=30, show_default=True, type=click.IntRange(min=1))
+@click.option("--database-url", "pg_url", default=None,
+              help="PostgreSQL instead of a temporary SQLite file (a scratch schema per size).")
+@click.option("--explain", is_flag=True, help="Also print the query plans.")
+def bench_monitor(as_json: bool, scale: float, repeats: int, pg_url: str | None,
+                  explain: bool) -> None:
+    """The stuck-case list and the dashboard aggregates at 10,000 and 1,000,000 hazards."""
+    from hazardflow.bench.monitor import run
+
+    show(run(scale, pg_url, repeats, explain, progress=None if as_json else click.echo),
+         as_json)
