@@ -131,6 +131,16 @@ def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
                                    .where(candidate_match(actor)))))).first() is not None
 
 
+def visible_case_of_task(conn: Connection, actor: Actor, task_id: int) -> int | None:
+    """The case of a human task, if the task exists and ``actor`` may see its case; acting
+    on a task someone may not see must look exactly like acting on one that does not exist."""
+    case_id = conn.execute(sa.select(human_task.c.case_id)
+                           .where(human_task.c.id == task_id)).scalar()
+    if case_id is None or not case_visible(conn, actor, case_id):
+        return None
+    return int(case_id)
+
+
 def case_detail(engine: Engine, actor: Actor, case_id: int) -> dict[str, Any]:
     with read_transaction(engine.db) as conn:
         if not case_visible(conn, actor, case_id):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, request
 
 from hazardflow.engine.db import read_transaction
-from hazardflow.engine.schema import human_task
 from hazardflow.workflows import cases
 from hazardflow.workflows.inbox import MAX_TEXT, SORTS
 from hazardflow.workflows.users import actor_for, get_user
@@ -51,9 +49,7 @@ def _require_visible(task_id: int) -> None:
     """404, as for GET, when the task's case is outside what the user may see: acting on a
     task must not reveal (by a 403 or a validation message) that it exists."""
     with read_transaction(runtime.db) as conn:
-        case_id = conn.execute(sa.select(human_task.c.case_id)
-                               .where(human_task.c.id == task_id)).scalar()
-        if case_id is None or not cases.case_visible(conn, current_actor(), case_id):
+        if cases.visible_case_of_task(conn, current_actor(), task_id) is None:
             raise ApiError(404, "not_found", f"task {task_id} does not exist")
 
 

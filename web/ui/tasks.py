@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -18,7 +17,6 @@ from hazardflow.engine import Conflict, EngineError, InvalidInput, NotFound
 from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.errors import ProcessFailed
 from hazardflow.engine.inspect import case_data
-from hazardflow.engine.schema import human_task
 from hazardflow.workflows import cases
 from hazardflow.workflows import inbox as domain
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
@@ -32,11 +30,10 @@ from .forms import errors_by_field, parse_form, render_form
 def require_visible_task(task_id: int) -> int:
     """The task's case id; NotFound (404) when the case is not the user's to see."""
     with read_transaction(runtime.db) as conn:
-        case_id = conn.execute(sa.select(human_task.c.case_id)
-                               .where(human_task.c.id == task_id)).scalar()
-        if case_id is None or not cases.case_visible(conn, current_actor(), case_id):
-            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
-    return int(case_id)
+        case_id = cases.visible_case_of_task(conn, current_actor(), task_id)
+    if case_id is None:
+        raise NotFound(f"task {task_id} does not exist", task_id=task_id)
+    return case_id
 
 
 def _page(task_id: int, data: dict[str, Any] | None = None,
