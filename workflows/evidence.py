@@ -355,23 +355,54 @@ def evidence_for_case(conn: Connection, case_id: int) -> list[Evidence]:
     return [Evidence.from_row(r) for r in rows]
 
 
+def _attachable(conn: Connection, wanted: list[Any], case_id: int | None,
+                username: str) -> tuple[dict[Any, int | None], dict[int, Evidence], list[Any]]:
+    """(ref → row id, the rows found, the refs that may not be attached)."""
+    ids = {item: parse_ref(item) for item in wanted}
+    found = {e.id: e for e in (Evidence.from_row(r) for r in conn.execute(
+        sa.select(evidence).where(evidence.c.id.in_([i for i in ids.values() if i]))))}
+    refused = []
+    for item, number in ids.items():
+        ev = found.get(number) if number else None
+        if ev is None or not ((case_id is not None and ev.case_id == case_id)
+                              or (ev.case_id is None and ev.uploaded_by == username)):
+            refused.append(item)
+    return ids, found, refused
+
+
+def refused_message(item: Any) -> str:
+    return f"证据 {item} 不存在，或不是您上传的未使用文件 (not an upload of yours to use)"
+
+
+def check_form_evidence(conn: Connection, fields: Mapping[str, Any], username: str,
+                        case_id: int | None = None) -> None:
+    """Before a form is accepted: every ``ev-…`` reference in ``fields`` (evidence field →
+    its value) must be the user's own unattached upload or already on ``case_id``; every
+    item of an evidence field must be such a reference. InvalidInput names the field."""
+    problems = []
+    for name, value in fields.items():
+        items = value if isinstance(value, list) else [value]
+        not_refs = [v for v in items if parse_ref(v) is None]
+        refused = _attachable(conn, [v for v in items if parse_ref(v) is not None],
+                              case_id, username)[2]
+        for item in [*not_refs, *refused]:
+            problems.append(Detail(refused_message(item), field=name))
+    if problems:
+        raise InvalidInput("the form names evidence that cannot be used", problems,
+                           case_id=case_id)
+
+
 def attach(conn: Connection, evidence_ids: Iterable[Any], case_id: int, username: str,
            task_id: int | None = None) -> list[Evidence]:
     """Attach files (``"ev-12"`` strings as forms carry them) to a case and, optionally, the
     task whose form named them. Only the user's own unattached files, or files already on
     this case, may be named; anything else raises InvalidInput and attaches nothing."""
-    wanted = list(dict.fromkeys(evidence_ids))
-    ids = {item: parse_ref(item) for item in wanted}
-    found = {e.id: e for e in (Evidence.from_row(r) for r in conn.execute(
-        sa.select(evidence).where(evidence.c.id.in_([i for i in ids.values() if i]))))}
-    problems = []
-    for item, number in ids.items():
-        ev = found.get(number) if number else None
-        if ev is None or not (ev.case_id == case_id or (ev.case_id is None
-                                                         and ev.uploaded_by == username)):
-            problems.append(Detail(f"证据 {item} 不存在，或不是您上传的未使用文件"))
-    if problems:
-        raise InvalidInput("evidence cannot be attached", problems, case_id=case_id)
+    ids, found, refused = _attachable(conn, list(dict.fromkeys(evidence_ids)), case_id,
+                                      username)
+    if refused:
+        raise InvalidInput("evidence cannot be attached",
+                           [Detail(refused_message(item)) for item in refused],
+                           case_id=case_id)
     fresh = [n for n in ids.values() if n and found[n].case_id is None]
     if fresh:
         conn.execute(sa.update(evidence)

@@ -129,3 +129,19 @@ def test_the_register_form_keeps_the_order_its_schema_gives(app: Flask) -> None:
     names = ["unit_code", "location", "category", "level", "description", "photos_before"]
     positions = [html.index(f'name="{name}"') for name in names]
     assert positions == sorted(positions)
+
+
+def test_a_form_naming_someone_elses_photo_is_refused_and_starts_nothing(app: Flask) -> None:
+    theirs = Browser(app, "safety").upload(png_bytes("red"))
+    inspector = Browser(app, "inspector")
+    before = inspector.html("/ledger").count("data-code=")
+    for photos in ([theirs], ["ev-999999"], ["a photo"]):
+        response = inspector.post("/hazards/new", {
+            "unit_code": "LA-JA-H01", "location": "一楼", "category": "fire",
+            "level": "general", "description": "堆物", "source": "inspection",
+            "photos_before": photos})
+        assert response.status_code == 422, photos
+        field = re.search(r'data-field="photos_before".*?data-field=',
+                          response.get_data(as_text=True), re.S)
+        assert field and "field-error" in field.group(0), photos
+    assert inspector.html("/ledger").count("data-code=") == before

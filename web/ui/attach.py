@@ -1,5 +1,7 @@
-"""Evidence in forms: the ids an evidence field carries are attached to the case when the
-form is accepted, and shown as thumbnails wherever the form or the case is displayed."""
+"""Evidence in forms, for the pages and the API alike: an evidence field (see
+``forms.widget``) holds ``ev-…`` references to files the user uploaded. Before a form is
+accepted every reference must be usable (``check_evidence``: nothing starts or completes
+otherwise); once it is accepted they are attached to the case (``attach_evidence``)."""
 
 from __future__ import annotations
 
@@ -9,15 +11,32 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from hazardflow.engine.db import read_transaction
 from hazardflow.workflows import evidence
 
+from ..extensions import runtime
 from .forms import fields
+
+
+def evidence_fields(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The evidence fields of ``schema`` that ``data`` fills, with their values."""
+    return {f["name"]: data[f["name"]] for f in fields(schema)
+            if f["widget"] == "evidence" and f["name"] in data}
+
+
+def check_evidence(schema: Mapping[str, Any], data: Mapping[str, Any], username: str,
+                   case_id: int | None = None) -> None:
+    """InvalidInput (naming the field) unless every evidence reference may be used."""
+    named = evidence_fields(schema, data)
+    if named:
+        with read_transaction(runtime.db) as conn:
+            evidence.check_form_evidence(conn, named, username, case_id)
 
 
 def attach_evidence(conn: Connection, schema: Mapping[str, Any], data: Mapping[str, Any],
                     case_id: int, username: str, task_id: int | None = None) -> None:
-    ids = [ref for f in fields(schema) if f["widget"] == "evidence"
-           for ref in evidence.refs_in({f["name"]: data.get(f["name"])})]
+    ids = [ref for value in evidence_fields(schema, data).values()
+           for ref in evidence.refs_in({"v": value})]
     if ids:
         evidence.attach(conn, ids, case_id, username, task_id=task_id)
 

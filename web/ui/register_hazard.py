@@ -19,7 +19,7 @@ from hazardflow.workflows.schema import unit
 
 from ..extensions import runtime
 from . import bp, current_actor, login_required
-from .attach import attach_evidence
+from .attach import attach_evidence, check_evidence
 from .forms import errors_by_field, parse_form, render_form
 
 
@@ -74,6 +74,7 @@ def register_hazard_post() -> Response | tuple[str, int]:
     schema = _start_schema(HAZARD_PROCESS)[1]
     data = parse_form(schema, request.form)
     try:
+        check_evidence(schema, data, actor.id)
         out = cases.report_hazard(runtime.engine, actor, data)
     except InvalidInput as exc:
         flash(_("请检查表单中标出的内容。"), "error")
@@ -125,6 +126,7 @@ def start_process(key: str) -> Response | tuple[str, int]:
     if request.method == "POST":
         data = parse_form(schema, request.form)
         try:
+            check_evidence(schema, data, actor.id)
             result = runtime.engine.start_case(key, data, actor)
             with write_transaction(runtime.db) as conn:
                 attach_evidence(conn, schema, data, result.case_id, actor.id)

@@ -23,7 +23,7 @@ from hazardflow.workflows.ledger import CATEGORIES, LEVELS
 
 from ..extensions import runtime
 from . import bp, current_actor, login_required
-from .attach import attach_evidence
+from .attach import attach_evidence, check_evidence
 from .forms import errors_by_field, parse_form, render_form
 
 
@@ -75,8 +75,7 @@ def complete(task_id: int) -> Response | tuple[str, int]:
     except ValueError:
         revision = None
     try:
-        with write_transaction(runtime.db) as conn:
-            attach_evidence(conn, schema, data, case_id, actor.id, task_id)
+        check_evidence(schema, data, actor.id, case_id)
         result = cases.complete_task(runtime.engine, task_id, actor, data,
                                      expected_revision=revision)
     except InvalidInput as exc:
@@ -90,6 +89,8 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         flash(_("已提交，但后续步骤出错，已生成异常事件 #%(i)s，监管人员会处理。",
                 i=exc.incident_id), "error")
         return redirect(url_for("ui.case", case_id=case_id))
+    with write_transaction(runtime.db) as conn:
+        attach_evidence(conn, schema, data, case_id, actor.id, task_id)
     runtime.dispatch(result)
     flash(_("已提交：%(name)s", name=detail["name"]), "info")
     return redirect(url_for("ui.inbox"))
