@@ -7,7 +7,7 @@ engine then checks what is about the process (ready, candidate, separation of du
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,8 +55,11 @@ def units_in_scope(conn: Connection, actor: Actor) -> set[str]:
     return {r[0] for r in conn.execute(sa.select(unit.c.code).where(unit.c.id.in_(ids)))}
 
 
-def report_hazard(engine: Engine, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Start a hazard case for a unit the reporter works at or supervises."""
+def report_hazard(engine: Engine, actor: Actor, data: Mapping[str, Any],
+                  before_start: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Start a hazard case for a unit the reporter works at or supervises. ``before_start``
+    runs once the reporter is known to be entitled, before anything is stored (the web
+    layer checks the form's evidence there)."""
     code = data.get("unit_code") if isinstance(data, Mapping) else None
     with read_transaction(engine.db) as conn:
         if not isinstance(code, str) or get_unit_by_code(conn, code) is None:
@@ -64,6 +67,10 @@ def report_hazard(engine: Engine, actor: Actor, data: Mapping[str, Any]) -> dict
                                                        field="unit_code")])
         if not actor.admin and code not in units_in_scope(conn, actor):
             raise Forbidden(f"you may not report hazards for unit {code}")
+    if not engine.may_start(engine.definition(HAZARD_PROCESS), actor):
+        raise Forbidden("you may not report hazards (no reporting role)")
+    if before_start is not None:
+        before_start()
     result = engine.start_case(HAZARD_PROCESS, data, actor)
     with read_transaction(engine.db) as conn:
         row = hazard_for_case(conn, result.case_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -18,8 +19,11 @@ def order_form(responsible: str = "rectifier", deadline: str = DEADLINE,
             "order_note": "清理杂物，保持通道畅通", **extra}
 
 
+UPLOAD = "<upload a photo>"  # complete() swaps it for a photo the acting user uploads
+
+
 def rectify_form(note: str = "已清理杂物") -> dict[str, Any]:
-    return {"rectification_note": note, "photos_after": ["ev-after-1"]}
+    return {"rectification_note": note, "photos_after": [UPLOAD]}
 
 
 def verify_form(passed: bool, reason: str = "杂物仍未清理干净") -> dict[str, Any]:
@@ -28,8 +32,22 @@ def verify_form(passed: bool, reason: str = "杂物仍未清理干净") -> dict[
     return {"verify_result": "failed", "verify_opinion": "未整改到位", "fail_reason": reason}
 
 
+def photo(client: FlaskClient, headers: dict[str, str], color: str = "red") -> str:
+    """Upload a small PNG through POST /api/v1/evidence; returns its ``ev-…`` reference."""
+    from .pages import png_bytes
+
+    response = client.post(f"{API}/evidence", headers=headers,
+                           data={"file": (io.BytesIO(png_bytes(color)), "photo.png"),
+                                 "kind": "before"}, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    ref: str = response.get_json()["id"]
+    return ref
+
+
 def report(client: FlaskClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
-    """POST /hazards; returns the body ``{"hazard": ..., "case": ...}``."""
+    """POST /hazards (with a freshly uploaded photo unless ``photos_before`` is given);
+    returns the body ``{"hazard": ..., "case": ...}``."""
+    overrides.setdefault("photos_before", [photo(client, headers)])
     response = client.post(f"{API}/hazards", json=hazard_data(**overrides), headers=headers)
     assert response.status_code == 201, response.get_json()
     body: dict[str, Any] = response.get_json()
@@ -54,6 +72,8 @@ def open_task(client: FlaskClient, headers: dict[str, str], case_id: int,
 
 def complete(client: FlaskClient, headers: dict[str, str], task_id: int,
              data: dict[str, Any], **kwargs: Any) -> Any:
+    data = {key: [photo(client, headers, "green") if v == UPLOAD else v for v in value]
+            if isinstance(value, list) else value for key, value in data.items()}
     return client.post(f"{API}/tasks/{task_id}/complete", json={"data": data},
                        headers={**headers, **kwargs.pop("extra_headers", {})}, **kwargs)
 

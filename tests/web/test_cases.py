@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from .conftest import Login, assert_error, hazard_data
-from .support import API, case_of, ledger_codes, open_task, report
+from .support import API, case_of, ledger_codes, open_task, photo, report
 
 
 def test_starting_a_hazard_lifecycle_case_registers_a_hazard(client: FlaskClient,
                                                             login: Login) -> None:
-    response = client.post(f"{API}/cases", headers=login("inspector"), json={
-        "definition": "hazard_lifecycle", "data": hazard_data(description="配电房门口堆放纸箱")})
+    inspector = login("inspector")
+    response = client.post(f"{API}/cases", headers=inspector, json={
+        "definition": "hazard_lifecycle", "data": hazard_data(
+            description="配电房门口堆放纸箱", photos_before=[photo(client, inspector)])})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["hazard"]["code"].startswith("YH-2026-")
@@ -158,7 +160,8 @@ def test_a_failing_step_is_an_incident_a_supervisor_sees_and_retries(client: Fla
     assert deployed.status_code == 201, deployed.get_json()
     jinan = login("jinan")
     started = client.post(f"{API}/cases", headers=jinan,
-                          json={"definition": "failing_notice", "data": hazard_data()})
+                          json={"definition": "failing_notice", "data": hazard_data(
+                              photos_before=[photo(client, jinan)])})
     assert started.status_code == 201, started.get_json()
     case_id, incident = started.get_json()["case"]["id"], started.get_json()["case"]["incident"]
     assert started.get_json()["case"]["status"] == "incident" and incident

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from hazardflow.engine import FixedClock
 
 from .conftest import Login, assert_error, hazard_data, make_app, sign_in
-from .support import API, report
+from .support import API, photo, report
 
 DEFS = f"{API}/definitions"
 
@@ -137,8 +137,9 @@ def test_raw_xml_deploy_may_use_forms_that_are_already_deployed(client: FlaskCli
     assert response.get_json()["deployed"] == [{"key": "recheck", "version": 1}]
     forms = client.get(f"{DEFS}/recheck/versions/1/forms", headers=login("designer"))
     assert set(forms.get_json()["forms"]) == {"hazard_register", "hazard_verify"}
-    started = client.post(f"{API}/cases", headers=login("inspector"),
-                          json={"definition": "recheck", "data": hazard_data()})
+    inspector = login("inspector")
+    started = client.post(f"{API}/cases", headers=inspector, json={
+        "definition": "recheck", "data": hazard_data(photos_before=[photo(client, inspector)])})
     assert started.status_code == 201, started.get_json()
 
 

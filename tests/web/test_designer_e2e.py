@@ -14,6 +14,7 @@ from lxml import etree
 
 from .conftest import hazard_data, sign_in
 from .live import LiveServer
+from .support import photo
 from .test_designer_api import RANGE, XXE, element_set, hostile_expression
 from .test_e2e_inbox import sign_in as browser_sign_in
 
@@ -89,7 +90,8 @@ def test_designer_adds_a_task_deploys_v2_and_it_reaches_the_right_inbox(
 
     client = live.app.test_client()
     inspector = sign_in(client, "inspector")
-    started = client.post("/api/v1/hazards", json=hazard_data(), headers=inspector)
+    started = client.post("/api/v1/hazards", headers=inspector,
+                          json=hazard_data(photos_before=[photo(client, inspector)]))
     assert started.status_code == 201, started.get_json()
     case = started.get_json()["case"]
     assert [t["element"] for t in case["active_tasks"]] == ["Task_Confirm"]
@@ -154,8 +156,9 @@ def test_versions_diff_on_the_diagram_and_a_migration_with_progress(
     from .test_designer_migrate import version_2
 
     client = live.app.test_client()
-    started = client.post("/api/v1/hazards", json=hazard_data(),
-                          headers=sign_in(client, "inspector"))
+    inspector = sign_in(client, "inspector")
+    started = client.post("/api/v1/hazards", headers=inspector,
+                          json=hazard_data(photos_before=[photo(client, inspector)]))
     assert started.status_code == 201
     deployed = client.post("/api/v1/designer/deploy", json={"bpmn": version_2()},
                            headers=sign_in(client, "designer"))

@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from .conftest import Login, assert_error, hazard_data
-from .support import API, ledger_codes, open_task, order_form, report, task_ids
+from .support import API, ledger_codes, open_task, order_form, photo, report, task_ids
 
 
 @pytest.fixture
@@ -95,8 +95,9 @@ def test_safety_officer_cannot_report_for_another_hospital(client: FlaskClient,
         assert unit in body["message"]
     assert ledger_codes(client, login("city")) == set()  # nothing was registered
     # the county inspector may report for any unit of the county, not outside it
-    assert client.post(f"{API}/hazards", json=hazard_data(unit_code="LA-JA-H02"),
-                       headers=login("inspector")).status_code == 201
+    inspector = login("inspector")
+    assert client.post(f"{API}/hazards", headers=inspector, json=hazard_data(
+        unit_code="LA-JA-H02", photos_before=[photo(client, inspector)])).status_code == 201
     assert_error(client.post(f"{API}/hazards", json=hazard_data(unit_code="LA-YA-H01"),
                              headers=login("inspector")), 403, "forbidden")
 

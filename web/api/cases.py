@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hazardflow.engine import Forbidden
 from hazardflow.engine.db import read_transaction
 from hazardflow.engine.schema import incident
 from hazardflow.workflows import cases as domain
@@ -13,7 +14,7 @@ from hazardflow.workflows import cases as domain
 from .. import MAX_ID
 from ..errors import ApiError
 from ..extensions import runtime
-from . import bp, current_actor, json_body, login_required, require_role
+from . import bp, current_actor, evidence, json_body, login_required, require_role
 from .serialize import case_result, jsonable
 
 SUPERVISORS = ("county_supervisor", "city_supervisor", "admin")
@@ -31,10 +32,17 @@ def start() -> tuple[dict[str, Any], int]:
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)
                                 or not 1 <= version <= MAX_ID):
         raise ApiError(400, "bad_request", "\"version\" must be a whole number ≥ 1")
+    schema = evidence.start_form(key, version)
     if key == "hazard_lifecycle":
-        out = domain.report_hazard(runtime.engine, current_actor(), data)
+        out = domain.report_hazard(runtime.engine, current_actor(), data,
+                                   before_start=lambda: evidence.check(schema, data))
+        evidence.attach(schema, data, out["case"].case_id)
         return {"case": case_result(out["case"]), "hazard": jsonable(out["hazard"])}, 201
+    if not runtime.engine.may_start(runtime.engine.definition(key, version), current_actor()):
+        raise Forbidden(f"you may not start {key!r}")
+    evidence.check(schema, data)
     result = runtime.engine.start_case(key, data, current_actor(), version=version)
+    evidence.attach(schema, data, result.case_id)
     return {"case": case_result(result)}, 201
 
 

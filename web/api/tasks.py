@@ -13,7 +13,7 @@ from hazardflow.workflows.users import actor_for, get_user
 
 from ..errors import ApiError
 from ..extensions import runtime
-from . import bp, current_actor, json_body, login_required, page_args
+from . import bp, current_actor, evidence, json_body, login_required, page_args
 from .serialize import case_result, jsonable
 
 
@@ -104,6 +104,9 @@ def complete(task_id: int) -> dict[str, Any]:
     data = body.get("data", {})
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "\"data\" must be a JSON object of form fields")
+    task = cases.task_detail(runtime.engine, current_actor(), task_id)
+    evidence.check(task["form"], data, task["case_id"])
     result = cases.complete_task(runtime.engine, task_id, current_actor(), data,
                                  expected_revision=_if_match())
+    evidence.attach(task["form"], data, task["case_id"], task_id)
     return {"case": case_result(result)}

@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from hazardflow.engine import InvalidInput
 from hazardflow.engine.db import read_transaction
+from hazardflow.engine.forms import validate_submission
 from hazardflow.workflows import evidence
 
 from ..extensions import runtime
@@ -28,9 +30,15 @@ def check_evidence(schema: Mapping[str, Any], data: Mapping[str, Any], username:
                    case_id: int | None = None) -> None:
     """InvalidInput (naming the field) unless every evidence reference may be used."""
     named = evidence_fields(schema, data)
-    if named:
+    if not named:
+        return
+    try:
         with read_transaction(runtime.db) as conn:
             evidence.check_form_evidence(conn, named, username, case_id)
+    except InvalidInput as exc:
+        # say everything wrong with the form at once, not the evidence first
+        others = [d for d in validate_submission(schema, data) if d.field not in named]
+        raise InvalidInput(exc.message, [*exc.details, *others], case_id=case_id) from None
 
 
 def attach_evidence(conn: Connection, schema: Mapping[str, Any], data: Mapping[str, Any],

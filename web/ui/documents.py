@@ -70,6 +70,12 @@ def _described(item: ev.Evidence) -> dict[str, Any]:
 @bp.post("/evidence")
 @login_required
 def upload_evidence() -> tuple[Response, int]:
+    return receive_upload()
+
+
+def receive_upload() -> tuple[Response, int]:
+    """Store the request's ``file`` (``kind`` optional) for the signed-in user, unattached:
+    201 with its reference, or 400/413/422 with the reason. The page and the API share it."""
     limit = runtime.state.settings.max_upload_bytes
     too_large = f"文件过大，上限为 {limit / 1048576:.0f} MB"
     try:
@@ -121,6 +127,11 @@ def _file(data: bytes, mimetype: str, name: str, inline: bool) -> Response:
 @bp.get("/evidence/<int:evidence_id>")
 @login_required
 def evidence_file(evidence_id: int) -> Response:
+    return send_evidence(evidence_id)
+
+
+def send_evidence(evidence_id: int) -> Response:
+    """The file, if the signed-in user may see it (else 404); the page and the API share it."""
     item = _visible_evidence(evidence_id)
     inline = item.content_type.split(";")[0] in INLINE_TYPES
     return _file(storage().get(item.storage_key), item.content_type,

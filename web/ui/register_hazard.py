@@ -74,8 +74,8 @@ def register_hazard_post() -> Response | tuple[str, int]:
     schema = _start_schema(HAZARD_PROCESS)[1]
     data = parse_form(schema, request.form)
     try:
-        check_evidence(schema, data, actor.id)
-        out = cases.report_hazard(runtime.engine, actor, data)
+        out = cases.report_hazard(runtime.engine, actor, data, before_start=lambda: (
+            check_evidence(schema, data, actor.id)))
     except InvalidInput as exc:
         flash(_("请检查表单中标出的内容。"), "error")
         return _register_page(data, errors_by_field(exc.details), 422)

@@ -1,0 +1,58 @@
+"""Evidence through the API: upload, name it in a form, and the refusals of a form whose
+evidence cannot be used (nothing starts, nothing completes)."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from .conftest import Login, assert_error, hazard_data
+from .support import API, complete, ledger_codes, open_task, ordered_hazard, photo, report
+
+
+def test_an_uploaded_photo_goes_with_the_case_its_form_starts(client: FlaskClient,
+                                                              login: Login) -> None:
+    inspector = login("inspector")
+    ref = photo(client, inspector)
+    number = ref.removeprefix("ev-")
+    assert client.get(f"{API}/evidence/{number}", headers=inspector).status_code == 200
+    safety = login("safety")
+    assert_error(client.get(f"{API}/evidence/{number}", headers=safety), 404)  # not yet
+    report(client, inspector, photos_before=[ref])
+    assert client.get(f"{API}/evidence/{number}", headers=safety).status_code == 200
+    assert_error(client.get(f"{API}/evidence/{number}", headers=login("yuan")), 404)
+
+
+def test_a_report_naming_evidence_it_may_not_use_starts_nothing(client: FlaskClient,
+                                                                login: Login) -> None:
+    theirs = photo(client, login("safety"))
+    inspector = login("inspector")
+    for photos in ([theirs], ["ev-999999"], ["a photo"]):
+        body = assert_error(client.post(f"{API}/hazards", headers=inspector,
+                                        json=hazard_data(photos_before=photos)), 422)
+        assert [d["field"] for d in body["details"]] == ["photos_before"], body
+    body = assert_error(client.post(f"{API}/hazards", headers=inspector, json=hazard_data(
+        photos_before=["ev-999999"], level="huge")), 422)  # every problem at once
+    assert {d["field"] for d in body["details"]} == {"photos_before", "level"}
+    assert ledger_codes(client, login("city")) == set()
+
+
+def test_a_completion_naming_unusable_evidence_leaves_the_task_open(client: FlaskClient,
+                                                                    login: Login) -> None:
+    hazard = ordered_hazard(client, login)
+    rectifier = login("rectifier")
+    response = complete(client, rectifier, hazard["rectify_task"], {
+        "rectification_note": "已清理", "photos_after": ["ev-999999"]})
+    body = assert_error(response, 422)
+    assert [d["field"] for d in body["details"]] == ["photos_after"]
+    assert open_task(client, rectifier, hazard["case_id"], "Task_Rectify") == \
+        hazard["rectify_task"]
+
+
+def test_an_upload_that_is_not_a_file_we_keep_is_refused(client: FlaskClient,
+                                                         login: Login) -> None:
+    import io
+
+    response = client.post(f"{API}/evidence", headers=login("inspector"),
+                           data={"file": (io.BytesIO(b"<html>x</html>"), "x.jpg")},
+                           content_type="multipart/form-data")
+    assert_error(response, 422)
