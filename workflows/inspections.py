@@ -13,7 +13,7 @@ ledger (source ``unannounced``) and the inspection itself too, until it is publi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -100,8 +100,14 @@ def record_inspection(engine: Engine, actor: Actor, *, unit_code: str, kind: str
                       checklist_code: str, results: Sequence[Mapping[str, Any]],
                       campaign_code: str | None = None, location: str = "",
                       summary: str = "", inspected_on: str | None = None,
-                      spot_check_id: int | None = None) -> dict[str, Any]:
+                      spot_check_id: int | None = None,
+                      check_photos: Callable[[Connection, dict[str, list[str]]], None]
+                      | None = None) -> dict[str, Any]:
     """Store an inspection and open one hazard case per failed item.
+
+    ``check_photos(conn, {"photos<position>": refs})`` runs once the recorder is known to be
+    entitled and the results are complete, before anything is stored (the web layer checks
+    that each failed item's photos are the recorder's own uploads there).
 
     ``results``: one per checklist item: ``{"item": position or item id key "item_id",
     "result": pass|fail|na, "note", "location", "photos": [evidence ids]}``; a failed item
@@ -115,6 +121,9 @@ def record_inspection(engine: Engine, actor: Actor, *, unit_code: str, kind: str
         _check_may_record(conn, actor, kind, unit_code)
         items = _items(conn, checklist_code)
         rows = _checked_results(items, results)
+        if check_photos is not None:
+            check_photos(conn, {f"photos{r['item']['position']}": r["photos"] for r in rows
+                                if r["result"] == "fail"})
         if campaign_code and not conn.execute(sa.select(campaign.c.id).where(
                 campaign.c.code == campaign_code)).first():
             raise _bad(f"没有专项行动 {campaign_code}", "campaign_code")

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from .conftest import Login, assert_error
 from .pages import Browser
+from .support import photo
 
 API = "/api/v1"
 
@@ -20,9 +21,11 @@ def fire_checklist(client: FlaskClient, headers: dict[str, str],
                    failed: dict[int, str]) -> list[dict[str, Any]]:
     response = client.get(f"{API}/checklists/hospital_fire", headers=headers)
     assert response.status_code == 200
+    items = response.get_json()["checklist"]["items"]
     return [{"item": i["position"], "result": "fail" if i["position"] in failed else "pass",
-             "note": failed.get(i["position"], ""), "photos": ["ev-1"]}
-            for i in response.get_json()["checklist"]["items"]]
+             "note": failed.get(i["position"], ""),
+             "photos": [photo(client, headers)] if i["position"] in failed else []}
+            for i in items]
 
 
 def test_an_inspection_through_the_api_opens_cases_tagged_with_the_campaign(
@@ -81,3 +84,15 @@ def test_pages_show_progress_reports_and_export_the_ranking(app: Flask) -> None:
     assert "s1" in city.html(response.headers["Location"])
     safety = Browser(app, "safety")
     assert "暗访" not in safety.html("/campaigns/spotchecks")
+
+
+def test_an_inspection_naming_someone_elses_photo_records_nothing(
+        client: FlaskClient, login: Login) -> None:
+    inspector = login("inspector")
+    results = fire_checklist(client, inspector, {1: "通道堆物"})
+    results[0]["photos"] = [photo(client, login("safety"))]
+    body = assert_error(client.post(f"{API}/inspections", headers=inspector, json={
+        "unit_code": "LA-JA-H01", "kind": "supervision", "checklist_code": "hospital_fire",
+        "results": results}), 422)
+    assert [d["field"] for d in body["details"]] == ["photos1"]
+    assert client.get(f"{API}/hazards", headers=login("city")).get_json()["items"] == []

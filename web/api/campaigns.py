@@ -12,6 +12,7 @@ from hazardflow.workflows import assessment, campaigns, inspections, reports, sp
 
 from ..errors import ApiError
 from ..extensions import runtime
+from ..ui.attach import check_photo_fields
 from . import bp, current_actor, json_body, login_required, require_role
 from .openapi import err, ok, op, path_param, register
 from .serialize import jsonable
@@ -79,7 +80,8 @@ def inspection_record() -> tuple[dict[str, Any], int]:
         results=results, campaign_code=body.get("campaign_code") or None,
         location=str(body.get("location") or ""), summary=str(body.get("summary") or ""),
         inspected_on=body.get("inspected_on") or None,
-        spot_check_id=body.get("spot_check_id") or None)
+        spot_check_id=body.get("spot_check_id") or None,
+        check_photos=lambda conn, named: check_photo_fields(conn, named, current_actor().id))
     return {"inspection": jsonable(found)}, 201
 
 

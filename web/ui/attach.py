@@ -41,6 +41,11 @@ def check_evidence(schema: Mapping[str, Any], data: Mapping[str, Any], username:
         raise InvalidInput(exc.message, [*exc.details, *others], case_id=case_id) from None
 
 
+def check_photo_fields(conn: Connection, named: dict[str, list[str]], username: str) -> None:
+    """For forms outside JSON Schema (an inspection's items): the same evidence rule."""
+    evidence.check_form_evidence(conn, named, username)
+
+
 def attach_evidence(conn: Connection, schema: Mapping[str, Any], data: Mapping[str, Any],
                     case_id: int, username: str, task_id: int | None = None) -> None:
     ids = [ref for value in evidence_fields(schema, data).values()

@@ -20,6 +20,7 @@ from hazardflow.workflows.ledger import CATEGORIES, LEVELS
 
 from ..extensions import runtime
 from . import current_actor, flash_error, has_role, login_required, require_role
+from .attach import check_photo_fields
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,7 +112,8 @@ def inspection_new() -> str | Response:
             kind=form.get("kind", ""), checklist_code=code, results=results,
             campaign_code=form.get("campaign_code") or None,
             location=form.get("location", ""), summary=form.get("summary", ""),
-            spot_check_id=int(form["spot_check_id"]) if form.get("spot_check_id") else None)
+            spot_check_id=int(form["spot_check_id"]) if form.get("spot_check_id") else None,
+            check_photos=lambda conn, named: check_photo_fields(conn, named, current_actor().id))
     except EngineError as exc:
         flash_error(exc)
         return _page("inspection_new.html", checklist=checklist, checklists=lists,
