@@ -231,7 +231,7 @@ def test_dockerfile_copies_every_package_folder() -> None:
 
 def test_dockerignore_keeps_the_context_small() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
-    assert {".git", ".venv", "build", "instance", "node_modules", "**/__pycache__"} <= ignored
+    assert {".git", ".venv", "build", "instance", "**/node_modules", "**/__pycache__"} <= ignored
 
 
 # --- gunicorn entry points ----------------------------------------------------------------
