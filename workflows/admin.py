@@ -228,6 +228,7 @@ def create_user(conn: Connection, by: User, *, username: str, display_name: str,
         made = users.create_user(conn, username, password, display_name, grants, now=now)
     except ValueError as exc:
         raise _invalid(str(exc), "username") from None
+    users.set_password(conn, made.id, password, now, temporary=True)
     _record(conn, by, "user.created", f"user:{username}",
             {"display_name": display_name,
              "roles": [f"{r}@{c}" if c else r for r, c in grants]}, now)
@@ -273,7 +274,7 @@ def reset_password(conn: Connection, by: User, user_id: int, now: datetime) -> s
     """Give the user a generated password (returned once); their other sessions end."""
     found = require_user(conn, user_id)
     password = generate_password()
-    users.set_password(conn, user_id, password, now)
+    users.set_password(conn, user_id, password, now, temporary=True)
     _record(conn, by, "user.password_reset", f"user:{found.username}", {}, now)
     return password
 

@@ -45,6 +45,9 @@ app_user = Table(
     Column("display_name", String(128), nullable=False),
     Column("password_hash", String(255), nullable=False),  # argon2id
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    # set when an administrator chose the password (new user, reset): the user must pick
+    # their own at the next page sign-in before doing anything else
+    Column("must_change_password", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )

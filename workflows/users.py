@@ -135,11 +135,14 @@ def create_user(conn: Connection, username: str, password: str, display_name: st
 
 
 def set_password(conn: Connection, user_id: int, password: str,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, *, temporary: bool = False) -> None:
+    """A new password; ``temporary`` (chosen by an administrator) must be changed by its
+    user at the next sign-in, and a user's own change clears that."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     conn.execute(update(app_user).where(app_user.c.id == user_id).values(
-        password_hash=hash_password(password), updated_at=_now(now)))
+        password_hash=hash_password(password), must_change_password=temporary,
+        updated_at=_now(now)))
 
 
 def set_active(conn: Connection, user_id: int, active: bool,

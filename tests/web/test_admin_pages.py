@@ -143,3 +143,23 @@ def test_a_form_without_its_csrf_token_is_refused(app: Flask) -> None:
                                                        "kind": "institution", "parent": "LA-JA"})
     assert response.status_code == 400
     assert "LA-JA-H08" not in admin.html("/admin/units")
+
+
+def test_a_password_an_admin_reset_must_be_changed_before_anything_else(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    from hazardflow.engine.db import write_transaction
+    from hazardflow.workflows import admin as admin_ops
+    from hazardflow.workflows.users import get_user
+
+    with write_transaction(app.extensions["hazardflow"].db) as conn:
+        admin, safety = get_user(conn, "admin"), get_user(conn, "safety")
+        assert admin is not None and safety is not None
+        issued = admin_ops.reset_password(conn, admin, safety.id, datetime.now(UTC))
+    user = Browser(app)
+    assert user.sign_in("safety", issued).status_code == 302
+    response = user.get("/inbox")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/password"
+    assert user.post("/account/password", {"current": issued, "new": "mine-12345",
+                                           "repeat": "mine-12345"}).status_code == 302
+    assert user.get("/inbox").status_code == 200  # free again

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Forbidden, InvalidInput, NotFound, journal
 from hazardflow.workflows import admin
-from hazardflow.workflows.schema import hazard
+from hazardflow.workflows.schema import app_user, hazard
 from hazardflow.workflows.units import get_unit_by_code
 from hazardflow.workflows.users import (
     User,
@@ -20,6 +20,7 @@ from hazardflow.workflows.users import (
     create_user,
     get_user,
     grants_of,
+    set_password,
 )
 
 from .conftest import HazardFactory
@@ -94,10 +95,16 @@ def test_a_created_user_gets_a_one_time_password_that_signs_in(conn: Connection,
                                        grants=[("safety_officer", "LA-JA-H02")], now=now)
     assert len(password) == 12
     assert authenticate(conn, "wang", password) == user
+    must_change = sa.select(app_user.c.must_change_password).where(app_user.c.id == user.id)
+    assert conn.execute(must_change).scalar_one() is True  # the admin knows this one
     assert grants_of(conn, user.id) == [("safety_officer", "LA-JA-H02")]
     [event] = admin.admin_events(conn, subject="user:wang")
     assert event["payload"] == {"display_name": "王医生", "roles": ["safety_officer@LA-JA-H02"]}
     assert password not in str(event)
+    set_password(conn, user.id, "wangs-own-pass", now)
+    assert conn.execute(must_change).scalar_one() is False
+    password = admin.reset_password(conn, boss, user.id, now)
+    assert conn.execute(must_change).scalar_one() is True
     with pytest.raises(InvalidInput, match="already taken"):
         admin.create_user(conn, boss, username="wang", display_name="", grants=[], now=now)
     with pytest.raises(InvalidInput):

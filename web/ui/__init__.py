@@ -56,6 +56,7 @@ def load_session_user() -> None:
             return
         g.user = User.from_row(row)
         g.actor = actor_for(conn, user_id)
+        g.must_change_password = bool(row.must_change_password)
 
 
 def current_actor() -> Actor:
@@ -68,6 +69,10 @@ def login_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if getattr(g, "user", None) is None:
             return redirect(url_for("ui.login", next=request.full_path.rstrip("?")))
+        if getattr(g, "must_change_password", False) and request.endpoint not in (
+                "ui.change_password", "ui.logout"):
+            flash(_("您的密码由管理员设置，请先设置自己的新密码。"), "info")
+            return redirect(url_for("ui.change_password"))
         return view(*args, **kwargs)
     return cast(F, wrapped)
 
