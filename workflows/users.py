@@ -151,6 +151,12 @@ def set_active(conn: Connection, user_id: int, active: bool,
         active=active, updated_at=_now(now)))
 
 
+def must_change_password(conn: Connection, user_id: int) -> bool:
+    """Whether the user still holds a password an administrator chose for them."""
+    return bool(conn.execute(select(app_user.c.must_change_password)
+                             .where(app_user.c.id == user_id)).scalar())
+
+
 def authenticate(conn: Connection, username: str, password: str,
                  now: datetime | None = None) -> User | None:
     """The active user with this username and password, else None.

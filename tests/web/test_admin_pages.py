@@ -163,3 +163,26 @@ def test_a_password_an_admin_reset_must_be_changed_before_anything_else(app: Fla
     assert user.post("/account/password", {"current": issued, "new": "mine-12345",
                                            "repeat": "mine-12345"}).status_code == 302
     assert user.get("/inbox").status_code == 200  # free again
+
+
+def test_an_api_token_waits_until_the_temporary_password_is_changed(app: Flask) -> None:
+    from datetime import UTC, datetime
+
+    from hazardflow.engine.db import write_transaction
+    from hazardflow.workflows import admin as admin_ops
+    from hazardflow.workflows.users import get_user
+
+    with write_transaction(app.extensions["hazardflow"].db) as conn:
+        admin, safety = get_user(conn, "admin"), get_user(conn, "safety")
+        assert admin is not None and safety is not None
+        issued = admin_ops.reset_password(conn, admin, safety.id, datetime.now(UTC))
+    client = app.test_client()
+    refused = client.post("/api/v1/auth/token", json={"username": "safety", "password": issued})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "password_change_required"
+    user = Browser(app)
+    user.sign_in("safety", issued)
+    user.post("/account/password", {"current": issued, "new": "mine-12345",
+                                    "repeat": "mine-12345"})
+    assert client.post("/api/v1/auth/token", json={
+        "username": "safety", "password": "mine-12345"}).status_code == 200

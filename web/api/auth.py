@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, g, request
 
 from hazardflow.engine.db import write_transaction
-from hazardflow.workflows.users import authenticate
+from hazardflow.workflows.users import authenticate, must_change_password
 
 from .. import tokens
 from ..errors import ApiError
@@ -34,6 +34,10 @@ def issue_token() -> tuple[dict[str, Any], int]:
         if user is None:
             _failed(key)
             raise ApiError(401, "unauthenticated", "wrong username or password")
+        if must_change_password(conn, user.id):
+            raise ApiError(403, "password_change_required",
+                           "an administrator set this password: sign in to the web pages and "
+                           "choose your own first")
         token, expires = tokens.issue(conn, user.id, now, settings.token_ttl_seconds)
     return {"token": token, "expires_at": expires.isoformat(), "username": user.username}, 200
 

@@ -116,7 +116,7 @@ def _document() -> dict[str, Any]:
                             {**_ok("A token", {"type": "object", "properties": {
                                 "token": {"type": "string"},
                                 "expires_at": {"type": "string", "format": "date-time"}}}),
-                             **_err(400, 401, 429)},
+                             **_err(400, 401, 403, 429)},
                             body={"application/json": {"schema": {
                                 "type": "object", "required": ["username", "password"],
                                 "properties": {"username": {"type": "string"},
