@@ -11,7 +11,8 @@ visible only to its uploader. When the form naming it starts a case or completes
 caller attaches it (:func:`attach`); from then on whoever sees the case sees the file
 (:func:`may_view`).
 
-**Checks.** The type is found from the content (magic bytes), never from the name: JPEG,
+**Checks** (`filecheck`). The type is found from the content (magic bytes), never from
+the name: JPEG,
 PNG, WebP (HEIC when pillow-heif is installed), PDF, DOCX and XLSX (a zip whose
 ``[Content_Types].xml`` names the main part), and plain text (UTF-8 or GB18030, no markup).
 A name whose extension promises another type is refused as well. Images are decoded with
@@ -25,13 +26,10 @@ default :class:`LocalDiskStorage` keeps them under one folder; keys are generate
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import secrets
 import tempfile
-import warnings
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,39 +38,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound, PayloadTooLarge
 
 from .cases import case_visible
+from .filecheck import IMAGE_TYPES, check_type, clean_filename, make_thumbnail, refuse
 from .schema_files import evidence
 
 KINDS: dict[str, str] = {"before": "整改前照片", "after": "整改后照片", "document": "文件资料",
                          "other": "其他"}
-MAX_PIXELS = 60_000_000  # a 60-megapixel photo; larger images are refused (bombs)
-THUMB_SIZE = 320
 REF_PREFIX = "ev-"
 _REF = re.compile(r"^ev-([1-9][0-9]{0,9})$")
 _KEY = re.compile(r"^[0-9]{4}/[0-9]{2}/[0-9a-f]{32}(\.thumb)?$")
-
-IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic"})
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXTENSIONS: dict[str, str] = {
-    "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic",
-    "application/pdf": ".pdf", DOCX: ".docx", XLSX: ".xlsx", "text/plain": ".txt",
-}
-# What a file name's extension promises; a mismatch with the content is refused.
-_PROMISED: dict[str, str] = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jfif": "image/jpeg", ".png": "image/png",
-    ".webp": "image/webp", ".heic": "image/heic", ".heif": "image/heic",
-    ".pdf": "application/pdf", ".docx": DOCX, ".xlsx": XLSX, ".txt": "text/plain",
-    ".gif": "image/gif", ".bmp": "image/bmp", ".svg": "image/svg+xml",
-    ".html": "text/html", ".htm": "text/html", ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel", ".exe": "application/octet-stream",
-}
-ACCEPTED_NAMES = "JPEG、PNG、WebP 图片，PDF，Word（.docx）、Excel（.xlsx）文档或纯文本"
 
 
 # -- storage -----------------------------------------------------------------------------
@@ -187,133 +165,6 @@ class Evidence:
         return KINDS.get(self.kind, self.kind)
 
 
-# -- checking the content ----------------------------------------------------------------
-
-def _refuse(message: str, code: str = "unsupported_type") -> InvalidInput:
-    return InvalidInput(message, [Detail(message, field="file")], code=code)
-
-
-def _heic_supported() -> bool:
-    try:
-        from pillow_heif import register_heif_opener  # type: ignore[import-not-found]
-    except ImportError:
-        return False
-    register_heif_opener()
-    return True
-
-
-def _zip_type(data: bytes) -> str | None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo("[Content_Types].xml")
-            if info.file_size > 1_000_000:
-                return None
-            types = archive.read(info).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError):
-        return None
-    if "macroEnabled" in types:
-        return None
-    if "wordprocessingml.document.main+xml" in types:
-        return DOCX
-    if "spreadsheetml.sheet.main+xml" in types:
-        return XLSX
-    return None
-
-
-_MARKUP = re.compile(rb"<\s*(!doctype|html|script|svg|body|iframe|\?xml|head|meta|a\s)",
-                     re.IGNORECASE)
-
-
-def _text_type(data: bytes) -> str | None:
-    if b"\x00" in data or _MARKUP.search(data[:65536]):
-        return None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if any(ord(c) < 32 and c not in "\t\r\n\f" for c in text):
-            return None
-        return "text/plain; charset=utf-8" if encoding == "utf-8-sig" else \
-            "text/plain; charset=gb18030"
-    return None
-
-
-def sniff(data: bytes) -> str | None:
-    """The content type found from the bytes, or None when it is not one we accept."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"hevc", b"heim", b"heis",
-                                               b"mif1", b"msf1"):
-        return "image/heic"
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"PK\x03\x04"):
-        return _zip_type(data)
-    return _text_type(data)
-
-
-def _base_type(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip()
-
-
-def clean_filename(filename: str) -> str:
-    """The last path part, without control characters, at most 200 characters."""
-    name = re.split(r"[\\/]", filename or "")[-1]
-    name = "".join(c for c in name if c.isprintable()).strip().strip(".") or "file"
-    stem, dot, ext = name.rpartition(".")
-    if dot and len(ext) <= 10:
-        return stem[:190] + "." + ext
-    return name[:200]
-
-
-def check_type(filename: str, data: bytes) -> str:
-    """The content type of an upload; InvalidInput with a Chinese message if refused."""
-    content_type = sniff(data)
-    if content_type is None:
-        raise _refuse(f"不支持的文件类型：“{clean_filename(filename)}”的内容不是"
-                      f"{ACCEPTED_NAMES}")
-    if content_type == "image/heic" and not _heic_supported():
-        raise _refuse("暂不支持 HEIC 格式照片，请在相机设置中选择“兼容性最佳”（JPEG）后重新拍摄，"
-                      "或上传 JPEG/PNG 图片")
-    ext = os.path.splitext(clean_filename(filename))[1].lower()
-    promised = _PROMISED.get(ext)
-    if promised is not None and promised != _base_type(content_type):
-        raise _refuse(f"文件内容与扩展名不符：“{clean_filename(filename)}”不是真正的"
-                      f"{ext[1:].upper()} 文件")
-    return content_type
-
-
-def make_thumbnail(data: bytes) -> bytes:
-    """A JPEG thumbnail (upright by EXIF), after checking the image decodes and is not a
-    decompression bomb; InvalidInput otherwise."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                width, height = probe.size
-                if width * height > MAX_PIXELS:
-                    raise _refuse(f"图片尺寸过大（{width}×{height} 像素），请压缩后再上传",
-                                  "image_too_large")
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.draft("RGB", (THUMB_SIZE * 2, THUMB_SIZE * 2))
-                upright = ImageOps.exif_transpose(image)
-                upright = upright.convert("RGB")
-                upright.thumbnail((THUMB_SIZE, THUMB_SIZE))
-                out = io.BytesIO()
-                upright.save(out, "JPEG", quality=80, optimize=True)
-                return out.getvalue()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse("图片尺寸过大，疑似异常图片，已拒收", "image_too_large") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise _refuse("图片已损坏或无法识别，请重新上传") from None
-
-
 # -- the functions callers use -----------------------------------------------------------
 
 def save_upload(conn: Connection, storage: Storage, *, filename: str, data: bytes, kind: str,
@@ -323,7 +174,7 @@ def save_upload(conn: Connection, storage: Storage, *, filename: str, data: byte
         raise InvalidInput("unknown evidence kind", [Detail(
             f"证据类别须为 {', '.join(KINDS)} 之一", field="kind")])
     if not data:
-        raise _refuse("文件为空，请重新选择", "empty_file")
+        raise refuse("文件为空，请重新选择", "empty_file")
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"文件过大：{len(data) / 1048576:.1f} MB，"
                               f"上限为 {max_bytes / 1048576:.0f} MB")

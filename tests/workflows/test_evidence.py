@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, InvalidInput, PayloadTooLarge
 from hazardflow.workflows import evidence as ev
+from hazardflow.workflows import filecheck
 from hazardflow.workflows.evidence import LocalDiskStorage
 
 from .conftest import HazardFactory
@@ -94,9 +95,9 @@ def test_jpeg_thumbnail_follows_exif_orientation(conn: Connection, storage: Loca
 @pytest.mark.parametrize(("name", "data", "expected"), [
     ("检测报告.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "application/pdf"),
     ("方案.docx", office_bytes("application/vnd.openxmlformats-officedocument."
-                             "wordprocessingml.document.main+xml"), ev.DOCX),
+                             "wordprocessingml.document.main+xml"), filecheck.DOCX),
     ("台账.xlsx", office_bytes("application/vnd.openxmlformats-officedocument."
-                             "spreadsheetml.sheet.main+xml"), ev.XLSX),
+                             "spreadsheetml.sheet.main+xml"), filecheck.XLSX),
     ("说明.txt", "整改说明：已清理杂物。\n".encode(), "text/plain; charset=utf-8"),
     ("说明.txt", "整改说明".encode("gbk"), "text/plain; charset=gb18030"),
 ])
@@ -155,9 +156,9 @@ def test_storage_keys_are_generated_and_cannot_escape(storage: LocalDiskStorage,
 
 
 def test_filenames_lose_paths_and_control_characters() -> None:
-    assert ev.clean_filename("..\\..\\windows\\现场\x00照片.jpg") == "现场照片.jpg"
-    assert ev.clean_filename("/etc/passwd") == "passwd"
-    assert ev.clean_filename("") == "file"
+    assert filecheck.clean_filename("..\\..\\windows\\现场\x00照片.jpg") == "现场照片.jpg"
+    assert filecheck.clean_filename("/etc/passwd") == "passwd"
+    assert filecheck.clean_filename("") == "file"
 
 
 def test_refs_parse_and_are_found_in_form_data() -> None:

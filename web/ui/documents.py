@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from hazardflow.engine import InvalidInput, PayloadTooLarge
 from hazardflow.engine.db import read_transaction, write_transaction
-from hazardflow.workflows import documents
+from hazardflow.workflows import documents, filecheck
 from hazardflow.workflows import evidence as ev
 from hazardflow.workflows.cases import case_visible
 from hazardflow.workflows.ledger import hazard_for_case
@@ -31,7 +31,7 @@ from . import bp, current_actor, login_required
 
 STORAGE_KEY = "hazardflow_storage"
 MULTIPART_SLACK = 256 * 1024  # the form's boundaries and other fields around the file
-INLINE_TYPES = ev.IMAGE_TYPES | {"application/pdf"}
+INLINE_TYPES = filecheck.IMAGE_TYPES | {"application/pdf"}
 
 
 def storage() -> ev.Storage:
@@ -113,7 +113,7 @@ def _download_name(item: ev.Evidence, thumb: bool) -> str:
     stem = "".join(c for c in stem if c not in '"\\;') or f"evidence-{item.id}"
     if thumb:
         return f"{stem}-thumb.jpg"
-    return stem + ev.EXTENSIONS.get(item.content_type.split(";")[0], "")
+    return stem + filecheck.EXTENSIONS.get(item.content_type.split(";")[0], "")
 
 
 def _file(data: bytes, mimetype: str, name: str, inline: bool) -> Response:
