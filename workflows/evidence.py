@@ -12,9 +12,8 @@ caller attaches it (:func:`attach`); from then on whoever sees the case sees the
 (:func:`may_view`).
 
 **Checks** (`filecheck`). The type is found from the content (magic bytes), never from
-the name: JPEG,
-PNG, WebP (HEIC when pillow-heif is installed), PDF, DOCX and XLSX (a zip whose
-``[Content_Types].xml`` names the main part), and plain text (UTF-8 or GB18030, no markup).
+the name: JPEG, PNG, WebP (HEIC when pillow-heif is installed), PDF, DOCX and XLSX (a zip
+whose ``[Content_Types].xml`` names the main part), and plain text (UTF-8 or GB18030, no markup).
 A name whose extension promises another type is refused as well. Images are decoded with
 Pillow, refused above :data:`MAX_PIXELS` (decompression bombs), turned upright by their EXIF
 orientation and given a JPEG thumbnail of :data:`THUMB_SIZE` pixels.
