@@ -161,12 +161,16 @@ def _joined() -> Any:
     return human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
 
 
-def tab_counts(conn: Connection, actor: Actor, now: datetime,
-               query: TaskQuery | None = None) -> dict[str, int]:
-    conditions = tab_conditions(actor, now, query or TaskQuery(), conn.dialect.name)
+def _counts(conn: Connection,
+            conditions: dict[str, sa.ColumnElement[bool]]) -> dict[str, int]:
     return {name: int(conn.execute(sa.select(sa.func.count()).select_from(_joined())
                                    .where(cond)).scalar_one())
             for name, cond in conditions.items()}
+
+
+def tab_counts(conn: Connection, actor: Actor, now: datetime,
+               query: TaskQuery | None = None) -> dict[str, int]:
+    return _counts(conn, tab_conditions(actor, now, query or TaskQuery(), conn.dialect.name))
 
 
 def list_tasks(engine: Engine, actor: Actor, query: TaskQuery,
@@ -179,9 +183,7 @@ def list_tasks(engine: Engine, actor: Actor, query: TaskQuery,
         rows = conn.execute(task_select().where(where).order_by(*_order(query), human_task.c.id)
                             .limit(query.per_page).offset((query.page - 1) * query.per_page))
         items = [task_dict(r) for r in rows]
-        counts = {name: int(conn.execute(sa.select(sa.func.count()).select_from(_joined())
-                                         .where(cond)).scalar_one())
-                  for name, cond in conditions.items()}
+        counts = _counts(conn, conditions)
     for item in items:
         due = item.get("due_at")
         item["overdue"] = bool(due and item["state"] == "open" and due < now)

@@ -5,7 +5,6 @@ otherwise); once it is accepted they are attached to the case (``attach_evidence
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,7 +55,7 @@ def attach_evidence(conn: Connection, schema: Mapping[str, Any], data: Mapping[s
 
 def evidence_url(value: Any, thumb: bool = False) -> str:
     """``/evidence/<n>`` (or its thumbnail) for an evidence id as forms carry it."""
-    digits = re.sub(r"\D", "", str(value))
-    if not digits:
+    number = evidence.parse_ref(value)
+    if number is None:
         return "#"
-    return f"/evidence/{int(digits)}" + ("/thumb" if thumb else "")
+    return f"/evidence/{number}" + ("/thumb" if thumb else "")
