@@ -19,7 +19,7 @@ from hazardflow.engine.errors import ProcessFailed
 from hazardflow.engine.inspect import case_data
 from hazardflow.workflows import cases
 from hazardflow.workflows import inbox as domain
-from hazardflow.workflows.ledger import CATEGORIES, LEVELS
+from hazardflow.workflows.ledger import CATEGORIES, LEVELS, hazard_for_case
 
 from ..extensions import runtime
 from . import bp, current_actor, login_required
@@ -41,16 +41,16 @@ def _page(task_id: int, data: dict[str, Any] | None = None,
           status: int = 200) -> tuple[str, int]:
     actor = current_actor()
     task = cases.task_detail(runtime.engine, actor, task_id)
-    detail = cases.case_detail(runtime.engine, actor, task["case_id"])
     values = case_data(runtime.engine, task["case_id"])
-    with read_transaction(runtime.db) as conn:
-        people = domain.people_at(conn, (detail.get("hazard") or {}).get("unit_code"))
+    with read_transaction(runtime.db) as conn:  # task_detail checked that it is visible
+        hazard = hazard_for_case(conn, task["case_id"])
+        people = domain.people_at(conn, (hazard or {}).get("unit_code"))
         comments = domain.comments_for(conn, task["case_id"])
     form_html = None
     if task["form"] and task["state"] == "open":
         form_html = render_form(task["form"], data or {}, errors, people)
     return render_template(
-        "ui/task.html", task=task, case=detail, values=values, form_html=form_html,
+        "ui/task.html", task=task, hazard=hazard, values=values, form_html=form_html,
         revision=revision if revision is not None else task["case_revision"],
         comments=comments, categories=CATEGORIES, levels=LEVELS,
         mine=task["assignee"] == actor.id), status
