@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,6 +53,10 @@ class Runtime:
     def state(self) -> State:
         state: State = current_app.extensions["hazardflow"]
         return state
+
+    def now(self) -> datetime:
+        """The time on the engine's clock (injectable in tests)."""
+        return self.state.engine.clock.now()
 
     @property
     def engine(self) -> Engine:

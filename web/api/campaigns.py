@@ -22,10 +22,6 @@ OBJ = {"type": "object", "additionalProperties": True}
 CITY = ("city_supervisor",)
 
 
-def _now() -> Any:
-    return runtime.engine.clock.now()
-
-
 @bp.get("/campaigns")
 @login_required
 def campaign_list() -> dict[str, Any]:
@@ -48,7 +44,7 @@ def campaign_create() -> tuple[dict[str, Any], int]:
             conn, code=str(body.get("code") or ""), name=str(body.get("name") or ""),
             starts_on=str(body.get("starts_on") or ""), ends_on=str(body.get("ends_on") or ""),
             themes=themes, unit_codes=body.get("units"), created_by=current_actor().id,
-            now=_now(), description=str(body.get("description") or ""))
+            now=runtime.now(), description=str(body.get("description") or ""))
         found = campaigns.get_campaign(conn, str(body["code"]))
     return {"campaign": jsonable(found)}, 201
 
@@ -57,7 +53,7 @@ def campaign_create() -> tuple[dict[str, Any], int]:
 @login_required
 def campaign_progress(code: str) -> dict[str, Any]:
     with read_transaction(runtime.db) as conn:
-        return jsonable(campaigns.progress(conn, current_actor(), code, _now()))
+        return jsonable(campaigns.progress(conn, current_actor(), code, runtime.now()))
 
 
 @bp.get("/checklists/<code>")
@@ -100,7 +96,7 @@ def inspection_publish(inspection_id: int) -> dict[str, Any]:
     with write_transaction(runtime.db) as conn:
         inspections.get_inspection(conn, current_actor(), inspection_id)
         count = inspections.publish_inspection(conn, inspection_id, actor=current_actor().id,
-                                               now=_now())
+                                               now=runtime.now())
     return {"hazards_made_visible": count}
 
 
@@ -108,7 +104,7 @@ def inspection_publish(inspection_id: int) -> dict[str, Any]:
 @login_required
 def inspection_notice(inspection_id: int) -> tuple[dict[str, Any], int]:
     with write_transaction(runtime.db) as conn:
-        doc = inspections.issue_notice(conn, current_actor(), inspection_id, _now())
+        doc = inspections.issue_notice(conn, current_actor(), inspection_id, runtime.now())
     return {"document": {"id": doc.id, "number": doc.number, "title": doc.title}}, 201
 
 
@@ -116,7 +112,7 @@ def inspection_notice(inspection_id: int) -> tuple[dict[str, Any], int]:
 @login_required
 def report_consolidated(kind: str, period: str) -> dict[str, Any]:
     with read_transaction(runtime.db) as conn:
-        return jsonable(reports.consolidated(conn, current_actor(), kind, period, _now()))
+        return jsonable(reports.consolidated(conn, current_actor(), kind, period, runtime.now()))
 
 
 @bp.post("/spotchecks")
@@ -131,7 +127,7 @@ def spotcheck_draw() -> tuple[dict[str, Any], int]:
     with write_transaction(runtime.db) as conn:
         draw_id = spotchecks.draw(
             conn, title=str(body.get("title") or ""), kind=str(body.get("kind") or ""),
-            size=size, drawn_by=current_actor().id, now=_now(),
+            size=size, drawn_by=current_actor().id, now=runtime.now(),
             seed=body.get("seed") or None, stratified=bool(body.get("stratified")),
             campaign_code=body.get("campaign_code") or None)
         return {"draw": jsonable(spotchecks.get_draw(conn, draw_id))}, 201
@@ -159,14 +155,14 @@ def spotcheck_publish(draw_id: int) -> dict[str, Any]:
     summary = str((request.get_json(silent=True) or {}).get("summary") or "")
     with write_transaction(runtime.db) as conn:
         return {"draw": jsonable(spotchecks.publish(conn, draw_id, actor=current_actor().id,
-                                                    now=_now(), summary=summary))}
+                                                    now=runtime.now(), summary=summary))}
 
 
 @bp.get("/assessment/<int:year>")
 @login_required
 def assessment_get(year: int) -> dict[str, Any]:
     with read_transaction(runtime.db) as conn:
-        return jsonable(assessment.assess(conn, current_actor(), year, _now()))
+        return jsonable(assessment.assess(conn, current_actor(), year, runtime.now()))
 
 
 def _describe() -> None:

@@ -25,10 +25,6 @@ FILTERS = ("kind", "county", "unit", "category", "level", "campaign", "process",
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _now() -> Any:
-    return runtime.engine.clock.now()
-
-
 def stuck_filter(args: Any) -> monitor.StuckFilter:
     """The filters of the stuck list from query (or form) arguments."""
     version = args.get("version") or None
@@ -50,7 +46,7 @@ def stuck_filter(args: Any) -> monitor.StuckFilter:
 def stuck() -> dict[str, Any]:
     page, per_page = page_args()
     with read_transaction(runtime.db) as conn:
-        result = monitor.stuck(conn, current_actor(), stuck_filter(request.args), _now(),
+        result = monitor.stuck(conn, current_actor(), stuck_filter(request.args), runtime.now(),
                                page, per_page)
     return jsonable(result)
 
@@ -73,7 +69,7 @@ def set_threshold() -> Response:
     with write_transaction(runtime.db) as conn:
         monitor.set_threshold(conn, current_actor(), str(body.get("process_key") or ""),
                               str(body.get("element_id") or ""), str(body.get("kind") or ""),
-                              days, _now())
+                              days, runtime.now())
     return Response(status=204)
 
 
@@ -81,14 +77,14 @@ def set_threshold() -> Response:
 @login_required
 def piles(definition_id: int) -> dict[str, Any]:
     with read_transaction(runtime.db) as conn:
-        return {"elements": monitor.piles(conn, current_actor(), definition_id, _now())}
+        return {"elements": monitor.piles(conn, current_actor(), definition_id, runtime.now())}
 
 
 @bp.get("/monitor/definitions/<int:definition_id>/elements/<element_id>/cases")
 @login_required
 def cases_at(definition_id: int, element_id: str) -> dict[str, Any]:
     with read_transaction(runtime.db) as conn:
-        rows = monitor.cases_at(conn, current_actor(), definition_id, element_id, _now())
+        rows = monitor.cases_at(conn, current_actor(), definition_id, element_id, runtime.now())
     return {"items": jsonable(rows)}
 
 
@@ -122,7 +118,7 @@ def selection(actor: Actor, body: dict[str, Any]) -> list[int]:
     filters = stuck_filter({k: str(v) for k, v in chosen.items() if v not in (None, "")})
     ids: list[int] = []
     with read_transaction(runtime.db) as conn:
-        found = monitor.stuck(conn, actor, filters, _now(), 1, 500, cap=repair.MAX_BATCH)
+        found = monitor.stuck(conn, actor, filters, runtime.now(), 1, 500, cap=repair.MAX_BATCH)
         for row in found["items"]:
             ids.append(int(row["case_id"]))
     return list(dict.fromkeys(ids))
@@ -171,7 +167,7 @@ def repair_batch(batch_id: int) -> dict[str, Any]:
 @login_required
 def dashboard_data() -> dict[str, Any]:
     weeks = _weeks()
-    data = dashboard.dashboard(runtime.db, current_actor(), _now(), weeks)
+    data = dashboard.dashboard(runtime.db, current_actor(), runtime.now(), weeks)
     return jsonable(data)
 
 
@@ -188,7 +184,7 @@ def _weeks() -> int:
 @bp.get("/monitor/dashboard.xlsx")
 @login_required
 def dashboard_xlsx() -> Response:
-    data = dashboard.dashboard(runtime.db, current_actor(), _now(), _weeks())
+    data = dashboard.dashboard(runtime.db, current_actor(), runtime.now(), _weeks())
     return Response(dashboard.to_xlsx(data), mimetype=XLSX, headers={
         "Content-Disposition": "attachment; filename=dashboard.xlsx"})
 

@@ -45,10 +45,6 @@ def _int(name: str, default: int = 1) -> int:
     return max(1, int(value)) if value.isdigit() else default
 
 
-def _now() -> Any:
-    return runtime.engine.clock.now()
-
-
 def _change(action: Callable[[Any], Any], success: str, back: str) -> Response:
     """Run one administrative change in a write transaction; flash its outcome."""
     try:
@@ -64,7 +60,7 @@ def revoke_tokens(conn: Any, user_id: int) -> int:
     """End every API token of a user (disabled, or given a new password)."""
     result = conn.execute(sa.update(api_token).where(api_token.c.user_id == user_id,
                                                      api_token.c.revoked_at.is_(None))
-                          .values(revoked_at=_now()))
+                          .values(revoked_at=runtime.now()))
     return int(result.rowcount or 0)
 
 
@@ -116,7 +112,7 @@ def admin_create_user() -> str | Response:
         with write_transaction(runtime.db) as conn:
             user, password = domain.create_user(
                 conn, g.user, username=form.get("username", ""),
-                display_name=form.get("display_name", ""), grants=grants, now=_now())
+                display_name=form.get("display_name", ""), grants=grants, now=runtime.now())
     except EngineError as exc:
         flash(exc.message, "error")
         return redirect(url_for("ui.admin_users"))
@@ -129,7 +125,7 @@ def admin_create_user() -> str | Response:
 def admin_rename_user(user_id: int) -> Response:
     require_role("admin")
     name = request.form.get("display_name", "")
-    return _change(lambda conn: domain.set_display_name(conn, g.user, user_id, name, _now()),
+    return _change(lambda conn: domain.set_display_name(conn, g.user, user_id, name, runtime.now()),
                    _("姓名已修改。"), url_for("ui.admin_user", user_id=user_id))
 
 
@@ -141,7 +137,7 @@ def admin_user_active(user_id: int) -> Response:
     active = request.form.get("active") == "1"
 
     def change(conn: Any) -> None:
-        domain.set_user_active(conn, g.user, user_id, active, _now())
+        domain.set_user_active(conn, g.user, user_id, active, runtime.now())
         if not active:
             revoke_tokens(conn, user_id)
 
@@ -156,7 +152,7 @@ def admin_reset_password(user_id: int) -> str | Response:
     require_role("admin")
     try:
         with write_transaction(runtime.db) as conn:
-            password = domain.reset_password(conn, g.user, user_id, _now())
+            password = domain.reset_password(conn, g.user, user_id, runtime.now())
             revoke_tokens(conn, user_id)
     except EngineError as exc:
         flash(exc.message, "error")
@@ -172,7 +168,7 @@ def admin_grant_role(user_id: int) -> Response:
     role, unit = request.form.get("role", ""), request.form.get("unit") or None
     if role in UNITLESS_ROLES:
         unit = None
-    return _change(lambda conn: domain.grant_role(conn, g.user, user_id, role, unit, _now()),
+    return _change(lambda conn: domain.grant_role(conn, g.user, user_id, role, unit, runtime.now()),
                    _("角色已授予。"), url_for("ui.admin_user", user_id=user_id))
 
 
@@ -181,7 +177,8 @@ def admin_grant_role(user_id: int) -> Response:
 def admin_revoke_role(user_id: int) -> Response:
     require_role("admin")
     role, unit = request.form.get("role", ""), request.form.get("unit") or None
-    return _change(lambda conn: domain.revoke_role(conn, g.user, user_id, role, unit, _now()),
+    return _change(lambda conn: domain.revoke_role(conn, g.user, user_id, role, unit,
+                                                   runtime.now()),
                    _("角色已撤销。"), url_for("ui.admin_user", user_id=user_id))
 
 
@@ -215,7 +212,7 @@ def admin_create_unit() -> Response:
     def create(conn: Any) -> None:
         domain.create_unit(conn, g.user, code=form.get("code", ""), name=form.get("name", ""),
                            kind=form.get("kind", ""), parent_code=form.get("parent") or None,
-                           short_name=form.get("short_name"), now=_now())
+                           short_name=form.get("short_name"), now=runtime.now())
 
     return _change(create, _("单位已创建。"), url_for("ui.admin_units"))
 
@@ -225,7 +222,7 @@ def admin_create_unit() -> Response:
 def admin_change_unit(code: str) -> Response:
     """One form per change: ``what`` is name, short_name, active or parent."""
     require_role("admin")
-    form, by, now = request.form, g.user, _now()
+    form, by, now = request.form, g.user, runtime.now()
     what = form.get("what")
     changes: dict[str, tuple[Callable[[Any], Any], str]] = {
         "name": (lambda c: domain.rename_unit(c, by, code, form.get("name", ""), now),

@@ -4,7 +4,6 @@ export, spot-check draws and their 通报, and the annual assessment ranking."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -25,10 +24,6 @@ from .attach import check_photo_fields
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CITY = "city_supervisor"
-
-
-def _now() -> datetime:
-    return runtime.engine.clock.now()
 
 
 def _page(template: str, **context: Any) -> str:
@@ -63,7 +58,7 @@ def create() -> Response:
             campaigns.create_campaign(
                 conn, code=form.get("code", "").strip(), name=form.get("name", ""),
                 starts_on=form.get("starts_on", ""), ends_on=form.get("ends_on", ""),
-                themes=themes, unit_codes=None, created_by=current_actor().id, now=_now(),
+                themes=themes, unit_codes=None, created_by=current_actor().id, now=runtime.now(),
                 description=form.get("description", ""))
     except EngineError as exc:
         flash_error(exc)
@@ -76,7 +71,7 @@ def create() -> Response:
 def campaign(code: str) -> str:
     with read_transaction(runtime.db) as conn:
         try:
-            progress = campaigns.progress(conn, current_actor(), code, _now())
+            progress = campaigns.progress(conn, current_actor(), code, runtime.now())
         except EngineError:
             abort(404)
         found = inspections.list_inspections(conn, current_actor(), campaign_code=code,
@@ -143,13 +138,14 @@ def inspection_act(inspection_id: int, action: str) -> Response:
             if action == "publish":
                 require_role(CITY)
                 inspections.get_inspection(conn, actor, inspection_id)
-                inspections.publish_inspection(conn, inspection_id, actor=actor.id, now=_now())
+                inspections.publish_inspection(conn, inspection_id, actor=actor.id,
+                                               now=runtime.now())
                 flash(_("已通报，检查发现对被检查单位可见。"), "ok")
             elif action == "notice":
-                doc = inspections.issue_notice(conn, actor, inspection_id, _now())
+                doc = inspections.issue_notice(conn, actor, inspection_id, runtime.now())
                 flash(_("已出具整改通知书 %(no)s。", no=doc.number), "ok")
             elif action == "opinion":
-                doc = inspections.issue_opinion(conn, actor, inspection_id, _now())
+                doc = inspections.issue_opinion(conn, actor, inspection_id, runtime.now())
                 flash(_("已出具复查意见书 %(no)s。", no=doc.number), "ok")
             else:
                 abort(404)
@@ -167,9 +163,9 @@ def _report_view() -> dict[str, Any]:
     with read_transaction(runtime.db) as conn:
         known = reports.periods(conn, kind)
         period = request.args.get("period") or (known[0] if known else
-                                                reports.period_for(kind, _now()))
+                                                reports.period_for(kind, runtime.now()))
         try:
-            view = reports.consolidated(conn, current_actor(), kind, period, _now())
+            view = reports.consolidated(conn, current_actor(), kind, period, runtime.now())
         except EngineError:
             abort(404)
     return {"view": view, "periods": known, "kind": kind, "period": period}
@@ -206,7 +202,7 @@ def spotcheck_list() -> str | Response:
             with write_transaction(runtime.db) as conn:
                 draw_id = spotchecks.draw(
                     conn, title=form.get("title", ""), kind=form.get("kind", "spot_check"),
-                    size=int(form.get("size") or 0), drawn_by=current_actor().id, now=_now(),
+                    size=int(form.get("size") or 0), drawn_by=current_actor().id, now=runtime.now(),
                     seed=form.get("seed") or None, stratified=bool(form.get("stratified")),
                     campaign_code=form.get("campaign_code") or None)
         except (EngineError, ValueError) as exc:
@@ -248,7 +244,7 @@ def spotcheck_act(draw_id: int, action: str) -> Response:
                 spotchecks.assign(conn, int(form.get("check_id") or 0),
                                   form.get("inspector", ""))
             elif action == "publish":
-                spotchecks.publish(conn, draw_id, actor=current_actor().id, now=_now(),
+                spotchecks.publish(conn, draw_id, actor=current_actor().id, now=runtime.now(),
                                    summary=form.get("summary", ""))
                 return redirect(url_for("campaigns.spotcheck_notice", draw_id=draw_id))
             else:
@@ -271,11 +267,11 @@ def spotcheck_notice(draw_id: int) -> str:
 
 def _assessment() -> dict[str, Any]:
     try:
-        year = int(request.args.get("year") or _now().astimezone(BUSINESS_TZ).year)
+        year = int(request.args.get("year") or runtime.now().astimezone(BUSINESS_TZ).year)
     except ValueError:
         abort(404)
     with read_transaction(runtime.db) as conn:
-        return assessment.assess(conn, current_actor(), year, _now())
+        return assessment.assess(conn, current_actor(), year, runtime.now())
 
 
 @bp.get("/assessment")

@@ -6,7 +6,6 @@ extension requests and the thresholds."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -36,10 +35,6 @@ from . import current_actor, flash_error, local_path, login_required
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 
 
-def _now() -> datetime:
-    return runtime.engine.clock.now()
-
-
 def _page(template: str, **context: Any) -> str:
     return render_template(f"monitor/{template}", kinds=monitor.KINDS, actions=repair.ACTIONS,
                            categories=CATEGORIES, levels=LEVELS,
@@ -65,7 +60,7 @@ def index() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     filters = stuck_filter(request.args)
     with read_transaction(runtime.db) as conn:
-        result = monitor.stuck(conn, current_actor(), filters, _now(), page, 50)
+        result = monitor.stuck(conn, current_actor(), filters, runtime.now(), page, 50)
         definitions = monitor.definitions(conn)
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return _page("stuck.html", result=result, filters=request.args, definitions=definitions,
@@ -182,7 +177,7 @@ def process(definition_id: int) -> str:
             .where(process_definition.c.id == definition_id)).first()
         if row is None:
             abort(404)
-        piles = monitor.piles(conn, current_actor(), definition_id, _now())
+        piles = monitor.piles(conn, current_actor(), definition_id, runtime.now())
         definitions = monitor.definitions(conn)
     return _page("process.html", definition=row, piles=piles, definitions=definitions)
 
@@ -192,7 +187,7 @@ def process(definition_id: int) -> str:
 def element_cases(definition_id: int, element_id: str) -> Response:
     _guard()
     with read_transaction(runtime.db) as conn:
-        rows = monitor.cases_at(conn, current_actor(), definition_id, element_id, _now())
+        rows = monitor.cases_at(conn, current_actor(), definition_id, element_id, runtime.now())
     return jsonify({"items": jsonable(rows)})
 
 
@@ -214,14 +209,15 @@ def dashboard_page() -> str:
 @login_required
 def dashboard_json() -> Response:
     _guard()
-    return jsonify(jsonable(dashboard.dashboard(runtime.db, current_actor(), _now(), _weeks())))
+    return jsonify(jsonable(dashboard.dashboard(runtime.db, current_actor(), runtime.now(),
+                                                _weeks())))
 
 
 @bp.get("/dashboard.xlsx")
 @login_required
 def dashboard_xlsx() -> Response:
     _guard()
-    data = dashboard.dashboard(runtime.db, current_actor(), _now(), _weeks())
+    data = dashboard.dashboard(runtime.db, current_actor(), runtime.now(), _weeks())
     return Response(dashboard.to_xlsx(data), mimetype=XLSX, headers={
         "Content-Disposition": "attachment; filename=dashboard.xlsx"})
 
@@ -301,7 +297,7 @@ def _save_threshold(days: str) -> None:
     with write_transaction(runtime.db) as conn:
         monitor.set_threshold(conn, current_actor(), request.form.get("process_key", ""),
                               request.form.get("element_id", ""), request.form.get("kind", ""),
-                              int(days) if days.isdigit() else None, _now())
+                              int(days) if days.isdigit() else None, runtime.now())
 
 
 @bp.route("/thresholds", methods=["GET", "POST"])
