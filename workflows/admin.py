@@ -255,8 +255,8 @@ def _active_admins(conn: Connection) -> set[int]:
 
 def set_user_active(conn: Connection, by: User, user_id: int, active: bool,
                     now: datetime) -> User:
-    """Disable or re-enable an account. A disabled user cannot sign in, and their open
-    sessions end at their next request; the web layer revokes their API tokens too."""
+    """Disable or re-enable an account. A disabled user cannot sign in, and their page
+    sessions and API tokens end now (``users.set_active``)."""
     found = require_user(conn, user_id)
     if not active and found.id == by.id:
         raise Forbidden("不能停用自己的账号")
@@ -271,7 +271,8 @@ def set_user_active(conn: Connection, by: User, user_id: int, active: bool,
 
 
 def reset_password(conn: Connection, by: User, user_id: int, now: datetime) -> str:
-    """Give the user a generated password (returned once); their other sessions end."""
+    """Give the user a generated password (returned once); their page sessions and API
+    tokens end (``users.set_password``)."""
     found = require_user(conn, user_id)
     password = generate_password()
     users.set_password(conn, user_id, password, now, temporary=True)
@@ -306,14 +307,15 @@ def grant_role(conn: Connection, by: User, user_id: int, role: str, unit_code: s
 def revoke_role(conn: Connection, by: User, user_id: int, role: str, unit_code: str | None,
                 now: datetime) -> bool:
     """Withdraw a grant; False if the user did not hold it. An admin keeps their own admin
-    role, and the last active admin keeps theirs."""
+    role, and the last active admin keeps theirs. The user's page sessions and API tokens
+    end (``users.remove_role``)."""
     found = require_user(conn, user_id)
     code = (unit_code or "").strip() or None
     if role == "admin" and found.id == by.id:
         raise Forbidden("不能撤销自己的系统管理员角色")
     if role == "admin" and _active_admins(conn) == {found.id}:
         raise Forbidden("不能撤销最后一个可用的系统管理员")
-    if not users.remove_role(conn, user_id, role, code):
+    if not users.remove_role(conn, user_id, role, code, now):
         return False
     _record(conn, by, "role.revoked", f"user:{found.username}",
             {"role": role, "unit": code, "role_name": role_name(role)}, now)

@@ -16,6 +16,7 @@ from hazardflow.engine.services import Actor, Grant
 
 from .roles import ROLES, check_role_at
 from .schema import app_user, unit, user_role
+from .sessions import revoke_credentials
 from .units import get_unit_by_code
 
 _hasher = PasswordHasher()
@@ -102,15 +103,20 @@ def add_role(conn: Connection, user_id: int, role: str, unit_code: str | None) -
     return True
 
 
-def remove_role(conn: Connection, user_id: int, role: str, unit_code: str | None) -> bool:
-    """Withdraw a grant; False when the user did not hold it."""
+def remove_role(conn: Connection, user_id: int, role: str, unit_code: str | None,
+                now: datetime | None = None) -> bool:
+    """Withdraw a grant; False when the user did not hold it. Access is withdrawn: the
+    user's API tokens and page sessions end (they sign in again with what is left)."""
     query = user_role.delete().where(user_role.c.user_id == user_id, user_role.c.role == role)
     if unit_code is None:
         query = query.where(user_role.c.unit_id.is_(None))
     else:
         query = query.where(user_role.c.unit_id == select(unit.c.id).where(
             unit.c.code == unit_code).scalar_subquery())
-    return bool(conn.execute(query).rowcount)
+    removed = bool(conn.execute(query).rowcount)
+    if removed:
+        revoke_credentials(conn, user_id, _now(now))
+    return removed
 
 
 def create_user(conn: Connection, username: str, password: str, display_name: str,
@@ -135,20 +141,27 @@ def create_user(conn: Connection, username: str, password: str, display_name: st
 
 
 def set_password(conn: Connection, user_id: int, password: str,
-                 now: datetime | None = None, *, temporary: bool = False) -> None:
+                 now: datetime | None = None, *, temporary: bool = False,
+                 keep_session: int | None = None) -> None:
     """A new password; ``temporary`` (chosen by an administrator) must be changed by its
-    user at the next sign-in, and a user's own change clears that."""
+    user at the next sign-in, and a user's own change clears that. Every API token and page
+    session of the user ends, except ``keep_session`` (the page session of a user changing
+    their own password)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     conn.execute(update(app_user).where(app_user.c.id == user_id).values(
         password_hash=hash_password(password), must_change_password=temporary,
         updated_at=_now(now)))
+    revoke_credentials(conn, user_id, _now(now), keep_session=keep_session)
 
 
 def set_active(conn: Connection, user_id: int, active: bool,
                now: datetime | None = None) -> None:
+    """Enable or disable an account; disabling ends its API tokens and page sessions."""
     conn.execute(update(app_user).where(app_user.c.id == user_id).values(
         active=active, updated_at=_now(now)))
+    if not active:
+        revoke_credentials(conn, user_id, _now(now))
 
 
 def must_change_password(conn: Connection, user_id: int) -> bool:

@@ -82,9 +82,11 @@ def test_tabs_count_and_highlight_overdue_and_due_soon(app: Flask, client: Flask
     assert 'class="overdue"' not in html and 'class="due-soon"' not in html
 
     clock.advance(timedelta(days=16))  # 18 November: two days to go
+    rectifier = Browser(app, "rectifier")  # a page session lasts hours, not days
     html = rectifier.html("/inbox")
     assert count(html, "due_soon") == 1 and 'class="due-soon"' in html
     clock.advance(timedelta(days=3))  # 21 November: past the deadline
+    rectifier = Browser(app, "rectifier")
     html = rectifier.html("/inbox?tab=overdue")
     assert count(html, "overdue") == 1 and 'class="overdue"' in html
     assert rectifier.get("/counts").get_json()["tabs"]["overdue"] == 1

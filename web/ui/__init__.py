@@ -24,7 +24,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from hazardflow.engine import Actor
+from hazardflow.engine.db import write_transaction
 from hazardflow.engine.errors import EngineError
+from hazardflow.workflows import sessions
 from hazardflow.workflows.roles import ROLES
 from hazardflow.workflows.schema import app_user
 from hazardflow.workflows.users import User, actor_for
@@ -37,26 +39,34 @@ bp = Blueprint("ui", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def session_stamp(password_hash: str) -> str:
-    """Changes when the password changes, so a new password signs out other sessions."""
-    return password_hash[-16:]
+SESSION_KEY = "sid"  # the cookie's only credential: the key of a user_session row
 
 
 def load_session_user() -> None:
+    """Who signed in, from the server's record of the cookie's session key: a key that was
+    signed out, revoked (new password, disabled, role withdrawn) or expired is no one."""
     g.user = None
     g.actor = None
-    user_id = session.get("uid")
-    if not isinstance(user_id, int):
+    g.session_id = None
+    key = session.get(SESSION_KEY)
+    if not isinstance(key, str):
         return
+    now = runtime.now()
     with runtime.db.connect() as conn:
-        row = conn.execute(select(app_user).where(app_user.c.id == user_id)).first()
-        if row is None or not row.active or session.get("stamp") != session_stamp(
-                row.password_hash):
-            session.pop("uid", None)
+        found = sessions.find_session(conn, key, now)
+        row = conn.execute(select(app_user).where(app_user.c.id == found.user_id)).first() \
+            if found is not None else None
+        if found is None or row is None or not row.active:
+            session.pop(SESSION_KEY, None)
             return
         g.user = User.from_row(row)
-        g.actor = actor_for(conn, user_id)
+        g.actor = actor_for(conn, found.user_id)
+        g.session_id = found.id
         g.must_change_password = bool(row.must_change_password)
+        stale = sessions.needs_touch(conn, found.id, now)
+    if stale:
+        with write_transaction(runtime.db) as conn:
+            sessions.touch(conn, found.id, now)
 
 
 def current_actor() -> Actor:

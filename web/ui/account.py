@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from hazardflow.engine import journal
 from hazardflow.engine.db import write_transaction
+from hazardflow.workflows import sessions
 from hazardflow.workflows.schema import app_user
 from hazardflow.workflows.users import (
     MIN_PASSWORD_LENGTH,
@@ -19,7 +20,7 @@ from hazardflow.workflows.users import (
 
 from .. import throttle
 from ..extensions import runtime
-from . import bp, local_path, login_required, session_stamp
+from . import SESSION_KEY, bp, local_path, login_required
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,8 +45,11 @@ def login() -> str | Response | tuple[str, int]:
     with write_transaction(runtime.db) as conn:
         user = authenticate(conn, username, password, now)
         if user is not None:
-            stamp = conn.execute(select(app_user.c.password_hash)
-                                 .where(app_user.c.id == user.id)).scalar_one()
+            old = session.get(SESSION_KEY)
+            if isinstance(old, str):  # signing in over a session: the old one ends
+                sessions.end_session(conn, old, now)
+            new_key, _row = sessions.open_session(conn, user.id, now,
+                                                  settings.token_ttl_seconds)
     if user is None:
         throttle.failed(key)
         flash(_("用户名或密码错误。"), "error")
@@ -55,14 +59,18 @@ def login() -> str | Response | tuple[str, int]:
     session.clear()  # a fresh session on sign-in: no fixation
     if lang:
         session["lang"] = lang
-    session["uid"] = user.id
-    session["stamp"] = session_stamp(stamp)
+    session[SESSION_KEY] = new_key
     session.permanent = True
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out: the session ends on the server, so a copy of the cookie is worth nothing."""
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str):
+        with write_transaction(runtime.db) as conn:
+            sessions.end_session(conn, key, runtime.now())
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -90,15 +98,12 @@ def change_password() -> str | Response | tuple[str, int]:
                               .where(app_user.c.id == g.user.id)).scalar_one()
         if problem is None and not verify_password(stored, current):
             problem = _("当前密码不正确。")
-        if problem is None:
-            set_password(conn, g.user.id, new, now)
-            stamp = conn.execute(select(app_user.c.password_hash)
-                                 .where(app_user.c.id == g.user.id)).scalar_one()
+        if problem is None:  # every other session and API token of the user ends
+            set_password(conn, g.user.id, new, now, keep_session=g.session_id)
             journal.record(conn, actor=g.user.username, action="user.password_changed",
                            subject=f"user:{g.user.username}", payload={}, at=now)
     if problem is not None:
         flash(problem, "error")
         return render_template("ui/password.html"), 422
-    session["stamp"] = session_stamp(stamp)
     flash(_("密码已修改。"), "info")
     return redirect(url_for("ui.inbox"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -20,7 +19,6 @@ from hazardflow.workflows.roles import ROLES, UNIT_KINDS, UNITLESS_ROLES
 from hazardflow.workflows.units import list_units
 
 from ..extensions import runtime
-from ..tokens import api_token
 from . import bp, login_required, require_role
 
 # What the journal's actions mean, for the pages (Chinese first; the catalog translates).
@@ -54,14 +52,6 @@ def _change(action: Callable[[Any], Any], success: str, back: str) -> Response:
     except EngineError as exc:
         flash(exc.message, "error")
     return redirect(back)
-
-
-def revoke_tokens(conn: Any, user_id: int) -> int:
-    """End every API token of a user (disabled, or given a new password)."""
-    result = conn.execute(sa.update(api_token).where(api_token.c.user_id == user_id,
-                                                     api_token.c.revoked_at.is_(None))
-                          .values(revoked_at=runtime.now()))
-    return int(result.rowcount or 0)
 
 
 def _units() -> list[tuple[int, Any]]:
@@ -132,14 +122,12 @@ def admin_rename_user(user_id: int) -> Response:
 @bp.post("/admin/users/<int:user_id>/active")
 @login_required
 def admin_user_active(user_id: int) -> Response:
-    """Disable (their sessions end at the next request, their API tokens now) or enable."""
+    """Disable (their page sessions and API tokens end now) or enable."""
     require_role("admin")
     active = request.form.get("active") == "1"
 
     def change(conn: Any) -> None:
         domain.set_user_active(conn, g.user, user_id, active, runtime.now())
-        if not active:
-            revoke_tokens(conn, user_id)
 
     done = _("账号已启用。") if active else _("账号已停用，登录会话和接口令牌已失效。")
     return _change(change, done, url_for("ui.admin_user", user_id=user_id))
@@ -153,7 +141,6 @@ def admin_reset_password(user_id: int) -> str | Response:
     try:
         with write_transaction(runtime.db) as conn:
             password = domain.reset_password(conn, g.user, user_id, runtime.now())
-            revoke_tokens(conn, user_id)
     except EngineError as exc:
         flash(exc.message, "error")
         return redirect(url_for("ui.admin_user", user_id=user_id))
