@@ -38,7 +38,12 @@ class Settings:
     step_budget: int = 200
     scheduler: bool = True  # run the in-process timer/outbox sweep (embedded mode)
     scheduler_interval_seconds: float = 5.0
-    login_attempts_per_minute: int = 10
+    # failed sign-ins (web/signin.py): a (username, address) pair waits 1 s, 2 s, 4 s … up to
+    # the maximum after its free failures; an address has an hourly ceiling across usernames
+    signin_free_failures: int = 5
+    signin_max_wait_seconds: int = 300
+    signin_failures_per_address_hour: int = 100
+    ratelimit_storage_url: str = ""  # where the counts live; default: the Redis broker, else memory
     log_format: str = "text"  # text or json (one JSON object per line)
     handler_modules: str = ""  # comma-separated modules, each with register_handlers(registry)
     # seconds before Redis hands an unacknowledged task (its worker died) to another worker
@@ -70,6 +75,10 @@ class Settings:
             raise ConfigError("step budget and token lifetime must be positive")
         if self.visibility_timeout_seconds <= 0:
             raise ConfigError(f"{PREFIX}VISIBILITY_TIMEOUT_SECONDS must be positive")
+        if min(self.signin_free_failures, self.signin_max_wait_seconds,
+               self.signin_failures_per_address_hour) <= 0:
+            raise ConfigError(f"{PREFIX}SIGNIN_FREE_FAILURES, {PREFIX}SIGNIN_MAX_WAIT_SECONDS and "
+                              f"{PREFIX}SIGNIN_FAILURES_PER_ADDRESS_HOUR must be positive")
         if self.max_upload_bytes <= 0:
             raise ConfigError(f"{PREFIX}MAX_UPLOAD_BYTES must be positive")
         return self

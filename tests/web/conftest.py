@@ -118,15 +118,6 @@ def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(users, "_hasher", _cheap_hasher())
 
 
-@pytest.fixture(autouse=True)
-def fresh_login_throttle() -> Iterator[None]:
-    """The sign-in throttle lives in the process; a test must not inherit another's failures."""
-    from hazardflow.web import throttle
-    throttle.reset()
-    yield
-    throttle.reset()
-
-
 def openapi_path(rule: str) -> str:
     """A Flask rule as an OpenAPI path: ``/tasks/<int:task_id>`` → ``/tasks/{task_id}``."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)

@@ -1,9 +1,9 @@
-"""Signing in, bearer tokens (expiry, revocation), throttling, and who am I."""
+"""Signing in, bearer tokens (expiry, revocation), and who am I (failed sign-ins:
+test_signin.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,7 +12,7 @@ from hazardflow.engine import FixedClock
 from hazardflow.engine.db import write_transaction
 from hazardflow.workflows.users import get_user, set_active
 
-from .conftest import PASSWORD, T0, Login, assert_error, make_app, sign_in
+from .conftest import PASSWORD, T0, Login, assert_error, sign_in
 
 TOKEN = "/api/v1/auth/token"
 ME = "/api/v1/me"
@@ -70,40 +70,6 @@ def test_a_body_that_is_not_a_json_credentials_object_is_400(client: FlaskClient
     for kwargs in BAD_BODIES:
         body = assert_error(client.post(TOKEN, **kwargs), 400, "bad_request")
         assert "username" in body["message"] or "JSON" in body["message"], (kwargs, body)
-
-
-def test_too_many_failures_are_throttled_with_429_even_for_the_right_password(
-        client: FlaskClient) -> None:
-    limit = client.application.config["HAZARDFLOW"].login_attempts_per_minute
-    assert limit == 10
-    for _ in range(limit):
-        assert_error(client.post(TOKEN, json={"username": "safety", "password": "bad-guess"}),
-                     401)
-    body = assert_error(client.post(TOKEN, json={"username": "safety", "password": PASSWORD}),
-                        429, "too_many_requests")
-    assert "minute" in body["message"]
-    # the throttle is per username: another user signs in normally
-    assert client.post(TOKEN, json={"username": "verifier", "password": PASSWORD}
-                       ).status_code == 200
-
-
-def test_the_throttle_follows_the_configured_limit(database_url: str, clock: FixedClock,
-                                                   tmp_path: Path) -> None:
-    app = make_app(database_url, clock, tmp_path, login_attempts_per_minute=3)
-    client = app.test_client()
-    try:
-        for _ in range(3):
-            assert_error(client.post(TOKEN, json={"username": "city", "password": "guess"}), 401)
-        assert_error(client.post(TOKEN, json={"username": "city", "password": PASSWORD}), 429)
-    finally:
-        app.extensions["hazardflow"].db.dispose()
-
-
-def test_failures_below_the_limit_do_not_block_the_right_password(client: FlaskClient) -> None:
-    for _ in range(9):
-        client.post(TOKEN, json={"username": "safety", "password": "bad-guess"})
-    assert client.post(TOKEN, json={"username": "safety", "password": PASSWORD}
-                       ).status_code == 200
 
 
 BAD_AUTHORIZATION: list[str | None] = [

@@ -4,36 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, g
 
 from hazardflow.engine.db import write_transaction
 from hazardflow.workflows.users import authenticate, must_change_password
 
-from .. import tokens
-from ..errors import ApiError
+from .. import signin, tokens
+from ..errors import ApiError, error_response
 from ..extensions import runtime
-from ..throttle import failed as _failed
-from ..throttle import throttled as _throttled
 from . import bp, json_body, login_required
 
 
 @bp.post("/auth/token")
-def issue_token() -> tuple[dict[str, Any], int]:
+def issue_token() -> tuple[dict[str, Any] | Response, int]:
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise ApiError(400, "bad_request", "send {\"username\": ..., \"password\": ...}")
     settings = runtime.state.settings
-    key = f"{username.strip().lower()}|{request.remote_addr}"
-    if _throttled(key, settings.login_attempts_per_minute):
-        raise ApiError(429, "too_many_requests",
-                       "too many failed sign-ins; wait a minute and try again")
+    guard, address = signin.policy(), signin.client_address()
+    wait = guard.wait_seconds(username, address)
+    if wait:
+        response, status = error_response(
+            429, "too_many_requests",
+            f"登录失败次数过多，请 {wait} 秒后再试（too many failed sign-ins: try again in "
+            f"{wait} s）")
+        response.headers["Retry-After"] = str(wait)
+        return response, status
     now = runtime.engine.clock.now()
     with write_transaction(runtime.db) as conn:
         user = authenticate(conn, username, password, now)
         if user is None:
-            _failed(key)
+            guard.failed(username, address)
             raise ApiError(401, "unauthenticated", "wrong username or password")
+        guard.succeeded(username, address)
         if must_change_password(conn, user.id):
             raise ApiError(403, "password_change_required",
                            "an administrator set this password: sign in to the web pages and "

@@ -18,7 +18,7 @@ from hazardflow.workflows.users import (
     verify_password,
 )
 
-from .. import throttle
+from .. import signin
 from ..extensions import runtime
 from . import SESSION_KEY, bp, local_path, login_required
 
@@ -36,11 +36,13 @@ def login() -> str | Response | tuple[str, int]:
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     settings = runtime.state.settings
-    key = f"{username.lower()}|{request.remote_addr}"
-    if throttle.throttled(key, settings.login_attempts_per_minute):
-        flash(_("登录失败次数过多，请一分钟后再试。"), "error")
-        return render_template("ui/login.html", next=request.form.get("next", ""),
-                               username=username), 429
+    guard, address = signin.policy(), signin.client_address()
+    wait = guard.wait_seconds(username, address)
+    if wait:
+        flash(_("登录失败次数过多，请 %(n)d 秒后再试。", n=wait), "error")
+        page = render_template("ui/login.html", next=request.form.get("next", ""),
+                               username=username)
+        return Response(page, status=429, headers={"Retry-After": str(wait)})
     now = runtime.engine.clock.now()
     with write_transaction(runtime.db) as conn:
         user = authenticate(conn, username, password, now)
@@ -51,10 +53,11 @@ def login() -> str | Response | tuple[str, int]:
             new_key, _row = sessions.open_session(conn, user.id, now,
                                                   settings.token_ttl_seconds)
     if user is None:
-        throttle.failed(key)
+        guard.failed(username, address)
         flash(_("用户名或密码错误。"), "error")
         return render_template("ui/login.html", next=request.form.get("next", ""),
                                username=username), 401
+    guard.succeeded(username, address)
     lang = session.get("lang")
     session.clear()  # a fresh session on sign-in: no fixation
     if lang:
