@@ -30,6 +30,8 @@ MAX_STRING = 100_000
 MAX_SEQUENCE = 10_000
 MAX_INT_BITS = 256
 MAX_EXPONENT = 64
+MAX_ROUND_DIGITS = 30  # round(x, n): |n| at most this
+MAX_NUMBER_TEXT = 100  # int()/float() read at most this many characters of text
 
 _WRAPPED = re.compile(r"^\s*\$\{(.*)\}\s*$", re.S)
 _DURATION = re.compile(
@@ -79,12 +81,15 @@ def timer_source(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _parse(source: str) -> ast.Expression:
+    if not isinstance(source, str):
+        raise ExpressionError("no expression to evaluate")
     if len(source) > MAX_SOURCE:
         raise ExpressionError(f"expression longer than {MAX_SOURCE} characters")
     try:
         tree = ast.parse(source, mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"syntax error in expression {source!r}: {exc.msg}") from None
+    except (SyntaxError, ValueError) as exc:
+        reason = getattr(exc, "msg", None) or str(exc)
+        raise ExpressionError(f"syntax error in expression {source!r}: {reason}") from None
     count = 0
     for node in ast.walk(tree):
         count += 1
@@ -96,10 +101,15 @@ def _parse(source: str) -> ast.Expression:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 raise ExpressionError(f"only registered functions can be called ({source!r})")
-            if any(isinstance(a, ast.Starred) for a in node.args):
+            if any(isinstance(a, ast.Starred) for a in node.args) \
+                    or any(k.arg is None for k in node.keywords):
                 raise ExpressionError("argument unpacking is not allowed")
-        if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
-            raise ExpressionError("bytes and complex literals are not allowed")
+        if isinstance(node, ast.Dict) and any(k is None for k in node.keys):
+            raise ExpressionError("dictionary unpacking is not allowed")
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, (bytes, complex)):
+                raise ExpressionError("bytes and complex literals are not allowed")
+            _check_size(node.value)
     if count > MAX_NODES:
         raise ExpressionError(f"expression has more than {MAX_NODES} parts")
     return tree
@@ -118,16 +128,42 @@ def functions_in(source: str) -> set[str]:
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
 
 
+def weight(value: Any) -> tuple[int, int]:
+    """(items, characters) of a value counted through every nesting level.
+
+    A list repeated by reference (``[[0] * 100] * 100``) is cheap to build and costly to
+    print or compare; its weight counts what printing or comparing it would visit. The walk
+    stops as soon as either count passes its limit, so it costs at most that much.
+    """
+    items = chars = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            chars += len(item)
+            if chars > MAX_STRING:
+                raise ExpressionError(f"text longer than {MAX_STRING} characters")
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if item.bit_length() > MAX_INT_BITS:
+                raise ExpressionError(f"integer larger than {MAX_INT_BITS} bits")
+        elif isinstance(item, (list, tuple, dict)):
+            items += len(item)
+            if items > MAX_SEQUENCE:
+                raise ExpressionError(f"collection larger than {MAX_SEQUENCE} items")
+            stack.extend(item.items() if isinstance(item, dict) else item)
+    return items, chars
+
+
 def _check_size(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise ExpressionError(f"integer larger than {MAX_INT_BITS} bits")
-    if isinstance(value, str) and len(value) > MAX_STRING:
-        raise ExpressionError(f"string longer than {MAX_STRING} characters")
-    if isinstance(value, (list, tuple, dict)) and len(value) > MAX_SEQUENCE:
-        raise ExpressionError(f"collection longer than {MAX_SEQUENCE} items")
+    """Refuse a value this evaluator built when it, or anything inside it, is too large."""
+    weight(value)
     return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float))
 
 
 def _guard_binop(op: ast.operator, left: Any, right: Any) -> None:
@@ -137,10 +173,14 @@ def _guard_binop(op: ast.operator, left: Any, right: Any) -> None:
             raise ExpressionError(f"exponent larger than {MAX_EXPONENT}")
         if isinstance(left, int) and left.bit_length() * max(int(abs(right)), 1) > MAX_INT_BITS:
             raise ExpressionError(f"power result larger than {MAX_INT_BITS} bits")
+    if isinstance(op, ast.Mod) and not (_is_number(left) and _is_number(right)):
+        raise ExpressionError("% works on numbers only (text formatting is not allowed)")
     if isinstance(op, ast.Mult):
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                if len(seq) * count > MAX_STRING:
+                items, chars = weight(seq)
+                times = max(count, 0)
+                if items * times > MAX_SEQUENCE or chars * times > MAX_STRING:
                     raise ExpressionError("repeated sequence too long")
         if isinstance(left, int) and isinstance(right, int):
             if left.bit_length() + right.bit_length() > MAX_INT_BITS:
@@ -174,6 +214,8 @@ class Evaluator:
             raise
         except RecursionError:
             raise ExpressionError("expression nested too deeply") from None
+        except MemoryError:
+            raise ExpressionError(f"out of memory evaluating {source!r}") from None
         except Exception as exc:  # a TypeError, ZeroDivisionError... from the user's data
             raise ExpressionError(f"{type(exc).__name__}: {exc} in {source!r}") from None
 
@@ -214,8 +256,9 @@ class Evaluator:
             items = [self._eval(e, data) for e in node.elts]
             return _check_size(items if isinstance(node, ast.List) else tuple(items))
         if isinstance(node, ast.Dict):
-            return {self._eval(k, data) if k is not None else None: self._eval(v, data)
-                    for k, v in zip(node.keys, node.values, strict=True)}
+            return _check_size({self._eval(k, data): self._eval(v, data)
+                                for k, v in zip(node.keys, node.values, strict=True)
+                                if k is not None})
         if isinstance(node, ast.Subscript):
             container = self._eval(node.value, data)
             if isinstance(node.slice, ast.Slice):
@@ -294,10 +337,42 @@ def make_timer_value(business_tz: tzinfo) -> Callable[[Any], str]:
     return timer_value
 
 
+def _number_text(value: Any, what: str) -> Any:
+    if isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
+        raise ExpressionError(f"{what}() reads at most {MAX_NUMBER_TEXT} characters")
+    return value
+
+
+def safe_str(value: Any = "") -> str:
+    """``str()`` of a value no larger than the evaluator's limits."""
+    weight(value)
+    return str(value)
+
+
+def safe_int(value: Any = 0, base: int | None = None) -> int:
+    _number_text(value, "int")
+    if isinstance(value, float) and abs(value) >= 2.0 ** MAX_INT_BITS:
+        raise ExpressionError(f"integer larger than {MAX_INT_BITS} bits")
+    return int(value) if base is None else int(value, base)
+
+
+def safe_float(value: Any = 0.0) -> float:
+    return float(_number_text(value, "float"))
+
+
+def safe_round(number: Any, ndigits: Any = None) -> Any:
+    if ndigits is None:
+        return round(number)
+    if not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS:
+        raise ExpressionError(f"round() takes at most {MAX_ROUND_DIGITS} digits")
+    return round(number, ndigits)
+
+
 def default_functions(business_tz: tzinfo) -> dict[str, Callable[..., Any]]:
+    """The functions expressions may call: each bounds its work before doing it."""
     return {
         "add_days": add_days,
         "timer_value": make_timer_value(business_tz),
-        "len": len, "str": str, "int": int, "float": float, "bool": bool,
-        "abs": abs, "min": min, "max": max, "round": round,
+        "len": len, "str": safe_str, "int": safe_int, "float": safe_float, "bool": bool,
+        "abs": abs, "min": min, "max": max, "round": safe_round,
     }
