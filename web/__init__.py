@@ -47,7 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping({k: v for k, v in test_config.items() if k.isupper()})
 
-    from . import errors, i18n, signin, ui
+    from . import errors, i18n, security, signin, ui
     from .api import bp as api_bp
     from .extensions import runtime
     from .ops import bp as ops_bp
@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     ui.csrf.init_app(app)
     signin.init_app(app)
+    security.init_app(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(ops_bp)
     ui.register(app)

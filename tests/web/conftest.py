@@ -219,4 +219,4 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
 
 
 # The live server and headless Chromium fixtures (`live`, `browser`) for end-to-end tests.
-from .live import browser, live  # noqa: E402,F401
+from .live import browser, chromium, live  # noqa: E402,F401

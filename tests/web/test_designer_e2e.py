@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from playwright.sync_api import expect
 
 from .conftest import hazard_data, sign_in
-from .live import LiveServer
+from .live import LiveServer, wait_until
 from .support import photo
 from .test_designer_api import RANGE, XXE, element_set, hostile_expression
 from .test_e2e_inbox import sign_in as browser_sign_in
@@ -54,8 +55,8 @@ def designer_page(browser: Any, live: LiveServer) -> Any:
 
 def open_version(page: Any, value: str, element: str) -> None:
     page.select_option("#dz-open", value)
-    page.wait_for_function("(id) => window.hfDesigner.modeler.modeler.get('elementRegistry')"
-                           ".get(id)", arg=element)
+    wait_until(page, "(id) => !!window.hfDesigner.modeler.modeler.get('elementRegistry')"
+                     ".get(id)", element)
 
 
 def lint_error_on(page: Any, element: str) -> Any:
@@ -75,8 +76,7 @@ def test_designer_adds_a_task_deploys_v2_and_it_reaches_the_right_inbox(
 
     page.evaluate(SET_PROPS, {"id": "Task_Confirm", "camunda:candidateGroups":
                               "safety_officer@unit", "camunda:formKey": "hazard_confirm"})
-    page.wait_for_function("document.getElementById('dz-form-key').textContent"
-                           " === 'hazard_confirm'")
+    expect(page.locator("#dz-form-key")).to_have_text("hazard_confirm")
     page.click("#dz-form-new")
     page.fill("#dz-form-schema", json.dumps(CONFIRM_FORM, ensure_ascii=False))
     page.locator('#dz-form-preview [name="confirm_note"]').wait_for()
@@ -84,8 +84,8 @@ def test_designer_adds_a_task_deploys_v2_and_it_reaches_the_right_inbox(
     lint_error_on(page, "Task_Confirm").first.wait_for(state="detached")
 
     page.click("#dz-deploy")
-    page.wait_for_function("document.getElementById('dz-status').textContent"
-                           ".includes('hazard_lifecycle 版本 2')")
+    expect(page.locator("#dz-status")).to_contain_text("hazard_lifecycle 版本 2",
+                                                       timeout=30_000)
     assert page.errors == []
 
     client = live.app.test_client()
@@ -142,8 +142,7 @@ def test_server_errors_show_at_the_element_and_hostile_uploads_leave_the_page_us
         (tmp_path / name).write_bytes(content)
         page.evaluate("document.getElementById('dz-status').className = 'dz-status'")
         page.set_input_files("#dz-import", str(tmp_path / name))
-        page.wait_for_function("document.getElementById('dz-status').className"
-                               ".includes('error')")
+        page.locator("#dz-status.error").wait_for()
         text = page.inner_text("#dz-status")
         assert "文件被拒绝" in text and reason in text, text
     open_version(page, "v:hazard_lifecycle:1", "Task_Rectify")  # still usable
@@ -184,7 +183,7 @@ def test_versions_diff_on_the_diagram_and_a_migration_with_progress(
     page.click("#dz-mig-preview")
     page.locator("#dz-mig-cases tbody tr").first.wait_for()
     page.click("#dz-mig-run")
-    page.wait_for_function("document.getElementById('dz-mig-status').dataset.batch")
+    page.locator("#dz-mig-status[data-batch]").wait_for(timeout=30_000)
     assert page.locator("#dz-mig-cases tr.dz-ok").count() == 1
     assert "完成" in page.inner_text("#dz-mig-status")
     assert page.errors == []

@@ -28,8 +28,7 @@ TEXTS = """() => ({
 def modeler_texts(page: Any) -> dict[str, Any]:
     open_version(page, "v:hazard_lifecycle:1", "Task_Triage")
     page.evaluate(SELECT_TRIAGE)
-    page.wait_for_function("document.querySelectorAll("
-                           "'#dz-panel .bio-properties-panel-group-header-title').length > 3")
+    page.locator("#dz-panel .bio-properties-panel-group-header-title").nth(3).wait_for()
     texts: dict[str, Any] = page.evaluate(TEXTS)
     return texts
 

@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 
+from hazardflow.web.security import PAGE_CSP
+
 from ..conftest import REQUIRE_SERVICES
+from .live import CSP_MARKS, CSP_REPORTER
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "web" / "frontend"
@@ -122,20 +125,36 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture(scope="module")
-def page_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A page loading the modeler css and both bundles (the modeler must not clash with the
-    viewer bundle on one page) by file:// URL."""
-    html = f"""<!doctype html><html><head><meta charset="utf-8">
-<link rel="stylesheet" href="{(VENDOR / 'bpmn-modeler.css').as_uri()}">
-<script src="{(VENDOR / 'bpmn-viewer.js').as_uri()}"></script>
-<script src="{(VENDOR / 'bpmn-modeler.js').as_uri()}"></script>
-<script src="{(VENDOR / 'echarts.min.js').as_uri()}"></script>
+ORIGIN = "http://vendor.test"  # answered by the page's route handler: no network
+PAGE_HTML = """<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/vendor/bpmn-modeler.css">
+<script src="/vendor/bpmn-viewer.js"></script>
+<script src="/vendor/bpmn-modeler.js"></script>
+<script src="/vendor/echarts.min.js"></script>
 </head><body><div id="canvas" style="width:1200px;height:700px"></div>
 <div id="panel" style="width:300px"></div></body></html>"""
-    path = tmp_path_factory.mktemp("frontend") / "page.html"
-    path.write_text(html)
-    return path.as_uri()
+TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+
+@pytest.fixture(scope="module")
+def page_url() -> str:
+    """A page loading the modeler css and both bundles (the modeler must not clash with the
+    viewer bundle on one page), served with the app's Content-Security-Policy so that the
+    bundles prove they need no eval and no inline script."""
+    return ORIGIN + "/page.html"
+
+
+def serve_test_page(route: Any) -> None:
+    path = route.request.url.removeprefix(ORIGIN)
+    headers = {"Content-Security-Policy": PAGE_CSP}
+    if path == "/page.html":
+        route.fulfill(status=200, body=PAGE_HTML, content_type="text/html", headers=headers)
+    elif path.startswith("/vendor/") and (VENDOR / path[8:]).is_file():
+        name = path[8:]
+        route.fulfill(status=200, body=(VENDOR / name).read_bytes(), headers=headers,
+                      content_type=TYPES.get(Path(name).suffix, "application/octet-stream"))
+    else:
+        route.fulfill(status=404, body="")
 
 
 CLS_HELPER = """window.cls = (id) =>
@@ -150,6 +169,8 @@ class Page:
         self.page.set_default_timeout(5000)
         self.errors: list[str] = []
         self.page.add_init_script(CLS_HELPER)
+        self.page.add_init_script(CSP_REPORTER)
+        self.page.route(ORIGIN + "/**", serve_test_page)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(url)
@@ -167,6 +188,8 @@ def page(browser: Any, page_url: str) -> Iterator[Page]:
     opened = Page(browser, page_url)
     yield opened
     opened.page.close()
+    violations = [e for e in opened.errors if any(mark in e for mark in CSP_MARKS)]
+    assert violations == [], "Content-Security-Policy violations in the browser"
 
 
 def test_viewer_marks_done_active_and_incident_elements_with_badges_and_heat(page: Page) -> None:

@@ -11,6 +11,7 @@ from flask import Response, request
 from hazardflow.engine.db import read_transaction
 from hazardflow.engine.schema import deployment, process_case, process_definition
 
+from .. import security
 from ..errors import ApiError
 from ..extensions import runtime
 from . import bp, current_actor, login_required, require_role
@@ -119,7 +120,9 @@ def _deployment_of(key: str, version: int) -> Any:
 @bp.get("/definitions/<key>/versions/<int:version>/xml")
 @login_required
 def xml(key: str, version: int) -> Response:
-    return Response(_deployment_of(key, version).bpmn_xml, mimetype="application/xml")
+    """The diagram as deployed: a download, never a document of this site (web/security.py)."""
+    return security.file_response(_deployment_of(key, version).bpmn_xml.encode("utf-8"),
+                                  "application/xml", f"{key}-v{version}.bpmn")
 
 
 @bp.get("/definitions/<key>/versions/<int:version>/forms")

@@ -19,6 +19,7 @@ from hazardflow.engine.diff import diff
 from hazardflow.engine.forms import check_form_schema
 from hazardflow.engine.xmlsafe import parse_untrusted
 
+from .. import security
 from ..errors import ApiError
 from ..extensions import runtime
 from . import bp, json_body, login_required, require_role
@@ -117,8 +118,7 @@ def delete_draft(draft_id: int) -> tuple[str, int]:
 def export_draft(draft_id: int) -> Response:
     draft = get_draft(draft_id)
     name = (draft["process_key"] or f"draft-{draft_id}") + ".bpmn"
-    return Response(draft["bpmn"], mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    return security.file_response(draft["bpmn"].encode("utf-8"), "application/xml", name)
 
 
 def import_file() -> tuple[dict[str, Any], int]:

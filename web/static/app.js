@@ -34,6 +34,11 @@
   document.addEventListener("click", (ev) => {
     const el = ev.target.closest("[data-confirm]");
     if (el && !window.confirm(el.dataset.confirm)) ev.preventDefault();
+    if (ev.target.closest("[data-print]")) window.print();  // <button data-print>
+  });
+  // a choice that reloads its form at once: <select data-autosubmit>
+  document.querySelectorAll("[data-autosubmit]").forEach((el) => {
+    el.addEventListener("change", () => { if (el.form) el.form.submit(); });
   });
 })();
 // Evidence uploads inside forms: each chosen file is uploaded at once (POST /evidence),

@@ -17,6 +17,15 @@
     });
   }
 
+  // -- the process page's version switch: the page of the chosen definition -----------------
+  var versions = document.getElementById("version-switch");
+  if (versions) {
+    versions.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      location.href = versions.action.replace(/\d+$/, versions.elements.d.value);
+    });
+  }
+
   // -- a bulk repair's progress ------------------------------------------------------------
   var batch = document.getElementById("batch");
   if (batch && batch.dataset.status !== "done") {

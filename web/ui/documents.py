@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, request, send_file
+from flask import Response, abort, current_app, jsonify, request
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -26,12 +25,12 @@ from hazardflow.workflows.cases import case_visible
 from hazardflow.workflows.ledger import hazard_for_case
 from hazardflow.workflows.units import county_of
 
+from .. import security
 from ..extensions import runtime
 from . import bp, current_actor, login_required
 
 STORAGE_KEY = "hazardflow_storage"
 MULTIPART_SLACK = 256 * 1024  # the form's boundaries and other fields around the file
-INLINE_TYPES = filecheck.IMAGE_TYPES | {"application/pdf"}
 
 
 def storage() -> ev.Storage:
@@ -110,16 +109,14 @@ def _visible_evidence(evidence_id: int) -> ev.Evidence:
 def _download_name(item: ev.Evidence, thumb: bool) -> str:
     """The uploaded name with the extension of what the file really is."""
     stem = item.filename.rsplit(".", 1)[0] if "." in item.filename else item.filename
-    stem = "".join(c for c in stem if c not in '"\\;') or f"evidence-{item.id}"
+    stem = security.safe_filename(stem, f"evidence-{item.id}")
     if thumb:
         return f"{stem}-thumb.jpg"
     return stem + filecheck.EXTENSIONS.get(item.content_type.split(";")[0], "")
 
 
-def _file(data: bytes, mimetype: str, name: str, inline: bool) -> Response:
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=not inline,
-                         download_name=name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
+def _file(data: bytes, mimetype: str, name: str) -> Response:
+    response = security.file_response(data, mimetype, name)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -131,11 +128,11 @@ def evidence_file(evidence_id: int) -> Response:
 
 
 def send_evidence(evidence_id: int) -> Response:
-    """The file, if the signed-in user may see it (else 404); the page and the API share it."""
+    """The file, if the signed-in user may see it (else 404); the page and the API share it.
+    Only raster images show in the browser; anything else downloads (web/security.py)."""
     item = _visible_evidence(evidence_id)
-    inline = item.content_type.split(";")[0] in INLINE_TYPES
     return _file(storage().get(item.storage_key), item.content_type,
-                 _download_name(item, False), inline)
+                 _download_name(item, False))
 
 
 @bp.get("/evidence/<int:evidence_id>/thumb")
@@ -144,13 +141,13 @@ def evidence_thumb(evidence_id: int) -> Response:
     item = _visible_evidence(evidence_id)
     if not item.thumb_key:
         abort(404)
-    return _file(storage().get(item.thumb_key), "image/jpeg", _download_name(item, True), True)
+    return _file(storage().get(item.thumb_key), "image/jpeg", _download_name(item, True))
 
 
 def _pdf(document_id: int, number: str) -> Response:
     with read_transaction(runtime.db) as conn:
         body = documents.render_pdf(conn, document_id)
-    response = _file(body, "application/pdf", f"{number}.pdf", True)
+    response = security.document_response(body, f"{number}.pdf")
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 
