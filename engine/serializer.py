@@ -25,6 +25,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 FORMAT = 1
+_EVAL_MIGRATIONS = ("1.0", "1.1")  # their migration path runs version_1_2's eval()
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -91,6 +92,11 @@ class CaseSerializer:
               script_engine: Any) -> BpmnWorkflow:
         dct = json.loads(zlib.decompress(blob))
         dct.pop("hf_format", None)
+        if dct.get("serializer_version") in _EVAL_MIGRATIONS:
+            # SpiffWorkflow migrates such states by calling eval() on their timer text;
+            # hazardflow never wrote them, so they are not restored.
+            raise ValueError(f"case state written by serializer "
+                             f"{dct.get('serializer_version')!r} cannot be restored")
         self._spiff.migrate(dct)
         workflow: BpmnWorkflow = self.registry.restore(
             dct, spec=spec, subprocess_specs=subprocess_specs)

@@ -12,10 +12,12 @@ from typing import Any, Protocol
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from sqlalchemy.engine import Connection
 
 from .errors import ExpressionError
 from .expressions import Evaluator, unwrap
+from .sandbox import MAX_INSTANCES, SandboxEnvironment
 
 Grant = tuple[str, str | None]  # (role, unit); unit None: the role wherever it is held
 
@@ -113,10 +115,14 @@ def step_context(ctx: StepContext) -> Iterator[StepContext]:
 
 
 class SafeScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine with eval/exec replaced by the safe evaluator."""
+    """SpiffWorkflow's script engine with eval/exec replaced by the safe evaluator.
+
+    Its ``environment``, which some SpiffWorkflow code calls directly, is the same
+    evaluator (:class:`~.sandbox.SandboxEnvironment`): no path reaches Python's ``eval``.
+    """
 
     def __init__(self, evaluator: Evaluator, handlers: HandlerRegistry) -> None:
-        super().__init__(environment=None)
+        super().__init__(environment=SandboxEnvironment(evaluator))
         self.evaluator = evaluator
         self.handlers = handlers
 
@@ -128,9 +134,16 @@ class SafeScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         try:
-            return self.evaluator.evaluate(unwrap(expression), task.data)
+            value = self.environment.evaluate(expression, task.data, external_context)
         except ExpressionError as exc:
             raise WorkflowTaskException(str(exc), task=task) from None
+        spec = task.task_spec
+        if isinstance(spec, MultiInstanceTask) and expression == spec.cardinality \
+                and isinstance(value, int) and value > MAX_INSTANCES:
+            raise WorkflowTaskException(
+                f"{value} instances requested; a multi-instance activity runs at most "
+                f"{MAX_INSTANCES}", task=task)
+        return value
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
         raise WorkflowTaskException(

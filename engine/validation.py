@@ -20,11 +20,12 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from .errors import Detail, ExpressionError
 from .expressions import Evaluator, is_iso_literal, names_in, timer_source, unwrap
 from .forms import check_form_schema, form_fields
-from .parser import CAMUNDA, HfParser, input_parameters, process_attributes, rewrite_timers
+from .parser import CAMUNDA, HfParser, process_attributes, rewrite_timers
 from .services import CandidateResolver, HandlerRegistry
 
 RESERVED_IDS = {"Start", "End", "Root"}
 SYSTEM_VARIABLES = {"initiator"}
+MESSAGE_CONTEXT = {"payload", "result_var"}  # what a correlation's messagePath can read
 _validator: BpmnValidator | None = None
 
 
@@ -96,6 +97,7 @@ class DefinitionValidator:
             pid = proc.get("id") or ""
             if pid in processes:
                 problems += self._check_process(proc, processes[pid], forms)
+        problems += self._check_correlations(root)
         return Checked(processes, dict(forms), problems)
 
     # -- one process ---------------------------------------------------------------
@@ -138,11 +140,83 @@ class DefinitionValidator:
                 problems += self._check_user_task(node, known)
             elif tag == "serviceTask":
                 problems += self._check_service_task(node, known)
-            elif tag in ("conditionExpression", "completionCondition"):
-                problems += self._check_expr(_owner(node, 1), node.text or "", known, "condition")
+            elif tag in ("conditionExpression", "completionCondition", "loopCondition") or (
+                    tag == "condition" and _parent_tag(node) == "conditionalEventDefinition"):
+                problems += self._check_expr(_flow_element(node), node.text or "", known,
+                                             "condition")
+            elif tag == "loopCardinality":
+                problems += self._check_expr(_flow_element(node), node.text or "", known,
+                                             "loopCardinality")
             elif tag in ("timeDate", "timeDuration", "timeCycle"):
-                problems += self._check_timer(_owner(node, 2), node.text or "", known)
+                problems += self._check_timer(_flow_element(node), node.text or "", known)
+            elif tag == "multiInstanceLoopCharacteristics":
+                problems += self._check_collection(node, known)
+            elif tag in ("loopDataInputRef", "loopDataOutputRef"):
+                problems += _identifier(_flow_element(node), tag, node.text)
+            elif tag == "messageEventDefinition":
+                problems += self._check_message(node, known)
+            elif node.tag.startswith(CAMUNDA):
+                problems += self._check_camunda(node, tag, known)
         return problems
+
+    def _check_correlations(self, root: etree._Element) -> list[Detail]:
+        """A caught message's correlation properties are evaluated over what it carries:
+        ``payload`` (the message's data) and ``result_var`` (its name)."""
+        problems: list[Detail] = []
+        for prop in root.iter("{*}correlationProperty"):
+            for retrieval in prop.iterfind("{*}correlationPropertyRetrievalExpression"):
+                for path in retrieval:
+                    if isinstance(path.tag, str):
+                        problems += self._check_expr(prop, path.text or "", MESSAGE_CONTEXT,
+                                                     "messagePath")
+        return problems
+
+    def _check_collection(self, node: etree._Element, known: set[str]) -> list[Detail]:
+        """Camunda's collection and element variable are names, not expressions."""
+        owner = _flow_element(node)
+        problems: list[Detail] = []
+        for attr in ("collection", "elementVariable"):
+            value = node.get(CAMUNDA + attr)
+            if value is not None:
+                problems += _identifier(owner, f"camunda:{attr}", value)
+        collection = (node.get(CAMUNDA + "collection") or "").strip()
+        if collection.isidentifier() and collection not in known \
+                and node.find("{*}loopCardinality") is None:
+            problems.append(self._at(owner, f"camunda:collection {collection!r} names a "
+                                            "variable the process's forms and handlers "
+                                            "never set"))
+        return problems
+
+    def _check_message(self, node: etree._Element, known: set[str]) -> list[Detail]:
+        owner = _flow_element(node)
+        payload = node.get(CAMUNDA + "expression")
+        result_var = node.get(CAMUNDA + "resultVariable")
+        problems = _identifier(owner, "camunda:resultVariable", result_var) \
+            if result_var is not None else []
+        if payload is not None:
+            return problems + self._check_expr(owner, payload, known, "message payload")
+        if etree.QName(owner).localname in ("intermediateThrowEvent", "endEvent"):
+            problems.append(self._at(owner, "a message throw needs its payload as an "
+                                            "expression in camunda:expression"))
+        return problems
+
+    def _check_camunda(self, node: etree._Element, tag: str, known: set[str]) -> list[Detail]:
+        """Camunda extension elements: parameters may hold ``${...}``; scripts and
+        listeners never run here, so they are refused rather than silently ignored."""
+        owner = _flow_element(node)
+        if tag == "script":
+            return [self._at(owner, "camunda:script is not allowed: expressions only")]
+        if tag in ("executionListener", "taskListener"):
+            return [self._at(owner, f"camunda:{tag} is not supported: hazardflow runs no "
+                                    "listeners; use a service task")]
+        if tag in ("inputParameter", "outputParameter"):
+            if any(isinstance(child.tag, str) for child in node):
+                return [self._at(owner, f"camunda:{tag} {node.get('name')!r} must be a "
+                                        "plain value or a ${...} expression")]
+            text = (node.text or "").strip()
+            if text.startswith("${"):
+                return self._check_expr(owner, text, known, tag)
+        return []
 
     def _check_user_task(self, node: etree._Element, known: set[str]) -> list[Detail]:
         problems: list[Detail] = []
@@ -158,6 +232,9 @@ class DefinitionValidator:
             problem = self.resolver.check(group)
             if problem:
                 problems.append(self._at(node, f"candidateGroups: {problem}"))
+        if any(user.startswith("${") for user in users):
+            problems.append(self._at(node, "camunda:candidateUsers lists user ids; it is "
+                                           "not evaluated (use camunda:assignee=\"${...}\")"))
         if assignee:
             problems += self._check_expr(node, assignee, known, "assignee", literal_ok=True)
         due = (node.get(CAMUNDA + "dueDate") or "").strip()
@@ -177,11 +254,7 @@ class DefinitionValidator:
             known_topics = ", ".join(sorted(self.handlers.handlers)) or "none"
             return [self._at(node, f"no handler is registered for topic {topic!r} "
                                    f"(registered: {known_topics})")]
-        problems: list[Detail] = []
-        for value in input_parameters(node).values():
-            if value.startswith("${"):
-                problems += self._check_expr(node, value, known, "input parameter")
-        return problems
+        return []  # its camunda:inputParameter expressions are checked with every other
 
     def _check_expr(self, node: etree._Element, text: str, known: set[str], what: str,
                     literal_ok: bool = False) -> list[Detail]:
@@ -233,14 +306,34 @@ def _line(node: etree._Element) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def _owner(node: etree._Element, levels: int) -> etree._Element:
-    """The element a nested definition belongs to (a flow, an event), for locating errors."""
-    for _ in range(levels):
-        parent = node.getparent()
-        if parent is None:
-            break
-        node = parent
+_CONTAINERS = {"process", "subProcess", "adHocSubProcess", "transaction"}
+
+
+def _flow_element(node: etree._Element) -> etree._Element:
+    """The flow element (task, event, flow) or process a nested definition belongs to,
+    for locating errors."""
+    current: etree._Element | None = node
+    while current is not None:
+        parent = current.getparent()
+        if etree.QName(current).localname == "process" or (
+                parent is not None and etree.QName(parent).localname in _CONTAINERS
+                and current.get("id")):
+            return current
+        current = parent
     return node
+
+
+def _parent_tag(node: etree._Element) -> str | None:
+    parent = node.getparent()
+    return None if parent is None else etree.QName(parent).localname
+
+
+def _identifier(owner: etree._Element, what: str, value: str | None) -> list[Detail]:
+    text = (value or "").strip()
+    if text.isidentifier() and not text.startswith("_"):
+        return []
+    return [DefinitionValidator._at(owner, f"{what} {text!r} must be a variable name, "
+                                           "not an expression")]
 
 
 def _message_form(node: etree._Element) -> str | None:
