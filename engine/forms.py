@@ -1,16 +1,20 @@
-"""JSON Schema forms: checking a form when it is deployed, and data when it is submitted."""
+"""JSON Schema forms: checking a form when it is deployed, and data when it is submitted.
+
+Forms are data, not programs: nothing is fetched, patterns run on RE2, and forms and
+submissions are bounded in size (:mod:`.formsafe`, :mod:`.formcheck`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
+from referencing.exceptions import Unresolvable
 
 from .errors import Detail
-
-_FORMAT_CHECKER = FormatChecker()
+from .formcheck import schema_problems
+from .formsafe import check_metaschema, data_problems, make_validator
 
 _MESSAGES_ZH = {
     "required": "此项为必填项",
@@ -34,8 +38,11 @@ def check_form_schema(key: str, schema: Any) -> list[Detail]:
     """Problems with a form schema itself (as deployed)."""
     if not isinstance(schema, dict):
         return [Detail(f"form {key!r} is not a JSON object", field=key)]
+    problems = schema_problems(key, schema)
+    if problems:
+        return problems
     try:
-        Draft202012Validator.check_schema(schema)
+        check_metaschema(schema)
     except SchemaError as exc:
         return [Detail(f"form {key!r} is not a valid JSON Schema: {exc.message}", field=key)]
     if schema.get("type") != "object":
@@ -68,15 +75,15 @@ def _field_of(error: ValidationError) -> str:
     return ".".join(p for p in path if p) or "(form)"
 
 
-_validators: dict[int, tuple[Mapping[str, Any], Draft202012Validator]] = {}
+_validators: dict[int, tuple[Mapping[str, Any], Any]] = {}
 
 
-def _validator(schema: Mapping[str, Any]) -> Draft202012Validator:
+def _validator(schema: Mapping[str, Any]) -> Any:
     """One compiled validator per deployed schema object (kept alive beside it)."""
     cached = _validators.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    validator = make_validator(schema)
     if len(_validators) > 1024:
         _validators.clear()
     _validators[id(schema)] = (schema, validator)
@@ -87,9 +94,19 @@ def validate_submission(schema: Mapping[str, Any], data: Any) -> list[Detail]:
     """Field-located problems with submitted data, messages in Chinese with English beside."""
     if not isinstance(data, dict):
         return [Detail("表单数据必须是对象 (form data must be a JSON object)", field="(form)")]
+    too_large = data_problems(data)
+    if too_large:
+        return too_large
     validator = _validator(schema)
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    except Unresolvable as exc:
+        return [Detail(f"表单定义有误 (the form refers to {exc!s:.200}, which it does not "
+                       "contain; nothing outside a form is ever fetched)", field="(form)")]
+    except RecursionError:
+        return [Detail("表单定义有误 (the form's references loop)", field="(form)")]
     details = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    for error in errors:
         zh = _MESSAGES_ZH.get(str(error.validator), "不符合要求")
         if "{limit}" in zh:
             zh = zh.format(limit=error.validator_value)
