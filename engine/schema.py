@@ -193,3 +193,27 @@ audit_event = Table(
     Column("redacted", Boolean, nullable=False, server_default=text("false")),
     UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),
 )
+
+# Sealed checkpoints over the audit log (engine/seal.py). Numbered 1, 2, 3... by the sealer,
+# not by a sequence, so that a gap always means a deleted checkpoint.
+audit_checkpoint = Table(
+    "audit_checkpoint", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("key_id", String(16), nullable=False),  # which key sealed it (a fingerprint)
+    Column("prev_mac", String(64), nullable=False),
+    Column("case_count", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 over its heads, sorted by case
+    Column("mac", String(64), nullable=False),  # HMAC-SHA256 under a key kept off the database
+)
+
+# The heads a checkpoint sealed: each case whose log grew since the previous checkpoint.
+# No foreign key to process_case: a deleted case's sealed head must outlive it.
+audit_checkpoint_head = Table(
+    "audit_checkpoint_head", metadata,
+    Column("checkpoint_id", Integer, ForeignKey("audit_checkpoint.id"), primary_key=True),
+    Column("case_id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_checkpoint_head_case_seq", "case_id", "seq"),
+)
