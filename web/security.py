@@ -79,7 +79,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    if current_app.config["HAZARDFLOW"].secure_cookies and request.is_secure:
+    if current_app.extensions["hazardflow"].settings.secure_cookies and request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 

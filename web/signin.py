@@ -138,7 +138,8 @@ def client_address() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = SigninPolicy(app, app.config["HAZARDFLOW"])
+    """After the runtime (``app.extensions["hazardflow"]``, whose settings it reads)."""
+    app.extensions[EXTENSION] = SigninPolicy(app, app.extensions["hazardflow"].settings)
 
 
 def policy() -> SigninPolicy:

@@ -73,7 +73,7 @@ def test_a_cookie_copied_before_logout_is_sent_to_the_sign_in_page_after_it(app:
 
 def test_a_page_session_ends_after_the_token_lifetime(app: Flask, clock: FixedClock) -> None:
     safety = Browser(app, "safety")
-    ttl = app.config["HAZARDFLOW"].token_ttl_seconds
+    ttl = app.extensions["hazardflow"].settings.token_ttl_seconds
     clock.advance(timedelta(seconds=ttl - 1))
     assert signed_in(safety.client)
     clock.advance(timedelta(seconds=1))

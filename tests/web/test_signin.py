@@ -128,9 +128,8 @@ def two_workers(database_url: str, clock: FixedClock,
                 tmp_path: Path) -> Iterator[tuple[FlaskClient, FlaskClient]]:
     """Two app instances (two gunicorn workers) counting in the same Redis."""
     redis_or_skip(REDIS)
-    prefix = "test-" + uuid.uuid4().hex
-    apps = [make_app(database_url, clock, tmp_path / name, ratelimit_storage_url=REDIS,
-                     RATELIMIT_KEY_PREFIX=prefix) for name in ("a", "b")]
+    apps = [make_app(database_url, clock, tmp_path / name, ratelimit_storage_url=REDIS)
+            for name in ("a", "b")]
     yield apps[0].test_client(), apps[1].test_client()
     for app in apps:
         app.extensions["hazardflow"].db.dispose()
@@ -139,11 +138,12 @@ def two_workers(database_url: str, clock: FixedClock,
 def test_workers_sharing_redis_see_each_others_failures(
         two_workers: tuple[FlaskClient, FlaskClient]) -> None:
     first, second = two_workers
-    fail(first, "safety", 3)
-    fail(second, "safety", 2)  # five in all, across the two workers
-    assert waits(attempt(first, "safety", PASSWORD)) == 1
-    assert waits(attempt(second, "safety", PASSWORD)) == 1
-    assert attempt(second, "verifier", PASSWORD).status_code == 200
+    address = f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"  # fresh in Redis
+    fail(first, "safety", 3, address)
+    fail(second, "safety", 2, address)  # five in all, across the two workers
+    assert waits(attempt(first, "safety", PASSWORD, address)) == 1
+    assert waits(attempt(second, "safety", PASSWORD, address)) == 1
+    assert attempt(second, "verifier", PASSWORD, address).status_code == 200
 
 
 def test_an_unreachable_redis_counts_in_memory_instead_of_refusing_everyone(
