@@ -91,6 +91,11 @@ def init_db(ctx: click.Context) -> None:
     click.echo(f"database ready: {_shown_url(settings.database_url)}")
     for d in deployed:
         click.echo(f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
+    from hazardflow.audit_commands import create_key
+
+    created = create_key(settings)
+    if created:
+        click.echo(created)
 
 
 @main.command("seed-demo")
@@ -259,30 +264,6 @@ def timers_fire(ctx: click.Context, now_text: str | None) -> None:
     click.echo(f"timers fired for {fired} case(s); {continued} case(s) continued")
 
 
-@main.group()
-def audit() -> None:
-    """The audit log."""
-
-
-@audit.command("verify")
-@click.pass_context
-def audit_verify(ctx: click.Context) -> None:
-    """Check every case's hash chain; exit 1 if any record was altered."""
-    import sqlalchemy as sa
-
-    from hazardflow.engine import audit as chain
-    from hazardflow.engine.schema import audit_event
-
-    with _database(_settings(ctx)) as db, db.connect() as conn:
-        breaks = list(chain.verify(conn))
-        count = conn.execute(sa.select(sa.func.count()).select_from(audit_event)).scalar()
-    for b in breaks:
-        click.echo(f"case {b.case_id} record {b.seq}: {b.reason}", err=True)
-    if breaks:
-        sys.exit(1)
-    click.echo(f"audit log intact: {count} record(s) verified")
-
-
 def _celery(ctx: click.Context, role: str, extra: tuple[str, ...]) -> None:
     settings = _settings(ctx)
     if not settings.broker_url:
@@ -308,9 +289,11 @@ def beat(ctx: click.Context, celery_args: tuple[str, ...]) -> None:
     _celery(ctx, "beat", celery_args or ("--loglevel=INFO",))
 
 
+from hazardflow.audit_commands import audit  # noqa: E402
 from hazardflow.bench.commands import bench  # noqa: E402  (the benchmark commands)
 
 main.add_command(bench)
+main.add_command(audit)
 
 
 if __name__ == "__main__":

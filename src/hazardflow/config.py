@@ -51,6 +51,11 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024  # one evidence file (photo, PDF, document)
     storage_path: str = ""  # evidence files on local disk; default <instance_path>/evidence
     secure_cookies: bool = False  # behind HTTPS: the session cookie is sent over HTTPS only
+    # The audit log's sealing key(s), hex, comma-separated: the current key first, then
+    # retired ones. Set, it wins over the key file. Never kept in the database.
+    audit_key: str = field(default="", repr=False)
+    audit_key_file: str = ""  # default <instance_path>/audit.key (one hex key per line)
+    audit_witness_file: str = ""  # default <instance_path>/audit.witness (checkpoints written)
 
     @property
     def sqlite_path(self) -> Path:
@@ -81,6 +86,8 @@ class Settings:
                               f"{PREFIX}SIGNIN_FAILURES_PER_ADDRESS_HOUR must be positive")
         if self.max_upload_bytes <= 0:
             raise ConfigError(f"{PREFIX}MAX_UPLOAD_BYTES must be positive")
+        if self.audit_key:
+            parse_audit_keys(self.audit_key, f"{PREFIX}AUDIT_KEY")
         return self
 
 
@@ -124,6 +131,11 @@ def load_settings(env: Mapping[str, str] | None = None,
         settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
     if not settings.storage_path:
         settings = replace(settings, storage_path=str(Path(settings.instance_path) / "evidence"))
+    if not settings.audit_key_file:
+        settings = replace(settings, audit_key_file=str(Path(settings.instance_path) / "audit.key"))
+    if not settings.audit_witness_file:
+        settings = replace(settings, audit_witness_file=str(Path(settings.instance_path)
+                                                            / "audit.witness"))
     return settings.validate()
 
 
@@ -133,3 +145,26 @@ def _instance_secret(instance_path: str) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+AUDIT_KEY_BYTES = 16  # at least; generated keys have 32
+
+
+def parse_audit_keys(text: str, source: str) -> list[bytes]:
+    """Hex keys separated by commas or lines (``#`` starts a comment line), in order."""
+    keys: list[bytes] = []
+    lines = (line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    for item in ",".join(lines).split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            key = bytes.fromhex(item)
+        except ValueError:  # not echoed: it may be a key with a typo
+            raise ConfigError(f"{source}: key {len(keys) + 1} is not hexadecimal") from None
+        if len(key) < AUDIT_KEY_BYTES:
+            raise ConfigError(f"{source}: an audit key needs at least {AUDIT_KEY_BYTES} bytes "
+                              f"({2 * AUDIT_KEY_BYTES} hex digits); make one with "
+                              "`openssl rand -hex 32`")
+        keys.append(key)
+    return keys
