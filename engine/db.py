@@ -8,7 +8,7 @@ transactions; a case is locked with ``SELECT ... FOR UPDATE`` on its row.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,19 +51,43 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+AFTER_COMMIT = "hf_after_commit"
+
+
+def on_commit(conn: Connection, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the transaction ``conn`` is in has committed; dropped on rollback.
+
+    What may only happen after a commit (remember a live workflow in the cache, hand work to
+    a Celery worker) registers here, so the caller that owns the transaction decides."""
+    conn.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
 @contextlib.contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A read-write transaction; on SQLite it holds the write lock from its first statement."""
+    """A read-write transaction; on SQLite it holds the write lock from its first statement.
+    Callbacks registered with :func:`on_commit` run after it commits."""
     with engine.connect() as conn:
         conn.execution_options(hf_write=True)
-        with conn.begin():
-            yield conn
+        conn.info.pop(AFTER_COMMIT, None)  # left by a caller that never committed: stale
+        try:
+            with conn.begin():
+                yield conn
+        except BaseException:
+            conn.info.pop(AFTER_COMMIT, None)
+            raise
+        callbacks = conn.info.pop(AFTER_COMMIT, [])
+    for callback in callbacks:
+        callback()
 
 
 @contextlib.contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as conn, conn.begin():
-        yield conn
+    with engine.connect() as conn:
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.info.pop(AFTER_COMMIT, None)  # nothing is written here: nothing to follow
 
 
 def new_id(result: sa.CursorResult[Any]) -> int:

@@ -1,7 +1,7 @@
 """The drivers' entry points: fire due timers, drain the outbox, retry incidents.
 
-The embedded scheduler calls them today; Celery beat and workers call the same functions in
-distributed mode. Each takes ids, locks the case, and is safe to run twice.
+The embedded scheduler and Celery workers call the same functions (through the domain's job
+list). Each takes the caller's connection and ids, locks the case, and is safe to run twice.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.engine import Connection
 
 from . import audit
 from .clock import Clock, FixedClock, bound_clock
-from .db import read_transaction, write_transaction
 from .definitions import DefinitionCache
 from .errors import Conflict, Detail, InvalidInput, NotFound
 from .schema import incident, outbox, process_case, timer
@@ -36,7 +35,6 @@ class DueWork:
 
 
 class Drivers:
-    db: SqlEngine
     store: CaseStore
     clock: Clock
     definitions: DefinitionCache
@@ -44,157 +42,141 @@ class Drivers:
     driver_budget: int
 
     _begin: Callable[..., tuple[StepResult, CaseRow, BpmnWorkflow]]  # Engine's
+    remember_after_commit: Callable[[Connection, CaseRow, BpmnWorkflow], None]
 
-    def due_work(self, now: datetime | None = None, limit: int = 500) -> DueWork:
+    def due_work(self, conn: Connection, now: datetime | None = None,
+                 limit: int = 500) -> DueWork:
         """What a sweep at ``now`` has to do, found by indexed queries."""
         now = now or self.clock.now()
-        with read_transaction(self.db) as conn:
-            starts = [r[0] for r in conn.execute(
-                sa.select(timer.c.id).where(timer.c.case_id.is_(None),
-                                            timer.c.fired_at.is_(None), timer.c.due_at <= now)
-                .order_by(timer.c.due_at).limit(limit))]
-            case_ids = [r[0] for r in conn.execute(
-                sa.select(timer.c.case_id).join(process_case, process_case.c.id == timer.c.case_id)
-                .where(timer.c.fired_at.is_(None), timer.c.due_at <= now,
-                       process_case.c.status == "active")
-                .group_by(timer.c.case_id).order_by(sa.func.min(timer.c.due_at)).limit(limit))]
-            pending = [r[0] for r in conn.execute(
-                sa.select(outbox.c.case_id)
-                .join(process_case, process_case.c.id == outbox.c.case_id)
-                .where(outbox.c.done_at.is_(None), process_case.c.status != "suspended")
-                .order_by(outbox.c.created_at).limit(limit))]
+        starts = [r[0] for r in conn.execute(
+            sa.select(timer.c.id).where(timer.c.case_id.is_(None),
+                                        timer.c.fired_at.is_(None), timer.c.due_at <= now)
+            .order_by(timer.c.due_at).limit(limit))]
+        case_ids = [r[0] for r in conn.execute(
+            sa.select(timer.c.case_id).join(process_case, process_case.c.id == timer.c.case_id)
+            .where(timer.c.fired_at.is_(None), timer.c.due_at <= now,
+                   process_case.c.status == "active")
+            .group_by(timer.c.case_id).order_by(sa.func.min(timer.c.due_at)).limit(limit))]
+        pending = [r[0] for r in conn.execute(
+            sa.select(outbox.c.case_id)
+            .join(process_case, process_case.c.id == outbox.c.case_id)
+            .where(outbox.c.done_at.is_(None), process_case.c.status != "suspended")
+            .order_by(outbox.c.created_at).limit(limit))]
         return DueWork(starts, case_ids, list(dict.fromkeys(pending)))
 
-    def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> int:
-        """Fire every timer due at ``now``; returns the number of cases advanced or started."""
-        now = now or self.clock.now()
-        due = self.due_work(now, limit)
-        started = sum(1 for timer_id in due.start_timers if self.fire_start_timer(timer_id, now))
-        return started + sum(1 for case_id in due.timer_cases
-                             if self.fire_case_timers(case_id, now))
-
-    def fire_start_timer(self, timer_id: int, now: datetime) -> bool:
+    def fire_start_timer(self, conn: Connection, timer_id: int, now: datetime) -> bool:
         """Start the case a timer start event asks for; schedule the cycle's next start."""
-        with write_transaction(self.db) as conn:
-            row = conn.execute(sa.select(timer).where(
-                timer.c.id == timer_id, timer.c.fired_at.is_(None)).with_for_update()).first()
-            if row is None or row.due_at > now:
-                return False  # another worker started it first
-            conn.execute(sa.update(timer).where(timer.c.id == timer_id).values(fired_at=now))
-            if row.expression and row.expression.startswith("R"):
-                upcoming = next_occurrence(row.expression, row.due_at)
-                if upcoming is not None:
-                    conn.execute(sa.insert(timer).values(
-                        process_key=row.process_key, element_id=row.element_id,
-                        expression=upcoming[1], due_at=upcoming[0], created_at=now))
-            definition = self.definitions.resolve(conn, row.process_key)
-            _, case_row, workflow = self._begin(conn, definition, {}, SYSTEM, None,
-                                                clock=FixedClock(now))
-        self.store.remember(case_row, workflow)
+        row = conn.execute(sa.select(timer).where(
+            timer.c.id == timer_id, timer.c.fired_at.is_(None)).with_for_update()).first()
+        if row is None or row.due_at > now:
+            return False  # another worker started it first
+        conn.execute(sa.update(timer).where(timer.c.id == timer_id).values(fired_at=now))
+        if row.expression and row.expression.startswith("R"):
+            upcoming = next_occurrence(row.expression, row.due_at)
+            if upcoming is not None:
+                conn.execute(sa.insert(timer).values(
+                    process_key=row.process_key, element_id=row.element_id,
+                    expression=upcoming[1], due_at=upcoming[0], created_at=now))
+        definition = self.definitions.resolve(conn, row.process_key)
+        _, case_row, workflow = self._begin(conn, definition, {}, SYSTEM, None,
+                                            clock=FixedClock(now))
+        self.remember_after_commit(conn, case_row, workflow)
         return True
 
-    def reschedule_timer(self, case_id: int, timer_id: int, due_at: datetime,
-                         actor: Actor) -> None:
+    def reschedule_timer(self, conn: Connection, case_id: int, timer_id: int,
+                         due_at: datetime, actor: Actor) -> None:
         """Move a waiting timer (a deadline extension); the case's data is left as it is."""
         if due_at.tzinfo is None:
             raise InvalidInput("the new time needs a time zone",
                                [Detail("naive date-time", field="due_at")])
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            found = conn.execute(sa.select(timer).where(
-                timer.c.id == timer_id, timer.c.case_id == case_id)).first()
-            if found is None:
-                raise NotFound(f"timer {timer_id} of case {case_id} does not exist",
-                               case_id=case_id)
-            if found.fired_at is not None:
-                raise Conflict(f"timer {timer_id} has already fired", case_id=case_id)
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            task = workflow.get_task_from_id(UUID(found.spiff_task_id))
-            task.internal_data["event_value"] = due_at.astimezone(UTC).isoformat()
-            now = self.clock.now()
-            conn.execute(sa.update(timer).where(timer.c.id == timer_id).values(due_at=due_at))
-            known = mirrored(workflow).timers
-            if known is not None and found.spiff_task_id in known:
-                known[found.spiff_task_id] = (timer_id, due_at)
-            self.store.save(conn, row, workflow, row.status, now)
-            audit.append(conn, case_id, actor.id, "reschedule_timer",
-                         {"timer": timer_id, "from": found.due_at.isoformat(),
-                          "to": due_at.isoformat()}, now, found.element_id)
-        self.store.remember(row, workflow)
+        row = self.store.lock(conn, case_id)
+        found = conn.execute(sa.select(timer).where(
+            timer.c.id == timer_id, timer.c.case_id == case_id)).first()
+        if found is None:
+            raise NotFound(f"timer {timer_id} of case {case_id} does not exist",
+                           case_id=case_id)
+        if found.fired_at is not None:
+            raise Conflict(f"timer {timer_id} has already fired", case_id=case_id)
+        definition = self.definitions.get(conn, row.definition_id)
+        workflow = self.store.load(conn, row, definition)
+        task = workflow.get_task_from_id(UUID(found.spiff_task_id))
+        task.internal_data["event_value"] = due_at.astimezone(UTC).isoformat()
+        now = self.clock.now()
+        conn.execute(sa.update(timer).where(timer.c.id == timer_id).values(due_at=due_at))
+        known = mirrored(workflow).timers
+        if known is not None and found.spiff_task_id in known:
+            known[found.spiff_task_id] = (timer_id, due_at)
+        self.store.save(conn, row, workflow, row.status, now)
+        audit.append(conn, case_id, actor.id, "reschedule_timer",
+                     {"timer": timer_id, "from": found.due_at.isoformat(),
+                      "to": due_at.isoformat()}, now, found.element_id)
+        self.remember_after_commit(conn, row, workflow)
 
-    def fire_case_timers(self, case_id: int, now: datetime) -> bool:
+    def fire_case_timers(self, conn: Connection, case_id: int, now: datetime) -> bool:
         # SpiffWorkflow fires a timer once its due time is strictly in the past; a sweep at
         # the very instant a timer is due must fire it, so SpiffWorkflow sees a hair later
         clock = FixedClock(now + timedelta(microseconds=1))
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            due = conn.execute(sa.select(timer.c.id).where(
-                timer.c.case_id == case_id, timer.c.fired_at.is_(None),
-                timer.c.due_at <= now)).first()
-            if due is None or row.status != "active":
-                return False  # another worker fired it first
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            with bound_clock(clock):
-                workflow.refresh_timers()
-            _, workflow = self.stepper.advance(
-                conn, row, definition, workflow, SYSTEM, action="timer", origin="timer",
-                reapply=None, payload={"now": now.isoformat()}, now=now, clock=clock,
-                budget=self.driver_budget)
-        self.store.remember(row, workflow)
+        row = self.store.lock(conn, case_id)
+        due = conn.execute(sa.select(timer.c.id).where(
+            timer.c.case_id == case_id, timer.c.fired_at.is_(None),
+            timer.c.due_at <= now)).first()
+        if due is None or row.status != "active":
+            return False  # another worker fired it first
+        definition = self.definitions.get(conn, row.definition_id)
+        workflow = self.store.load(conn, row, definition)
+        with bound_clock(clock):
+            workflow.refresh_timers()
+        _, workflow = self.stepper.advance(
+            conn, row, definition, workflow, SYSTEM, action="timer", origin="timer",
+            reapply=None, payload={"now": now.isoformat()}, now=now, clock=clock,
+            budget=self.driver_budget)
+        self.remember_after_commit(conn, row, workflow)
         return True
 
-    def run_pending(self, limit: int = 100) -> int:
-        """Finish what requests left for later (the outbox); returns cases advanced."""
-        due = self.due_work(limit=limit)
-        return sum(1 for case_id in due.outbox_cases if self.continue_case(case_id))
-
-    def continue_case(self, case_id: int) -> bool:
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            if row.status == "suspended":
-                return False  # kept for when the case is resumed
-            now = self.clock.now()
-            taken = conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
-                                                         outbox.c.done_at.is_(None))
-                                 .values(done_at=now, attempts=outbox.c.attempts + 1)).rowcount
-            if not taken or row.status != "active":
-                return False  # delivered twice, or already finished: nothing to do
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            _, workflow = self.stepper.advance(
-                conn, row, definition, workflow, SYSTEM, action="continue", origin="outbox",
-                reapply=None, payload={}, budget=self.driver_budget)
-        self.store.remember(row, workflow)
+    def continue_case(self, conn: Connection, case_id: int) -> bool:
+        """Finish the automatic steps a request left in the outbox."""
+        row = self.store.lock(conn, case_id)
+        if row.status == "suspended":
+            return False  # kept for when the case is resumed
+        now = self.clock.now()
+        taken = conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
+                                                     outbox.c.done_at.is_(None))
+                             .values(done_at=now, attempts=outbox.c.attempts + 1)).rowcount
+        if not taken or row.status != "active":
+            return False  # delivered twice, or already finished: nothing to do
+        definition = self.definitions.get(conn, row.definition_id)
+        workflow = self.store.load(conn, row, definition)
+        _, workflow = self.stepper.advance(
+            conn, row, definition, workflow, SYSTEM, action="continue", origin="outbox",
+            reapply=None, payload={}, budget=self.driver_budget)
+        self.remember_after_commit(conn, row, workflow)
         return True
 
-    def retry_incident(self, incident_id: int, actor: Actor) -> StepResult:
+    def retry_incident(self, conn: Connection, incident_id: int, actor: Actor) -> StepResult:
         """Run the failed step again. The result says honestly whether it failed again."""
-        with write_transaction(self.db) as conn:
-            case_id = conn.execute(sa.select(incident.c.case_id).where(
-                incident.c.id == incident_id)).scalar()
-            if case_id is None:
-                raise NotFound(f"incident {incident_id} does not exist")
-            row = self.store.lock(conn, case_id)
-            if row.status == "suspended":
-                raise Conflict(f"case {case_id} is suspended; resume it before retrying",
-                               case_id=case_id, code="suspended")
-            still_open = conn.execute(sa.select(incident.c.resolved_at).where(
-                incident.c.id == incident_id)).scalar_one() is None
-            if not still_open:
-                raise Conflict(f"incident {incident_id} is already resolved", case_id=case_id)
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load_fresh(conn, row, definition)
-            with bound_clock(self.clock):
-                workflow.refresh_timers()
-            result, workflow = self.stepper.advance(
-                conn, row, definition, workflow, actor, action="retry", origin="retry",
-                reapply=None, payload={"incident": incident_id}, budget=self.driver_budget)
-            if result.status != "incident":
-                conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
-                                                     outbox.c.done_at.is_(None),
-                                                     sa.literal(not result.pending))
-                             .values(done_at=self.clock.now()))
-        self.store.remember(row, workflow)
+        case_id = conn.execute(sa.select(incident.c.case_id).where(
+            incident.c.id == incident_id)).scalar()
+        if case_id is None:
+            raise NotFound(f"incident {incident_id} does not exist")
+        row = self.store.lock(conn, case_id)
+        if row.status == "suspended":
+            raise Conflict(f"case {case_id} is suspended; resume it before retrying",
+                           case_id=case_id, code="suspended")
+        still_open = conn.execute(sa.select(incident.c.resolved_at).where(
+            incident.c.id == incident_id)).scalar_one() is None
+        if not still_open:
+            raise Conflict(f"incident {incident_id} is already resolved", case_id=case_id)
+        definition = self.definitions.get(conn, row.definition_id)
+        workflow = self.store.load_fresh(conn, row, definition)
+        with bound_clock(self.clock):
+            workflow.refresh_timers()
+        result, workflow = self.stepper.advance(
+            conn, row, definition, workflow, actor, action="retry", origin="retry",
+            reapply=None, payload={"incident": incident_id}, budget=self.driver_budget)
+        if result.status != "incident":
+            conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
+                                                 outbox.c.done_at.is_(None),
+                                                 sa.literal(not result.pending))
+                         .values(done_at=self.clock.now()))
+        self.remember_after_commit(conn, row, workflow)
         return result

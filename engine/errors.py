@@ -99,6 +99,21 @@ class ProcessFailed(EngineError):
         self.incident_id = incident_id
 
 
+class Crashed(EngineError):
+    """Something unexpected broke outside the process's own steps (a load, a save, a bug).
+
+    Raised inside the caller's transaction, which must roll back; the caller then records
+    the failure in a transaction of its own (``Engine.record_crash``), because the case's
+    lock is held until the rollback."""
+
+    def __init__(self, origin: str, cause: BaseException, *, case_id: int | None = None,
+                 task_id: int | None = None) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}", case_id=case_id,
+                         task_id=task_id, code="crashed")
+        self.origin = origin
+        self.cause = cause
+
+
 class StartFailed(EngineError):
     """A case could not start because the process failed at once; nothing was stored."""
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from .db import read_transaction
 from .errors import NotFound
 from .schema import (
     audit_event,
@@ -26,14 +26,13 @@ if TYPE_CHECKING:
     from .runtime import Engine
 
 
-def case_data(engine: Engine, case_id: int) -> dict[str, Any]:
+def case_data(conn: Connection, engine: Engine, case_id: int) -> dict[str, Any]:
     """The case's variables as they stand (without touching the live cache or the lock)."""
-    with read_transaction(engine.db) as conn:
-        row = conn.execute(sa.select(process_case.c.definition_id, process_case.c.state)
-                           .where(process_case.c.id == case_id)).one_or_none()
-        if row is None:
-            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
-        definition = engine.definitions.get(conn, row.definition_id)
+    row = conn.execute(sa.select(process_case.c.definition_id, process_case.c.state)
+                       .where(process_case.c.id == case_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+    definition = engine.definitions.get(conn, row.definition_id)
     workflow = engine.store.serializer.loads(row.state, definition.spec,
                                              definition.subprocess_specs,
                                              engine.script_engine)
@@ -50,33 +49,32 @@ class CaseDiagram:
     incidents: list[str] = field(default_factory=list)  # unresolved incidents
 
 
-def case_diagram(engine: Engine, case_id: int) -> CaseDiagram:
-    with read_transaction(engine.db) as conn:
-        row = conn.execute(
-            sa.select(deployment.c.bpmn_xml, process_definition.c.key,
-                      process_definition.c.version)
-            .select_from(process_case.join(
-                process_definition, process_definition.c.id == process_case.c.definition_id)
-                .join(deployment, deployment.c.id == process_definition.c.deployment_id))
-            .where(process_case.c.id == case_id)).one_or_none()
-        if row is None:
-            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
-        done = {r[0] for r in conn.execute(
-            sa.select(audit_event.c.element_id).distinct()
-            .where(audit_event.c.case_id == case_id, audit_event.c.element_id.is_not(None)))}
-        done |= {r[0] for r in conn.execute(
-            sa.select(human_task.c.element_id).where(human_task.c.case_id == case_id,
-                                                     human_task.c.state == "completed"))}
-        active = {r[0] for r in conn.execute(
-            sa.select(human_task.c.element_id).where(human_task.c.case_id == case_id,
-                                                     human_task.c.state == "open"))}
-        active |= {r[0] for r in conn.execute(
-            sa.select(timer.c.element_id).where(timer.c.case_id == case_id,
-                                                timer.c.fired_at.is_(None)))}
-        broken = {r[0] for r in conn.execute(
-            sa.select(incident.c.element_id).where(incident.c.case_id == case_id,
-                                                   incident.c.resolved_at.is_(None)))
-                  if r[0]}
+def case_diagram(conn: Connection, case_id: int) -> CaseDiagram:
+    row = conn.execute(
+        sa.select(deployment.c.bpmn_xml, process_definition.c.key,
+                  process_definition.c.version)
+        .select_from(process_case.join(
+            process_definition, process_definition.c.id == process_case.c.definition_id)
+            .join(deployment, deployment.c.id == process_definition.c.deployment_id))
+        .where(process_case.c.id == case_id)).one_or_none()
+    if row is None:
+        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+    done = {r[0] for r in conn.execute(
+        sa.select(audit_event.c.element_id).distinct()
+        .where(audit_event.c.case_id == case_id, audit_event.c.element_id.is_not(None)))}
+    done |= {r[0] for r in conn.execute(
+        sa.select(human_task.c.element_id).where(human_task.c.case_id == case_id,
+                                                 human_task.c.state == "completed"))}
+    active = {r[0] for r in conn.execute(
+        sa.select(human_task.c.element_id).where(human_task.c.case_id == case_id,
+                                                 human_task.c.state == "open"))}
+    active |= {r[0] for r in conn.execute(
+        sa.select(timer.c.element_id).where(timer.c.case_id == case_id,
+                                            timer.c.fired_at.is_(None)))}
+    broken = {r[0] for r in conn.execute(
+        sa.select(incident.c.element_id).where(incident.c.case_id == case_id,
+                                               incident.c.resolved_at.is_(None)))
+              if r[0]}
     return CaseDiagram(xml=row.bpmn_xml, process_key=row.key, version=row.version,
                        done=sorted(done - active), active=sorted(active),
                        incidents=sorted(broken))

@@ -5,8 +5,9 @@ re-binding the migration runs, nothing saved) and says which move cleanly, which
 explicit mapping (they wait at an element the target removed or renamed; a rename is
 suggested from the diff) and which cannot move, with the reason.
 
-``start_batch`` records a batch with one pending row per case and a journal record;
-``run_batch`` moves pending cases, each in its own transaction under the case's lock:
+``start_batch`` records a batch with one pending row per case and a journal record; the
+caller moves its ``pending_items``, each with ``migrate_case`` in its own transaction under
+the case's lock:
 load, re-bind (see rebind.py), run the automatic steps the new version calls for, refresh
 the inbox rows and timers, check the state loads back with the target spec, save, append
 a ``migrated`` record to the case's audit log. Any failure rolls that case's transaction
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +30,7 @@ from sqlalchemy.engine import Connection
 from . import audit, drafts, journal
 from .clock import bound_clock
 from .compact import compact
-from .db import new_id, read_transaction, write_transaction
+from .db import new_id, on_commit
 from .definitions import Definition
 from .diff import diff
 from .errors import Conflict, InvalidInput, NotFound
@@ -37,6 +39,7 @@ from .schema import human_task, process_case
 from .schema_designer import migration_batch, migration_case
 from .services import Actor, StepContext, step_context
 from .store import CaseRow
+from .sweep import Transaction
 from .sync import all_tasks, has_unfinished, sync_timers
 from .xmlsafe import parse_untrusted
 
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
     from .runtime import Engine
 
 log = logging.getLogger("hazardflow.engine")
+
 RUNNING = ("active", "incident")
 
 
@@ -51,17 +55,16 @@ def _definition(conn: Connection, engine: Engine, key: str, version: int) -> Def
     return engine.definitions.resolve(conn, key, version)
 
 
-def suggested_mapping(engine: Engine, key: str, from_version: int,
+def suggested_mapping(conn: Connection, engine: Engine, key: str, from_version: int,
                       to_version: int) -> dict[str, str]:
     """Removed element -> added element of the same type and name (a likely rename)."""
-    with read_transaction(engine.db) as conn:
-        old = _definition(conn, engine, key, from_version)
-        new = _definition(conn, engine, key, to_version)
-        limit = engine.max_bpmn_bytes * 4
-        before = parse_untrusted(drafts.version_content(conn, key, old.version)["bpmn"].encode(),
-                                 max_bytes=limit)
-        after = parse_untrusted(drafts.version_content(conn, key, new.version)["bpmn"].encode(),
-                                max_bytes=limit)
+    old = _definition(conn, engine, key, from_version)
+    new = _definition(conn, engine, key, to_version)
+    limit = engine.max_bpmn_bytes * 4
+    before = parse_untrusted(drafts.version_content(conn, key, old.version)["bpmn"].encode(),
+                             max_bytes=limit)
+    after = parse_untrusted(drafts.version_content(conn, key, new.version)["bpmn"].encode(),
+                            max_bytes=limit)
     return diff(before, after).renames()
 
 
@@ -88,24 +91,23 @@ def _running(conn: Connection, definition_id: int) -> list[int]:
         process_case.c.status.in_(RUNNING)).order_by(process_case.c.id)).scalars())
 
 
-def preview(engine: Engine, key: str, from_version: int, to_version: int,
+def preview(conn: Connection, engine: Engine, key: str, from_version: int, to_version: int,
             mapping: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Which running cases of ``from_version`` move cleanly to ``to_version``."""
     if from_version == to_version:
         raise InvalidInput("the source and the target are the same version")
-    suggested = suggested_mapping(engine, key, from_version, to_version)
+    suggested = suggested_mapping(conn, engine, key, from_version, to_version)
     items: list[dict[str, Any]] = []
-    with read_transaction(engine.db) as conn:
-        source = _definition(conn, engine, key, from_version)
-        target = _definition(conn, engine, key, to_version)
-        given = _check_mapping(target, mapping or {})
-        for case_id in _running(conn, source.id):
-            row = conn.execute(sa.select(process_case.c.id, process_case.c.definition_id,
-                                         process_case.c.status, process_case.c.revision,
-                                         process_case.c.started_by)
-                               .where(process_case.c.id == case_id)).one()
-            case = CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
-            items.append(_try(engine, conn, case, source, target, given))
+    source = _definition(conn, engine, key, from_version)
+    target = _definition(conn, engine, key, to_version)
+    given = _check_mapping(target, mapping or {})
+    for case_id in _running(conn, source.id):
+        row = conn.execute(sa.select(process_case.c.id, process_case.c.definition_id,
+                                     process_case.c.status, process_case.c.revision,
+                                     process_case.c.started_by)
+                           .where(process_case.c.id == case_id)).one()
+        case = CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
+        items.append(_try(engine, conn, case, source, target, given))
     needed = sorted({i["element"] for i in items if i.get("needs_mapping")})
     return {"key": key, "from_version": from_version, "to_version": to_version,
             "mapping": given, "suggested_mapping": suggested, "needs_mapping": needed,
@@ -138,94 +140,115 @@ def _try(engine: Engine, conn: Connection, row: CaseRow, source: Definition,
 # -- batches -------------------------------------------------------------------------
 
 
-def start_batch(engine: Engine, key: str, from_version: int, to_version: int,
-                mapping: Mapping[str, Any] | None, actor: Actor) -> int:
-    """Record a batch of every running case of ``from_version``; run it with run_batch."""
+def start_batch(conn: Connection, engine: Engine, key: str, from_version: int,
+                to_version: int, mapping: Mapping[str, Any] | None, actor: Actor) -> int:
+    """Record a batch of every running case of ``from_version``; the caller then moves its
+    pending cases (``pending_items``), each with ``migrate_case`` in a transaction of its
+    own, and calls ``finish_if_done``."""
     if from_version == to_version:
         raise InvalidInput("the source and the target are the same version")
     now = engine.clock.now()
-    with write_transaction(engine.db) as conn:
-        source = _definition(conn, engine, key, from_version)
-        target = _definition(conn, engine, key, to_version)
-        given = _check_mapping(target, mapping or {})
-        cases = _running(conn, source.id)
-        batch_id = new_id(conn.execute(sa.insert(migration_batch).values(
-            process_key=key, from_version=from_version, to_version=to_version,
-            mapping=json.dumps(given, ensure_ascii=False, sort_keys=True), status="running",
-            total=len(cases), moved=0, blocked=0, created_by=actor.id, created_at=now)))
-        if cases:
-            conn.execute(sa.insert(migration_case), [
-                {"batch_id": batch_id, "case_id": c, "status": "pending"} for c in cases])
-        journal.record(conn, actor=actor.id, action="migration.started",
-                       subject=f"process:{key}", at=now, payload={
-                           "batch": batch_id, "from_version": from_version,
-                           "to_version": to_version, "mapping": given, "cases": len(cases)})
+    source = _definition(conn, engine, key, from_version)
+    target = _definition(conn, engine, key, to_version)
+    given = _check_mapping(target, mapping or {})
+    cases = _running(conn, source.id)
+    batch_id = new_id(conn.execute(sa.insert(migration_batch).values(
+        process_key=key, from_version=from_version, to_version=to_version,
+        mapping=json.dumps(given, ensure_ascii=False, sort_keys=True), status="running",
+        total=len(cases), moved=0, blocked=0, created_by=actor.id, created_at=now)))
+    if cases:
+        conn.execute(sa.insert(migration_case), [
+            {"batch_id": batch_id, "case_id": c, "status": "pending"} for c in cases])
+    journal.record(conn, actor=actor.id, action="migration.started",
+                   subject=f"process:{key}", at=now, payload={
+                       "batch": batch_id, "from_version": from_version,
+                       "to_version": to_version, "mapping": given, "cases": len(cases)})
     return batch_id
 
 
-def run_batch(engine: Engine, batch_id: int, actor: Actor,
-              limit: int | None = None) -> dict[str, Any]:
-    """Move up to ``limit`` pending cases of the batch (all by default); returns its status."""
-    with read_transaction(engine.db) as conn:
-        batch = conn.execute(sa.select(migration_batch).where(
-            migration_batch.c.id == batch_id)).one_or_none()
-        if batch is None:
-            raise NotFound(f"migration batch {batch_id} does not exist")
-        query = sa.select(migration_case.c.id, migration_case.c.case_id).where(
-            migration_case.c.batch_id == batch_id, migration_case.c.status == "pending"
-        ).order_by(migration_case.c.id)
-        pending = conn.execute(query.limit(limit) if limit else query).all()
+@dataclass(frozen=True)
+class BatchItem:
+    item_id: int
+    case_id: int
+    process_key: str
+    from_version: int
+    to_version: int
+    mapping: dict[str, str]
+
+
+def pending_items(conn: Connection, batch_id: int, limit: int | None = None) -> list[BatchItem]:
+    """The batch's cases still to move, oldest first."""
+    batch = conn.execute(sa.select(migration_batch).where(
+        migration_batch.c.id == batch_id)).one_or_none()
+    if batch is None:
+        raise NotFound(f"migration batch {batch_id} does not exist")
+    query = sa.select(migration_case.c.id, migration_case.c.case_id).where(
+        migration_case.c.batch_id == batch_id, migration_case.c.status == "pending"
+    ).order_by(migration_case.c.id)
     mapping = json.loads(batch.mapping)
-    for item_id, case_id in pending:
+    return [BatchItem(item_id, case_id, batch.process_key, batch.from_version,
+                      batch.to_version, mapping)
+            for item_id, case_id in conn.execute(query.limit(limit) if limit else query)]
+
+
+def mark_blocked(conn: Connection, engine: Engine, item_id: int, reason: str) -> None:
+    conn.execute(sa.update(migration_case).where(migration_case.c.id == item_id)
+                 .values(status="blocked", reason=reason[:1000], at=engine.clock.now()))
+
+
+def run_batch(engine: Engine, transaction: Transaction, batch_id: int, actor: Actor,
+              limit: int | None = None) -> dict[str, Any]:
+    """Move up to ``limit`` pending cases of the batch (all by default), each in a
+    transaction of its own that ``transaction()`` opens (the engine never commits); a case
+    that cannot move is marked blocked with the reason. Returns the batch's status."""
+    with transaction() as conn:
+        pending = pending_items(conn, batch_id, limit)
+    for item in pending:
         try:
-            result = migrate_case(engine, case_id, batch.process_key, batch.from_version,
-                                  batch.to_version, mapping, actor, item_id=item_id)
+            with transaction() as conn:
+                migrate_case(conn, engine, item.case_id, item.process_key, item.from_version,
+                             item.to_version, item.mapping, actor, item_id=item.item_id)
+            continue
         except Blocked as exc:
-            result = {"ok": False, "reason": exc.reason}
-        except Exception as exc:  # anything else: the case's transaction was rolled back
-            log.exception("migrating case %s failed", case_id)
-            result = {"ok": False, "reason": f"{type(exc).__name__}: {exc}"[:1000]}
-        if not result["ok"]:
-            _mark(engine, item_id, "blocked", result["reason"])
-    return _finish_if_done(engine, batch_id, actor)
+            reason = exc.reason
+        except Exception as exc:  # anything else: that case's transaction rolled back
+            log.exception("migrating case %s failed", item.case_id)
+            reason = f"{type(exc).__name__}: {exc}"
+        with transaction() as conn:
+            mark_blocked(conn, engine, item.item_id, reason)
+    with transaction() as conn:
+        finish_if_done(conn, engine, batch_id, actor)
+        return batch_status(conn, batch_id)
 
 
-def _mark(engine: Engine, item_id: int, status: str, reason: str | None) -> None:
-    with write_transaction(engine.db) as conn:
-        conn.execute(sa.update(migration_case).where(migration_case.c.id == item_id)
-                     .values(status=status, reason=reason, at=engine.clock.now()))
-
-
-def _finish_if_done(engine: Engine, batch_id: int, actor: Actor) -> dict[str, Any]:
+def finish_if_done(conn: Connection, engine: Engine, batch_id: int, actor: Actor) -> None:
+    """Count the batch's results; once no case is pending, the batch is done."""
     now = engine.clock.now()
-    with write_transaction(engine.db) as conn:
-        rows = conn.execute(sa.select(migration_case.c.status, sa.func.count())
-                            .where(migration_case.c.batch_id == batch_id)
-                            .group_by(migration_case.c.status)).all()
-        counts: dict[str, int] = {str(status): int(n) for status, n in rows}
-        values: dict[str, Any] = {"moved": counts.get("moved", 0),
-                                  "blocked": counts.get("blocked", 0)}
-        batch = conn.execute(sa.select(migration_batch).where(
-            migration_batch.c.id == batch_id)).one()
-        if not counts.get("pending") and batch.status == "running":
-            values.update(status="done", finished_at=now)
-            journal.record(conn, actor=actor.id, action="migration.finished",
-                           subject=f"process:{batch.process_key}", at=now, payload={
-                               "batch": batch_id, "from_version": batch.from_version,
-                               "to_version": batch.to_version, **values})
-        conn.execute(sa.update(migration_batch).where(migration_batch.c.id == batch_id)
-                     .values(**values))
-    return batch_status(engine, batch_id)
+    rows = conn.execute(sa.select(migration_case.c.status, sa.func.count())
+                        .where(migration_case.c.batch_id == batch_id)
+                        .group_by(migration_case.c.status)).all()
+    counts: dict[str, int] = {str(status): int(n) for status, n in rows}
+    values: dict[str, Any] = {"moved": counts.get("moved", 0),
+                              "blocked": counts.get("blocked", 0)}
+    batch = conn.execute(sa.select(migration_batch).where(
+        migration_batch.c.id == batch_id)).one()
+    if not counts.get("pending") and batch.status == "running":
+        values.update(status="done", finished_at=now)
+        journal.record(conn, actor=actor.id, action="migration.finished",
+                       subject=f"process:{batch.process_key}", at=now, payload={
+                           "batch": batch_id, "from_version": batch.from_version,
+                           "to_version": batch.to_version, **values})
+    conn.execute(sa.update(migration_batch).where(migration_batch.c.id == batch_id)
+                 .values(**values))
 
 
-def batch_status(engine: Engine, batch_id: int) -> dict[str, Any]:
-    with read_transaction(engine.db) as conn:
-        batch = conn.execute(sa.select(migration_batch).where(
-            migration_batch.c.id == batch_id)).one_or_none()
-        if batch is None:
-            raise NotFound(f"migration batch {batch_id} does not exist")
-        cases = conn.execute(sa.select(migration_case).where(
-            migration_case.c.batch_id == batch_id).order_by(migration_case.c.id)).all()
+def batch_status(conn: Connection, batch_id: int) -> dict[str, Any]:
+    batch = conn.execute(sa.select(migration_batch).where(
+        migration_batch.c.id == batch_id)).one_or_none()
+    if batch is None:
+        raise NotFound(f"migration batch {batch_id} does not exist")
+    cases = conn.execute(sa.select(migration_case).where(
+        migration_case.c.batch_id == batch_id).order_by(migration_case.c.id)).all()
     done = sum(1 for c in cases if c.status != "pending")
     return {"id": batch.id, "key": batch.process_key, "from_version": batch.from_version,
             "to_version": batch.to_version, "mapping": json.loads(batch.mapping),
@@ -241,43 +264,43 @@ def batch_status(engine: Engine, batch_id: int) -> dict[str, Any]:
 # -- one case ------------------------------------------------------------------------
 
 
-def migrate_case(engine: Engine, case_id: int, key: str, from_version: int, to_version: int,
-                 mapping: Mapping[str, str], actor: Actor,
+def migrate_case(conn: Connection, engine: Engine, case_id: int, key: str, from_version: int,
+                 to_version: int, mapping: Mapping[str, str], actor: Actor,
                  item_id: int | None = None) -> dict[str, Any]:
-    """Move one case in one transaction; raises Blocked (nothing changed) if it cannot."""
-    with write_transaction(engine.db) as conn:
-        row = engine.store.lock(conn, case_id)
-        source = engine.definitions.get(conn, row.definition_id)
-        if (source.key, source.version) != (key, from_version):
-            raise Blocked(f"the case is on {source.key} version {source.version} now, "
-                          f"not version {from_version}")
-        if row.status != "active":
-            raise Blocked("the case has an open incident: resolve it first" if
-                          row.status == "incident" else f"the case is {row.status}")
-        target = _definition(conn, engine, key, to_version)
-        workflow = engine.store.load_fresh(conn, row, source)
-        at = positions(workflow)
-        outcome = Rebinder(target.spec, target.subprocess_specs, mapping,
-                           engine.store.serializer.registry, target.version).rebind(workflow)
-        now = engine.clock.now()
-        revision = row.revision
-        try:
-            result = _advance(engine, conn, row, target, workflow, actor, now)
-        except Conflict:
-            raise
-        except Exception as exc:
-            raise Blocked(f"the case could not run on version {to_version}: "
-                          f"{type(exc).__name__}: {exc}"[:1000]) from exc
-        payload = {"from_version": from_version, "to_version": to_version, "positions": at,
-                   **outcome.as_dict(), "now_at": result, "batch": None}
-        if item_id is not None:
-            payload["batch"] = conn.execute(sa.select(migration_case.c.batch_id).where(
-                migration_case.c.id == item_id)).scalar()
-            conn.execute(sa.update(migration_case).where(migration_case.c.id == item_id)
-                         .values(status="moved", from_revision=revision,
-                                 to_revision=row.revision, at=now))
-        audit.append(conn, case_id, actor.id, "migrated", payload, now)
-    engine.store.live.evict(case_id)
+    """Move one case in the caller's transaction; raises Blocked if it cannot (roll back:
+    nothing changed)."""
+    row = engine.store.lock(conn, case_id)
+    source = engine.definitions.get(conn, row.definition_id)
+    if (source.key, source.version) != (key, from_version):
+        raise Blocked(f"the case is on {source.key} version {source.version} now, "
+                      f"not version {from_version}")
+    if row.status != "active":
+        raise Blocked("the case has an open incident: resolve it first" if
+                      row.status == "incident" else f"the case is {row.status}")
+    target = _definition(conn, engine, key, to_version)
+    workflow = engine.store.load_fresh(conn, row, source)
+    at = positions(workflow)
+    outcome = Rebinder(target.spec, target.subprocess_specs, mapping,
+                       engine.store.serializer.registry, target.version).rebind(workflow)
+    now = engine.clock.now()
+    revision = row.revision
+    try:
+        result = _advance(engine, conn, row, target, workflow, actor, now)
+    except Conflict:
+        raise
+    except Exception as exc:
+        raise Blocked(f"the case could not run on version {to_version}: "
+                      f"{type(exc).__name__}: {exc}"[:1000]) from exc
+    payload = {"from_version": from_version, "to_version": to_version, "positions": at,
+               **outcome.as_dict(), "now_at": result, "batch": None}
+    if item_id is not None:
+        payload["batch"] = conn.execute(sa.select(migration_case.c.batch_id).where(
+            migration_case.c.id == item_id)).scalar()
+        conn.execute(sa.update(migration_case).where(migration_case.c.id == item_id)
+                     .values(status="moved", from_revision=revision,
+                             to_revision=row.revision, at=now))
+    audit.append(conn, case_id, actor.id, "migrated", payload, now)
+    on_commit(conn, lambda: engine.store.live.evict(case_id))
     return {**payload, "ok": True, "case_id": case_id, "revision": row.revision}
 
 

@@ -7,11 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.engine import Engine as SqlEngine
 
 from . import audit
 from .clock import Clock
-from .db import write_transaction
 from .errors import Conflict, Detail, Forbidden, InvalidInput, NotFound
 from .schema import human_task, task_candidate
 from .services import Actor
@@ -26,39 +24,43 @@ ASSIGNEE = sa.select(human_task.c.assignee).where(human_task.c.id == _B("task_id
 
 
 class TaskOwnership:
-    db: SqlEngine
     store: CaseStore
     clock: Clock
 
-    def claim(self, task_id: int, actor: Actor) -> None:
-        with write_transaction(self.db) as conn:
-            row, task_row = self._lock_task(conn, task_id)
-            self._check_open(task_row)
+    def claim(self, conn: Connection, task_id: int, actor: Actor) -> None:
+        row, task_row = self._lock_task(conn, task_id)
+        self._check_open(task_row)
+        self._check_entitled(conn, task_row, actor)
+        if task_row.assignee == actor.id:
+            return
+        self._set_assignee(conn, row, task_row, actor.id, actor, "claim")
+
+    def unclaim(self, conn: Connection, task_id: int, actor: Actor) -> None:
+        row, task_row = self._lock_task(conn, task_id)
+        self._check_open(task_row)
+        if task_row.assignee != actor.id and not actor.admin:
+            raise Forbidden("only the assignee can give the task back", task_id=task_id)
+        self._set_assignee(conn, row, task_row, None, actor, "unclaim")
+
+    def assign(self, conn: Connection, task_id: int, actor: Actor, assignee: Actor) -> None:
+        """Give an open task to ``assignee``, who must be one of its candidates.
+
+        A candidate may hand an unclaimed task (or their own) to a co-candidate; a task
+        someone else holds is theirs to give away: taking it over is a supervisor's repair
+        (``reassign_task``, with a reason), never an assignment."""
+        row, task_row = self._lock_task(conn, task_id)
+        self._check_open(task_row)
+        if not actor.admin:
+            if task_row.assignee and task_row.assignee != actor.id:
+                raise Forbidden(f"the task is held by {task_row.assignee}; only they, or a "
+                                "supervisor with a reason, may reassign it",
+                                case_id=task_row.case_id, task_id=task_id)
             self._check_entitled(conn, task_row, actor)
-            if task_row.assignee == actor.id:
-                return
-            self._set_assignee(conn, row, task_row, actor.id, actor, "claim")
-
-    def unclaim(self, task_id: int, actor: Actor) -> None:
-        with write_transaction(self.db) as conn:
-            row, task_row = self._lock_task(conn, task_id)
-            self._check_open(task_row)
-            if task_row.assignee != actor.id and not actor.admin:
-                raise Forbidden("only the assignee can give the task back", task_id=task_id)
-            self._set_assignee(conn, row, task_row, None, actor, "unclaim")
-
-    def assign(self, task_id: int, actor: Actor, assignee: Actor) -> None:
-        """Give an open task to ``assignee``, who must be one of its candidates."""
-        with write_transaction(self.db) as conn:
-            row, task_row = self._lock_task(conn, task_id)
-            self._check_open(task_row)
-            if not actor.admin:
-                self._check_entitled(conn, task_row, actor, claimed_ok=True)
-            if not self._is_candidate(conn, task_row.id, assignee):
-                raise InvalidInput(f"{assignee.id} is not a candidate for this task",
-                                   [Detail("not a candidate", field="assignee")],
-                                   task_id=task_id)
-            self._set_assignee(conn, row, task_row, assignee.id, actor, "assign")
+        if not self._is_candidate(conn, task_row.id, assignee):
+            raise InvalidInput(f"{assignee.id} is not a candidate for this task",
+                               [Detail("not a candidate", field="assignee")],
+                               task_id=task_id)
+        self._set_assignee(conn, row, task_row, assignee.id, actor, "assign")
 
     # -- checks --------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """Operators' repairs of one case: suspend, resume, terminate, move the token, hand a task to
 someone else (or back to its group), change variables and re-derive the dates that follow.
 
-Each operation is one transaction like every other engine operation: lock the case row,
-load, check, change, mirror the tasks and timers, append to the case's audit log (with the
-operator's reason), save. Refusals raise engine errors carrying the case and task; nothing
+Each operation runs in the caller's transaction like every other engine operation: lock the
+case row, load, check, change, mirror the tasks and timers, append to the case's audit log
+(with the operator's reason), save. Refusals raise engine errors carrying the case and task; nothing
 changes then. A suspended case refuses completions, claims, messages, retries and timer
 firings (its due timers wait, and fire once it is resumed).
 """
@@ -20,11 +20,9 @@ import sqlalchemy as sa
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
-from sqlalchemy.engine import Engine as SqlEngine
 
 from . import audit
 from .clock import Clock, bound_clock
-from .db import write_transaction
 from .definitions import Definition, DefinitionCache
 from .errors import Conflict, Detail, InvalidInput, NotFound
 from .expressions import Evaluator, timer_source, unwrap
@@ -53,120 +51,116 @@ def _replace_data(task: Any, values: Mapping[str, Any]) -> None:
 
 
 class CaseRepair:
-    db: SqlEngine
     store: CaseStore
     clock: Clock
     definitions: DefinitionCache
     stepper: Stepper
     evaluator: Evaluator
-    fire_case_timers: Callable[[int, datetime], bool]
+    fire_case_timers: Callable[[Connection, int, datetime], bool]
+    remember_after_commit: Callable[[Connection, CaseRow, BpmnWorkflow], None]
     _is_candidate: Callable[[Connection, int, Actor], bool]
 
     # -- suspend / resume / terminate -----------------------------------------------------
 
-    def suspend(self, case_id: int, actor: Actor, reason: str) -> None:
+    def suspend(self, conn: Connection, case_id: int, actor: Actor, reason: str) -> None:
         why = _reason(reason, case_id)
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            if row.status == SUSPENDED:
-                raise Conflict(f"case {case_id} is already suspended", case_id=case_id,
-                               code="suspended")
-            self._refuse_finished(row)
-            now = self.clock.now()
-            self._set_status(conn, case_id, SUSPENDED, now)
-            audit.append(conn, case_id, actor.id, "suspend",
-                         {"reason": why, "was": row.status}, now)
+        row = self.store.lock(conn, case_id)
+        if row.status == SUSPENDED:
+            raise Conflict(f"case {case_id} is already suspended", case_id=case_id,
+                           code="suspended")
+        self._refuse_finished(row)
+        now = self.clock.now()
+        self._set_status(conn, case_id, SUSPENDED, now)
+        audit.append(conn, case_id, actor.id, "suspend",
+                     {"reason": why, "was": row.status}, now)
 
-    def resume(self, case_id: int, actor: Actor, reason: str) -> str:
+    def resume(self, conn: Connection, case_id: int, actor: Actor, reason: str) -> str:
         """Resume a suspended case; timers that came due meanwhile fire now. Returns the
         status it resumes in (``active``, or ``incident`` while an incident is open)."""
         why = _reason(reason, case_id)
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            if row.status != SUSPENDED:
-                raise Conflict(f"case {case_id} is not suspended (it is {row.status})",
-                               case_id=case_id)
-            now = self.clock.now()
-            open_incident = conn.execute(sa.select(incident.c.id).where(
-                incident.c.case_id == case_id, incident.c.resolved_at.is_(None))).first()
-            status = "incident" if open_incident is not None else "active"
-            self._set_status(conn, case_id, status, now)
-            audit.append(conn, case_id, actor.id, "resume", {"reason": why, "status": status},
-                         now)
-            due = conn.execute(sa.select(timer.c.id).where(
-                timer.c.case_id == case_id, timer.c.fired_at.is_(None),
-                timer.c.due_at <= now)).first()
+        row = self.store.lock(conn, case_id)
+        if row.status != SUSPENDED:
+            raise Conflict(f"case {case_id} is not suspended (it is {row.status})",
+                           case_id=case_id)
+        now = self.clock.now()
+        open_incident = conn.execute(sa.select(incident.c.id).where(
+            incident.c.case_id == case_id, incident.c.resolved_at.is_(None))).first()
+        status = "incident" if open_incident is not None else "active"
+        self._set_status(conn, case_id, status, now)
+        audit.append(conn, case_id, actor.id, "resume", {"reason": why, "status": status},
+                     now)
+        due = conn.execute(sa.select(timer.c.id).where(
+            timer.c.case_id == case_id, timer.c.fired_at.is_(None),
+            timer.c.due_at <= now)).first()
         if status == "active" and due is not None:
-            self.fire_case_timers(case_id, now)
+            self.fire_case_timers(conn, case_id, now)
         return status
 
-    def terminate(self, case_id: int, actor: Actor, reason: str) -> None:
+    def terminate(self, conn: Connection, case_id: int, actor: Actor, reason: str) -> None:
         """Stop a case for good: its open tasks are cancelled, its timers retired."""
         why = _reason(reason, case_id)
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            self._refuse_finished(row)
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            workflow.cancel()
-            now = self.clock.now()
-            cancelled = conn.execute(sa.update(human_task).where(
-                human_task.c.case_id == case_id, human_task.c.state == "open")
-                .values(state="cancelled", completed_at=now)).rowcount
-            conn.execute(sa.update(timer).where(timer.c.case_id == case_id,
-                                                timer.c.fired_at.is_(None))
-                         .values(fired_at=now))
-            conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
-                                                 outbox.c.done_at.is_(None))
-                         .values(done_at=now))
-            conn.execute(sa.update(incident).where(incident.c.case_id == case_id,
-                                                   incident.c.resolved_at.is_(None))
-                         .values(resolved_at=now, resolved_by=actor.id))
-            mirrored(workflow).tasks = {}
-            mirrored(workflow).timers = {}
-            self.store.save(conn, row, workflow, "terminated", now)
-            audit.append(conn, case_id, actor.id, "terminate",
-                         {"reason": why, "was": row.status, "tasks_cancelled": cancelled}, now)
-        self.store.remember(row, workflow)
+        row = self.store.lock(conn, case_id)
+        self._refuse_finished(row)
+        definition = self.definitions.get(conn, row.definition_id)
+        workflow = self.store.load(conn, row, definition)
+        workflow.cancel()
+        now = self.clock.now()
+        cancelled = conn.execute(sa.update(human_task).where(
+            human_task.c.case_id == case_id, human_task.c.state == "open")
+            .values(state="cancelled", completed_at=now)).rowcount
+        conn.execute(sa.update(timer).where(timer.c.case_id == case_id,
+                                            timer.c.fired_at.is_(None))
+                     .values(fired_at=now))
+        conn.execute(sa.update(outbox).where(outbox.c.case_id == case_id,
+                                             outbox.c.done_at.is_(None))
+                     .values(done_at=now))
+        conn.execute(sa.update(incident).where(incident.c.case_id == case_id,
+                                               incident.c.resolved_at.is_(None))
+                     .values(resolved_at=now, resolved_by=actor.id))
+        mirrored(workflow).tasks = {}
+        mirrored(workflow).timers = {}
+        self.store.save(conn, row, workflow, "terminated", now)
+        audit.append(conn, case_id, actor.id, "terminate",
+                     {"reason": why, "was": row.status, "tasks_cancelled": cancelled}, now)
+        self.remember_after_commit(conn, row, workflow)
 
     # -- tasks ------------------------------------------------------------------------------
 
-    def reassign_task(self, task_id: int, actor: Actor, assignee: Actor | None,
+    def reassign_task(self, conn: Connection, task_id: int, actor: Actor, assignee: Actor | None,
                       reason: str) -> None:
         """Give an open task to one of its candidates, or (``None``) back to its group.
 
         Who may do this is the caller's check (a supervisor over the case's unit)."""
         why = _reason(reason, task_id=task_id)
-        with write_transaction(self.db) as conn:
-            row = self.store.lock_of_task(conn, task_id)
-            if row is None:
-                raise NotFound(f"task {task_id} does not exist", task_id=task_id)
-            task_row = conn.execute(sa.select(human_task).where(
-                human_task.c.id == task_id)).one()
-            if task_row.state != "open":
-                raise Conflict(f"the task was already {task_row.state}", case_id=row.id,
-                               task_id=task_id)
-            if assignee is not None and not self._is_candidate(conn, task_id, assignee):
-                raise InvalidInput(f"{assignee.id} is not a candidate for this task",
-                                   [Detail("not a candidate", field="assignee")],
-                                   case_id=row.id, task_id=task_id)
-            has_group = conn.execute(sa.select(task_candidate.c.id).where(
-                task_candidate.c.human_task_id == task_id)).first() is not None
-            if assignee is None and not has_group:
-                raise Conflict("the task has no candidate group to return to",
+        row = self.store.lock_of_task(conn, task_id)
+        if row is None:
+            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
+        task_row = conn.execute(sa.select(human_task).where(
+            human_task.c.id == task_id)).one()
+        if task_row.state != "open":
+            raise Conflict(f"the task was already {task_row.state}", case_id=row.id,
+                           task_id=task_id)
+        if assignee is not None and not self._is_candidate(conn, task_id, assignee):
+            raise InvalidInput(f"{assignee.id} is not a candidate for this task",
+                               [Detail("not a candidate", field="assignee")],
                                case_id=row.id, task_id=task_id)
-            now = self.clock.now()
-            conn.execute(sa.update(human_task).where(human_task.c.id == task_id).values(
-                assignee=assignee.id if assignee else None,
-                claimed_at=now if assignee else None))
-            audit.append(conn, row.id, actor.id, "reassign" if assignee else "return_to_group",
-                         {"task": task_id, "from": task_row.assignee,
-                          "to": assignee.id if assignee else None, "reason": why},
-                         now, task_row.element_id)
+        has_group = conn.execute(sa.select(task_candidate.c.id).where(
+            task_candidate.c.human_task_id == task_id)).first() is not None
+        if assignee is None and not has_group:
+            raise Conflict("the task has no candidate group to return to",
+                           case_id=row.id, task_id=task_id)
+        now = self.clock.now()
+        conn.execute(sa.update(human_task).where(human_task.c.id == task_id).values(
+            assignee=assignee.id if assignee else None,
+            claimed_at=now if assignee else None))
+        audit.append(conn, row.id, actor.id, "reassign" if assignee else "return_to_group",
+                     {"task": task_id, "from": task_row.assignee,
+                      "to": assignee.id if assignee else None, "reason": why},
+                     now, task_row.element_id)
 
     # -- variables ------------------------------------------------------------------------
 
-    def set_variables(self, case_id: int, values: Mapping[str, Any], actor: Actor,
+    def set_variables(self, conn: Connection, case_id: int, values: Mapping[str, Any], actor: Actor,
                       reason: str) -> StepResult:
         """Change case variables; due dates and waiting timers whose expressions read them
         are evaluated again (a deadline extension moves its escalation timers with it)."""
@@ -174,26 +168,25 @@ class CaseRepair:
         if not isinstance(values, Mapping) or not values:
             raise InvalidInput("send the variables to change", case_id=case_id)
         changed = dict(values)
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            self._refuse_finished(row)
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            now = self.clock.now()
+        row = self.store.lock(conn, case_id)
+        self._refuse_finished(row)
+        definition = self.definitions.get(conn, row.definition_id)
+        workflow = self.store.load(conn, row, definition)
+        now = self.clock.now()
 
-            def apply(wf: BpmnWorkflow) -> None:
-                for task in all_tasks(wf):
-                    if task.state & UNFINISHED:
-                        _replace_data(task, changed)
-                self._rederive_timers(wf, changed)
+        def apply(wf: BpmnWorkflow) -> None:
+            for task in all_tasks(wf):
+                if task.state & UNFINISHED:
+                    _replace_data(task, changed)
+            self._rederive_timers(wf, changed)
 
-            with bound_clock(self.clock):
-                apply(workflow)
-            moved = self._rederive_due_dates(conn, case_id, definition, workflow, changed, now)
-            result, workflow = self._advance(
-                conn, row, definition, workflow, actor, "set_variables", apply,
-                {"values": changed, "reason": why, "due_moved": moved}, now)
-        self.store.remember(row, workflow)
+        with bound_clock(self.clock):
+            apply(workflow)
+        moved = self._rederive_due_dates(conn, case_id, definition, workflow, changed, now)
+        result, workflow = self._advance(
+            conn, row, definition, workflow, actor, "set_variables", apply,
+            {"values": changed, "reason": why, "due_moved": moved}, now)
+        self.remember_after_commit(conn, row, workflow)
         return result
 
     def _rederive_timers(self, workflow: BpmnWorkflow, changed: Mapping[str, Any]) -> None:
@@ -229,7 +222,7 @@ class CaseRepair:
 
     # -- moving the token ---------------------------------------------------------------
 
-    def move_token(self, case_id: int, target: str, actor: Actor, reason: str,
+    def move_token(self, conn: Connection, case_id: int, target: str, actor: Actor, reason: str,
                    data: Mapping[str, Any] | None = None) -> StepResult:
         """Put the case at user task ``target``: back to its last completed instance (a
         reset: the task re-opens for its candidates), or forward by skipping the open user
@@ -237,50 +230,49 @@ class CaseRepair:
         """
         why = _reason(reason, case_id)
         extra = dict(data or {})
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            self._refuse_finished(row)
-            if row.status == SUSPENDED:
-                raise Conflict(f"case {case_id} is suspended; resume it first",
-                               case_id=case_id, code="suspended")
-            definition = self.definitions.get(conn, row.definition_id)
-            if not _is_user_task(definition, target):
-                raise InvalidInput(f"{target!r} is not a user task of this process",
-                                   [Detail("unknown user task", element=target,
-                                           field="target")], case_id=case_id)
-            workflow = self.store.load_fresh(conn, row, definition)
-            if any(element_id(t) == target and t.state == TaskState.READY
-                   for t in all_tasks(workflow)):
-                raise Conflict(f"the case is already at {target}", case_id=case_id)
-            now = self.clock.now()
-            earlier = _last_completed(workflow, target)
-            skipped: list[str] = []
-            ctx = StepContext(conn=conn, case_id=case_id, actor=actor, now=now)
+        row = self.store.lock(conn, case_id)
+        self._refuse_finished(row)
+        if row.status == SUSPENDED:
+            raise Conflict(f"case {case_id} is suspended; resume it first",
+                           case_id=case_id, code="suspended")
+        definition = self.definitions.get(conn, row.definition_id)
+        if not _is_user_task(definition, target):
+            raise InvalidInput(f"{target!r} is not a user task of this process",
+                               [Detail("unknown user task", element=target,
+                                       field="target")], case_id=case_id)
+        workflow = self.store.load_fresh(conn, row, definition)
+        if any(element_id(t) == target and t.state == TaskState.READY
+               for t in all_tasks(workflow)):
+            raise Conflict(f"the case is already at {target}", case_id=case_id)
+        now = self.clock.now()
+        earlier = _last_completed(workflow, target)
+        skipped: list[str] = []
+        ctx = StepContext(conn=conn, case_id=case_id, actor=actor, now=now)
 
-            def apply(wf: BpmnWorkflow) -> None:
-                skipped.clear()
-                if earlier is not None:
-                    base = {**current_data(wf), **extra}
-                    wf.reset_from_task_id(earlier, data=base)
-                    _renew_id(wf, earlier)
-                    _forget_dropped_events(wf)
-                else:
-                    _skip_to(wf, target, extra, skipped)
-                _close_vanished(conn, case_id, wf, skipped, now)
+        def apply(wf: BpmnWorkflow) -> None:
+            skipped.clear()
+            if earlier is not None:
+                base = {**current_data(wf), **extra}
+                wf.reset_from_task_id(earlier, data=base)
+                _renew_id(wf, earlier)
+                _forget_dropped_events(wf)
+            else:
+                _skip_to(wf, target, extra, skipped)
+            _close_vanished(conn, case_id, wf, skipped, now)
 
-            try:
-                with bound_clock(self.clock), step_context(ctx):
-                    apply(workflow)
-            except Conflict:
-                raise
-            except Exception as exc:
-                raise Conflict(f"cannot move case {case_id} to {target}: "
-                               f"{type(exc).__name__}: {exc}", case_id=case_id) from exc
-            payload = {"target": target, "reason": why, "mode": "reset" if earlier else "skip",
-                       "skipped": len(skipped), "data": extra}
-            result, workflow = self._advance(conn, row, definition, workflow, actor,
-                                             "move_token", apply, payload, now, element=target)
-        self.store.remember(row, workflow)
+        try:
+            with bound_clock(self.clock), step_context(ctx):
+                apply(workflow)
+        except Conflict:
+            raise
+        except Exception as exc:
+            raise Conflict(f"cannot move case {case_id} to {target}: "
+                           f"{type(exc).__name__}: {exc}", case_id=case_id) from exc
+        payload = {"target": target, "reason": why, "mode": "reset" if earlier else "skip",
+                   "skipped": len(skipped), "data": extra}
+        result, workflow = self._advance(conn, row, definition, workflow, actor,
+                                         "move_token", apply, payload, now, element=target)
+        self.remember_after_commit(conn, row, workflow)
         return result
 
     # -- helpers ------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The engine: deploy definitions, start cases, complete tasks, fire timers, drain the outbox.
 
-Every operation that changes a case runs one transaction: lock the case row, load (cache
-hit or deserialize), check, run, mirror tasks and timers, append to the audit log, save.
-Errors the caller caused raise before anything changes; failures inside the process become
-incidents (see steps.py).
+Every operation takes the caller's connection and runs inside the caller's transaction: lock
+the case row, load (cache hit or deserialize), check, run, mirror tasks and timers, append to
+the audit log, save. The engine never begins or commits; what must wait for the commit (the
+live-workflow cache) is registered with ``db.on_commit``. Errors the caller caused raise
+before anything changes; failures inside the process become incidents (see steps.py); an
+unexpected failure outside them raises ``Crashed`` for the caller to record after rollback.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from . import audit, start_timers
 from .clock import Clock, FixedClock, SystemClock, bound_clock, install_timer_clock
-from .db import read_transaction, write_transaction
+from .db import on_commit
 from .definitions import (
     Definition,
     DefinitionCache,
@@ -37,6 +39,7 @@ from .definitions import (
 from .drivers import Drivers
 from .errors import (
     Conflict,
+    Crashed,
     EngineError,
     Forbidden,
     InvalidInput,
@@ -96,36 +99,34 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
 
     # -- deployments -------------------------------------------------------------------
 
-    def deploy(self, bpmn: bytes, forms: Mapping[str, Any] | None = None, *, actor: str,
-               filename: str | None = None) -> list[Deployed]:
+    def deploy(self, conn: Connection, bpmn: bytes, forms: Mapping[str, Any] | None = None, *,
+               actor: str, filename: str | None = None) -> list[Deployed]:
         """Validate and deploy; identical content returns the versions it already has."""
         root = parse_untrusted(bpmn, max_bytes=self.max_bpmn_bytes)
         given = dict(forms or {})
-        with write_transaction(self.db) as conn:
-            wanted = referenced_forms(root)
-            missing = {k for k in wanted if k not in given}
-            if missing:
-                given.update(latest_forms(conn, missing))
-            checked = self.validator.check(root, given, filename)
-            reject_if_problems(checked.problems)
-            used = {k: v for k, v in given.items() if k in wanted}
-            sha = content_hash(bpmn, used)
-            existing = existing_deployment(conn, sha)
-            if existing is not None:
-                return existing
-            now = self.clock.now()
-            deployed = insert_deployment(conn, sha=sha, bpmn=as_utf8_text(root, bpmn), forms=used,
-                                         processes=checked.processes, actor=actor,
-                                         filename=filename, now=now)
-            for item in deployed:
-                with bound_clock(self.clock):
-                    start_timers.schedule(conn, self.definitions.get(conn, item.definition_id),
-                                          self.evaluator, now)
-            return deployed
+        wanted = referenced_forms(root)
+        missing = {k for k in wanted if k not in given}
+        if missing:
+            given.update(latest_forms(conn, missing))
+        checked = self.validator.check(root, given, filename)
+        reject_if_problems(checked.problems)
+        used = {k: v for k, v in given.items() if k in wanted}
+        sha = content_hash(bpmn, used)
+        existing = existing_deployment(conn, sha)
+        if existing is not None:
+            return existing
+        now = self.clock.now()
+        deployed = insert_deployment(conn, sha=sha, bpmn=as_utf8_text(root, bpmn), forms=used,
+                                     processes=checked.processes, actor=actor,
+                                     filename=filename, now=now)
+        for item in deployed:
+            with bound_clock(self.clock):
+                start_timers.schedule(conn, self.definitions.get(conn, item.definition_id),
+                                      self.evaluator, now)
+        return deployed
 
-    def definition(self, key: str, version: int | None = None) -> Definition:
-        with read_transaction(self.db) as conn:
-            return self.definitions.resolve(conn, key, version)
+    def definition(self, conn: Connection, key: str, version: int | None = None) -> Definition:
+        return self.definitions.resolve(conn, key, version)
 
     def may_start(self, definition: Definition, actor: Actor) -> bool:
         """Admins, and anyone holding a role in ``candidateStarterGroups`` (any unit; which
@@ -135,39 +136,41 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
             return True
         return any(actor.holds(g.split("@")[0], None) for g in groups)
 
+    def remember_after_commit(self, conn: Connection, row: CaseRow,
+                              workflow: BpmnWorkflow) -> None:
+        """Keep the live workflow for the next step once (and only if) the caller commits."""
+        case_id, revision = row.id, row.revision
+        on_commit(conn, lambda: self.store.live.put(case_id, revision, workflow))
+
     # -- cases -------------------------------------------------------------------------
 
-    def start_case(self, key: str, data: Mapping[str, Any], actor: Actor, *,
+    def start_case(self, conn: Connection, key: str, data: Mapping[str, Any], actor: Actor, *,
                    version: int | None = None, business_key: str | None = None) -> StepResult:
+        """Start a case of ``key`` with start-form ``data`` inside the caller's transaction."""
         try:
-            return self._start_case(key, data, actor, version, business_key)
-        except EngineError:
-            raise
-        except Exception as exc:  # nothing was stored: there is no case to hold an incident
-            raise StartFailed(f"the process {key!r} could not start: "
-                              f"{type(exc).__name__}: {exc}") from exc
-
-    def start_case_within(self, conn: Connection, definition: Definition,
-                          data: Mapping[str, Any], actor: Actor, *,
-                          business_key: str | None = None,
-                          now: datetime | None = None) -> StepResult:
-        """Start a case inside the caller's transaction, e.g. a service task that opens one
-        case per unit: the new cases commit or roll back with the step that opened them.
-        ``data`` is not validated against a start form (the caller built it)."""
-        clock = FixedClock(now) if now is not None else None
-        result, _, _ = self._begin(conn, definition, data, actor, business_key, clock=clock)
-        return result
-
-    def _start_case(self, key: str, data: Mapping[str, Any], actor: Actor,
-                    version: int | None, business_key: str | None) -> StepResult:
-        with write_transaction(self.db) as conn:
             definition = self.definitions.resolve(conn, key, version)
             if not self.may_start(definition, actor):
                 raise Forbidden(f"you may not start {key!r} "
                                 f"(candidateStarterGroups: {definition.starter_groups})")
             clean = self._validated(definition, definition.start_form, data)
             result, row, workflow = self._begin(conn, definition, clean, actor, business_key)
-        self.store.remember(row, workflow)
+        except EngineError:
+            raise
+        except Exception as exc:  # nothing was stored: there is no case to hold an incident
+            raise StartFailed(f"the process {key!r} could not start: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        self.remember_after_commit(conn, row, workflow)
+        return result
+
+    def start_case_within(self, conn: Connection, definition: Definition,
+                          data: Mapping[str, Any], actor: Actor, *,
+                          business_key: str | None = None,
+                          now: datetime | None = None) -> StepResult:
+        """Start a case of a resolved definition with data the caller built (not checked
+        against a start form), e.g. a service task that opens one case per unit: the new
+        cases commit or roll back with the step that opened them."""
+        clock = FixedClock(now) if now is not None else None
+        result, _, _ = self._begin(conn, definition, data, actor, business_key, clock=clock)
         return result
 
     def _begin(self, conn: Connection, definition: Definition, data: Mapping[str, Any],
@@ -186,107 +189,108 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
             now=now, clock=clock)
         return result, row, workflow
 
-    def complete_task(self, task_id: int, actor: Actor, data: Mapping[str, Any], *,
+    def complete_task(self, conn: Connection, task_id: int, actor: Actor,
+                      data: Mapping[str, Any], *,
                       expected_revision: int | None = None) -> StepResult:
+        """Complete an open human task inside the caller's transaction. An unexpected
+        failure raises :class:`Crashed`: roll back, then :meth:`record_crash`."""
         try:
-            return self._complete_task(task_id, actor, data, expected_revision)
+            return self._complete_task(conn, task_id, actor, data, expected_revision)
         except EngineError:
             raise
         except Exception as exc:
-            raise self._failed("completion", exc, task_id=task_id) from exc
+            raise Crashed("completion", exc, task_id=task_id) from exc
 
-    def _complete_task(self, task_id: int, actor: Actor, data: Mapping[str, Any],
-                       expected_revision: int | None) -> StepResult:
-        with write_transaction(self.db) as conn:
-            row, task_row = self._lock_task(conn, task_id)
-            if expected_revision is not None and expected_revision != row.revision:
-                raise Conflict(f"case {row.id} is at revision {row.revision}, not "
-                               f"{expected_revision}; reload and try again",
-                               case_id=row.id, task_id=task_id, code="stale_revision")
-            self._check_open(task_row)
-            self._check_entitled(conn, task_row, actor)
-            definition = self.definitions.get(conn, row.definition_id)
-            ext = definition.user_task_ext(task_row.element_id)
-            self._check_excluded(conn, row.id, task_row, ext, actor)
-            clean = self._validated(definition, task_row.form_key, data, task_id=task_id)
-            workflow = self.store.load(conn, row, definition)
-            spiff_id = UUID(task_row.spiff_task_id)
-            task = workflow.get_task_from_id(spiff_id)
-            if task is None or task.state != TaskState.READY:
-                raise Conflict("the task is no longer ready", case_id=row.id, task_id=task_id)
+    def _complete_task(self, conn: Connection, task_id: int, actor: Actor,
+                       data: Mapping[str, Any], expected_revision: int | None) -> StepResult:
+        row, task_row = self._lock_task(conn, task_id)
+        if expected_revision is not None and expected_revision != row.revision:
+            raise Conflict(f"case {row.id} is at revision {row.revision}, not "
+                           f"{expected_revision}; reload and try again",
+                           case_id=row.id, task_id=task_id, code="stale_revision")
+        self._check_open(task_row)
+        self._check_entitled(conn, task_row, actor)
+        definition = self.definitions.get(conn, row.definition_id)
+        ext = definition.user_task_ext(task_row.element_id)
+        self._check_excluded(conn, row.id, task_row, ext, actor)
+        clean = self._validated(definition, task_row.form_key, data, task_id=task_id)
+        workflow = self.store.load(conn, row, definition)
+        spiff_id = UUID(task_row.spiff_task_id)
+        task = workflow.get_task_from_id(spiff_id)
+        if task is None or task.state != TaskState.READY:
+            raise Conflict("the task is no longer ready", case_id=row.id, task_id=task_id)
 
-            def apply(wf: BpmnWorkflow) -> None:
-                target = wf.get_task_from_id(spiff_id)
-                target.data.update(clean)
-                target.run()
+        def apply(wf: BpmnWorkflow) -> None:
+            target = wf.get_task_from_id(spiff_id)
+            target.data.update(clean)
+            target.run()
 
-            now = self.clock.now()
-            with bound_clock(self.clock), step_context(
-                    StepContext(conn=conn, case_id=row.id, actor=actor, now=now)):
-                apply(workflow)
-            conn.execute(COMPLETE_TASK, {"task_id": task_id, "now": now, "by": actor.id,
-                                         "assignee": task_row.assignee or actor.id})
-            known = mirrored(workflow).tasks
-            if known is not None:
-                known.pop(task_row.spiff_task_id, None)
-            result, workflow = self.stepper.advance(
-                conn, row, definition, workflow, actor, action="complete", origin="completion",
-                reapply=apply, payload={"task": task_id, "data": clean},
-                element=task_row.element_id, now=now)
-        self.store.remember(row, workflow)
+        now = self.clock.now()
+        with bound_clock(self.clock), step_context(
+                StepContext(conn=conn, case_id=row.id, actor=actor, now=now)):
+            apply(workflow)
+        conn.execute(COMPLETE_TASK, {"task_id": task_id, "now": now, "by": actor.id,
+                                     "assignee": task_row.assignee or actor.id})
+        known = mirrored(workflow).tasks
+        if known is not None:
+            known.pop(task_row.spiff_task_id, None)
+        result, workflow = self.stepper.advance(
+            conn, row, definition, workflow, actor, action="complete", origin="completion",
+            reapply=apply, payload={"task": task_id, "data": clean},
+            element=task_row.element_id, now=now)
+        self.remember_after_commit(conn, row, workflow)
         return result
 
-    def send_message(self, case_id: int, name: str, payload: Mapping[str, Any],
-                     actor: Actor) -> StepResult:
+    def send_message(self, conn: Connection, case_id: int, name: str,
+                     payload: Mapping[str, Any], actor: Actor) -> StepResult:
         """Deliver a BPMN message to one case; the payload lands in the variable ``name``."""
-        with write_transaction(self.db) as conn:
-            row = self.store.lock(conn, case_id)
-            self._check_running(row)
-            definition = self.definitions.get(conn, row.definition_id)
-            workflow = self.store.load(conn, row, definition)
-            event = BpmnEvent(MessageEventDefinition(name), {})
-            for catcher in workflow.event_manager.tasks.values():
-                if catcher.task_spec.catches(catcher, event):
-                    props = (catcher.task_spec.extensions or {}).get("properties") or {}
-                    if props.get("formKey"):
-                        payload = self._validated(definition, props["formKey"], payload)
-            event_payload = {"payload": dict(payload), "result_var": name}
+        row = self.store.lock(conn, case_id)
+        self._check_running(row)
+        definition = self.definitions.get(conn, row.definition_id)
+        workflow = self.store.load(conn, row, definition)
+        event = BpmnEvent(MessageEventDefinition(name), {})
+        for catcher in workflow.event_manager.tasks.values():
+            if catcher.task_spec.catches(catcher, event):
+                props = (catcher.task_spec.extensions or {}).get("properties") or {}
+                if props.get("formKey"):
+                    payload = self._validated(definition, props["formKey"], payload)
+        event_payload = {"payload": dict(payload), "result_var": name}
 
-            def deliver(wf: BpmnWorkflow) -> int:
-                return int(wf.event_manager.catch(
-                    BpmnEvent(MessageEventDefinition(name), event_payload), internal=False))
+        def deliver(wf: BpmnWorkflow) -> int:
+            return int(wf.event_manager.catch(
+                BpmnEvent(MessageEventDefinition(name), event_payload), internal=False))
 
-            if not deliver(workflow):
-                self.store.live.evict(case_id)
-                raise Conflict(f"case {case_id} is not waiting for message {name!r}",
-                               case_id=case_id)
-            result, workflow = self.stepper.advance(
-                conn, row, definition, workflow, actor, action="message", origin="message",
-                reapply=lambda wf: _ignore(deliver(wf)),
-                payload={"message": name, "data": dict(payload)})
-        self.store.remember(row, workflow)
+        if not deliver(workflow):
+            raise Conflict(f"case {case_id} is not waiting for message {name!r}",
+                           case_id=case_id)
+        result, workflow = self.stepper.advance(
+            conn, row, definition, workflow, actor, action="message", origin="message",
+            reapply=lambda wf: _ignore(deliver(wf)),
+            payload={"message": name, "data": dict(payload)})
+        self.remember_after_commit(conn, row, workflow)
         return result
 
-    def _failed(self, origin: str, exc: Exception, *, case_id: int | None = None,
-                task_id: int | None = None) -> Exception:
-        """Record an unexpected failure as an incident in its own transaction."""
-        with write_transaction(self.db) as conn:
-            if case_id is None and task_id is not None:
-                case_id = conn.execute(sa.select(human_task.c.case_id).where(
-                    human_task.c.id == task_id)).scalar()
-            if case_id is None:
-                return exc
-            self.store.live.evict(case_id)
-            row = self.store.lock(conn, case_id)
-            now = self.clock.now()
-            message = f"{type(exc).__name__}: {exc}"[:2000]
-            if isinstance(exc, RecursionError):
-                message = "the case's history is too deep to process (recursion limit)"
-            incident_id = record_incident(conn, case_id, origin, message, now)
-            conn.execute(sa.update(process_case).where(process_case.c.id == case_id)
-                         .values(status="incident", updated_at=now))
-            audit.append(conn, row.id, SYSTEM.id, "incident",
-                         {"incident": incident_id, "origin": origin, "message": message}, now)
+    def record_crash(self, conn: Connection, crash: Crashed) -> EngineError:
+        """Record a :class:`Crashed` failure as an incident, in a transaction the caller
+        opened after rolling back the one that crashed; returns the error to raise."""
+        case_id = crash.case_id
+        if case_id is None and crash.task_id is not None:
+            case_id = conn.execute(sa.select(human_task.c.case_id).where(
+                human_task.c.id == crash.task_id)).scalar()
+        if case_id is None:
+            return crash
+        self.store.live.evict(case_id)
+        row = self.store.lock(conn, case_id)
+        now = self.clock.now()
+        exc = crash.cause
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        if isinstance(exc, RecursionError):
+            message = "the case's history is too deep to process (recursion limit)"
+        incident_id = record_incident(conn, case_id, crash.origin, message, now)
+        conn.execute(sa.update(process_case).where(process_case.c.id == case_id)
+                     .values(status="incident", updated_at=now))
+        audit.append(conn, row.id, SYSTEM.id, "incident",
+                     {"incident": incident_id, "origin": crash.origin, "message": message}, now)
         return ProcessFailed(f"the process failed; a supervisor can see and retry incident "
                              f"{incident_id}", incident_id=incident_id, case_id=case_id)
 

@@ -1,53 +1,80 @@
-"""The embedded driver: a daemon thread that sweeps due timers and drains the outbox.
+"""The embedded driver: a daemon thread that runs periodic jobs (the sweep among them).
 
-It calls the same engine functions a Celery beat and its workers call in distributed mode:
-one code path, two drivers.
+The job list is the domain's (``hazardflow.workflows.jobs``); Celery beat is generated from
+the same list in distributed mode: one code path, two drivers.
+
+**Exactly one sweeper.** Under gunicorn every worker process starts this thread; before each
+tick it takes a non-blocking exclusive lock on a file (the instance folder's
+``scheduler.lock``), so only one process runs the jobs at a time, and when that process
+dies the lock is released and another worker's thread takes over at its next tick.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-from .runtime import Engine
+from typing import Any
 
 log = logging.getLogger("hazardflow.scheduler")
 
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """Something else to run from the sweep, at most every ``every_seconds``: a callable
-    taking the engine clock's time (the domain's due-task notices, for instance). Celery
-    beat runs the same function in distributed mode."""
+    """Something to run at most every ``every_seconds``, given the time of the run."""
 
     name: str
-    run: Callable[[datetime], object]
+    run: Callable[[datetime], Any]
     every_seconds: float = 60.0
 
 
+class FileLock:
+    """A lock held by one process at a time (``flock``), released when the process dies."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
 class EmbeddedScheduler:
-    def __init__(self, engine: Engine, interval_seconds: float = 5.0,
-                 jobs: Sequence[PeriodicJob] = ()) -> None:
-        self.engine = engine
-        self.interval = interval_seconds
+    def __init__(self, jobs: Sequence[PeriodicJob], now: Callable[[], datetime],
+                 interval_seconds: float = 5.0, lock: FileLock | None = None) -> None:
         self.jobs = tuple(jobs)
+        self.now = now
+        self.interval = interval_seconds
+        self.lock = lock
         self._last_run: dict[str, datetime] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def tick(self) -> tuple[int, int]:
-        """One sweep: (cases whose timers fired, cases continued from the outbox), then the
-        periodic jobs that are due; a failing job is logged and does not stop the sweep."""
-        fired = self.engine.fire_due_timers()
-        continued = self.engine.run_pending()
-        self.run_jobs(self.engine.clock.now())
-        return fired, continued
-
-    def run_jobs(self, now: datetime) -> list[str]:
-        """Run each job whose interval has passed since its last run; returns their names."""
+    def tick(self) -> list[str]:
+        """Run each job whose interval has passed (if this process holds the lock); a
+        failing job is logged and does not stop the others. Returns the names run."""
+        if self.lock is not None and not self.lock.acquire():
+            return []
+        now = self.now()
         ran = []
         for job in self.jobs:
             last = self._last_run.get(job.name)
@@ -64,12 +91,9 @@ class EmbeddedScheduler:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                fired, continued = self.tick()
-                if fired or continued:
-                    log.info("timers fired for %d case(s); %d case(s) continued",
-                             fired, continued)
-            except Exception:  # keep sweeping; each failure is logged (and cases get incidents)
-                log.exception("scheduler sweep failed")
+                self.tick()
+            except Exception:  # keep running; each failure is logged
+                log.exception("scheduler tick failed")
 
     def start(self) -> None:
         if self._thread is None:
@@ -81,3 +105,5 @@ class EmbeddedScheduler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self.lock is not None:
+            self.lock.release()

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from . import audit
 from .clock import Clock, bound_clock
 from .compact import compact
-from .db import new_id
+from .db import new_id, on_commit
 from .definitions import Definition
 from .schema import incident, outbox, process_case
 from .services import Actor, CaseListener, CaseView, StepContext, step_context
@@ -74,6 +74,9 @@ class Stepper:
         self.clock = clock
         self.listeners = listeners
         self.budget = budget
+        # told a case's id after the commit of a step that left work in the outbox (a
+        # distributed runtime queues it for a worker at once; the sweep finds it anyway)
+        self.on_pending: Callable[[int], None] | None = None
 
     def advance(self, conn: Connection, row: CaseRow, definition: Definition,
                 workflow: BpmnWorkflow, actor: Actor, *, action: str, origin: str,
@@ -101,6 +104,9 @@ class Stepper:
         status = "completed" if not pending and not has_unfinished(workflow) else "active"
         if pending:
             self.request_continuation(conn, row.id, now)
+            hook, case_id = self.on_pending, row.id
+            if hook is not None:
+                on_commit(conn, lambda: hook(case_id))
         self.store.save(conn, row, workflow, status, now)
         payload = {**payload, "ran": ran} if ran else payload
         if ctx.service_outputs:

@@ -21,11 +21,12 @@ from hazardflow.cli import main
 from hazardflow.engine import FixedClock
 from hazardflow.engine.db import make_engine
 from hazardflow.engine.schema import audit_event, human_task, process_definition
-from hazardflow.workflows import cases, users
+from hazardflow.workflows import users
 from hazardflow.workflows.demo import DEMO_PASSWORD, USERS
-from hazardflow.workflows.runtime import build_engine
 from hazardflow.workflows.schema import app_user, notification
+from hazardflow.workflows.usecases import cases, tasks
 
+from .factories import make_runtime, with_uploads
 from .workflows.lifecycle import T0, order_form, register_form
 
 ENGINE_BPMN = Path(__file__).parent / "engine" / "bpmn"
@@ -91,14 +92,15 @@ def review_for_this_app(tmp_path: Path, **replace: str) -> Path:
 
 def rectifying_case(db: sa.Engine) -> int:
     """A general hazard reported at T0 with rectification ordered by DEADLINE."""
-    engine = build_engine(db, clock=FixedClock(T0))
+    rt = make_runtime(db, FixedClock(T0))
     with db.connect() as conn:
         safety = users.actor_for(conn, "safety")
-    case_id = int(cases.report_hazard(engine, safety, register_form())["case"].case_id)
+    data = with_uploads(rt, register_form(), "safety")
+    case_id = int(cases.report_hazard(rt, safety, data)["case"].case_id)
     with db.connect() as conn:
         task_id = conn.execute(sa.select(human_task.c.id).where(
             human_task.c.case_id == case_id, human_task.c.element_id == "Task_Triage")).scalar_one()
-    cases.complete_task(engine, task_id, safety, order_form(DEADLINE))
+    tasks.complete(rt, safety, task_id, order_form(DEADLINE))
     return case_id
 
 

@@ -26,9 +26,10 @@ from hazardflow.config import load_settings
 from hazardflow.engine import audit
 from hazardflow.engine.db import write_transaction
 from hazardflow.engine.schema import audit_event, human_task, incident, outbox, process_case
-from hazardflow.workflows import cases, demo, users
-from hazardflow.workflows.runtime import build_engine, seed_definitions
+from hazardflow.workflows import demo, users
+from hazardflow.workflows.runtime import seed_definitions
 from hazardflow.workflows.schema import notification
+from hazardflow.workflows.usecases import cases, tasks
 from hazardflow.workflows.users import actor_for
 
 from . import slow_handlers
@@ -47,6 +48,7 @@ from .distributed import (
     wait_for,
     wait_ready,
 )
+from .factories import make_runtime, with_uploads
 from .threads import race
 
 BROKER = os.environ.get("HAZARDFLOW_TEST_RESILIENCE_BROKER_URL", "redis://127.0.0.1:6379/14")
@@ -88,15 +90,16 @@ def _cheap_hasher() -> Any:
 def database() -> Iterator[dict[str, Any]]:
     """A scratch schema with the bundled BPMN, the slow test process and the demo users."""
     with scratch_schema() as (url, db):
-        engine = build_engine(db, handler_modules=HANDLERS)
-        seed_definitions(engine)
-        engine.deploy(SLOW_BPMN, SLOW_FORMS, actor="tester", filename="slow.bpmn")
+        rt = make_runtime(db, handler_modules=HANDLERS)
+        seed_definitions(rt.engine)
+        with write_transaction(db) as conn:
+            rt.engine.deploy(conn, SLOW_BPMN, SLOW_FORMS, actor="tester", filename="slow.bpmn")
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(users, "_hasher", _cheap_hasher())
             with write_transaction(db) as conn:
                 demo.seed_demo(conn, datetime.now(UTC))
-        yield {"url": url, "db": db, "engine": engine,
-               "deferring": build_engine(db, step_budget=0, handler_modules=HANDLERS)}
+        yield {"url": url, "db": db, "engine": rt,
+               "deferring": make_runtime(db, step_budget=0, handler_modules=HANDLERS)}
 
 
 def _actor(db: sa.Engine, username: str) -> Any:
@@ -113,7 +116,9 @@ def _report(database: dict[str, Any], count: int) -> list[tuple[int, int]]:
         data = {"unit_code": "LA-JA-H01", "location": f"门诊楼{i}层消防通道",
                 "category": "fire", "level": "general", "description": "消防通道堆放杂物",
                 "photos_before": ["ev-1"], "source": "inspection"}
-        case_id = int(cases.report_hazard(engine, inspector, data)["case"].case_id)
+        case_id = int(cases.report_hazard(engine, inspector,
+                                          with_uploads(engine, data, "inspector"))
+                      ["case"].case_id)
         out.append((case_id, _open_task(db, case_id, "Task_Triage")))
     return out
 
@@ -174,9 +179,9 @@ def _slow_step_left_for_a_worker(database: dict[str, Any]) -> int:
     """A case whose user task is done and whose slow service step waits in the outbox."""
     db = database["db"]
     inspector = _actor(db, "inspector")
-    case_id = database["engine"].start_case("resilience_slow", {}, inspector).case_id
-    result = database["deferring"].complete_task(_open_task(db, case_id, "Task_Note"),
-                                                 inspector, {"note": "go"})
+    case_id = cases.start(database["engine"], inspector, "resilience_slow", {})["case"].case_id
+    result = tasks.complete(database["deferring"], inspector,
+                            _open_task(db, case_id, "Task_Note"), {"note": "go"})
     assert result.pending and _pending_outbox(db, [case_id]) == 1
     return int(case_id)
 

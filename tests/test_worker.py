@@ -21,10 +21,11 @@ from hazardflow.config import load_settings
 from hazardflow.engine import FixedClock
 from hazardflow.engine.db import write_transaction
 from hazardflow.engine.schema import human_task, outbox
-from hazardflow.workflows import cases, demo
+from hazardflow.workflows import demo
 from hazardflow.workflows.notifications import TASK_KINDS
-from hazardflow.workflows.runtime import build_engine, seed_definitions
+from hazardflow.workflows.runtime import seed_definitions
 from hazardflow.workflows.schema import notification
+from hazardflow.workflows.usecases import cases, tasks
 from hazardflow.workflows.users import actor_for
 
 from .distributed import (
@@ -35,6 +36,7 @@ from .distributed import (
     scratch_schema,
     wait_for,
 )
+from .factories import make_runtime, with_uploads
 
 BROKER = os.environ.get("HAZARDFLOW_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -63,20 +65,22 @@ def distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
 
 def _engine(db: sa.Engine, **kwargs: Any) -> Any:
-    engine = build_engine(db, clock=FixedClock(T0), **kwargs)
-    seed_definitions(engine)
+    """A runtime over the workers' database (``.db``, the use-cases' ``rt``)."""
+    rt = make_runtime(db, FixedClock(T0), **kwargs)
+    seed_definitions(rt.engine)
     with write_transaction(db) as conn:
         demo.seed_demo(conn, T0)
-    return engine
+    return rt
 
 
-def _report(engine: Any) -> int:
-    with engine.db.connect() as conn:
+def _report(rt: Any) -> int:
+    with rt.db.connect() as conn:
         inspector = actor_for(conn, "inspector")
     data = {"unit_code": "LA-JA-H01", "location": "锅炉房", "category": "special_equipment",
             "level": "general", "description": "压力表未检定", "photos_before": ["ev-1"],
             "source": "inspection"}
-    return int(cases.report_hazard(engine, inspector, data)["case"].case_id)
+    return int(cases.report_hazard(rt, inspector, with_uploads(rt, data, "inspector"))
+               ["case"].case_id)
 
 
 def test_a_case_left_in_the_outbox_is_finished_by_a_worker(distributed: dict[str, Any]) -> None:
@@ -104,7 +108,7 @@ def test_the_sweep_fans_out_deadline_timers_each_fired_once(distributed: dict[st
         safety = actor_for(conn, "safety")
         triage = conn.execute(sa.select(human_task.c.id).where(
             human_task.c.case_id == case_id, human_task.c.state == "open")).scalar_one()
-    cases.complete_task(engine, triage, safety, {
+    tasks.complete(engine, safety, triage, {
         "disposition": "order", "responsible_user": "rectifier", "deadline": "2026-11-20"})
     remind_at = datetime(2026, 11, 17, 16, 0, 1, tzinfo=UTC)  # D-3, end of day in Lu'an
 
@@ -130,8 +134,8 @@ def test_beat_drives_the_sweep_that_completes_a_deadline_escalation(
     from .distributed import Process
 
     now = datetime.now(UTC)
-    engine = build_engine(distributed["db"], clock=FixedClock(now - timedelta(days=12)))
-    seed_definitions(engine)
+    engine = make_runtime(distributed["db"], FixedClock(now - timedelta(days=12)))
+    seed_definitions(engine.engine)
     with write_transaction(distributed["db"]) as conn:
         demo.seed_demo(conn, now)
     case_id = _report(engine)
@@ -140,7 +144,7 @@ def test_beat_drives_the_sweep_that_completes_a_deadline_escalation(
         triage = conn.execute(sa.select(human_task.c.id).where(
             human_task.c.case_id == case_id, human_task.c.state == "open")).scalar_one()
     deadline = (now - timedelta(days=9)).date().isoformat()  # D+7 has passed, D+30 has not
-    cases.complete_task(engine, triage, safety, {
+    tasks.complete(engine, safety, triage, {
         "disposition": "order", "responsible_user": "rectifier", "deadline": deadline})
     env = app_env(str(distributed["db"].url.render_as_string(hide_password=False)), tmp_path,
                   broker_url=BROKER, scheduler_interval_seconds="1")

@@ -3,7 +3,6 @@ JSON API v1."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +10,8 @@ from flask import Flask, redirect, url_for
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
-from hazardflow import logs
-from hazardflow.config import load_settings
+from hazardflow.config import ConfigError
+from hazardflow.workflows.runtime import Runtime
 
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
 
@@ -26,34 +25,35 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The application factory. ``test_config`` overrides settings (see hazardflow.config)."""
-    settings = load_settings(overrides=test_config)
-    if settings.log_format == "json":
-        logs.configure("json")
+def create_app(runtime: Runtime, **config: Any) -> Flask:
+    """The application factory: the pages and API over ``runtime``, which the shell built
+    (``hazardflow.bootstrap.build_runtime``). ``config`` adds Flask settings (``TESTING``)."""
+    settings = runtime.settings
+    if not settings.secret_key:
+        raise ConfigError("no secret key: set HAZARDFLOW_SECRET_KEY or run "
+                          "`hazardflow init-db`, which keeps one in the instance folder")
     app = Flask(__name__, instance_path=settings.instance_path)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_AS_ASCII=False,
-        HAZARDFLOW=settings,
+        HAZARDFLOW=settings,  # the runtime's settings, for extensions that read them
         # a signed-in page session lasts as long as an API token; the cookie is never sent
         # cross-site or readable by scripts, and only over HTTPS when HTTPS is in front
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.token_ttl_seconds),
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=settings.secure_cookies,
+        **config,
     )
-    if test_config:
-        app.config.from_mapping({k: v for k, v in test_config.items() if k.isupper()})
 
     from . import errors, i18n, security, signin, ui
     from .api import bp as api_bp
-    from .extensions import runtime
+    from .extensions import KEY
     from .ops import bp as ops_bp
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
-    runtime.init_app(app, clock=(test_config or {}).get("clock"))
+    app.extensions[KEY] = runtime
     errors.init_app(app)
     i18n.init_app(app)
     ui.csrf.init_app(app)

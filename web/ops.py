@@ -19,11 +19,9 @@ def healthz() -> dict[str, str]:
 
 
 def _broker_ok() -> str:
-    client = runtime.state.celery
-    if client is None:
+    if runtime.queue is None:
         return "not used"
-    with client.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    runtime.queue.ping()
     return "ok"
 
 
@@ -78,10 +76,8 @@ def metrics() -> Response:
         out += ["# HELP hazardflow_outbox_pending Cases with automatic steps waiting.",
                 "# TYPE hazardflow_outbox_pending gauge",
                 _line("hazardflow_outbox_pending", pending)]
-    if runtime.state.celery is not None:
-        from hazardflow.worker import queue_depth
-
-        depth = queue_depth(runtime.state.celery)
+    if runtime.queue is not None:
+        depth = runtime.queue.depth()
         if depth is not None:
             out += ["# HELP hazardflow_celery_queue_depth Tasks waiting in the broker.",
                     "# TYPE hazardflow_celery_queue_depth gauge",

@@ -1,13 +1,14 @@
-"""What the API asks of the domain: report a hazard, act on tasks, see a case, list inboxes.
+"""Cases and tasks as people see them, and the organisation's checks on what they submit.
 
-Entitlement that is about the organisation (may this user report for that unit, see that
-case, name that person as responsible) is checked here, before the engine is called; the
-engine then checks what is about the process (ready, candidate, separation of duties).
+Entitlement that is about the organisation (may this user report for that unit, name that
+person as responsible) is checked here, inside the use-case's transaction, before the engine
+is called; the engine then checks what is about the process (ready, candidate, separation of
+duties). Who may see a case is ``policy``'s rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,31 +20,27 @@ from hazardflow.engine import (
     Engine,
     Forbidden,
     InvalidInput,
-    NotFound,
-    StepResult,
     audit,
 )
-from hazardflow.engine.db import read_transaction
 from hazardflow.engine.schema import (
     human_task,
     incident,
     process_case,
     process_definition,
-    task_candidate,
 )
 
-from .inbox import VIEWS, TaskQuery, candidate_match, list_tasks, task_dict, task_select
-from .ledger import hazard_for_case, visible_unit_filter
+from .inbox import VIEWS, TaskQuery, list_tasks, task_dict, task_select
+from .ledger import hazard_for_case
+from .policy import require_visible_case, require_visible_task
 from .roles import SUPERVISORY_ROLES
 from .runtime import HAZARD_PROCESS
-from .schema import hazard, unit
+from .schema import unit
 from .units import get_unit_by_code, subtree_ids
 from .users import actor_for, get_user
 
 __all__ = ["VIEWS", "TaskQuery", "list_tasks"]  # re-exported: the inbox is workflows.inbox
 
 PERSON_FIELDS = ("responsible_user",)
-SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
 
 
 def units_in_scope(conn: Connection, actor: Actor) -> set[str]:
@@ -55,117 +52,110 @@ def units_in_scope(conn: Connection, actor: Actor) -> set[str]:
     return {r[0] for r in conn.execute(sa.select(unit.c.code).where(unit.c.id.in_(ids)))}
 
 
-def report_hazard(engine: Engine, actor: Actor, data: Mapping[str, Any],
-                  before_start: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Start a hazard case for a unit the reporter works at or supervises. ``before_start``
-    runs once the reporter is known to be entitled, before anything is stored (the web
-    layer checks the form's evidence there)."""
+def reporting_units(conn: Connection, actor: Actor) -> list[tuple[str, str]]:
+    """(code, name) of the active units the actor may report hazards for."""
+    query = sa.select(unit.c.code, unit.c.name).where(unit.c.active.is_(True))
+    if not actor.admin:
+        query = query.where(unit.c.code.in_(sorted(units_in_scope(conn, actor)) or [""]))
+    return [(r.code, r.name) for r in conn.execute(query.order_by(unit.c.code))]
+
+
+def report_defaults(actor: Actor, units: list[tuple[str, str]]) -> dict[str, Any]:
+    """A registration form's first values: the reporter's own unit, and the source a
+    supervisor (an inspection) or a unit (a self-inspection) reports from."""
+    own = [u for r, u in actor.grants if u and r in ("safety_officer", "principal", "rectifier")]
+    return {"source": "inspection" if supervises(actor) else "self_inspection",
+            "unit_code": own[0] if own else (units[0][0] if len(units) == 1 else None)}
+
+
+def process_summaries(conn: Connection) -> list[dict[str, Any]]:
+    """Each process key with its latest version, how many versions, and its newest name."""
+    rows = conn.execute(sa.select(process_definition.c.key, sa.func.max(
+        process_definition.c.version).label("latest"), sa.func.count().label("versions"))
+        .group_by(process_definition.c.key).order_by(process_definition.c.key)).all()
+    names = dict(conn.execute(sa.select(process_definition.c.key, process_definition.c.name)
+                              .order_by(process_definition.c.version)).all())
+    return [{"key": r.key, "name": names.get(r.key), "latest_version": r.latest,
+             "versions": r.versions} for r in rows]
+
+
+def process_keys(conn: Connection) -> list[str]:
+    return [r[0] for r in conn.execute(sa.select(process_definition.c.key).distinct()
+                                       .order_by(process_definition.c.key))]
+
+
+def start_case(conn: Connection, engine: Engine, actor: Actor, key: str,
+               data: Mapping[str, Any], *, version: int | None = None,
+               with_evidence: bool = True) -> dict[str, Any]:
+    """In the caller's transaction: check who may start ``key`` (and, for a hazard, for
+    which unit), the named people and the start form's evidence; start the case; attach the
+    evidence. Returns the step result and, for a hazard, its ledger row. ``with_evidence``
+    False: the caller checks and attaches the files itself (an inspection's item photos)."""
+    from . import evidence
+
+    if not isinstance(data, Mapping):
+        raise InvalidInput("表单数据必须是对象 (form data must be a JSON object)")
+    definition = engine.definition(conn, key, version)
+    if key == HAZARD_PROCESS:
+        check_reporter(conn, actor, data)
+    if not engine.may_start(definition, actor):
+        raise Forbidden(f"您不能发起该流程 (you may not start {key!r})")
+    form = definition.forms.get(definition.start_form or "")
+    check_people(conn, None, data)
+    if with_evidence:
+        evidence.check_form(conn, form, data, actor.id)
+    result = engine.start_case(conn, key, data, actor, version=version)
+    if with_evidence:
+        evidence.attach_form(conn, form, data, result.case_id, actor.id)
+    return {"case": result, "hazard": hazard_for_case(conn, result.case_id)}
+
+
+def check_reporter(conn: Connection, actor: Actor, data: Mapping[str, Any]) -> None:
+    """A hazard is reported for a unit the reporter works at or supervises."""
     code = data.get("unit_code") if isinstance(data, Mapping) else None
-    with read_transaction(engine.db) as conn:
-        if not isinstance(code, str) or get_unit_by_code(conn, code) is None:
-            raise InvalidInput("unknown unit", [Detail("没有这个单位 (no such unit)",
-                                                       field="unit_code")])
-        if not actor.admin and code not in units_in_scope(conn, actor):
-            raise Forbidden(f"you may not report hazards for unit {code}")
-    if not engine.may_start(engine.definition(HAZARD_PROCESS), actor):
-        raise Forbidden("you may not report hazards (no reporting role)")
-    if before_start is not None:
-        before_start()
-    result = engine.start_case(HAZARD_PROCESS, data, actor)
-    with read_transaction(engine.db) as conn:
-        row = hazard_for_case(conn, result.case_id)
-    return {"case": result, "hazard": row}
+    if not isinstance(code, str) or get_unit_by_code(conn, code) is None:
+        raise InvalidInput("unknown unit", [Detail("没有这个单位 (no such unit)",
+                                                   field="unit_code")])
+    if not actor.admin and code not in units_in_scope(conn, actor):
+        raise Forbidden(f"您不能为单位 {code} 登记隐患 (you may not report hazards for unit "
+                        f"{code})")
 
 
-def check_people(engine: Engine, case_id: int, data: Mapping[str, Any]) -> None:
+def check_people(conn: Connection, case_id: int | None, data: Mapping[str, Any]) -> None:
     """A person named in a form must exist and hold a role at or above the case's unit."""
     names = {f: data[f] for f in PERSON_FIELDS if isinstance(data, Mapping) and f in data}
     if not names:
         return
-    with read_transaction(engine.db) as conn:
-        row = hazard_for_case(conn, case_id)
-        for field, username in names.items():
-            user = get_user(conn, str(username))
-            if user is None or not user.active:
-                raise InvalidInput("unknown person", [Detail(
-                    f"没有这个用户 (no active user {username!r})", field=field)])
-            if row is not None:
-                person = actor_for(conn, user.id)
-                if row["unit_code"] not in units_in_scope(conn, person):
-                    raise InvalidInput("person outside the unit", [Detail(
-                        f"{username} 不在 {row['unit_name']} 任职 (holds no role there)",
-                        field=field)])
+    row = hazard_for_case(conn, case_id) if case_id is not None else None
+    for field, username in names.items():
+        user = get_user(conn, str(username))
+        if user is None or not user.active:
+            raise InvalidInput("unknown person", [Detail(
+                f"没有这个用户 (no active user {username!r})", field=field)])
+        if row is not None:
+            person = actor_for(conn, user.id)
+            if row["unit_code"] not in units_in_scope(conn, person):
+                raise InvalidInput("person outside the unit", [Detail(
+                    f"{username} 不在 {row['unit_name']} 任职 (holds no role there)",
+                    field=field)])
 
 
-def complete_task(engine: Engine, task_id: int, actor: Actor, data: Mapping[str, Any],
-                  expected_revision: int | None = None) -> StepResult:
-    case_id = _case_of_task(engine, task_id)
-    check_people(engine, case_id, data)
-    return engine.complete_task(task_id, actor, data, expected_revision=expected_revision)
-
-
-def _case_of_task(engine: Engine, task_id: int) -> int:
-    with read_transaction(engine.db) as conn:
-        case_id = conn.execute(sa.select(human_task.c.case_id)
-                               .where(human_task.c.id == task_id)).scalar()
-    if case_id is None:
-        raise NotFound(f"task {task_id} does not exist", task_id=task_id)
-    return int(case_id)
-
-
-def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
-    """Whether the case exists and ``actor`` may see it."""
-    exists = conn.execute(sa.select(process_case.c.id)
-                          .where(process_case.c.id == case_id)).first()
-    if exists is None:
-        return False
-    if actor.admin or actor.roles & SEE_ALL_ROLES:
-        return True
-    row = conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id,
-                                                    visible_unit_filter(actor))).first()
-    if row is not None:
-        return True
-    if conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id)).first():
-        return False  # a hazard outside the actor's units
-    started = conn.execute(sa.select(process_case.c.started_by)
-                           .where(process_case.c.id == case_id)).scalar()
-    if started == actor.id:
-        return True
-    return conn.execute(sa.select(human_task.c.id).where(
-        human_task.c.case_id == case_id,
-        sa.or_(human_task.c.assignee == actor.id, human_task.c.completed_by == actor.id,
-               human_task.c.id.in_(sa.select(task_candidate.c.human_task_id)
-                                   .where(candidate_match(actor)))))).first() is not None
-
-
-def visible_case_of_task(conn: Connection, actor: Actor, task_id: int) -> int | None:
-    """The case of a human task, if the task exists and ``actor`` may see its case; acting
-    on a task someone may not see must look exactly like acting on one that does not exist."""
-    case_id = conn.execute(sa.select(human_task.c.case_id)
-                           .where(human_task.c.id == task_id)).scalar()
-    if case_id is None or not case_visible(conn, actor, case_id):
-        return None
-    return int(case_id)
-
-
-def case_detail(engine: Engine, actor: Actor, case_id: int) -> dict[str, Any]:
-    with read_transaction(engine.db) as conn:
-        if not case_visible(conn, actor, case_id):
-            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
-        row = conn.execute(sa.select(process_case, process_definition.c.key,
-                                     process_definition.c.version)
-                           .join(process_definition,
-                                 process_definition.c.id == process_case.c.definition_id)
-                           .where(process_case.c.id == case_id)).one()
-        tasks = [task_dict(t) for t in conn.execute(
-            task_select().where(human_task.c.case_id == case_id)
-            .order_by(human_task.c.id))]
-        incidents = [dict(r._mapping) for r in conn.execute(
-            sa.select(incident.c.id, incident.c.element_id, incident.c.origin, incident.c.message,
-                      incident.c.attempts, incident.c.created_at, incident.c.resolved_at)
-            .where(incident.c.case_id == case_id).order_by(incident.c.id))]
-        history = audit.history(conn, case_id)
-        ledger = hazard_for_case(conn, case_id)
+def case_detail(conn: Connection, actor: Actor, case_id: int) -> dict[str, Any]:
+    require_visible_case(conn, actor, case_id)
+    row = conn.execute(sa.select(process_case, process_definition.c.key,
+                                 process_definition.c.version)
+                       .join(process_definition,
+                             process_definition.c.id == process_case.c.definition_id)
+                       .where(process_case.c.id == case_id)).one()
+    tasks = [task_dict(t) for t in conn.execute(
+        task_select().where(human_task.c.case_id == case_id)
+        .order_by(human_task.c.id))]
+    incidents = [dict(r._mapping) for r in conn.execute(
+        sa.select(incident.c.id, incident.c.element_id, incident.c.origin, incident.c.message,
+                  incident.c.attempts, incident.c.created_at, incident.c.resolved_at)
+        .where(incident.c.case_id == case_id).order_by(incident.c.id))]
+    history = audit.history(conn, case_id)
+    ledger = hazard_for_case(conn, case_id)
     return {
         "id": row.id, "definition": {"key": row.key, "version": row.version},
         "status": row.status, "revision": row.revision, "started_by": row.started_by,
@@ -176,16 +166,14 @@ def case_detail(engine: Engine, actor: Actor, case_id: int) -> dict[str, Any]:
     }
 
 
-def task_detail(engine: Engine, actor: Actor, task_id: int) -> dict[str, Any]:
-    with read_transaction(engine.db) as conn:
-        row = conn.execute(task_select().where(human_task.c.id == task_id)).first()
-        if row is None or not case_visible(conn, actor, row.case_id):
-            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
-        definition_id = conn.execute(sa.select(process_case.c.definition_id).where(
-            process_case.c.id == row.case_id)).scalar_one()
-        revision = conn.execute(sa.select(process_case.c.revision).where(
-            process_case.c.id == row.case_id)).scalar_one()
-        definition = engine.definitions.get(conn, definition_id)
+def task_detail(conn: Connection, engine: Engine, actor: Actor, task_id: int) -> dict[str, Any]:
+    require_visible_task(conn, actor, task_id)
+    row = conn.execute(task_select().where(human_task.c.id == task_id)).one()
+    definition_id = conn.execute(sa.select(process_case.c.definition_id).where(
+        process_case.c.id == row.case_id)).scalar_one()
+    revision = conn.execute(sa.select(process_case.c.revision).where(
+        process_case.c.id == row.case_id)).scalar_one()
+    definition = engine.definitions.get(conn, definition_id)
     out = task_dict(row)
     out["form"] = definition.forms.get(row.form_key) if row.form_key else None
     out["case_revision"] = revision

@@ -27,7 +27,6 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from hazardflow.engine import Actor
 from hazardflow.engine.db import read_transaction, write_transaction
-from hazardflow.engine.scheduler import PeriodicJob
 
 from .counters import BUSINESS_TZ
 from .ledger import CATEGORIES, LEVELS
@@ -188,12 +187,6 @@ def refresh(db: SqlEngine) -> int:
 
 
 ROLLUP_SECONDS = 300.0  # how often both drivers bring the rollup up to date
-
-
-def rollup_job(db: SqlEngine, every_seconds: float = ROLLUP_SECONDS) -> PeriodicJob:
-    """The periodic job of both drivers (the embedded scheduler; a thin Celery task):
-    keeps the rollup current so the first dashboard view after a busy hour stays fast."""
-    return PeriodicJob("refresh_hazard_stat", lambda now: refresh(db), every_seconds)
 
 
 # -- reading ----------------------------------------------------------------------------

@@ -8,24 +8,21 @@ the system itself made of them. Seeded once: nothing happens when any hazard exi
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine as SqlEngine
 
 from hazardflow.engine import FixedClock
 from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.schema import human_task
 
-from . import cases, evidence
-from .runtime import build_engine
+from . import evidence
+from .runtime import Runtime
 from .schema import hazard
+from .usecases import cases, tasks
 from .users import actor_for
-
-BuildEngine = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -81,12 +78,11 @@ def _photo(kind: str) -> bytes:
 
 
 class DemoCases:
-    def __init__(self, db: SqlEngine, storage: evidence.Storage, now: datetime,
-                 build: BuildEngine = build_engine) -> None:
-        self.db, self.storage, self.now, self.build = db, storage, now, build
+    """Plays the scenarios through the use-cases, the clock set to each step's time."""
 
-    def engine_at(self, at: datetime) -> Any:
-        return self.build(self.db, clock=FixedClock(at))
+    def __init__(self, rt: Runtime, clock: FixedClock, now: datetime) -> None:
+        self.rt, self.clock, self.now = rt, clock, now
+        self.db, self.storage = rt.db, rt.storage
 
     def actor(self, username: str) -> Any:
         with read_transaction(self.db) as conn:
@@ -107,12 +103,8 @@ class DemoCases:
 
     def complete(self, case_id: int, element: str, username: str, data: dict[str, Any],
                  at: datetime) -> None:
-        engine = self.engine_at(at)
-        photos = [v for v in data.get("photos_after", [])]
-        if photos:
-            with write_transaction(self.db) as conn:
-                evidence.attach(conn, photos, case_id, username)
-        cases.complete_task(engine, self.task(case_id, element), self.actor(username), data)
+        self.clock.set(at)
+        tasks.complete(self.rt, self.actor(username), self.task(case_id, element), data)
 
     def run(self, s: Scenario) -> None:
         reported = self.now - timedelta(days=s.days_ago)
@@ -121,10 +113,8 @@ class DemoCases:
                 "level": s.level, "description": s.description, "photos_before": [photo],
                 "source": "inspection" if s.reporter == "inspector" else "self_inspection",
                 "campaign": "2026-YDQ"}
-        out = cases.report_hazard(self.engine_at(reported), self.actor(s.reporter), data)
-        case_id = out["case"].case_id
-        with write_transaction(self.db) as conn:
-            evidence.attach(conn, [photo], case_id, s.reporter)
+        self.clock.set(reported)
+        case_id = cases.report_hazard(self.rt, self.actor(s.reporter), data)["case"].case_id
         if s.outcome in ("triage", "major"):
             return
         safety = "safety2" if s.unit == "LA-YA-H01" else "safety"
@@ -152,13 +142,13 @@ class DemoCases:
             "verify_result": "passed", "verify_opinion": "已整改到位，同意销号"}, checked)
 
 
-def seed_demo_cases(db: SqlEngine, storage: evidence.Storage, now: datetime,
-                    build: BuildEngine = build_engine) -> int:
-    """Run the demo scenarios once; returns how many hazards were made (0 if any existed)."""
-    with read_transaction(db) as conn:
+def seed_demo_cases(rt: Runtime, clock: FixedClock, now: datetime) -> int:
+    """Run the demo scenarios once, through a runtime whose engine keeps ``clock``; returns
+    how many hazards were made (0 if any existed)."""
+    with read_transaction(rt.db) as conn:
         if conn.execute(sa.select(hazard.c.id).limit(1)).first() is not None:
             return 0
-    demo = DemoCases(db, storage, now, build)
+    demo = DemoCases(rt, clock, now)
     for scenario in SCENARIOS:
         demo.run(scenario)
     return len(SCENARIOS)

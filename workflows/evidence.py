@@ -40,9 +40,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound, PayloadTooLarge
+from hazardflow.engine.forms import validate_submission
 
-from .cases import case_visible
 from .filecheck import IMAGE_TYPES, check_type, clean_filename, make_thumbnail, refuse
+from .formfields import evidence_fields
+from .policy import case_visible
 from .schema_files import evidence
 
 KINDS: dict[str, str] = {"before": "整改前照片", "after": "整改后照片", "document": "文件资料",
@@ -209,8 +211,10 @@ def _attachable(conn: Connection, wanted: list[Any], case_id: int | None,
                 username: str) -> tuple[dict[Any, int | None], dict[int, Evidence], list[Any]]:
     """(ref → row id, the rows found, the refs that may not be attached)."""
     ids = {item: parse_ref(item) for item in wanted}
+    # locked: a concurrent request naming the same fresh file waits, then sees it taken
     found = {e.id: e for e in (Evidence.from_row(r) for r in conn.execute(
-        sa.select(evidence).where(evidence.c.id.in_([i for i in ids.values() if i]))))}
+        sa.select(evidence).where(evidence.c.id.in_([i for i in ids.values() if i]))
+        .with_for_update()))}
     refused = []
     for item, number in ids.items():
         ev = found.get(number) if number else None
@@ -222,6 +226,29 @@ def _attachable(conn: Connection, wanted: list[Any], case_id: int | None,
 
 def refused_message(item: Any) -> str:
     return f"证据 {item} 不存在，或不是您上传的未使用文件 (not an upload of yours to use)"
+
+
+def check_form(conn: Connection, schema: Mapping[str, Any] | None, data: Mapping[str, Any],
+               username: str, case_id: int | None = None) -> None:
+    """Before a form is accepted: InvalidInput unless every evidence reference it names may
+    be used, with every other problem of the form in the same answer."""
+    named = evidence_fields(schema, data)
+    if not named:
+        return
+    try:
+        check_form_evidence(conn, named, username, case_id)
+    except InvalidInput as exc:
+        others = [d for d in validate_submission(schema or {}, data) if d.field not in named]
+        raise InvalidInput(exc.message, [*exc.details, *others], case_id=case_id) from None
+
+
+def attach_form(conn: Connection, schema: Mapping[str, Any] | None, data: Mapping[str, Any],
+                case_id: int, username: str, task_id: int | None = None) -> None:
+    """Once a form is accepted, in the same transaction: attach the files it names."""
+    ids = [item for value in evidence_fields(schema, data).values()
+           for item in refs_in({"v": value})]
+    if ids:
+        attach(conn, ids, case_id, username, task_id=task_id)
 
 
 def check_form_evidence(conn: Connection, fields: Mapping[str, Any], username: str,
@@ -253,11 +280,15 @@ def attach(conn: Connection, evidence_ids: Iterable[Any], case_id: int, username
         raise InvalidInput("evidence cannot be attached",
                            [Detail(refused_message(item)) for item in refused],
                            case_id=case_id)
-    fresh = [n for n in ids.values() if n and found[n].case_id is None]
+    fresh = sorted({n for n in ids.values() if n and found[n].case_id is None})
     if fresh:
-        conn.execute(sa.update(evidence)
-                     .where(evidence.c.id.in_(fresh), evidence.c.case_id.is_(None))
-                     .values(case_id=case_id, task_id=task_id))
+        taken = conn.execute(sa.update(evidence)
+                             .where(evidence.c.id.in_(fresh), evidence.c.case_id.is_(None))
+                             .values(case_id=case_id, task_id=task_id)).rowcount
+        if taken != len(fresh):  # another request attached one meanwhile: refuse it all
+            raise InvalidInput("evidence cannot be attached",
+                               [Detail("证据已被其他表单使用 (already attached elsewhere)")],
+                               case_id=case_id)
     return [e for e in (get_evidence(conn, n) for n in ids.values() if n) if e is not None]
 
 

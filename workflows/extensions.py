@@ -10,14 +10,13 @@ and rungs marked ``once_per = deadline`` are armed again for the new deadline.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Conflict, Detail, Engine, Forbidden, InvalidInput, NotFound
-from hazardflow.engine.db import read_transaction, write_transaction
 
 from .ledger import hazard_for_case
 from .monitor import scope_clause
@@ -47,52 +46,50 @@ def _may_ask(conn: Connection, actor: Actor, row: dict[str, Any]) -> bool:
     return any(r in UNIT_ROLES and u in codes for r, u in actor.grants)
 
 
-def request_extension(engine: Engine, actor: Actor, case_id: int, deadline: Any,
-                      reason: Any) -> int:
+def request_extension(conn: Connection, actor: Actor, case_id: int, deadline: Any,
+                      reason: Any, now: datetime) -> int:
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidInput("a reason is required", [Detail("请填写延期理由", field="reason")],
                            code="reason_required")
-    now = engine.clock.now()
-    with write_transaction(engine.db) as conn:
-        row = hazard_for_case(conn, case_id)
-        if row is None or not _may_ask(conn, actor, row):
-            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
-        if row["status"] != "open" or not row["deadline"]:
-            raise Conflict("only an open hazard with a deadline can be extended",
-                           case_id=case_id)
-        new = _new_deadline(deadline, row["deadline"])
-        pending = conn.execute(sa.select(extension_request.c.id).where(
-            extension_request.c.case_id == case_id,
-            extension_request.c.status == "pending")).first()
-        if pending is not None:
-            raise Conflict(f"extension request {pending.id} is still waiting for a decision",
-                           case_id=case_id)
-        key = conn.execute(sa.insert(extension_request).values(
-            case_id=case_id, requested_by=actor.id, reason=reason.strip(),
-            old_deadline=row["deadline"], new_deadline=new, status="pending",
-            created_at=now)).inserted_primary_key
-        assert key is not None
-        return int(key[0])
+    row = hazard_for_case(conn, case_id)
+    if row is None or not _may_ask(conn, actor, row):
+        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+    if row["status"] != "open" or not row["deadline"]:
+        raise Conflict("only an open hazard with a deadline can be extended",
+                       case_id=case_id)
+    new = _new_deadline(deadline, row["deadline"])
+    pending = conn.execute(sa.select(extension_request.c.id).where(
+        extension_request.c.case_id == case_id,
+        extension_request.c.status == "pending")).first()
+    if pending is not None:
+        raise Conflict(f"extension request {pending.id} is still waiting for a decision",
+                       case_id=case_id)
+    key = conn.execute(sa.insert(extension_request).values(
+        case_id=case_id, requested_by=actor.id, reason=reason.strip(),
+        old_deadline=row["deadline"], new_deadline=new, status="pending",
+        created_at=now)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
-def extend_now(engine: Engine, actor: Actor, case_id: int, deadline: Any,
+def extend_now(conn: Connection, engine: Engine, actor: Actor, case_id: int, deadline: Any,
                reason: str) -> tuple[str, str]:
     """A supervisor sets a later deadline directly (the bulk 'extend' repair)."""
-    with read_transaction(engine.db) as conn:
-        row = check_case(conn, actor, case_id)
+    row = check_case(conn, actor, case_id)
     new = _new_deadline(deadline, row.deadline)
-    engine.set_variables(case_id, {"deadline": new}, actor, reason)
+    engine.set_variables(conn, case_id, {"deadline": new}, actor, reason)
     return "ok", f"期限延至 {new}"
 
 
-def decide(engine: Engine, actor: Actor, request_id: int, approve: bool,
+def decide(conn: Connection, engine: Engine, actor: Actor, request_id: int, approve: bool,
            note: str = "") -> dict[str, Any]:
-    with read_transaction(engine.db) as conn:
-        req = conn.execute(sa.select(extension_request).where(
-            extension_request.c.id == request_id)).first()
-        if req is None:
-            raise NotFound(f"extension request {request_id} does not exist")
-        check_case(conn, actor, req.case_id)
+    """Approve (the deadline moves, with its timers) or reject a request, in the caller's
+    transaction: the decision and the new deadline commit together."""
+    req = conn.execute(sa.select(extension_request).where(
+        extension_request.c.id == request_id).with_for_update()).first()
+    if req is None:
+        raise NotFound(f"extension request {request_id} does not exist")
+    check_case(conn, actor, req.case_id)
     if "city_leader" in actor.roles and not (actor.admin or actor.roles - {"city_leader"}):
         raise Forbidden("city leaders see the monitor but do not decide")
     if req.status != "pending":
@@ -100,14 +97,13 @@ def decide(engine: Engine, actor: Actor, request_id: int, approve: bool,
     if approve:
         why = f"批准延期申请 #{request_id}（{req.requested_by}：{req.reason}）" + \
             (f"；{note}" if note else "")
-        engine.set_variables(req.case_id, {"deadline": req.new_deadline}, actor, why)
-    with write_transaction(engine.db) as conn:
-        done = conn.execute(sa.update(extension_request).where(
-            extension_request.c.id == request_id, extension_request.c.status == "pending")
-            .values(status="approved" if approve else "rejected", decided_by=actor.id,
-                    decided_at=engine.clock.now(), decision_note=note or None)).rowcount
-        if not done:
-            raise Conflict("the request was decided meanwhile", case_id=req.case_id)
+        engine.set_variables(conn, req.case_id, {"deadline": req.new_deadline}, actor, why)
+    done = conn.execute(sa.update(extension_request).where(
+        extension_request.c.id == request_id, extension_request.c.status == "pending")
+        .values(status="approved" if approve else "rejected", decided_by=actor.id,
+                decided_at=engine.clock.now(), decision_note=note or None)).rowcount
+    if not done:
+        raise Conflict("the request was decided meanwhile", case_id=req.case_id)
     return {"id": request_id, "status": "approved" if approve else "rejected",
             "deadline": req.new_deadline if approve else req.old_deadline}
 

@@ -17,8 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine import Actor, Detail, Engine, InvalidInput, NotFound
-from hazardflow.engine.db import read_transaction
+from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 from hazardflow.engine.schema import human_task, task_candidate
 
 from .ledger import visible_unit_filter
@@ -173,17 +172,15 @@ def tab_counts(conn: Connection, actor: Actor, now: datetime,
     return _counts(conn, tab_conditions(actor, now, query or TaskQuery(), conn.dialect.name))
 
 
-def list_tasks(engine: Engine, actor: Actor, query: TaskQuery,
-               now: datetime | None = None) -> dict[str, Any]:
+def list_tasks(conn: Connection, actor: Actor, query: TaskQuery,
+               now: datetime) -> dict[str, Any]:
     query.check()
-    now = now or engine.clock.now()
-    conditions = tab_conditions(actor, now, query, engine.db.dialect.name)
+    conditions = tab_conditions(actor, now, query, conn.dialect.name)
     where = conditions[query.view]
-    with read_transaction(engine.db) as conn:
-        rows = conn.execute(task_select().where(where).order_by(*_order(query), human_task.c.id)
-                            .limit(query.per_page).offset((query.page - 1) * query.per_page))
-        items = [task_dict(r) for r in rows]
-        counts = _counts(conn, conditions)
+    rows = conn.execute(task_select().where(where).order_by(*_order(query), human_task.c.id)
+                        .limit(query.per_page).offset((query.page - 1) * query.per_page))
+    items = [task_dict(r) for r in rows]
+    counts = _counts(conn, conditions)
     for item in items:
         due = item.get("due_at")
         item["overdue"] = bool(due and item["state"] == "open" and due < now)

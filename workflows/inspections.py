@@ -1,9 +1,10 @@
 """Inspections against a checklist; every failed item becomes a hazard case.
 
-An inspection is stored first (its results in one transaction); then each failed item
-starts its own hazard case through :func:`hazardflow.workflows.cases.report_hazard`, the
-same path a reporter takes, and the result row is linked to the case and its hazard code.
-If a start fails, :func:`open_missing_cases` finishes the job later (it is idempotent).
+An inspection, its results and one hazard case per failed item are stored in the caller's
+transaction, all or nothing: each case starts through
+:func:`hazardflow.workflows.cases.start_case`, the same path a reporter takes, and the
+result row is linked to the case and its hazard code. Each failed item's photos must be the
+recorder's own uploads, checked before anything is stored.
 
 A failed item that is a major-hazard trigger gives a 重大 case. The hazard's source follows
 the inspection's kind; an unannounced visit's (暗访) hazards are hidden from the unit by the
@@ -13,7 +14,7 @@ ledger (source ``unannounced``) and the inspection itself too, until it is publi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -30,14 +31,15 @@ from hazardflow.engine import (
     NotFound,
     journal,
 )
-from hazardflow.engine.db import new_id, read_transaction, write_transaction
+from hazardflow.engine.db import new_id
 
 from . import evidence
 from .campaigns import business_today
-from .cases import report_hazard, units_in_scope
+from .cases import start_case, units_in_scope
 from .counters import business_year, next_value
 from .ledger import SOURCES
 from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
+from .runtime import HAZARD_PROCESS
 from .schema import hazard, unit
 from .schema_campaigns import campaign, checklist, checklist_item, inspection, inspection_result
 from .units import city_unit, county_of, require_unit, subtree_ids
@@ -96,51 +98,42 @@ def _check_may_record(conn: Connection, actor: Actor, kind: str, unit_code: str)
         raise Forbidden(f"unit {unit_code} is outside your units")
 
 
-def record_inspection(engine: Engine, actor: Actor, *, unit_code: str, kind: str,
-                      checklist_code: str, results: Sequence[Mapping[str, Any]],
+def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_code: str,
+                      kind: str, checklist_code: str, results: Sequence[Mapping[str, Any]],
                       campaign_code: str | None = None, location: str = "",
                       summary: str = "", inspected_on: str | None = None,
-                      spot_check_id: int | None = None,
-                      check_photos: Callable[[Connection, dict[str, list[str]]], None]
-                      | None = None) -> dict[str, Any]:
+                      spot_check_id: int | None = None) -> dict[str, Any]:
     """Store an inspection and open one hazard case per failed item.
-
-    ``check_photos(conn, {"photos<position>": refs})`` runs once the recorder is known to be
-    entitled and the results are complete, before anything is stored (the web layer checks
-    that each failed item's photos are the recorder's own uploads there).
 
     ``results``: one per checklist item: ``{"item": position or item id key "item_id",
     "result": pass|fail|na, "note", "location", "photos": [evidence ids]}``; a failed item
     needs at least one photo (the hazard register form asks for one).
     """
     now = engine.clock.now()
-    with write_transaction(engine.db) as conn:
-        where = require_unit(conn, unit_code) if isinstance(unit_code, str) else None
-        if where is None:
-            raise _bad("unknown unit", "unit_code")
-        _check_may_record(conn, actor, kind, unit_code)
-        items = _items(conn, checklist_code)
-        rows = _checked_results(items, results)
-        if check_photos is not None:
-            check_photos(conn, {f"photos{r['item']['position']}": r["photos"] for r in rows
-                                if r["result"] == "fail"})
-        if campaign_code and not conn.execute(sa.select(campaign.c.id).where(
-                campaign.c.code == campaign_code)).first():
-            raise _bad(f"没有专项行动 {campaign_code}", "campaign_code")
-        day = _day(inspected_on, now)
-        code = f"JC-{business_year(now)}-{next_value(conn, f'inspection:{business_year(now)}'):06d}"
-        inspection_id = new_id(conn.execute(inspection.insert().values(
-            code=code, kind=kind, campaign_code=campaign_code or None, unit_id=where.id,
-            checklist_id=items[0]["checklist_id"], inspector=actor.id, inspected_on=day,
-            location=location.strip()[:255], summary=summary, spot_check_id=spot_check_id,
-            visible_to_unit=kind != "unannounced", created_at=now)))
-        conn.execute(inspection_result.insert(), [
-            {"inspection_id": inspection_id, "item_id": r["item_id"], "result": r["result"],
-             "note": r["note"], "location": r["location"], "photos": json.dumps(r["photos"])}
-            for r in rows])
-    open_missing_cases(engine, actor, inspection_id)
-    with read_transaction(engine.db) as conn:
-        return get_inspection(conn, actor, inspection_id)
+    where = require_unit(conn, unit_code) if isinstance(unit_code, str) else None
+    if where is None:
+        raise _bad("unknown unit", "unit_code")
+    _check_may_record(conn, actor, kind, unit_code)
+    items = _items(conn, checklist_code)
+    rows = _checked_results(items, results)
+    evidence.check_form_evidence(conn, {f"photos{r['item']['position']}": r["photos"]
+                                        for r in rows if r["result"] == "fail"}, actor.id)
+    if campaign_code and not conn.execute(sa.select(campaign.c.id).where(
+            campaign.c.code == campaign_code)).first():
+        raise _bad(f"没有专项行动 {campaign_code}", "campaign_code")
+    day = _day(inspected_on, now)
+    code = f"JC-{business_year(now)}-{next_value(conn, f'inspection:{business_year(now)}'):06d}"
+    inspection_id = new_id(conn.execute(inspection.insert().values(
+        code=code, kind=kind, campaign_code=campaign_code or None, unit_id=where.id,
+        checklist_id=items[0]["checklist_id"], inspector=actor.id, inspected_on=day,
+        location=location.strip()[:255], summary=summary, spot_check_id=spot_check_id,
+        visible_to_unit=kind != "unannounced", created_at=now)))
+    conn.execute(inspection_result.insert(), [
+        {"inspection_id": inspection_id, "item_id": r["item_id"], "result": r["result"],
+         "note": r["note"], "location": r["location"], "photos": json.dumps(r["photos"])}
+        for r in rows])
+    _open_cases(conn, engine, actor, inspection_id)
+    return get_inspection(conn, actor, inspection_id)
 
 
 def _day(value: str | None, now: datetime) -> str:
@@ -187,25 +180,24 @@ def _checked_results(items: list[dict[str, Any]],
     return list(out.values())
 
 
-def open_missing_cases(engine: Engine, actor: Actor, inspection_id: int) -> int:
+def _open_cases(conn: Connection, engine: Engine, actor: Actor, inspection_id: int) -> int:
     """Start a hazard case for every failed item not linked to one yet; returns how many."""
-    with read_transaction(engine.db) as conn:
-        head = conn.execute(sa.select(inspection, unit.c.code.label("unit_code"))
-                            .join(unit, unit.c.id == inspection.c.unit_id)
-                            .where(inspection.c.id == inspection_id)).first()
-        if head is None:
-            raise NotFound(f"inspection {inspection_id} does not exist")
-        todo = list(conn.execute(
-            sa.select(inspection_result.c.id, inspection_result.c.item_id,
-                      inspection_result.c.note, inspection_result.c.location,
-                      inspection_result.c.photos, checklist_item.c.text,
-                      checklist_item.c.legal_basis, checklist_item.c.category,
-                      checklist_item.c.major_trigger)
-            .join(checklist_item, checklist_item.c.id == inspection_result.c.item_id)
-            .where(inspection_result.c.inspection_id == inspection_id,
-                   inspection_result.c.result == "fail",
-                   inspection_result.c.case_id.is_(None))
-            .order_by(checklist_item.c.position)))
+    head = conn.execute(sa.select(inspection, unit.c.code.label("unit_code"))
+                        .join(unit, unit.c.id == inspection.c.unit_id)
+                        .where(inspection.c.id == inspection_id)).first()
+    if head is None:
+        raise NotFound(f"inspection {inspection_id} does not exist")
+    todo = list(conn.execute(
+        sa.select(inspection_result.c.id, inspection_result.c.item_id,
+                  inspection_result.c.note, inspection_result.c.location,
+                  inspection_result.c.photos, checklist_item.c.text,
+                  checklist_item.c.legal_basis, checklist_item.c.category,
+                  checklist_item.c.major_trigger)
+        .join(checklist_item, checklist_item.c.id == inspection_result.c.item_id)
+        .where(inspection_result.c.inspection_id == inspection_id,
+               inspection_result.c.result == "fail",
+               inspection_result.c.case_id.is_(None))
+        .order_by(checklist_item.c.position)))
     opened = 0
     for row in todo:
         photos = [str(p) for p in json.loads(row.photos or "[]")]
@@ -222,12 +214,11 @@ def open_missing_cases(engine: Engine, actor: Actor, inspection_id: int) -> int:
             "source": SOURCE_OF_KIND[head.kind]}
         if head.campaign_code:
             data["campaign"] = head.campaign_code
-        out = report_hazard(engine, actor, data)
-        with write_transaction(engine.db) as conn:
-            _attach_photos(conn, photos, out["case"].case_id, actor.id)
-            conn.execute(sa.update(inspection_result).where(
-                inspection_result.c.id == row.id).values(
-                case_id=out["case"].case_id, hazard_code=out["hazard"]["code"]))
+        out = start_case(conn, engine, actor, HAZARD_PROCESS, data, with_evidence=False)
+        _attach_photos(conn, photos, out["case"].case_id, actor.id)
+        conn.execute(sa.update(inspection_result).where(
+            inspection_result.c.id == row.id).values(
+            case_id=out["case"].case_id, hazard_code=out["hazard"]["code"]))
         opened += 1
     return opened
 

@@ -14,6 +14,7 @@ Scope: city roles and admins see everything; everyone else sees the hazards of t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,6 +72,23 @@ def require_monitor(actor: Actor) -> None:
 
 def sees_all(actor: Actor) -> bool:
     return actor.admin or bool(actor.roles & SEE_ALL_ROLES)
+
+
+def stuck_filter(args: Mapping[str, Any]) -> StuckFilter:
+    """The filters of the stuck list from query (or form) arguments."""
+    version = args.get("version") or None
+    if version is not None:
+        try:
+            version = int(version)
+        except (TypeError, ValueError):
+            raise InvalidInput("version must be a whole number", [Detail(
+                "版本须为整数 (version must be a whole number)", field="version")]) from None
+    return StuckFilter(
+        kind=args.get("kind") or None, county_code=args.get("county") or None,
+        unit_code=args.get("unit") or None, category=args.get("category") or None,
+        level=args.get("level") or None, campaign=args.get("campaign") or None,
+        process_key=args.get("process") or None, version=version,
+        element_id=args.get("element") or None)
 
 
 def scope_clause(actor: Actor) -> sa.ColumnElement[bool]:

@@ -22,7 +22,6 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.db import write_transaction
-from hazardflow.engine.scheduler import PeriodicJob
 from hazardflow.engine.schema import human_task, task_candidate
 from hazardflow.engine.services import CaseView, Grant
 
@@ -291,8 +290,3 @@ def notify_due_tasks(target: sa.Engine | Connection, now: datetime) -> dict[str,
         return notify_due_tasks_in(target, now)
     with write_transaction(target) as conn:
         return notify_due_tasks_in(conn, now)
-
-
-def due_task_job(db: sa.Engine, every_seconds: float = DUE_SWEEP_SECONDS) -> PeriodicJob:
-    """:func:`notify_due_tasks` as a job of the embedded scheduler."""
-    return PeriodicJob("notify_due_tasks", lambda now: notify_due_tasks(db, now), every_seconds)

@@ -1,19 +1,29 @@
-"""The engine as this application builds it: the org resolver, the domain's handlers and the
-ledger listener plugged in, and the bundled BPMN seeded when its content is new."""
+"""The runtime every use-case runs against, and the engine as this application builds it.
+
+:class:`Runtime` is what the shells (the web app, the CLI, the Celery worker) build once
+from the settings (``hazardflow.bootstrap.build_runtime``) and hand to the use-cases: the
+database, the engine with the org resolver, the domain's handlers and the ledger listener
+plugged in, the business calendar, the evidence storage and, in distributed mode, the queue
+that hands pending work to workers. The bundled BPMN is seeded when its content is new."""
 
 from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine as SqlEngine
 
+from hazardflow.config import Settings
 from hazardflow.engine import Clock, Deployed, Engine, HandlerRegistry
+from hazardflow.engine.db import write_transaction
 
+from .calendar import BusinessCalendar
+from .evidence import Storage
 from .handlers import register_handlers
 from .ledger import HazardLedger
 from .notifications import TaskNotifier
@@ -22,6 +32,39 @@ from .resolver import OrgResolver
 
 HAZARD_PROCESS = "hazard_lifecycle"
 SEEDER = "system"
+
+
+class WorkQueue(Protocol):
+    """Hands a case with pending automatic steps to a worker (distributed mode)."""
+
+    def __call__(self, case_id: int) -> None: ...
+
+    def ping(self) -> None:
+        """Raise unless the broker answers."""
+
+    def depth(self) -> int | None:
+        """Messages waiting, if the broker can tell."""
+
+
+@dataclass
+class Runtime:
+    """One application's database, engine, calendar and storage, built in one place."""
+
+    settings: Settings
+    db: SqlEngine
+    engine: Engine
+    calendar: BusinessCalendar
+    storage: Storage
+    # hands a case id with pending automatic steps to a worker (distributed mode only)
+    queue: WorkQueue | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        """The time on the engine's clock (injectable in tests)."""
+        return self.engine.clock.now()
+
+    def close(self) -> None:
+        self.db.dispose()
 
 
 @dataclass(frozen=True)
@@ -71,7 +114,8 @@ def seed_definitions(engine: Engine, actor: str = SEEDER) -> list[Deployed]:
     for bundled in bundled_files():
         if _designer_owns(engine, _process_keys(bundled.bpmn)):
             continue
-        out += engine.deploy(bundled.bpmn, forms, actor=actor, filename=bundled.name)
+        with write_transaction(engine.db) as conn:
+            out += engine.deploy(conn, bundled.bpmn, forms, actor=actor, filename=bundled.name)
     return out
 
 

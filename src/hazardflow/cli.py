@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from hazardflow.config import ConfigError, Settings, load_settings
+from hazardflow.config import ConfigError, Settings, ensure_instance, load_settings
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -33,18 +33,16 @@ def _database(settings: Settings) -> Iterator[Any]:
         db.dispose()
 
 
-def _runtime(settings: Settings, db: Any, clock: Any = None) -> Any:
-    from hazardflow.workflows.runtime import build_engine
+@contextlib.contextmanager
+def _runtime(settings: Settings, clock: Any = None) -> Iterator[Any]:
+    """The runtime for one command (hazardflow.bootstrap), closed when the command ends."""
+    from hazardflow.bootstrap import build_runtime
 
-    return build_engine(db, clock=clock, business_tz=settings.business_tz,
-                        step_budget=settings.step_budget,
-                        max_bpmn_bytes=settings.max_bpmn_bytes,
-                        handler_modules=settings.handler_modules)
-
-
-def _engine_builder(settings: Settings) -> Any:
-    """build_engine with the settings' options (for callers that pick their own clock)."""
-    return lambda db, clock=None: _runtime(settings, db, clock)
+    runtime = build_runtime(settings, clock=clock)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
 @click.group()
@@ -84,10 +82,10 @@ def init_db(ctx: click.Context) -> None:
     from hazardflow.db import upgrade
     from hazardflow.workflows.runtime import seed_definitions
 
-    settings = _settings(ctx)
-    with _database(settings) as db:
-        upgrade(db)
-        deployed = seed_definitions(_runtime(settings, db))
+    settings = ensure_instance(_settings(ctx))
+    with _runtime(settings) as runtime:
+        upgrade(runtime.db)
+        deployed = seed_definitions(runtime.engine)
     click.echo(f"database ready: {_shown_url(settings.database_url)}")
     for d in deployed:
         click.echo(f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
@@ -110,19 +108,18 @@ def seed_demo(ctx: click.Context, with_cases: bool) -> None:
 
 
 def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
-    from hazardflow.engine import EngineError
+    from hazardflow.engine import EngineError, FixedClock
     from hazardflow.engine.db import write_transaction
     from hazardflow.workflows.demo import seed_demo as seed
     from hazardflow.workflows.demo_cases import seed_demo_cases
-    from hazardflow.workflows.evidence import LocalDiskStorage
 
     now = datetime.now(UTC)
-    with _database(settings) as db:
-        with write_transaction(db) as conn:
+    clock = FixedClock(now)
+    with _runtime(settings, clock) as runtime:
+        with write_transaction(runtime.db) as conn:
             result = seed(conn, now)
         try:
-            hazards = seed_demo_cases(db, LocalDiskStorage(settings.storage_path), now,
-                                      build=_engine_builder(settings)) if with_cases else 0
+            hazards = seed_demo_cases(runtime, clock, now) if with_cases else 0
         except EngineError as exc:
             raise click.ClickException(f"demo hazards need the processes deployed "
                                        f"(hazardflow init-db): {exc}") from exc
@@ -144,23 +141,23 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     """Serve the app with the embedded scheduler (timers and the outbox)."""
     from werkzeug.serving import run_simple
 
-    from hazardflow.engine.scheduler import EmbeddedScheduler
+    from hazardflow.bootstrap import build_runtime
     from hazardflow.web import create_app
-    from hazardflow.web.extensions import State
+    from hazardflow.workflows.jobs import embedded_scheduler
 
-    settings = _settings(ctx)
+    settings = ensure_instance(_settings(ctx))
     if demo:
         ctx.invoke(init_db)
         for line in _seed_demo(settings, with_cases=True):
             click.echo(line)
-    app = create_app({"database_url": settings.database_url})
-    state: State = app.extensions["hazardflow"]
-    if settings.scheduler and not settings.broker_url:
-        from hazardflow.workflows.dashboard import rollup_job
-        from hazardflow.workflows.notifications import due_task_job
+    if settings.log_format == "json":
+        from hazardflow import logs
 
-        EmbeddedScheduler(state.engine, settings.scheduler_interval_seconds,
-                          jobs=[due_task_job(state.db), rollup_job(state.db)]).start()
+        logs.configure("json")
+    runtime = build_runtime(settings)
+    app = create_app(runtime)
+    if settings.scheduler and not settings.broker_url:
+        embedded_scheduler(runtime).start()
     click.echo(f"hazardflow is running at http://{host}:{port}/  (API: /api/v1/openapi.json)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
@@ -183,11 +180,13 @@ def deploy(ctx: click.Context, bpmn_file: Path, forms: tuple[Path, ...], actor: 
         except json.JSONDecodeError as exc:
             raise click.ClickException(f"form {path}: not JSON (line {exc.lineno}, column "
                                        f"{exc.colno}: {exc.msg})") from None
+    from hazardflow.engine.db import write_transaction
+
     settings = _settings(ctx)
     try:
-        with _database(settings) as db:
-            deployed = _runtime(settings, db).deploy(bpmn_file.read_bytes(), schemas,
-                                                     actor=actor, filename=bpmn_file.name)
+        with _runtime(settings) as runtime, write_transaction(runtime.db) as conn:
+            deployed = runtime.engine.deploy(conn, bpmn_file.read_bytes(), schemas,
+                                             actor=actor, filename=bpmn_file.name)
     except EngineError as exc:
         for detail in exc.details:
             where = ", ".join(f"{k} {v}" for k, v in detail.as_dict().items() if k != "message")
@@ -256,12 +255,12 @@ def timers_fire(ctx: click.Context, now_text: str | None) -> None:
             raise click.BadParameter(f"{now_text!r} is not ISO-8601", param_hint="--now") from None
         if now.tzinfo is None:
             raise click.BadParameter("give a time zone (e.g. +08:00 or Z)", param_hint="--now")
-    settings = _settings(ctx)
-    with _database(settings) as db:
-        engine = _runtime(settings, db)
-        fired = engine.fire_due_timers(now)
-        continued = engine.run_pending()
-    click.echo(f"timers fired for {fired} case(s); {continued} case(s) continued")
+    from hazardflow.workflows.jobs import sweep_due
+
+    with _runtime(_settings(ctx)) as runtime:
+        done = sweep_due(runtime, now)
+    click.echo(f"timers fired for {done['fired'] + done['started']} case(s); "
+               f"{done['continued']} case(s) continued")
 
 
 def _celery(ctx: click.Context, role: str, extra: tuple[str, ...]) -> None:

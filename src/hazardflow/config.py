@@ -124,11 +124,10 @@ def load_settings(env: Mapping[str, str] | None = None,
     if overrides:
         settings = replace(settings, **{k.lower(): v for k, v in overrides.items()
                                         if k.lower() in {f.name for f in fields(Settings)}})
-    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     if not settings.database_url:
         settings = replace(settings, database_url=f"sqlite:///{settings.sqlite_path}")
     if not settings.secret_key:
-        settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
+        settings = replace(settings, secret_key=_read_secret(settings.instance_path))
     if not settings.storage_path:
         settings = replace(settings, storage_path=str(Path(settings.instance_path) / "evidence"))
     if not settings.audit_key_file:
@@ -139,12 +138,32 @@ def load_settings(env: Mapping[str, str] | None = None,
     return settings.validate()
 
 
-def _instance_secret(instance_path: str) -> str:
+def _read_secret(instance_path: str) -> str:
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return path.read_text().strip() if path.is_file() else ""
+
+
+def ensure_instance(settings: Settings) -> Settings:
+    """Create the instance folder and, unless one is configured, its secret key file.
+
+    Loading settings writes nothing; the shells that serve pages or set up an instance
+    (``hazardflow init-db``, ``hazardflow serve``, the WSGI entry point) call this."""
+    Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
+    if settings.secret_key:
+        return settings
+    path = Path(settings.instance_path) / "secret_key"
+    if not path.exists():  # written aside, then linked: a racing process never reads half
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return replace(settings, secret_key=_read_secret(settings.instance_path))
 
 
 AUDIT_KEY_BYTES = 16  # at least; generated keys have 32

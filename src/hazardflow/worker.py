@@ -1,11 +1,15 @@
-"""The Celery driver: the same engine functions the embedded scheduler calls, run by workers.
+"""The Celery driver: the domain's job list, run by beat and workers.
 
-Tasks are thin: they take ids, call one engine function, hold no logic of their own, and
-are safe to deliver twice (the engine re-checks everything under the case's lock). Beat
-runs ``hazardflow.sweep`` every few seconds; the sweep fans out one task per due case.
+Beat is generated from ``hazardflow.workflows.jobs.JOBS``: one entry per job, each the task
+``hazardflow.<job name>``. Tasks are thin: they take ids (and the time of the run), call one
+function, hold no logic of their own, and are safe to deliver twice (the engine re-checks
+everything under the case's lock). The sweep job fans out one task per due case.
 
     celery -A hazardflow.worker worker      (or: hazardflow worker)
     celery -A hazardflow.worker beat        (or: hazardflow beat)
+
+Importing this module builds the Celery app from the settings and writes nothing; the
+runtime (database, engine) is built on first use in each worker process.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from celery.signals import after_setup_logger
 from sqlalchemy.exc import OperationalError
 
 from hazardflow.config import Settings, load_settings
-from hazardflow.engine import Engine
+from hazardflow.engine.db import write_transaction
+from hazardflow.engine.drivers import DueWork
 from hazardflow.logs import JsonFormatter, about_case
-from hazardflow.workflows.dashboard import ROLLUP_SECONDS
-from hazardflow.workflows.notifications import DUE_SWEEP_SECONDS
+from hazardflow.workflows.jobs import JOBS, Job
+from hazardflow.workflows.runtime import Runtime
 
 TRANSIENT = (OperationalError,)
+RETRY: dict[str, Any] = {"autoretry_for": TRANSIENT, "retry_backoff": True,
+                         "retry_backoff_max": 60, "max_retries": 8}
 
 
 def create_celery(settings: Settings | None = None) -> Celery:
@@ -40,15 +47,15 @@ def create_celery(settings: Settings | None = None) -> Celery:
         task_default_queue="hazardflow",
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout_seconds},
-        beat_schedule={"sweep": {"task": "hazardflow.sweep",
-                                 "schedule": settings.scheduler_interval_seconds},
-                       "notify_due_tasks": {"task": "hazardflow.notify_due_tasks",
-                                            "schedule": DUE_SWEEP_SECONDS},
-                       "refresh_dashboard": {"task": "hazardflow.refresh_dashboard",
-                                             "schedule": ROLLUP_SECONDS}},
+        beat_schedule=beat_schedule(settings),
         hazardflow_settings=settings,
     )
     return app
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """One beat entry per job of the domain's job list."""
+    return {j.name: {"task": f"hazardflow.{j.name}", "schedule": j.every(settings)} for j in JOBS}
 
 
 celery = create_celery()
@@ -60,90 +67,66 @@ def _json_logs(logger: Any, *args: Any, **kwargs: Any) -> None:
         for handler in logger.handlers:
             handler.setFormatter(JsonFormatter())
 
-_engine: Engine | None = None
-_engine_lock = threading.Lock()
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
 
 
-def engine() -> Engine:
-    """This worker process's engine, built once from the settings."""
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            from hazardflow.db import open_database
-            from hazardflow.workflows.runtime import build_engine
+def runtime() -> Runtime:
+    """This worker process's runtime, built once from the settings."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            from hazardflow.bootstrap import build_runtime
 
-            settings: Settings = celery.conf.hazardflow_settings
-            _engine = build_engine(open_database(settings.database_url),
-                                   business_tz=settings.business_tz,
-                                   step_budget=settings.step_budget,
-                                   max_bpmn_bytes=settings.max_bpmn_bytes,
-                                   handler_modules=settings.handler_modules)
-        return _engine
+            _runtime = build_runtime(celery.conf.hazardflow_settings)
+            _runtime.extras["fan_out"] = _fan_out
+        return _runtime
 
 
 def _now(now: str | None) -> datetime:
     return datetime.fromisoformat(now) if now else datetime.now(UTC)
 
 
-RETRY: dict[str, Any] = {"autoretry_for": TRANSIENT, "retry_backoff": True,
-                         "retry_backoff_max": 60, "max_retries": 8}
-
-
-@celery.task(name="hazardflow.continue_case", **RETRY)
-def continue_case(case_id: int) -> bool:
-    """Finish the automatic steps a request left in the outbox."""
-    with about_case(case_id):
-        return engine().continue_case(case_id)
-
-
-@celery.task(name="hazardflow.fire_case_timers", **RETRY)
-def fire_case_timers(case_id: int, now: str | None = None) -> bool:
-    with about_case(case_id):
-        return engine().fire_case_timers(case_id, _now(now))
-
-
-@celery.task(name="hazardflow.fire_start_timer", **RETRY)
-def fire_start_timer(timer_id: int, now: str | None = None) -> bool:
-    return engine().fire_start_timer(timer_id, _now(now))
-
-
-@celery.task(name="hazardflow.sweep", **RETRY)
-def sweep(now: str | None = None) -> dict[str, int]:
-    """Fan out one task per case with due timers or outbox work, and per due start timer."""
-    due = engine().due_work(_now(now))
-    moment = _now(now).isoformat()
+def _fan_out(due: DueWork, now: datetime) -> None:
+    moment = now.isoformat()
     for timer_id in due.start_timers:
         fire_start_timer.delay(timer_id, moment)
     for case_id in due.timer_cases:
         fire_case_timers.delay(case_id, moment)
     for case_id in due.outbox_cases:
         continue_case.delay(case_id)
-    return {"start_timers": len(due.start_timers), "timer_cases": len(due.timer_cases),
-            "outbox_cases": len(due.outbox_cases)}
 
 
-@celery.task(name="hazardflow.notify_due_tasks", **RETRY)
-def notify_due_tasks(now: str | None = None) -> dict[str, int]:
-    """Notify open tasks that became due soon or overdue (each once): run by beat."""
-    from hazardflow.workflows.notifications import notify_due_tasks as notify
-
-    return notify(engine().db, _now(now))
-
-
-@celery.task(name="hazardflow.refresh_dashboard", **RETRY)
-def refresh_dashboard() -> int:
-    """Bring the dashboard's weekly rollup up to date with the ledger: run by beat."""
-    from hazardflow.workflows.dashboard import refresh
-
-    return refresh(engine().db)
+@celery.task(name="hazardflow.continue_case", **RETRY)
+def continue_case(case_id: int) -> bool:
+    """Finish the automatic steps a request left in the outbox."""
+    rt = runtime()
+    with about_case(case_id), write_transaction(rt.db) as conn:
+        return rt.engine.continue_case(conn, case_id)
 
 
-def queue_depth(app: Celery) -> int | None:
-    """Messages waiting in the broker's queue (Redis), for monitoring; None if unknown."""
-    try:
-        with app.connection_for_read() as conn:
-            return int(conn.default_channel.client.llen("hazardflow"))
-    except Exception:
-        return None
+@celery.task(name="hazardflow.fire_case_timers", **RETRY)
+def fire_case_timers(case_id: int, now: str | None = None) -> bool:
+    rt = runtime()
+    with about_case(case_id), write_transaction(rt.db) as conn:
+        return rt.engine.fire_case_timers(conn, case_id, _now(now))
 
 
+@celery.task(name="hazardflow.fire_start_timer", **RETRY)
+def fire_start_timer(timer_id: int, now: str | None = None) -> bool:
+    rt = runtime()
+    with write_transaction(rt.db) as conn:
+        return rt.engine.fire_start_timer(conn, timer_id, _now(now))
+
+
+def _job_task(job: Job) -> Any:
+    def run(now: str | None = None) -> Any:
+        return job.run(runtime(), _now(now))
+
+    run.__name__ = run.__qualname__ = job.name
+    run.__doc__ = f"The periodic job {job.name!r} (from hazardflow.workflows.jobs.JOBS)."
+    return celery.task(name=f"hazardflow.{job.name}", **RETRY)(run)
+
+
+JOB_TASKS: dict[str, Any] = {job.name: _job_task(job) for job in JOBS}

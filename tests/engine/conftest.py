@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from hazardflow.engine import Engine, FixedClock, HandlerRegistry, ServiceCall
+from tests.autocommit import autocommit
 
 from .support import T0, UnitResolver, bpmn_bytes, load_forms
 
@@ -54,7 +55,8 @@ def make_engine(db: sa.Engine, clock: FixedClock, handlers: HandlerRegistry) -> 
     def make(**kwargs: Any) -> Engine:
         kwargs.setdefault("clock", clock)
         kwargs.setdefault("handlers", handlers)
-        return Engine(db, resolver=UnitResolver(), **kwargs)
+        engine: Engine = autocommit(Engine(db, resolver=UnitResolver(), **kwargs))
+        return engine
     return make
 
 

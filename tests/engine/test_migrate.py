@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from hazardflow.engine import Actor, Engine, InvalidInput, audit, migrate
+from hazardflow.engine.db import write_transaction
 from hazardflow.engine.journal import system_event
 from hazardflow.engine.schema import human_task, process_case, timer
 
@@ -23,6 +24,24 @@ from .support import CLERK, REVIEWER, load_forms
 
 V2 = (Path(__file__).parent / "data" / "review_v2.bpmn").read_bytes()
 DESIGNER = Actor("designer", frozenset({("designer", None)}))
+
+
+def _tx(engine: Engine) -> Any:
+    return write_transaction(engine.db)
+
+
+def _preview(engine: Engine, *args: Any) -> dict[str, Any]:
+    with _tx(engine) as conn:
+        return migrate.preview(conn, engine, *args)
+
+
+def _start(engine: Engine, *args: Any) -> int:
+    with _tx(engine) as conn:
+        return migrate.start_batch(conn, engine, *args)
+
+
+def _run(engine: Engine, batch: int, actor: Actor, limit: int | None = None) -> dict[str, Any]:
+    return migrate.run_batch(engine, lambda: _tx(engine), batch, actor, limit)
 
 
 def _open(engine: Engine, case_id: int) -> list[Any]:
@@ -52,7 +71,7 @@ def three_cases(engine: Engine, calls: Calls) -> dict[str, int]:
 
 def test_preview_lists_cases_on_removed_activities_and_suggests_the_rename(
         engine: Engine, three_cases: dict[str, int]) -> None:
-    preview = migrate.preview(engine, "review", 1, 2)
+    preview = _preview(engine, "review", 1, 2)
     by_case = {c["case_id"]: c for c in preview["cases"]}
     assert preview["suggested_mapping"] == {"Task_Fix": "Task_Rework"}
     assert preview["needs_mapping"] == ["Task_Fix"]
@@ -62,24 +81,24 @@ def test_preview_lists_cases_on_removed_activities_and_suggests_the_rename(
     assert "Task_Fix" in by_case[three_cases["fix"]]["reason"]
     assert by_case[three_cases["broken"]]["ok"] is False
     assert "incident" in by_case[three_cases["broken"]]["reason"]
-    mapped = migrate.preview(engine, "review", 1, 2, {"Task_Fix": "Task_Rework"})
+    mapped = _preview(engine, "review", 1, 2, {"Task_Fix": "Task_Rework"})
     assert mapped["summary"] == {"total": 3, "clean": 2, "blocked": 1}
 
 
 def test_mapping_to_an_element_the_target_lacks_is_refused(
         engine: Engine, three_cases: dict[str, int]) -> None:
     with pytest.raises(InvalidInput, match="Task_Nowhere"):
-        migrate.preview(engine, "review", 1, 2, {"Task_Fix": "Task_Nowhere"})
+        _preview(engine, "review", 1, 2, {"Task_Fix": "Task_Nowhere"})
 
 
 def test_batch_moves_mapped_cases_and_leaves_the_broken_one_intact(
         engine: Engine, three_cases: dict[str, int]) -> None:
     broken_before = _case(engine, three_cases["broken"])
     review_timer_before = _timers(engine, three_cases["review"])
-    batch = migrate.start_batch(engine, "review", 1, 2, {"Task_Fix": "Task_Rework"}, DESIGNER)
-    first = migrate.run_batch(engine, batch, DESIGNER, limit=1)
+    batch = _start(engine, "review", 1, 2, {"Task_Fix": "Task_Rework"}, DESIGNER)
+    first = _run(engine, batch, DESIGNER, limit=1)
     assert (first["done"], first["status"]) == (1, "running")
-    status = migrate.run_batch(engine, batch, DESIGNER)
+    status = _run(engine, batch, DESIGNER)
     assert (status["status"], status["moved"], status["blocked"]) == ("done", 2, 1)
     result = {c["case_id"]: c for c in status["cases"]}
     assert "incident" in result[three_cases["broken"]]["reason"]
@@ -114,8 +133,8 @@ def test_batch_moves_mapped_cases_and_leaves_the_broken_one_intact(
 def test_case_on_removed_activity_without_mapping_stays_where_it_is(
         engine: Engine, three_cases: dict[str, int]) -> None:
     before = _case(engine, three_cases["fix"])
-    batch = migrate.start_batch(engine, "review", 1, 2, {}, DESIGNER)
-    status = migrate.run_batch(engine, batch, DESIGNER)
+    batch = _start(engine, "review", 1, 2, {}, DESIGNER)
+    status = _run(engine, batch, DESIGNER)
     result = {c["case_id"]: c for c in status["cases"]}
     assert result[three_cases["fix"]]["status"] == "blocked"
     assert "map it" in result[three_cases["fix"]]["reason"]

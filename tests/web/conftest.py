@@ -22,6 +22,8 @@ from flask import Flask, Response, request
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
+from hazardflow.bootstrap import build_runtime
+from hazardflow.config import load_settings
 from hazardflow.db import upgrade
 from hazardflow.engine import FixedClock
 from hazardflow.engine.db import make_engine, write_transaction
@@ -129,9 +131,10 @@ _APPS: list[Flask] = []  # the apps made by the running test
 def make_app(database_url: str, clock: FixedClock, tmp_path: Path,
              **overrides: Any) -> Flask:
     """An app whose API responses are recorded as (rule, method, status)."""
-    config = {"database_url": database_url, "instance_path": str(tmp_path / "inst"),
-              "scheduler": False, "clock": clock, "TESTING": True, **overrides}
-    app = create_app(config)
+    settings = load_settings(env={}, overrides={
+        "database_url": database_url, "instance_path": str(tmp_path / "inst"),
+        "scheduler": False, "secret_key": "test-secret", **overrides})
+    app = create_app(build_runtime(settings, clock=clock), TESTING=True)
     seen: list[tuple[str, str, int]] = []
     app.extensions["test_responses"] = seen
 
@@ -167,7 +170,7 @@ def every_response_is_documented() -> Iterator[None]:
 def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(database_url, clock, tmp_path)
     yield app
-    app.extensions["hazardflow"].db.dispose()
+    app.extensions["hazardflow"].close()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from hazardflow.web.security import PAGE_CSP
+from hazardflow.workflows.jobs import sweep_due
 
 from .conftest import sign_in as api_sign_in
 from .live import LiveServer, WatchedBrowser
@@ -44,7 +45,8 @@ def test_scripts_moved_out_of_the_templates_work_under_the_policy(
 
     hazard = ordered_hazard(client, login)  # deadline 2026-11-20
     live.clock.set(datetime(2026, 11, 29, 1, 0, tzinfo=UTC))  # past it: the city's letter
-    live.app.extensions["hazardflow"].engine.fire_due_timers()
+    rt = live.app.extensions["hazardflow"]
+    sweep_due(rt, rt.now())
 
     city: Any = sign_in(browser, live, "city")
     city.goto(f"{live.url}/cases/{hazard['case_id']}")  # static/case.js draws the diagram

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hazardflow.engine import FixedClock
+from hazardflow.workflows.jobs import sweep_due
 
 from .conftest import Login
 from .pages import Browser
@@ -88,9 +89,8 @@ def test_dashboard_page_loads_echarts_and_exports(app: Flask, client: FlaskClien
 def test_escalated_hazard_has_a_printable_supervision_letter(
         app: Flask, client: FlaskClient, login: Login, clock: FixedClock) -> None:
     hazard = ordered_hazard(client, login)  # deadline 2026-11-20
-    engine = app.extensions["hazardflow"].engine
     clock.set(datetime(2026, 11, 29, 1, 0, tzinfo=UTC))  # a week and more past the deadline
-    engine.fire_due_timers()  # reminder, due, overdue, the city's letter
+    sweep_due(app.extensions["hazardflow"], clock.now())  # reminder, due, overdue, letter
     city = Browser(app, "city")
     page = city.html("/monitor/escalations")
     assert hazard["code"] in page and "打印督办函" in page

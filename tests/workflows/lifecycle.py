@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,13 +35,15 @@ from hazardflow.engine.schema import (
     timer,
 )
 from hazardflow.engine.sync import all_tasks, ready_user_tasks, waiting_timers
-from hazardflow.workflows import cases
 from hazardflow.workflows.demo import seed_demo
 from hazardflow.workflows.ledger import hazard_for_case
 from hazardflow.workflows.notifications import TASK_KINDS
 from hazardflow.workflows.runtime import build_engine, seed_definitions
 from hazardflow.workflows.schema import app_user, notification, unit
+from hazardflow.workflows.usecases import cases, tasks
 from hazardflow.workflows.users import actor_for
+from tests.autocommit import autocommit
+from tests.factories import make_runtime, with_uploads
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 2 November 2026, 09:00 in Lu'an
@@ -133,13 +135,20 @@ class Note:
 
 
 class Lifecycle:
+    """Steps go through the use-cases (``workflows.usecases``) of a runtime built as the
+    shells build one; ``engine`` is that runtime's engine, one transaction per call."""
+
     def __init__(self, db: sa.Engine, start: datetime = T0) -> None:
         self.db = db
         self.clock = FixedClock(start)
-        self.engine = build_engine(db, clock=self.clock)
-        seed_definitions(self.engine)
+        self.rt = make_runtime(db, self.clock)
+        self.engine = autocommit(self.rt.engine)
+        seed_definitions(self.rt.engine)
         with db.begin() as conn:
             seed_demo(conn, start)
+
+    def with_uploads(self, data: Mapping[str, Any], username: str) -> dict[str, Any]:
+        return with_uploads(self.rt, data, username)
 
     # -- people and time ---------------------------------------------------------------
 
@@ -155,12 +164,14 @@ class Lifecycle:
 
     def second_engine(self) -> Engine:
         """Another engine on the same database (another worker process)."""
-        return build_engine(self.db, clock=self.clock)
+        engine: Engine = autocommit(build_engine(self.db, clock=self.clock))
+        return engine
 
     # -- moving cases ------------------------------------------------------------------
 
     def report(self, by: str = "safety", **overrides: Any) -> int:
-        result = cases.report_hazard(self.engine, self.actor(by), register_form(**overrides))
+        data = self.with_uploads(register_form(**overrides), by)
+        result = cases.report_hazard(self.rt, self.actor(by), data)
         case_id = int(result["case"].case_id)
         assert result["hazard"] is not None, "the ledger row is created with the case"
         self.check(case_id)
@@ -170,8 +181,10 @@ class Lifecycle:
                  engine: Engine | None = None) -> StepResult:
         engine = engine or self.engine
         task_id = self.task_id(case_id, element)
+        rt = replace(self.rt, engine=getattr(engine, "wrapped", engine))
+        filled = self.with_uploads(data, by)
         return self._step(case_id, engine,
-                          lambda: cases.complete_task(engine, task_id, self.actor(by), data))
+                          lambda: tasks.complete(rt, self.actor(by), task_id, filled))
 
     def message(self, case_id: int, name: str, payload: Mapping[str, Any],
                 by: str) -> StepResult:

@@ -12,21 +12,22 @@ from hazardflow.engine import FixedClock
 from hazardflow.engine.db import write_transaction
 from hazardflow.workflows import demo
 from hazardflow.workflows.demo_cases import SCENARIOS, seed_demo_cases
-from hazardflow.workflows.evidence import LocalDiskStorage
-from hazardflow.workflows.runtime import build_engine, seed_definitions
+from hazardflow.workflows.runtime import seed_definitions
 from hazardflow.workflows.schema import hazard
 from hazardflow.workflows.schema_files import evidence
+from tests.factories import make_runtime
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
 def test_demo_cases_cover_every_state_once(db: sa.Engine, tmp_path: Path) -> None:
-    seed_definitions(build_engine(db, clock=FixedClock(NOW)))
+    clock = FixedClock(NOW)
+    rt = make_runtime(db, clock, tmp_path)
+    seed_definitions(rt.engine)
     with write_transaction(db) as conn:
         demo.seed_demo(conn, NOW)
-    storage = LocalDiskStorage(tmp_path / "evidence")
-    assert seed_demo_cases(db, storage, NOW) == len(SCENARIOS)
-    assert seed_demo_cases(db, storage, NOW) == 0  # once: hazards exist now
+    assert seed_demo_cases(rt, clock, NOW) == len(SCENARIOS)
+    assert seed_demo_cases(rt, clock, NOW) == 0  # once: hazards exist now
     with db.connect() as conn:
         rows = conn.execute(sa.select(hazard.c.status, hazard.c.stage, hazard.c.deadline,
                                       hazard.c.level)).all()

@@ -14,6 +14,7 @@ from hazardflow.engine import Conflict, Forbidden, InvalidInput
 from hazardflow.engine.journal import events
 from hazardflow.workflows import campaigns, inspections
 from hazardflow.workflows.ledger import get_hazard, list_hazards
+from hazardflow.workflows.usecases.inspections import record as record_uc
 
 from .lifecycle import Lifecycle, order_form
 
@@ -25,20 +26,23 @@ def lc(db: sa.Engine) -> Iterator[Lifecycle]:
     yield Lifecycle(db)
 
 
-def results(checklist: str, lc: Lifecycle, failed: dict[int, str]) -> list[dict[str, Any]]:
-    """Every item passed except ``failed`` (position → note), each failure with a photo."""
+def results(checklist: str, lc: Lifecycle, failed: dict[int, str],
+            by: str = "inspector") -> list[dict[str, Any]]:
+    """Every item passed except ``failed`` (position → note), each failure with a photo the
+    recorder ``by`` uploaded."""
     with lc.db.connect() as conn:
         items = campaigns.get_checklist(conn, checklist)["items"]
     return [{"item": i["position"], "result": "fail" if i["position"] in failed else "pass",
-             "note": failed.get(i["position"], ""), "photos": ["ev-insp-1"],
-             "location": "门诊楼"} for i in items]
+             "note": failed.get(i["position"], ""),
+             "photos": lc.with_uploads({"p": ["ev-insp-1"]}, by)["p"]
+             if i["position"] in failed else [], "location": "门诊楼"} for i in items]
 
 
 def record(lc: Lifecycle, by: str, kind: str, failed: dict[int, str],
            checklist: str = "hospital_fire", unit: str = UNIT) -> dict[str, Any]:
-    return inspections.record_inspection(
-        lc.engine, lc.actor(by), unit_code=unit, kind=kind, checklist_code=checklist,
-        results=results(checklist, lc, failed), campaign_code="2026-YDQ", location="门诊楼")
+    return record_uc(lc.rt, lc.actor(by), unit_code=unit, kind=kind, checklist_code=checklist,
+                     results=results(checklist, lc, failed, by), campaign_code="2026-YDQ",
+                     location="门诊楼")
 
 
 def test_failed_items_become_linked_cases_and_a_major_trigger_a_major_case(
@@ -63,14 +67,12 @@ def test_failed_items_become_linked_cases_and_a_major_trigger_a_major_case(
 def test_every_item_needs_a_result_and_a_failure_a_photo(lc: Lifecycle) -> None:
     given = results("hospital_fire", lc, {1: "杂物"})
     with pytest.raises(InvalidInput):
-        inspections.record_inspection(lc.engine, lc.actor("inspector"), unit_code=UNIT,
-                                      kind="routine", checklist_code="hospital_fire",
-                                      results=given[:-1])
+        record_uc(lc.rt, lc.actor("inspector"), unit_code=UNIT, kind="routine",
+                  checklist_code="hospital_fire", results=given[:-1])
     given[0]["photos"] = []
     with pytest.raises(InvalidInput):
-        inspections.record_inspection(lc.engine, lc.actor("inspector"), unit_code=UNIT,
-                                      kind="routine", checklist_code="hospital_fire",
-                                      results=given)
+        record_uc(lc.rt, lc.actor("inspector"), unit_code=UNIT, kind="routine",
+                  checklist_code="hospital_fire", results=given)
 
 
 def test_only_the_city_makes_unannounced_visits_and_only_in_scope(lc: Lifecycle) -> None:

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from hazardflow.engine import Conflict, Forbidden, InvalidInput
+from hazardflow.engine import Conflict, Forbidden, InvalidInput, NotFound
 
 from .lifecycle import (
     T0,
@@ -75,7 +75,7 @@ def test_the_ledger_shows_the_stage_from_the_start(lc: Lifecycle) -> None:
 
 def test_a_person_outside_the_unit_or_not_a_candidate_is_refused(lc: Lifecycle) -> None:
     case_id = lc.report()
-    with pytest.raises(Forbidden):  # the safety officer of another hospital
+    with pytest.raises(NotFound):  # another hospital's safety officer: not theirs to see
         lc.complete(case_id, "Task_Triage", "safety2", order_form(D))
     with pytest.raises(InvalidInput) as info:  # a rectifier of another hospital
         lc.complete(case_id, "Task_Triage", "safety", order_form(D, responsible="rectifier2"))
@@ -203,7 +203,7 @@ def test_a_city_direct_unit_is_supervised_by_the_city_itself(lc: Lifecycle) -> N
     triage = lc.task(case_id, "Task_Triage")
     assert lc.candidates(triage.id) == {("safety_officer", "LA-ZS-01"),
                                         ("county_supervisor", "LA"), ("city_supervisor", "LA")}
-    with pytest.raises(Forbidden):  # 金安区 has no say over a city hospital
+    with pytest.raises(NotFound):  # 金安区 does not even see a city hospital's hazard
         lc.complete(case_id, "Task_Triage", "jinan", order_form(D, responsible="zs_rect"))
     lc.complete(case_id, "Task_Triage", "city", order_form(D, responsible="zs_rect"))
     assert lc.hazard(case_id)["notice_no"] == "六卫健整改〔2026〕1号"

@@ -12,6 +12,7 @@ from hazardflow.engine import Forbidden, NotFound
 from hazardflow.engine.schema import human_task
 from hazardflow.workflows import monitor, repair
 from hazardflow.workflows.monitor import StuckFilter
+from hazardflow.workflows.usecases import repair as repair_uc
 
 from .lifecycle import TODAY, Lifecycle, order_form
 
@@ -89,19 +90,21 @@ def test_a_county_supervisor_sees_and_repairs_only_their_county(life: Lifecycle)
     with life.db.connect() as conn, pytest.raises(NotFound):
         repair.check_case(conn, life.actor("jinan"), yuan_case)
     with pytest.raises(NotFound):
-        repair.repair_case(life.engine, life.actor("jinan"), yuan_case, "suspend", "越权")
+        repair_uc.repair_one(life.rt, life.actor("jinan"), yuan_case, "suspend", "越权")
     with pytest.raises(Forbidden):
-        repair.repair_case(life.engine, life.actor("rectifier"), yuan_case, "suspend", "越权")
+        repair_uc.repair_one(life.rt, life.actor("rectifier"), yuan_case, "suspend", "越权")
     assert life.case(yuan_case).status == "active"
-    preview = repair.preview(life.engine, life.actor("jinan"), [yuan_case], "suspend")
-    assert preview[0]["ok"] is False
-    batch = repair.start_batch(life.engine, life.actor("jinan"), "suspend", "越权",
-                               [yuan_case])
-    result = repair.run_batch(life.engine, life.actor("jinan"), batch)
+    preview = repair_uc.preview(life.rt, life.actor("jinan"), [yuan_case], "suspend")
+    assert preview[0]["ok"] is False and "hazard_code" not in preview[0]
+    batch = repair_uc.start_bulk(life.rt, life.actor("jinan"), "suspend", "越权", [yuan_case])
+    result = repair_uc.batch_status(life.rt, life.actor("jinan"), batch)
     assert [r["outcome"] for r in result["results"]] == ["refused"]
+    # another county's case answers as an unknown one: no hazard code comes back
+    assert [r["hazard_code"] for r in result["results"]] == [None]
+    assert str(yuan_case) in result["results"][0]["message"]
     assert life.case(yuan_case).status == "active"
-    assert repair.repair_case(life.engine, life.actor("yuan"), yuan_case, "suspend",
-                              "核查")[0] == "ok"
+    assert repair_uc.repair_one(life.rt, life.actor("yuan"), yuan_case, "suspend",
+                                "核查")[0] == "ok"
 
 
 def test_piles_count_open_overdue_and_time_spent_per_activity(life: Lifecycle) -> None:

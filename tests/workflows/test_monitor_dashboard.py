@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from hazardflow.workflows import dashboard
+from hazardflow.workflows import dashboard, jobs
 from hazardflow.workflows.schema import hazard
 from hazardflow.workflows.schema_monitor import hazard_stat_state
+from tests.factories import make_runtime
 
 from .conftest import T0, HazardFactory, actor
 
@@ -71,8 +72,8 @@ def test_the_rollup_follows_changes_to_the_ledger(org: sa.Engine,
     with org.begin() as conn:
         conn.execute(sa.update(hazard).where(hazard.c.code == second).values(
             status="voided", updated_at=T0 + timedelta(days=3)))
-    job = dashboard.rollup_job(org)
-    assert job.name == "refresh_hazard_stat" and job.run(now) == 2  # what the drivers run
+    job = jobs.job("refresh_dashboard")  # what both drivers run
+    assert job.run(make_runtime(org), now) == 2
     data = dashboard.dashboard(org, CITY, now, weeks=1)
     assert data["weeks"]["found"] == [1] and data["weeks"]["closed"] == [1]
     assert data["rates"]["general"]["on_time_rate"] == 100.0

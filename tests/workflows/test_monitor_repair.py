@@ -12,9 +12,11 @@ import sqlalchemy as sa
 
 from hazardflow.engine import Conflict, FixedClock, InvalidInput
 from hazardflow.engine.schema import audit_event, human_task, incident, timer
-from hazardflow.workflows import extensions, repair
+from hazardflow.workflows import extensions
 from hazardflow.workflows.demo import seed_demo
-from hazardflow.workflows.runtime import build_engine
+from hazardflow.workflows.usecases import repair as repair_uc
+from tests.autocommit import autocommit
+from tests.factories import make_runtime
 
 from . import flaky
 from .lifecycle import T0, TODAY, Lifecycle, end_of_day, order_form, rectify_form
@@ -27,7 +29,8 @@ NOTE_FORM = {"type": "object", "properties": {"note": {"type": "string"}}}
 
 def test_bulk_retry_of_100_incidents_reports_each_case_honestly(db: sa.Engine) -> None:
     clock = FixedClock(T0)
-    engine = build_engine(db, clock=clock, handler_modules="tests.workflows.flaky")
+    rt = make_runtime(db, clock, handler_modules="tests.workflows.flaky")
+    engine = autocommit(rt.engine)
     with db.begin() as conn:
         seed_demo(conn, T0)
     engine.deploy((HERE / "flaky.bpmn").read_bytes(), {"flaky_start": START_FORM,
@@ -49,13 +52,13 @@ def test_bulk_retry_of_100_incidents_reports_each_case_honestly(db: sa.Engine) -
     fixed = {f"S{i}" for i in range(0, 100, 2)}
     flaky.OUT_OF_SERVICE.difference_update(fixed)  # half the stations answer again
 
-    preview = repair.preview(engine, city, cases, "retry")
+    preview = repair_uc.preview(rt, city, cases, "retry")
     assert all(p["ok"] for p in preview)
-    batch = repair.start_batch(engine, city, "retry", "接口已修复，批量重试", cases)
-    seen: list[int] = []
-    result = repair.run_batch(engine, city, batch, on_case=seen.append)
+    batch = repair_uc.start_bulk(rt, city, "retry", "接口已修复，批量重试", cases)
+    result = repair_uc.batch_status(rt, city, batch)
     try:
-        assert seen == cases and result["status"] == "done"
+        assert [r["case_id"] for r in result["results"]] == cases
+        assert result["status"] == "done"
         assert (result["total"], result["done"]) == (100, 100)
         assert (result["succeeded"], result["failed"]) == (50, 50)
         by_case = {r["case_id"]: r for r in result["results"]}
@@ -91,7 +94,7 @@ def test_reset_to_an_earlier_task_reopens_it_for_the_right_people(life: Lifecycl
     life.complete(case_id, "Task_Rectify", "rectifier", rectify_form())
     assert life.open_elements(case_id) == ["Task_Verify"]
 
-    outcome, _ = repair.repair_case(life.engine, life.actor("jinan"), case_id, "move",
+    outcome, _ = repair_uc.repair_one(life.rt, life.actor("jinan"), case_id, "move",
                                     "整改照片与现场不符，退回整改", {"target": "Task_Rectify"})
     life.check(case_id)
     assert outcome == "ok" and life.open_elements(case_id) == ["Task_Rectify"]
@@ -108,7 +111,7 @@ def test_reset_to_an_earlier_task_reopens_it_for_the_right_people(life: Lifecycl
             timer.c.case_id == case_id, timer.c.fired_at.is_(None))).scalar()
     assert waiting == 5
 
-    assert repair.repair_case(life.engine, life.actor("city"), case_id, "move", "重新处置",
+    assert repair_uc.repair_one(life.rt, life.actor("city"), case_id, "move", "重新处置",
                               {"target": "Task_Triage"})[0] == "ok"
     life.check(case_id)
     reopened = life.task(case_id, "Task_Triage")
@@ -138,18 +141,18 @@ def test_an_approved_extension_moves_the_deadline_and_the_timers(life: Lifecycle
     life.complete(case_id, "Task_Triage", "safety", order_form(deadline))
     later = deadline + timedelta(days=14)
     with pytest.raises(InvalidInput):
-        extensions.request_extension(life.engine, life.actor("rectifier"), case_id,
+        repair_uc.request_extension(life.rt, life.actor("rectifier"), case_id,
                                      (deadline - timedelta(days=1)).isoformat(), "太难")
-    ask = extensions.request_extension(life.engine, life.actor("rectifier"), case_id,
+    ask = repair_uc.request_extension(life.rt, life.actor("rectifier"), case_id,
                                        later.isoformat(), "需采购防火门，供货周期两周")
     with pytest.raises(Conflict):
-        extensions.request_extension(life.engine, life.actor("safety"), case_id,
+        repair_uc.request_extension(life.rt, life.actor("safety"), case_id,
                                      later.isoformat(), "再申请")
     with life.db.connect() as conn:
         pending = extensions.list_requests(conn, life.actor("jinan"))
         assert [p["id"] for p in pending] == [ask]
         assert extensions.list_requests(conn, life.actor("yuan")) == []
-    decided = extensions.decide(life.engine, life.actor("jinan"), ask, True, "同意")
+    decided = repair_uc.decide_extension(life.rt, life.actor("jinan"), ask, True, "同意")
     life.check(case_id)
     assert decided["status"] == "approved"
     assert life.hazard(case_id)["deadline"] == later.isoformat()
@@ -167,4 +170,4 @@ def test_an_approved_extension_moves_the_deadline_and_the_timers(life: Lifecycle
     assert life.fire(case_id, end_of_day(later) + timedelta(hours=1)) == 1
     assert [n.kind for n in life.notes(case_id, "due")] == ["due"]
     with pytest.raises(Conflict):
-        extensions.decide(life.engine, life.actor("jinan"), ask, False)
+        repair_uc.decide_extension(life.rt, life.actor("jinan"), ask, False)

@@ -9,6 +9,7 @@ from hazardflow.engine import FixedClock
 from hazardflow.engine.schema import process_definition
 from hazardflow.workflows import runtime
 from hazardflow.workflows.runtime import BundledFile, build_engine, seed_definitions
+from tests.autocommit import autocommit
 
 from .conftest import T0
 
@@ -35,7 +36,7 @@ def _changed(files: list[BundledFile], old: bytes, new: bytes) -> list[BundledFi
 
 
 def test_seed_deploys_once_then_only_new_bundled_content(db, monkeypatch) -> None:
-    engine = build_engine(db, clock=FixedClock(T0))
+    engine = autocommit(build_engine(db, clock=FixedClock(T0)))
     assert [(d.key, d.version) for d in _lifecycle(seed_definitions(engine))] == \
         [("hazard_lifecycle", 1)]
     assert [d.created for d in _lifecycle(seed_definitions(engine))] == [False]
@@ -46,7 +47,7 @@ def test_seed_deploys_once_then_only_new_bundled_content(db, monkeypatch) -> Non
 
 
 def test_seed_never_overwrites_what_a_designer_deployed(db, monkeypatch) -> None:
-    engine = build_engine(db, clock=FixedClock(T0))
+    engine = autocommit(build_engine(db, clock=FixedClock(T0)))
     seed_definitions(engine)
     shipped = runtime.bundled_files()
     designer_file = next(f for f in _changed(shipped, OLD, b'camunda:priority="60"')

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from hazardflow.engine import Conflict
 from hazardflow.engine.journal import events
-from hazardflow.workflows import inspections, spotchecks
+from hazardflow.workflows import spotchecks
 from hazardflow.workflows.ledger import get_hazard
+from hazardflow.workflows.usecases.inspections import record as record_uc
 
 from .lifecycle import Lifecycle
 from .test_inspections import results
@@ -59,10 +60,10 @@ def test_publication_names_the_failed_units_and_makes_findings_visible(lc: Lifec
             spotchecks.assign(conn, check["id"], "city")
     found = {}
     for n, check in enumerate(checks):
-        found[check["unit_code"]] = inspections.record_inspection(
-            lc.engine, lc.actor("city"), unit_code=check["unit_code"], kind="unannounced",
+        found[check["unit_code"]] = record_uc(
+            lc.rt, lc.actor("city"), unit_code=check["unit_code"], kind="unannounced",
             checklist_code="hospital_fire", spot_check_id=check["id"],
-            results=results("hospital_fire", lc, {1: "通道堆物"} if n == 0 else {}))
+            results=results("hospital_fire", lc, {1: "通道堆物"} if n == 0 else {}, "city"))
     bad = checks[0]["unit_code"]
     code = next(r["hazard_code"] for r in found[bad]["results"] if r["hazard_code"])
     inside = lc.actor("safety") if bad == "LA-JA-H01" else None

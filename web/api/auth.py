@@ -21,7 +21,7 @@ def issue_token() -> tuple[dict[str, Any] | Response, int]:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise ApiError(400, "bad_request", "send {\"username\": ..., \"password\": ...}")
-    settings = runtime.state.settings
+    settings = runtime.settings
     guard, address = signin.policy(), signin.client_address()
     wait = guard.wait_seconds(username, address)
     if wait:

@@ -9,10 +9,10 @@ from flask import request
 
 from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.workflows import assessment, campaigns, inspections, reports, spotchecks
+from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from ..errors import ApiError
 from ..extensions import runtime
-from ..ui.attach import check_photo_fields
 from . import bp, current_actor, json_body, login_required, require_role
 from .openapi import err, ok, op, path_param, register
 from .serialize import jsonable
@@ -70,14 +70,13 @@ def inspection_record() -> tuple[dict[str, Any], int]:
     results = body.get("results")
     if not isinstance(results, list):
         raise ApiError(400, "bad_request", "results must be a list")
-    found = inspections.record_inspection(
-        runtime.engine, current_actor(), unit_code=str(body.get("unit_code") or ""),
+    found = inspection_uc.record(
+        runtime, current_actor(), unit_code=str(body.get("unit_code") or ""),
         kind=str(body.get("kind") or ""), checklist_code=str(body.get("checklist_code") or ""),
         results=results, campaign_code=body.get("campaign_code") or None,
         location=str(body.get("location") or ""), summary=str(body.get("summary") or ""),
         inspected_on=body.get("inspected_on") or None,
-        spot_check_id=body.get("spot_check_id") or None,
-        check_photos=lambda conn, named: check_photo_fields(conn, named, current_actor().id))
+        spot_check_id=body.get("spot_check_id") or None)
     return {"inspection": jsonable(found)}, 201
 
 

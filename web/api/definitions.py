@@ -10,11 +10,12 @@ from flask import Response, request
 
 from hazardflow.engine.db import read_transaction
 from hazardflow.engine.schema import deployment, process_case, process_definition
+from hazardflow.workflows.usecases import designer
 
 from .. import security
 from ..errors import ApiError
 from ..extensions import runtime
-from . import bp, current_actor, login_required, require_role
+from . import bp, current_actor, login_required
 
 DESIGNERS = ("designer", "admin")
 
@@ -52,9 +53,8 @@ def _read_upload() -> tuple[bytes, dict[str, Any], str | None]:
 @bp.post("/definitions")
 @login_required
 def deploy() -> tuple[dict[str, Any], int]:
-    require_role(*DESIGNERS)
     bpmn, forms, filename = _read_upload()
-    deployed = runtime.engine.deploy(bpmn, forms, actor=current_actor().id, filename=filename)
+    deployed = designer.deploy(runtime, current_actor(), bpmn, forms, filename)
     created = any(d.created for d in deployed)
     body = {"deployed": [{"key": d.key, "version": d.version} for d in deployed],
             "created": created}
@@ -64,21 +64,7 @@ def deploy() -> tuple[dict[str, Any], int]:
 @bp.get("/definitions")
 @login_required
 def list_definitions() -> dict[str, Any]:
-    query = (sa.select(process_definition.c.key, sa.func.max(process_definition.c.version)
-                       .label("latest"), sa.func.count().label("versions"))
-             .group_by(process_definition.c.key).order_by(process_definition.c.key))
-    with read_transaction(runtime.db) as conn:
-        rows = conn.execute(query).all()
-        names = dict(conn.execute(sa.select(process_definition.c.key, process_definition.c.name)
-                                  .order_by(process_definition.c.version)).all())
-    actor = current_actor()
-    items = []
-    for row in rows:
-        definition = runtime.engine.definition(row.key)
-        items.append({"key": row.key, "name": names.get(row.key), "latest_version": row.latest,
-                      "versions": row.versions,
-                      "can_start": runtime.engine.may_start(definition, actor),
-                      "start_form": definition.start_form})
+    items = designer.definitions(runtime, current_actor())
     return {"items": items}
 
 

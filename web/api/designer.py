@@ -13,11 +13,12 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from hazardflow.engine import Actor, InvalidInput, drafts, migrate
+from hazardflow.engine import Actor, InvalidInput, drafts
 from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.diff import diff
 from hazardflow.engine.forms import check_form_schema
 from hazardflow.engine.xmlsafe import parse_untrusted
+from hazardflow.workflows.usecases import designer
 
 from .. import security
 from ..errors import ApiError
@@ -152,8 +153,8 @@ def deploy() -> tuple[dict[str, Any], int]:
     forms = body.get("forms") or {}
     if not isinstance(forms, dict):
         raise InvalidInput("forms must be an object: form key -> JSON Schema")
-    deployed = runtime.engine.deploy(_xml_of(body), forms, actor=_actor().id,
-                                     filename=body.get("filename") or None)
+    deployed = designer.deploy(runtime, _actor(), _xml_of(body), forms,
+                               body.get("filename") or None)
     created = any(d.created for d in deployed)
     return {"deployed": [{"key": d.key, "version": d.version} for d in deployed],
             "created": created}, 201 if created else 200
@@ -189,24 +190,23 @@ def _migration_args(body: dict[str, Any]) -> tuple[str, int, int, dict[str, Any]
 
 def migration_preview() -> dict[str, Any]:
     key, old, new, mapping = _migration_args(json_body())
-    return migrate.preview(runtime.engine, key, old, new, mapping)
+    return designer.migration_preview(runtime, _actor(), key, old, new, mapping)
 
 
 def migration_start() -> tuple[dict[str, Any], int]:
     key, old, new, mapping = _migration_args(json_body())
-    batch = migrate.start_batch(runtime.engine, key, old, new, mapping, _actor())
-    return migrate.batch_status(runtime.engine, batch), 201
+    return designer.start_migration(runtime, _actor(), key, old, new, mapping), 201
 
 
 def migration_run(batch_id: int) -> dict[str, Any]:
     body = json_body() if request.data else {}
     limit = body.get("limit")
-    return migrate.run_batch(runtime.engine, batch_id, _actor(),
-                             limit=_int(limit, "limit") if limit is not None else None)
+    return designer.run_migration(runtime, _actor(), batch_id,
+                                  _int(limit, "limit") if limit is not None else None)
 
 
 def migration_status(batch_id: int) -> dict[str, Any]:
-    return migrate.batch_status(runtime.engine, batch_id)
+    return designer.migration_status(runtime, _actor(), batch_id)
 
 
 ROUTES: list[tuple[str, str, Handler]] = [

@@ -5,37 +5,11 @@ once the form is accepted the files are attached to the case."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask import Response
 
-from hazardflow.engine.db import write_transaction
-
-from ..extensions import runtime
-from ..ui.attach import attach_evidence, check_evidence
 from ..ui.documents import receive_upload, send_evidence
-from . import bp, current_actor, login_required
+from . import bp, login_required
 from .openapi import err, ok, op, path_param, register
-
-
-def start_form(key: str, version: int | None = None) -> Mapping[str, Any]:
-    definition = runtime.engine.definition(key, version)
-    form: Mapping[str, Any] = definition.forms.get(definition.start_form or "") or {}
-    return form
-
-
-def check(schema: Mapping[str, Any] | None, data: Mapping[str, Any],
-          case_id: int | None = None) -> None:
-    if schema:
-        check_evidence(schema, data, current_actor().id, case_id)
-
-
-def attach(schema: Mapping[str, Any] | None, data: Mapping[str, Any], case_id: int,
-           task_id: int | None = None) -> None:
-    if schema:
-        with write_transaction(runtime.db) as conn:
-            attach_evidence(conn, schema, data, case_id, current_actor().id, task_id)
 
 
 @bp.post("/evidence")

@@ -8,24 +8,19 @@ from typing import Any
 from flask import request
 
 from hazardflow.engine.db import read_transaction
-from hazardflow.workflows.cases import report_hazard
 from hazardflow.workflows.ledger import LedgerFilter, get_hazard, list_hazards
-from hazardflow.workflows.runtime import HAZARD_PROCESS
+from hazardflow.workflows.usecases import cases
 
 from ..errors import ApiError
 from ..extensions import runtime
-from . import bp, current_actor, evidence, json_body, login_required, page_args
+from . import bp, current_actor, json_body, login_required, page_args
 from .serialize import case_result, jsonable
 
 
 @bp.post("/hazards")
 @login_required
 def report() -> tuple[dict[str, Any], int]:
-    data = json_body()
-    schema = evidence.start_form(HAZARD_PROCESS)
-    out = report_hazard(runtime.engine, current_actor(), data,
-                        before_start=lambda: evidence.check(schema, data))
-    evidence.attach(schema, data, out["case"].case_id)
+    out = cases.report_hazard(runtime, current_actor(), json_body())
     return {"hazard": jsonable(out["hazard"]), "case": case_result(out["case"])}, 201
 
 

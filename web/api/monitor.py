@@ -3,14 +3,13 @@ dashboard); their OpenAPI entries are registered here too."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Response, request
 
-from hazardflow.engine import Actor, Engine
 from hazardflow.engine.db import read_transaction, write_transaction
-from hazardflow.workflows import dashboard, escalation, extensions, monitor, repair
+from hazardflow.workflows import dashboard, escalation, monitor
+from hazardflow.workflows.usecases import repair as repair_uc
 
 from ..errors import ApiError
 from ..extensions import runtime
@@ -25,29 +24,13 @@ FILTERS = ("kind", "county", "unit", "category", "level", "campaign", "process",
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def stuck_filter(args: Any) -> monitor.StuckFilter:
-    """The filters of the stuck list from query (or form) arguments."""
-    version = args.get("version") or None
-    if version is not None:
-        try:
-            version = int(version)
-        except ValueError:
-            raise ApiError(400, "bad_request", "version must be a whole number") from None
-    return monitor.StuckFilter(
-        kind=args.get("kind") or None, county_code=args.get("county") or None,
-        unit_code=args.get("unit") or None, category=args.get("category") or None,
-        level=args.get("level") or None, campaign=args.get("campaign") or None,
-        process_key=args.get("process") or None, version=version,
-        element_id=args.get("element") or None)
-
-
 @bp.get("/monitor/stuck")
 @login_required
 def stuck() -> dict[str, Any]:
     page, per_page = page_args()
     with read_transaction(runtime.db) as conn:
-        result = monitor.stuck(conn, current_actor(), stuck_filter(request.args), runtime.now(),
-                               page, per_page)
+        result = monitor.stuck(conn, current_actor(), monitor.stuck_filter(request.args),
+                               runtime.now(), page, per_page)
     return jsonable(result)
 
 
@@ -92,9 +75,9 @@ def cases_at(definition_id: int, element_id: str) -> dict[str, Any]:
 @login_required
 def repair_one(case_id: int) -> dict[str, Any]:
     body = json_body()
-    outcome, message = repair.repair_case(runtime.engine, current_actor(), case_id,
-                                          str(body.get("action") or ""),
-                                          str(body.get("reason") or ""), _params(body))
+    outcome, message = repair_uc.repair_one(runtime, current_actor(), case_id,
+                                            str(body.get("action") or ""),
+                                            str(body.get("reason") or ""), _params(body))
     return {"case_id": case_id, "outcome": outcome, "message": message}
 
 
@@ -105,46 +88,14 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def selection(actor: Actor, body: dict[str, Any]) -> list[int]:
-    """Case ids from ``cases`` (a list) or ``filter`` (the stuck list's filters)."""
-    if isinstance(body.get("cases"), list):
-        try:
-            return [int(c) for c in body["cases"]]
-        except (TypeError, ValueError):
-            raise ApiError(400, "bad_request", "cases must be case ids") from None
-    chosen = body.get("filter")
-    if not isinstance(chosen, dict):
-        raise ApiError(400, "bad_request", "send cases: [ids] or filter: {...}")
-    filters = stuck_filter({k: str(v) for k, v in chosen.items() if v not in (None, "")})
-    ids: list[int] = []
-    with read_transaction(runtime.db) as conn:
-        found = monitor.stuck(conn, actor, filters, runtime.now(), 1, 500, cap=repair.MAX_BATCH)
-        for row in found["items"]:
-            ids.append(int(row["case_id"]))
-    return list(dict.fromkeys(ids))
-
-
 @bp.post("/monitor/repairs/preview")
 @login_required
 def repair_preview() -> dict[str, Any]:
     body = json_body()
-    ids = selection(current_actor(), body)
-    items = repair.preview(runtime.engine, current_actor(), ids, str(body.get("action") or ""))
+    ids = repair_uc.selection(runtime, current_actor(), body.get("cases"), body.get("filter"))
+    items = repair_uc.preview(runtime, current_actor(), ids, str(body.get("action") or ""))
     return {"items": jsonable(items), "count": len(items),
             "ready": sum(1 for i in items if i["ok"])}
-
-
-def start_and_run(engine: Engine, actor: Actor, action: str, reason: Any, ids: list[int],
-                  params: dict[str, Any]) -> int:
-    """Record a batch; run it here when small, else on a background thread (the page
-    polls the batch row either way). Each case goes through the same function."""
-    batch_id = repair.start_batch(engine, actor, action, reason, ids, params)
-    if len(ids) <= repair.SYNC_LIMIT:
-        repair.run_batch(engine, actor, batch_id)
-    else:
-        threading.Thread(target=repair.run_batch, args=(engine, actor, batch_id),
-                         name=f"repair-batch-{batch_id}", daemon=True).start()
-    return batch_id
 
 
 @bp.post("/monitor/repairs")
@@ -152,15 +103,16 @@ def start_and_run(engine: Engine, actor: Actor, action: str, reason: Any, ids: l
 def repair_bulk() -> tuple[dict[str, Any], int]:
     body = json_body()
     actor = current_actor()
-    batch_id = start_and_run(runtime.engine, actor, str(body.get("action") or ""),
-                             body.get("reason"), selection(actor, body), _params(body))
-    return {"batch": jsonable(repair.batch_status(runtime.engine, actor, batch_id))}, 201
+    ids = repair_uc.selection(runtime, actor, body.get("cases"), body.get("filter"))
+    batch_id = repair_uc.start_bulk(runtime, actor, str(body.get("action") or ""),
+                                    body.get("reason"), ids, _params(body))
+    return {"batch": jsonable(repair_uc.batch_status(runtime, actor, batch_id))}, 201
 
 
 @bp.get("/monitor/repairs/<int:batch_id>")
 @login_required
 def repair_batch(batch_id: int) -> dict[str, Any]:
-    return {"batch": jsonable(repair.batch_status(runtime.engine, current_actor(), batch_id))}
+    return {"batch": jsonable(repair_uc.batch_status(runtime, current_actor(), batch_id))}
 
 
 @bp.get("/monitor/dashboard")
@@ -200,8 +152,8 @@ def escalations() -> dict[str, Any]:
 @login_required
 def extension_request(case_id: int) -> tuple[dict[str, Any], int]:
     body = json_body()
-    request_id = extensions.request_extension(runtime.engine, current_actor(), case_id,
-                                              body.get("deadline"), body.get("reason"))
+    request_id = repair_uc.request_extension(runtime, current_actor(), case_id,
+                                             body.get("deadline"), body.get("reason"))
     return {"id": request_id, "status": "pending"}, 201
 
 
@@ -209,8 +161,7 @@ def extension_request(case_id: int) -> tuple[dict[str, Any], int]:
 @login_required
 def extension_list() -> dict[str, Any]:
     status = request.args.get("status", "pending") or None
-    with read_transaction(runtime.db) as conn:
-        return {"items": jsonable(extensions.list_requests(conn, current_actor(), status))}
+    return {"items": jsonable(repair_uc.extension_requests(runtime, current_actor(), status))}
 
 
 @bp.post("/monitor/extensions/<int:request_id>/decision")
@@ -220,8 +171,8 @@ def extension_decide(request_id: int) -> dict[str, Any]:
     approve = body.get("approve")
     if not isinstance(approve, bool):
         raise ApiError(400, "bad_request", "approve must be true or false")
-    return extensions.decide(runtime.engine, current_actor(), request_id, approve,
-                             str(body.get("note") or ""))
+    return repair_uc.decide_extension(runtime, current_actor(), request_id, approve,
+                                      str(body.get("note") or ""))
 
 
 def _describe() -> None:

@@ -8,8 +8,6 @@ from typing import Any
 
 from hazardflow.engine import StepResult
 
-from ..extensions import runtime
-
 
 def jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
@@ -22,9 +20,7 @@ def jsonable(value: Any) -> Any:
 
 
 def case_result(result: StepResult) -> dict[str, Any]:
-    """The answer for a step; every step a request takes passes here, so this is also where
-    work left in the outbox is handed to a worker in distributed mode."""
-    runtime.dispatch(result)
+    """The answer for a step."""
     return {"id": result.case_id, "status": result.status, "revision": result.revision,
             "pending": result.pending, "incident": result.incident_id,
             "active_tasks": [{"id": i, "element": e, "name": n} for i, e, n in result.open_tasks]}

@@ -125,7 +125,7 @@ def _template_globals() -> dict[str, Any]:
 def localdt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A UTC datetime shown in business time (Asia/Shanghai); dates and text unchanged."""
     if isinstance(value, datetime):
-        zone = ZoneInfo(runtime.state.settings.business_tz)
+        zone = ZoneInfo(runtime.settings.business_tz)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(zone).strftime(fmt)
@@ -142,7 +142,7 @@ def localdue(value: Any) -> str:
     deadline of 20 November is due at 24:00 on the 20th), so it shows as that date."""
     if not isinstance(value, datetime):
         return localdt(value)
-    zone = ZoneInfo(runtime.state.settings.business_tz)
+    zone = ZoneInfo(runtime.settings.business_tz)
     local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         return (local.date() - timedelta(days=1)).isoformat()

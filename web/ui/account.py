@@ -35,7 +35,7 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("ui/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    settings = runtime.state.settings
+    settings = runtime.settings
     guard, address = signin.policy(), signin.client_address()
     wait = guard.wait_seconds(username, address)
     if wait:

@@ -16,10 +16,10 @@ from hazardflow.workflows import assessment, campaigns, inspections, reports, sp
 from hazardflow.workflows.counters import BUSINESS_TZ
 from hazardflow.workflows.exports import Sheet, to_xlsx
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
+from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from ..extensions import runtime
 from . import current_actor, flash_error, has_role, login_required, require_role
-from .attach import check_photo_fields
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,13 +102,12 @@ def inspection_new() -> str | Response:
                            for ref in value.replace("，", ",").split(",")],
                 "location": form.get(f"loc{i['position']}", "")} for i in checklist["items"]]
     try:
-        found = inspections.record_inspection(
-            runtime.engine, current_actor(), unit_code=form.get("unit_code", "").strip(),
+        found = inspection_uc.record(
+            runtime, current_actor(), unit_code=form.get("unit_code", "").strip(),
             kind=form.get("kind", ""), checklist_code=code, results=results,
             campaign_code=form.get("campaign_code") or None,
             location=form.get("location", ""), summary=form.get("summary", ""),
-            spot_check_id=int(form["spot_check_id"]) if form.get("spot_check_id") else None,
-            check_photos=lambda conn, named: check_photo_fields(conn, named, current_actor().id))
+            spot_check_id=int(form["spot_check_id"]) if form.get("spot_check_id") else None)
     except EngineError as exc:
         flash_error(exc)
         return _page("inspection_new.html", checklist=checklist, checklists=lists,

@@ -9,11 +9,8 @@ from typing import Any
 from flask import render_template
 from flask_babel import lazy_gettext
 
-from hazardflow.engine.db import read_transaction
-from hazardflow.engine.inspect import case_data, case_diagram
-from hazardflow.workflows import cases, documents, evidence
-from hazardflow.workflows import inbox as domain
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS, STATUSES
+from hazardflow.workflows.usecases import cases
 
 from ..extensions import runtime
 from . import bp, current_actor, login_required
@@ -48,24 +45,14 @@ def timeline(detail: dict[str, Any], comments: list[dict[str, Any]]) -> list[dic
 @bp.get("/cases/<int:case_id>")
 @login_required
 def case(case_id: int) -> str:
-    actor = current_actor()
-    detail = cases.case_detail(runtime.engine, actor, case_id)  # NotFound when not visible
-    values = case_data(runtime.engine, case_id)
-    with read_transaction(runtime.db) as conn:
-        comments = domain.comments_for(conn, case_id)
-        issued = documents.documents_for_case(conn, case_id)
-        files = evidence.evidence_for_case(conn, case_id)
-    return render_template("ui/case.html", case=detail, values=values, issued=issued,
-                           files=files,
-                           events=timeline(detail, comments), categories=CATEGORIES,
-                           levels=LEVELS, statuses=STATUSES)
+    page = cases.case_page(runtime, current_actor(), case_id)  # NotFound when not visible
+    return render_template("ui/case.html", case=page["case"], values=page["values"],
+                           issued=page["documents"], files=page["files"],
+                           events=timeline(page["case"], page["comments"]),
+                           categories=CATEGORIES, levels=LEVELS, statuses=STATUSES)
 
 
 @bp.get("/cases/<int:case_id>/diagram")
 @login_required
 def diagram(case_id: int) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        if not cases.case_visible(conn, current_actor(), case_id):
-            from hazardflow.engine import NotFound
-            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
-    return asdict(case_diagram(runtime.engine, case_id))
+    return asdict(cases.diagram(runtime, current_actor(), case_id))

@@ -21,8 +21,8 @@ from hazardflow.engine import InvalidInput, PayloadTooLarge
 from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.workflows import documents, filecheck
 from hazardflow.workflows import evidence as ev
-from hazardflow.workflows.cases import case_visible
 from hazardflow.workflows.ledger import hazard_for_case
+from hazardflow.workflows.policy import case_visible
 from hazardflow.workflows.units import county_of
 
 from .. import security
@@ -37,7 +37,7 @@ def storage() -> ev.Storage:
     """The app's evidence storage, built once from the settings."""
     found: ev.Storage | None = current_app.extensions.get(STORAGE_KEY)
     if found is None:
-        found = ev.LocalDiskStorage(runtime.state.settings.storage_path)
+        found = ev.LocalDiskStorage(runtime.settings.storage_path)
         current_app.extensions[STORAGE_KEY] = found
     return found
 
@@ -46,7 +46,7 @@ def _upload_limit() -> None:
     """Uploads may be larger than other requests: raise the limit before anything (the CSRF
     check included) reads the body."""
     if request.endpoint == "ui.upload_evidence":
-        request.max_content_length = runtime.state.settings.max_upload_bytes + MULTIPART_SLACK
+        request.max_content_length = runtime.settings.max_upload_bytes + MULTIPART_SLACK
 
 
 @bp.record_once
@@ -75,7 +75,7 @@ def upload_evidence() -> tuple[Response, int]:
 def receive_upload() -> tuple[Response, int]:
     """Store the request's ``file`` (``kind`` optional) for the signed-in user, unattached:
     201 with its reference, or 400/413/422 with the reason. The page and the API share it."""
-    limit = runtime.state.settings.max_upload_bytes
+    limit = runtime.settings.max_upload_bytes
     too_large = f"文件过大，上限为 {limit / 1048576:.0f} MB"
     try:
         upload = request.files.get("file")

@@ -5,12 +5,10 @@
 posted fields back into typed data for the engine, which validates again and answers with
 Chinese messages per field; those are shown next to their fields.
 
-Widgets follow the schema: ``oneOf`` of consts → a select (radios for up to three choices);
-``format: date`` → a date picker; long strings → a textarea; booleans → a checkbox; arrays of
-strings named ``photos_*``/``evidence*``, or whose items are titled 证据编号 (or marked
-``"x-widget": "evidence"``) → an evidence uploader (photos taken on a phone are uploaded
-first, their ids posted with the form); other arrays → one value per line. Person fields
-(``"x-widget": "user"`` or ``*_user``) get a list of suggestions.
+Widgets follow what ``hazardflow.workflows.formfields`` says each field is: choices → a
+select (radios for up to three), dates → a date picker, evidence → an uploader (photos taken
+on a phone are uploaded first, their ids posted with the form), person fields → a list of
+suggestions.
 """
 
 from __future__ import annotations
@@ -22,8 +20,8 @@ from flask import render_template
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-LONG_TEXT = 200
-EVIDENCE_ITEM = "证据编号"  # the item title our forms give evidence ids
+from hazardflow.workflows.formfields import choices as choices_of
+from hazardflow.workflows.formfields import properties, widget
 
 
 def gettext(text: Any) -> str:
@@ -32,57 +30,13 @@ def gettext(text: Any) -> str:
     return tr(text)
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _choices(spec: Mapping[str, Any]) -> list[tuple[Any, str]]:
-    if isinstance(spec.get("oneOf"), list):
-        return [(o.get("const"), str(o.get("title", o.get("const")))) for o in spec["oneOf"]
-                if isinstance(o, Mapping) and "const" in o]
-    if isinstance(spec.get("enum"), list):
-        return [(v, str(v)) for v in spec["enum"]]
-    return []
-
-
-def widget(name: str, spec: Mapping[str, Any]) -> str:
-    explicit = spec.get("x-widget")
-    if isinstance(explicit, str):
-        return explicit
-    kind = spec.get("type")
-    if kind == "array":
-        items = _mapping(spec.get("items"))
-        if name.startswith(("photos_", "evidence")) or items.get("title") == EVIDENCE_ITEM \
-                or items.get("x-widget") == "evidence":
-            return "evidence"
-        return "multi" if _choices(items) else "lines"
-    if kind == "boolean":
-        return "checkbox"
-    if kind in ("number", "integer"):
-        return "number"
-    choices = _choices(spec)
-    if choices:
-        return "radio" if len(choices) <= 3 else "select"
-    if spec.get("format") == "date":
-        return "date"
-    if spec.get("format") == "date-time":
-        return "datetime"
-    if name.endswith("_user"):
-        return "user"
-    if int(spec.get("maxLength") or 0) > LONG_TEXT:
-        return "textarea"
-    return "text"
-
-
 def fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
-    props = _mapping(schema.get("properties"))
     required = set(schema.get("required") or [])
     out = []
-    for name, spec in props.items():
-        if not isinstance(spec, Mapping):
-            continue
-        items = _mapping(spec.get("items"))
-        choices = [(c, gettext(t)) for c, t in (_choices(spec) or _choices(items))]
+    for name, spec in properties(schema):
+        items: Mapping[str, Any] = spec["items"] if isinstance(spec.get("items"), Mapping) \
+            else {}
+        choices = [(c, gettext(t)) for c, t in (choices_of(spec) or choices_of(items))]
         out.append({"name": name, "spec": spec, "title": gettext(spec.get("title", name)),
                     "help": gettext(spec.get("description", "")), "required": name in required,
                     "widget": widget(name, spec), "choices": choices})

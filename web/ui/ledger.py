@@ -49,7 +49,7 @@ def _today() -> date:
     from zoneinfo import ZoneInfo
 
     return runtime.engine.clock.now().astimezone(
-        ZoneInfo(runtime.state.settings.business_tz)).date()
+        ZoneInfo(runtime.settings.business_tz)).date()
 
 
 @bp.get("/ledger")

@@ -24,10 +24,11 @@ from werkzeug.wrappers import Response
 from hazardflow.engine import EngineError
 from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.schema import deployment, process_definition
-from hazardflow.workflows import dashboard, escalation, extensions, monitor, repair
+from hazardflow.workflows import dashboard, escalation, monitor, repair
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
+from hazardflow.workflows.usecases import repair as repair_uc
 
-from ..api.monitor import XLSX, selection, start_and_run, stuck_filter
+from ..api.monitor import XLSX
 from ..api.serialize import jsonable
 from ..extensions import runtime
 from . import current_actor, flash_error, local_path, login_required
@@ -58,7 +59,7 @@ def _engine_errors_404(exc: EngineError) -> None:
 def index() -> str:
     _guard()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    filters = stuck_filter(request.args)
+    filters = monitor.stuck_filter(request.args)
     with read_transaction(runtime.db) as conn:
         result = monitor.stuck(conn, current_actor(), filters, runtime.now(), page, 50)
         definitions = monitor.definitions(conn)
@@ -73,8 +74,9 @@ def repair_preview() -> str | Response:
     _guard()
     body = _bulk_body()
     try:
-        ids = selection(current_actor(), body)
-        items = repair.preview(runtime.engine, current_actor(), ids, body["action"])
+        ids = repair_uc.selection(runtime, current_actor(), body.get("cases"),
+                                  body.get("filter"))
+        items = repair_uc.preview(runtime, current_actor(), ids, body["action"])
     except EngineError as exc:
         flash_error(exc)
         return redirect(url_for("monitor.index"))
@@ -102,9 +104,10 @@ def repair_run() -> Response:
     _guard()
     body = _bulk_body()
     try:
-        batch_id = start_and_run(runtime.engine, current_actor(), body["action"],
-                                 body["reason"], selection(current_actor(), body),
-                                 body["params"])
+        ids = repair_uc.selection(runtime, current_actor(), body.get("cases"),
+                                  body.get("filter"))
+        batch_id = repair_uc.start_bulk(runtime, current_actor(), body["action"],
+                                        body["reason"], ids, body["params"])
     except EngineError as exc:
         flash_error(exc)
         return redirect(url_for("monitor.index"))
@@ -114,7 +117,7 @@ def repair_run() -> Response:
 def _batch(batch_id: int) -> dict[str, Any]:
     _guard()
     try:
-        return repair.batch_status(runtime.engine, current_actor(), batch_id)
+        return repair_uc.batch_status(runtime, current_actor(), batch_id)
     except EngineError as exc:
         _engine_errors_404(exc)
         raise
@@ -139,9 +142,9 @@ def repair_one(case_id: int) -> Response:
     params = {k: request.form[k] for k in ("assignee", "target", "deadline") if
               request.form.get(k)}
     try:
-        outcome, message = repair.repair_case(runtime.engine, current_actor(), case_id,
-                                              request.form.get("action", ""),
-                                              request.form.get("reason", ""), params)
+        outcome, message = repair_uc.repair_one(runtime, current_actor(), case_id,
+                                                request.form.get("action", ""),
+                                                request.form.get("reason", ""), params)
     except EngineError as exc:
         _engine_errors_404(exc)
         flash_error(exc)
@@ -250,8 +253,7 @@ def letter(case_id: int) -> str:
 @login_required
 def extension_list() -> str:
     status = request.args.get("status", "pending") or None
-    with read_transaction(runtime.db) as conn:
-        items = extensions.list_requests(conn, current_actor(), status)
+    items = repair_uc.extension_requests(runtime, current_actor(), status)
     return _page("extensions.html", items=items, status=status or "")
 
 
@@ -260,9 +262,9 @@ def extension_list() -> str:
 def extension_ask(case_id: int) -> str | Response:
     if request.method == "POST":
         try:
-            extensions.request_extension(runtime.engine, current_actor(), case_id,
-                                         request.form.get("deadline"),
-                                         request.form.get("reason"))
+            repair_uc.request_extension(runtime, current_actor(), case_id,
+                                        request.form.get("deadline"),
+                                        request.form.get("reason"))
         except EngineError as exc:
             _engine_errors_404(exc)
             flash_error(exc)
@@ -275,9 +277,9 @@ def extension_ask(case_id: int) -> str | Response:
 @bp.post("/extensions/<int:request_id>")
 @login_required
 def extension_decide(request_id: int) -> Response:
-    return _act(lambda: extensions.decide(runtime.engine, current_actor(), request_id,
-                                          request.form.get("decision") == "approve",
-                                          request.form.get("note", "")),
+    return _act(lambda: repair_uc.decide_extension(runtime, current_actor(), request_id,
+                                                   request.form.get("decision") == "approve",
+                                                   request.form.get("note", "")),
                 _("已处理延期申请。"), url_for("monitor.extension_list"))
 
 

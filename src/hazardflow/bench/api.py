@@ -209,23 +209,34 @@ def _gunicorn(database_url: str, workdir: Path, workers: int = 2) -> Iterator[in
 
 # -- preparing cases through the engine ---------------------------------------------------
 
-def _triage_tasks(engine: Any, reporter: Any, count: int) -> list[int]:
-    from hazardflow.workflows.cases import report_hazard
+def _runtime(db: sa.Engine, clock: Any = None) -> Any:
+    """A runtime over the scratch database, as the shells build one."""
+    from hazardflow.bootstrap import build_runtime
+    from hazardflow.config import load_settings
+
+    settings = load_settings(env={}, overrides={
+        "database_url": db.url.render_as_string(hide_password=False),
+        "instance_path": tempfile.gettempdir(), "secret_key": "bench", "scheduler": False})
+    return build_runtime(settings, clock=clock, db=db)
+
+
+def _triage_tasks(rt: Any, reporter: Any, count: int) -> list[int]:
+    from hazardflow.workflows.usecases.cases import report_hazard
 
     ids = []
     for _ in range(count):
-        result = report_hazard(engine, reporter, HAZARD)["case"]
+        result = report_hazard(rt, reporter, HAZARD)["case"]
         ids += [i for i, element, _ in result.open_tasks if element == "Task_Triage"]
     return ids
 
 
-def _engine_completions_per_s(engine: Any, officer: Any, task_ids: list[int],
+def _engine_completions_per_s(rt: Any, officer: Any, task_ids: list[int],
                               form: dict[str, Any]) -> float:
-    from hazardflow.workflows.cases import complete_task
+    from hazardflow.workflows.usecases.tasks import complete
 
     began = time.perf_counter()
     for task_id in task_ids:
-        complete_task(engine, task_id, officer, form)
+        complete(rt, officer, task_id, form)
     return len(task_ids) / (time.perf_counter() - began)
 
 
@@ -234,19 +245,19 @@ def _timer_sweep(db: sa.Engine, cases: int, say: Callable[[str], None]) -> dict[
     back), then sweep at now; every ladder timer is due when the sweep begins."""
     from hazardflow.engine import FixedClock
     from hazardflow.engine.schema import timer
-    from hazardflow.workflows.cases import complete_task
-    from hazardflow.workflows.runtime import build_engine
+    from hazardflow.workflows.jobs import sweep_due
+    from hazardflow.workflows.usecases.tasks import complete
     from hazardflow.workflows.users import actor_for
 
     now = datetime.now(UTC)
     then = now - timedelta(days=70)
-    engine = build_engine(db, clock=FixedClock(then))
+    rt = _runtime(db, FixedClock(then))
     with db.connect() as conn:
         reporter, officer = actor_for(conn, "inspector"), actor_for(conn, "safety")
     say(f"ordering {cases} hazard(s) with a past deadline ({cases * TIMERS_PER_CASE} timers)")
     form = triage_form((then + timedelta(days=5)).date())
-    for task_id in _triage_tasks(engine, reporter, cases):
-        complete_task(engine, task_id, officer, form)
+    for task_id in _triage_tasks(rt, reporter, cases):
+        complete(rt, officer, task_id, form)
     with db.connect() as conn:
         waiting = conn.execute(sa.select(sa.func.count()).select_from(timer).where(
             timer.c.fired_at.is_(None), timer.c.case_id.is_not(None),
@@ -255,10 +266,10 @@ def _timer_sweep(db: sa.Engine, cases: int, say: Callable[[str], None]) -> dict[
     began = time.perf_counter()
     advanced = 0
     while True:
-        step = engine.fire_due_timers(now)
-        if not step:
+        step = sweep_due(rt, now)
+        if not step["fired"] + step["started"] + step["continued"]:
             break
-        advanced += step
+        advanced += step["fired"] + step["started"] + step["continued"]
     seconds = time.perf_counter() - began
     with db.connect() as conn:
         fired = conn.execute(sa.select(sa.func.count()).select_from(timer).where(
@@ -281,7 +292,7 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
     from hazardflow.db import upgrade
     from hazardflow.engine.db import make_engine, write_transaction
     from hazardflow.workflows.demo import seed_demo
-    from hazardflow.workflows.runtime import build_engine, seed_definitions
+    from hazardflow.workflows.runtime import seed_definitions
     from hazardflow.workflows.users import actor_for
 
     say = progress or (lambda _: None)
@@ -296,15 +307,15 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
     try:
         say("migrating a scratch schema, seeding definitions and demo data")
         upgrade(db)
-        engine = build_engine(db)
-        seed_definitions(engine)
+        rt = _runtime(db)
+        seed_definitions(rt.engine)
         with write_transaction(db) as conn:
             seed_demo(conn, datetime.now(UTC))
         with db.connect() as conn:
             reporter, officer = actor_for(conn, "inspector"), actor_for(conn, "safety")
         say(f"reporting {tasks + engine_tasks} hazard(s) through the engine")
-        http_ids = _triage_tasks(engine, reporter, tasks)
-        engine_ids = _triage_tasks(engine, reporter, engine_tasks)
+        http_ids = _triage_tasks(rt, reporter, tasks)
+        engine_ids = _triage_tasks(rt, reporter, engine_tasks)
         with tempfile.TemporaryDirectory(prefix="hazardflow-bench-") as tmp:
             say("starting gunicorn (2 workers)")
             with _gunicorn(url, Path(tmp)) as port:
@@ -322,7 +333,7 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
             out[f"http_p50_ms_{clients}"] = round(_percentile(r["latencies_ms"], 0.50), 2)
             out[f"http_p99_ms_{clients}"] = round(_percentile(r["latencies_ms"], 0.99), 2)
         say(f"engine in-process: {engine_tasks} triage completion(s)")
-        rate = _engine_completions_per_s(engine, officer, engine_ids, form)
+        rate = _engine_completions_per_s(rt, officer, engine_ids, form)
         out["engine_completions_per_s"] = round(rate, 1)
         out["http_over_engine_8"] = round(out["http_completions_per_s_8"] / rate, 3)
         out.update(_timer_sweep(db, math.ceil(timers / TIMERS_PER_CASE), say))

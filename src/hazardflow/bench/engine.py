@@ -23,7 +23,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
 from hazardflow.engine import Actor, Engine, HandlerRegistry
-from hazardflow.engine.db import make_engine
+from hazardflow.engine.db import make_engine, write_transaction
 from hazardflow.engine.schema import metadata, process_case
 from hazardflow.workflows.resolver import OrgResolver
 
@@ -90,14 +90,17 @@ class EngineRunner:
         self.db = make_engine(url)
         metadata.create_all(self.db)
         self.engine = Engine(self.db, resolver=OrgResolver(), handlers=HandlerRegistry())
-        self.engine.deploy(bpmn, forms, actor="bench")
+        with write_transaction(self.db) as conn:
+            self.engine.deploy(conn, bpmn, forms, actor="bench")
 
     def start(self) -> tuple[int, dict[str, int]]:
-        result = self.engine.start_case(KEY, START, ACTOR)
+        with write_transaction(self.db) as conn:  # one transaction per step, as a use-case
+            result = self.engine.start_case(conn, KEY, START, ACTOR)
         return result.case_id, {e: i for i, e, _ in result.open_tasks}
 
     def complete(self, tasks: dict[str, int], element: str, data: dict[str, Any]) -> dict[str, int]:
-        result = self.engine.complete_task(tasks[element], ACTOR, data)
+        with write_transaction(self.db) as conn:
+            result = self.engine.complete_task(conn, tasks[element], ACTOR, data)
         return {e: i for i, e, _ in result.open_tasks}
 
     def state_bytes(self, case_id: int) -> int:

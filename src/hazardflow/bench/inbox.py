@@ -235,14 +235,15 @@ def _inbox_module() -> Any:
         return cases
 
 
-def time_queries(engine: Any, actor: Any, samples: int, now: datetime) -> dict[str, list[float]]:
+def time_queries(db: sa.Engine, actor: Any, samples: int, now: datetime) -> dict[str, list[float]]:
     module = _inbox_module()
     out: dict[str, list[float]] = {tab: [] for tab in TABS}
     for _ in range(samples):
         for tab in TABS:
             began = time.perf_counter()
-            result = module.list_tasks(engine, actor, module.TaskQuery(view=tab, per_page=25),
-                                       now=now)
+            with db.connect() as conn:
+                result = module.list_tasks(conn, actor, module.TaskQuery(view=tab, per_page=25),
+                                           now)
             out[tab].append((time.perf_counter() - began) * 1000)
             assert result["items"] or tab == "done" or result["total"] == 0
     return out
@@ -252,10 +253,13 @@ def time_queries(engine: Any, actor: Any, samples: int, now: datetime) -> dict[s
 def signed_in(url: str, clock: FixedClock, instance: str) -> Iterator[Any]:
     import re
 
+    from hazardflow.bootstrap import build_runtime
+    from hazardflow.config import load_settings
     from hazardflow.web import create_app
 
-    app = create_app({"database_url": url, "instance_path": instance, "scheduler": False,
-                      "clock": clock, "TESTING": True})
+    settings = load_settings(env={}, overrides={"database_url": url, "instance_path": instance,
+                                                "scheduler": False, "secret_key": "bench"})
+    app = create_app(build_runtime(settings, clock=clock), TESTING=True)
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -266,7 +270,7 @@ def signed_in(url: str, clock: FixedClock, instance: str) -> Iterator[Any]:
     try:
         yield client
     finally:
-        app.extensions["hazardflow"].db.dispose()
+        app.extensions["hazardflow"].close()
 
 
 def time_page(client: Any, samples: int) -> list[float]:
@@ -312,10 +316,7 @@ def _figures(values: list[float]) -> tuple[float, float]:
 
 def measure(db: sa.Engine, url: str, actor: Any, clock: FixedClock, samples: int,
             instance: str, label: str) -> dict[str, Any]:
-    from hazardflow.workflows.runtime import build_engine
-
-    engine = build_engine(db, clock=clock)
-    per_tab = time_queries(engine, actor, samples, clock.now())
+    per_tab = time_queries(db, actor, samples, clock.now())
     out: dict[str, Any] = {}
     everything = [t for times in per_tab.values() for t in times]
     out[f"inbox_p50_ms_{label}"], out[f"inbox_p95_ms_{label}"] = _figures(everything)

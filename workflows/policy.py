@@ -1,0 +1,125 @@
+"""Who may do what, and who may see what: the one authorisation service.
+
+Every use-case asks here before it acts; no route, page or API handler decides on its own.
+
+**Permissions** are named actions (``campaign.manage``, ``repair``…) with the roles that
+hold them; :func:`require` raises ``Forbidden`` (403) for an actor without one, in Chinese
+with the English beside. Admins hold every permission.
+
+**Visibility** is one rule, applied by every read path: :func:`visible_hazards` is the SQL
+predicate on the ``hazard`` table (supervisory roles see every unit below the units they
+hold a role at, unannounced-visit findings included; unit-level roles see their own units
+and those below, but not an unannounced-visit finding about their own unit until it is
+published). :func:`case_visible` extends it to cases that are not hazards. A thing a user
+may not see does not exist for them: :func:`require_visible_case` and
+:func:`require_visible_task` raise ``NotFound`` (404), never a 403 that would reveal it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from hazardflow.engine import Actor, Forbidden, NotFound
+from hazardflow.engine.schema import human_task, incident, process_case, task_candidate
+
+from .inbox import candidate_match
+from .ledger import visible_unit_filter
+from .schema import hazard
+
+SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
+
+# permission → (roles that hold it, what it is, in Chinese)
+PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
+    "campaign.manage": (frozenset({"city_supervisor"}), "管理专项行动、抽查和考核"),
+    "case.supervise": (frozenset({"county_supervisor", "city_supervisor"}),
+                       "向案件发送消息、重试故障"),
+    "repair": (frozenset({"county_supervisor", "city_supervisor"}), "修复案件"),
+    "design": (frozenset({"designer"}), "设计和部署流程"),
+    "admin": (frozenset(), "管理单位和用户"),
+}
+
+
+def allows(actor: Actor, permission: str) -> bool:
+    roles, _ = PERMISSIONS[permission]
+    return actor.admin or bool(actor.roles & roles)
+
+
+def require(actor: Actor, permission: str) -> None:
+    """Forbidden unless ``actor`` holds ``permission``."""
+    if not allows(actor, permission):
+        _, what = PERMISSIONS[permission]
+        raise Forbidden(f"您没有权限{what} (you may not: {permission})")
+
+
+def require_any(actor: Actor, roles: Iterable[str], what: str) -> None:
+    """Forbidden unless ``actor`` holds one of ``roles`` (for rules finer than a permission)."""
+    if not (actor.admin or actor.roles & set(roles)):
+        raise Forbidden(f"您没有权限{what} (this needs one of: {', '.join(sorted(roles))})")
+
+
+# -- visibility --------------------------------------------------------------------------
+
+def visible_hazards(actor: Actor) -> ColumnElement[bool]:
+    """The WHERE clause on ``hazard`` keeping the rows ``actor`` may see."""
+    return visible_unit_filter(actor)
+
+
+def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
+    """Whether the case exists and ``actor`` may see it."""
+    exists = conn.execute(sa.select(process_case.c.id)
+                          .where(process_case.c.id == case_id)).first()
+    if exists is None:
+        return False
+    if actor.admin or actor.roles & SEE_ALL_ROLES:
+        return True
+    if conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id,
+                                                 visible_hazards(actor))).first():
+        return True
+    if conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id)).first():
+        return False  # a hazard the actor may not see
+    started = conn.execute(sa.select(process_case.c.started_by)
+                           .where(process_case.c.id == case_id)).scalar()
+    if started == actor.id:
+        return True
+    return conn.execute(sa.select(human_task.c.id).where(
+        human_task.c.case_id == case_id,
+        sa.or_(human_task.c.assignee == actor.id, human_task.c.completed_by == actor.id,
+               human_task.c.id.in_(sa.select(task_candidate.c.human_task_id)
+                                   .where(candidate_match(actor)))))).first() is not None
+
+
+def require_visible_case(conn: Connection, actor: Actor, case_id: int) -> None:
+    if not case_visible(conn, actor, case_id):
+        raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)",
+                       case_id=case_id)
+
+
+def visible_case_of_task(conn: Connection, actor: Actor, task_id: int) -> int | None:
+    """The case of a human task, if the task exists and ``actor`` may see its case; acting
+    on a task someone may not see must look exactly like acting on one that does not exist."""
+    case_id = conn.execute(sa.select(human_task.c.case_id)
+                           .where(human_task.c.id == task_id)).scalar()
+    if case_id is None or not case_visible(conn, actor, case_id):
+        return None
+    return int(case_id)
+
+
+def require_visible_task(conn: Connection, actor: Actor, task_id: int) -> int:
+    """The task's case id; NotFound unless the task exists and its case is visible."""
+    case_id = visible_case_of_task(conn, actor, task_id)
+    if case_id is None:
+        raise NotFound(f"任务 {task_id} 不存在 (task {task_id} does not exist)",
+                       task_id=task_id)
+    return case_id
+
+
+def require_visible_incident(conn: Connection, actor: Actor, incident_id: int) -> int:
+    case_id = conn.execute(sa.select(incident.c.case_id)
+                           .where(incident.c.id == incident_id)).scalar()
+    if case_id is None or not case_visible(conn, actor, case_id):
+        raise NotFound(f"故障 {incident_id} 不存在 (incident {incident_id} does not exist)")
+    return int(case_id)

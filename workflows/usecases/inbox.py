@@ -1,0 +1,43 @@
+"""The inbox as a user reads it: tabs and counts, saved filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hazardflow.engine import Actor
+
+from .. import campaigns, inbox
+from ..cases import units_in_scope
+from ..notifications import unread_count
+from ..runtime import Runtime
+from ..uow import reading, unit_of_work
+
+
+def inbox_page(rt: Runtime, actor: Actor, user_id: int,
+               query: inbox.TaskQuery) -> dict[str, Any]:
+    """One tab of tasks with every tab's count, the user's saved filters, and the units and
+    campaigns the filters offer."""
+    with reading(rt) as conn:
+        return {"result": inbox.list_tasks(conn, actor, query, rt.now()),
+                "saved": inbox.filters_for(conn, user_id, actor),
+                "units": sorted(units_in_scope(conn, actor)),
+                "campaigns": campaigns.list_campaigns(conn)}
+
+
+def counts(rt: Runtime, actor: Actor, user_id: int) -> dict[str, Any]:
+    """The header badge (unread notifications) and the tab counts."""
+    with reading(rt) as conn:
+        return {"unread": unread_count(conn, user_id, actor.grants),
+                "tabs": inbox.tab_counts(conn, actor, rt.now())}
+
+
+def save_filter(rt: Runtime, actor: Actor, user_id: int, args: dict[str, str]) -> None:
+    query = inbox.query_from_args(args)
+    with unit_of_work(rt) as conn:
+        inbox.save_filter(conn, user_id, args.get("name", ""), query,
+                          args.get("shared_role") or None, rt.now(), actor)
+
+
+def delete_filter(rt: Runtime, user_id: int, filter_id: int) -> None:
+    with unit_of_work(rt) as conn:
+        inbox.delete_filter(conn, filter_id, user_id)

@@ -1,0 +1,114 @@
+"""Supervisors' repairs and deadline extensions, one case at a time or in bulk.
+
+One repair is one unit of work. A bulk repair records its batch, then repairs each case in a
+unit of work of its own and records that case's result with it, so one failure never
+touches the others and the batch's progress is always what actually happened.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hazardflow.engine import Actor, Detail, EngineError, InvalidInput
+
+from .. import extensions, monitor, repair
+from ..runtime import Runtime
+from ..uow import reading, unit_of_work
+
+
+def repair_one(rt: Runtime, actor: Actor, case_id: int, action: str, reason: str,
+               params: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    with unit_of_work(rt) as conn:
+        return repair.repair_case(conn, rt.engine, actor, case_id, action, reason, params)
+
+
+def preview(rt: Runtime, actor: Actor, case_ids: Sequence[int],
+            action: str) -> list[dict[str, Any]]:
+    with reading(rt) as conn:
+        return repair.preview(conn, actor, case_ids, action)
+
+
+def start_bulk(rt: Runtime, actor: Actor, action: str, reason: Any, case_ids: Sequence[int],
+               params: Mapping[str, Any] | None = None) -> int:
+    """Record a bulk repair and run it: at once for up to SYNC_LIMIT cases, otherwise in a
+    background thread (its progress is the batch's status). Returns the batch id."""
+    with unit_of_work(rt) as conn:
+        batch_id = repair.start_batch(conn, actor, action, reason, case_ids, params, rt.now())
+    if len(set(case_ids)) <= repair.SYNC_LIMIT:
+        run_bulk(rt, actor, batch_id)
+    else:
+        threading.Thread(target=run_bulk, args=(rt, actor, batch_id), daemon=True,
+                         name=f"repair-batch-{batch_id}").start()
+    return batch_id
+
+
+def run_bulk(rt: Runtime, actor: Actor, batch_id: int) -> None:
+    """Repair each case of the batch in its own unit of work, recording each result."""
+    with reading(rt) as conn:
+        batch = repair.get_batch(conn, batch_id)
+    for case_id in batch.cases:
+        try:
+            with unit_of_work(rt) as conn:
+                outcome, message = repair.repair_case(conn, rt.engine, actor, case_id,
+                                                      batch.action, batch.reason, batch.params)
+                repair.record_result(conn, batch_id, case_id, outcome, message, rt.now())
+            continue
+        except EngineError as exc:
+            outcome, message = "refused", str(exc)
+        except Exception as exc:  # noqa: BLE001 - one case must never stop the others
+            outcome, message = "failed", f"{type(exc).__name__}: {exc}"
+        with unit_of_work(rt) as conn:
+            repair.record_result(conn, batch_id, case_id, outcome, message, rt.now())
+    with unit_of_work(rt) as conn:
+        repair.finish_batch(conn, batch_id, rt.now())
+
+
+def batch_status(rt: Runtime, actor: Actor, batch_id: int) -> dict[str, Any]:
+    with reading(rt) as conn:
+        return repair.batch_status(conn, actor, batch_id)
+
+
+# -- deadline extensions -------------------------------------------------------------------
+
+def request_extension(rt: Runtime, actor: Actor, case_id: int, deadline: Any,
+                      reason: Any) -> int:
+    with unit_of_work(rt) as conn:
+        return extensions.request_extension(conn, actor, case_id, deadline, reason, rt.now())
+
+
+def decide_extension(rt: Runtime, actor: Actor, request_id: int, approve: bool,
+                     note: str = "") -> dict[str, Any]:
+    with unit_of_work(rt) as conn:
+        return extensions.decide(conn, rt.engine, actor, request_id, approve, note)
+
+
+def extension_requests(rt: Runtime, actor: Actor,
+                       status: str | None = "pending") -> list[dict[str, Any]]:
+    with reading(rt) as conn:
+        return extensions.list_requests(conn, actor, status)
+
+
+def selection(rt: Runtime, actor: Actor, cases: Any = None,
+              filters: Mapping[str, Any] | None = None) -> list[int]:
+    """The case ids a bulk repair names: ``cases`` (a list of ids), or every stuck case the
+    actor sees matching ``filters`` (the stuck list's filters)."""
+    if cases is not None:
+        if not isinstance(cases, list):
+            raise InvalidInput("cases", [Detail("cases 须为案件编号列表 (a list of case ids)",
+                                                field="cases")])
+        try:
+            return list(dict.fromkeys(int(c) for c in cases))
+        except (TypeError, ValueError):
+            raise InvalidInput("cases", [Detail("cases 须为案件编号列表 (a list of case ids)",
+                                                field="cases")]) from None
+    if not isinstance(filters, Mapping):
+        raise InvalidInput("selection", [Detail(
+            "请发送 cases（案件编号）或 filter（筛选条件） (send cases or filter)",
+            field="cases")])
+    chosen = monitor.stuck_filter({k: str(v) for k, v in filters.items()
+                                   if v not in (None, "")})
+    with reading(rt) as conn:
+        found = monitor.stuck(conn, actor, chosen, rt.now(), 1, 500, cap=repair.MAX_BATCH)
+    return list(dict.fromkeys(int(row["case_id"]) for row in found["items"]))
