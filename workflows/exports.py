@@ -4,7 +4,8 @@
 count a CJK character as two, real dates (datetimes in Asia/Shanghai), and text that a
 spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return)
 stored as plain text with Excel's quote prefix, so opening a file never runs a formula
-somebody typed into a hazard's description.
+somebody typed into a hazard's description. Characters XML forbids (U+0000–U+0008, U+000B,
+U+000C, U+000E–U+001F), which a pasted description can hold, are dropped from text cells.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE = 500  # rows looked at to size the columns
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+# control characters an XML document may not hold (tab, line feed, carriage return may)
+XML_FORBIDDEN = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,8 @@ def display_width(value: Any) -> int:
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
-    base = (title.translate(_BAD_SHEET_CHARS).strip("'") or "Sheet")[:31]
+    base = (title.translate(XML_FORBIDDEN).translate(_BAD_SHEET_CHARS).strip("'")
+            or "Sheet")[:31]
     name, n = base, 2
     while name.lower() in used:
         suffix = f" ({n})"
@@ -70,7 +74,7 @@ def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
         return cell
     if value is None or isinstance(value, bool | int | float):
         return ws.cell(row=row, column=column, value=value)
-    text = str(value)
+    text = str(value).translate(XML_FORBIDDEN)
     cell = ws.cell(row=row, column=column, value=text)
     if text.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # a string cell, never a formula

@@ -185,3 +185,24 @@ def test_a_second_report_for_the_same_period_is_an_incident(lc: Lifecycle) -> No
 def test_periods_and_deadlines(kind: str, now: object, period: str, due: str) -> None:
     assert reports.period_for(kind, now) == period  # type: ignore[arg-type]
     assert reports.due_on(kind, period).isoformat() == due
+
+
+def test_the_consolidated_export_drops_characters_xml_forbids(lc: Lifecycle) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from hazardflow.workflows.exports import Sheet, to_xlsx
+
+    lc.engine.fire_due_timers(DEC_1)
+    case_id = report_of(lc, "monthly", "2026-12", "LA-JA-H01")["case_id"]
+    lc.clock.set(cst(2026, 12, 10))
+    fill(lc, case_id, narrative="完成自查\x0b整改\x1f三项")
+    with lc.db.connect() as conn:
+        view = reports.consolidated(conn, lc.actor("city"), "monthly", "2026-12", lc.now())
+    header, rows = reports.consolidated_table(view)
+    data = to_xlsx([Sheet("月报\x0b汇总", header, rows)])
+    sheet = load_workbook(io.BytesIO(data)).active
+    narratives = [sheet.cell(r, len(header)).value for r in range(2, sheet.max_row + 1)]
+    assert "完成自查整改三项" in narratives
+    assert sheet.title == "月报汇总"
