@@ -6,7 +6,7 @@ from typing import Any
 
 from hazardflow.workflows.usecases import cases
 
-from .. import MAX_ID
+from ..converters import MAX_ID
 from ..errors import ApiError
 from ..extensions import runtime
 from . import bp, current_actor, json_body, login_required
