@@ -76,3 +76,21 @@ def test_several_sheets_keep_their_order_and_get_safe_unique_titles() -> None:
 def test_without_today_the_overdue_column_is_left_empty() -> None:
     sheet = exports.ledger_sheet([{"code": "YH-1", "status": "open", "deadline": "2026-01-01"}])
     assert sheet.rows[0][-1] is None and sheet.rows[0][10] == date(2026, 1, 1)
+
+
+def test_characters_xml_forbids_are_dropped_from_cells() -> None:
+    # the noncharacters U+FFFE and U+FFFF are as forbidden in XML as the C0 controls
+    rows = [["通道\x0b堆物\x00", "=1\x1f+1", "正常\t换行\n文字", "配电\uffff箱\ufffe"]]
+    data = exports.to_xlsx([exports.Sheet("c\uffff", ["描\x0b述", "b", "c", "d"], rows)])
+    ws = load_workbook(io.BytesIO(data))["c"]
+    assert ws["A1"].value == "描述"
+    assert [c.value for c in ws[2]] == ["通道堆物", "=1+1", "正常\t换行\n文字", "配电箱"]
+    assert ws["B2"].data_type == "s"  # still text, never a formula
+
+
+def test_a_ledger_row_with_a_vertical_tab_exports(conn: Connection,
+                                                  make_hazard: HazardFactory) -> None:
+    make_hazard(conn, "LA-JA-H01", description="配电箱\x0b未上锁")
+    rows = list_hazards(conn, actor("county_supervisor@LA-JA")).rows
+    ws = load_workbook(io.BytesIO(exports.to_xlsx([exports.ledger_sheet(rows)])))["隐患台账"]
+    assert ws["F2"].value == "配电箱未上锁"

@@ -1,0 +1,26 @@
+"""The ledger page and its Excel export: a hazard whose text holds characters a
+spreadsheet's XML may not hold still exports (they are dropped), never a 500."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from .conftest import Login
+from .pages import Browser
+from .support import report
+
+
+def test_the_export_drops_characters_xml_forbids(app: Flask, client: FlaskClient,
+                                                 login: Login) -> None:
+    body = report(client, login("inspector"), description="配电箱\x0b未上锁\uffff，线路老化")
+    code = body["hazard"]["code"]
+    safety = Browser(app, "safety")
+    assert code in safety.html(f"/ledger?q={code}")
+    export = safety.get(f"/ledger.xlsx?q={code}")
+    assert export.status_code == 200, export.get_data(as_text=True)[:500]
+    sheet = load_workbook(io.BytesIO(export.data))["隐患台账"]
+    assert (sheet["A2"].value, sheet["F2"].value) == (code, "配电箱未上锁，线路老化")
