@@ -5,7 +5,8 @@ count a CJK character as two, real dates (datetimes in Asia/Shanghai), and text 
 spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return)
 stored as plain text with Excel's quote prefix, so opening a file never runs a formula
 somebody typed into a hazard's description. Characters XML forbids (U+0000–U+0008, U+000B,
-U+000C, U+000E–U+001F), which a pasted description can hold, are dropped from text cells.
+U+000C, U+000E–U+001F, the surrogates and the noncharacters U+FFFE and U+FFFF), which a
+pasted description can hold, are dropped from text cells and sheet titles.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE = 500  # rows looked at to size the columns
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
-# control characters an XML document may not hold (tab, line feed, carriage return may)
-XML_FORBIDDEN = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+# characters an XML document may not hold (tab, line feed, carriage return may)
+XML_FORBIDDEN = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
+                               *range(0xD800, 0xE000), 0xFFFE, 0xFFFF])
 
 
 @dataclass(frozen=True)
