@@ -166,3 +166,28 @@ def test_document_list_partial_links_each_issued_document(app: Flask, login: Log
                                                            issued=issued, _=lambda s: s)
     assert f'href="/documents/{issued[0].id}.pdf"' in html and issued[0].number in html
     assert f'/cases/{case["case_id"]}/documents/opinion.pdf' in html
+
+
+def numbers_and_documents(app: Flask) -> tuple[list[tuple[str, int]], int]:
+    """Every counter's value, and how many documents exist."""
+    import sqlalchemy as sa
+
+    from hazardflow.workflows.schema import counter
+    from hazardflow.workflows.schema_files import document
+
+    with read_transaction(app.extensions["hazardflow"].db) as conn:
+        counters = [(r.name, r.value) for r in conn.execute(
+            sa.select(counter.c.name, counter.c.value).order_by(counter.c.name))]
+        return counters, int(conn.execute(sa.select(sa.func.count())
+                                          .select_from(document)).scalar_one())
+
+
+def test_a_get_issues_nothing_and_takes_no_number(app: Flask, login: Login) -> None:
+    case = ordered_hazard(app.test_client(), login)
+    before = numbers_and_documents(app)
+    jinan = Browser(app, "jinan")  # entitled to issue both kinds
+    for kind in ("notice", "opinion"):
+        response = jinan.get(f"/cases/{case['case_id']}/documents/{kind}.pdf")
+        assert response.status_code == 404
+        assert "尚未" in response.get_data(as_text=True)
+    assert numbers_and_documents(app) == before

@@ -91,3 +91,47 @@ def test_marking_read_needs_the_csrf_token(app: Flask, client: FlaskClient,
     safety = Browser(app, "safety")
     assert safety.client.post("/notifications/read-all").status_code == 400
     assert unread_badge(safety.html("/notifications")) == 1
+
+
+def record_unannounced_visit(app: Flask) -> dict[str, object]:
+    """The city's unannounced visit to 金安区人民医院 failing its first fire item."""
+    from hazardflow.workflows import campaigns
+    from hazardflow.workflows.usecases import inspections
+    from hazardflow.workflows.users import actor_for
+    from tests.factories import upload
+
+    rt = app.extensions["hazardflow"]
+    with rt.db.connect() as conn:
+        items = campaigns.get_checklist(conn, "hospital_fire")["items"]
+        city = actor_for(conn, "city")
+    results = [{"item": i["position"], "result": "fail" if i["position"] == 1 else "pass",
+                "note": "安全出口上锁" if i["position"] == 1 else "",
+                "photos": [upload(rt, "city")] if i["position"] == 1 else []} for i in items]
+    found: dict[str, object] = inspections.record(
+        rt, city, unit_code="LA-JA-H01", kind="unannounced", checklist_code="hospital_fire",
+        results=results, location="门诊楼")
+    return found
+
+
+def test_an_unannounced_finding_stays_out_of_the_units_notifications_until_published(
+        app: Flask, client: FlaskClient, login: Login, clock: FixedClock) -> None:
+    from hazardflow.workflows.inspections import publish_inspection
+
+    report(client, login("inspector"))
+    found = record_unannounced_visit(app)
+    [hidden] = [r["hazard_code"] for r in found["results"]  # type: ignore[attr-defined]
+                if r["result"] == "fail"]
+    db = app.extensions["hazardflow"].db
+    with write_transaction(db) as conn:
+        notify_due_tasks(conn, clock.now() + timedelta(hours=20))  # both triages due soon
+    safety = Browser(app, "safety")
+    html = safety.html("/notifications")
+    assert hidden not in html and "安全出口上锁" not in html
+    assert unread_badge(html) == 2  # as without the visit: its own new and due-soon task
+    assert safety.get("/counts").get_json()["unread"] == 2
+    assert hidden in Browser(app, "jinan").html("/notifications")  # the county sees it
+    with write_transaction(db) as conn:
+        publish_inspection(conn, int(str(found["id"])), actor="city", now=clock.now())
+    html = safety.html("/notifications")
+    assert hidden in html and unread_badge(html) == 4
+    assert safety.get("/counts").get_json()["unread"] == 4

@@ -116,3 +116,31 @@ def test_unread_first_and_marking_read(lc: Lifecycle) -> None:
         assert mark_all_read(conn, safety.id, grants, T0) == 1
     assert unread(lc, "safety") == 0
     assert unread(lc, "jinan") == 2  # the county's group rows are its own
+
+
+def test_an_unannounced_finding_is_not_notified_to_its_unit_until_published(
+        lc: Lifecycle) -> None:
+    from hazardflow.workflows import inspections
+
+    from .test_inspections import record
+
+    own = lc.report()  # the unit's own hazard: a new triage task, due a day after T0
+    found = record(lc, "city", "unannounced", {1: "安全出口上锁"})
+    hidden = next(r["case_id"] for r in found["results"] if r["result"] == "fail")
+    notify_due_tasks(lc.db, T0 + timedelta(hours=20))  # both triages are due soon
+    assert {n.to for n in lc.notes(hidden, "task_new")} >= {f"safety_officer@{UNIT}"}
+    # as without the visit: the unit sees its own hazard's new and due-soon tasks only
+    assert unread(lc, "safety") == 2
+    assert {n["case_id"] for n in listed(lc, "safety")} == {own}
+    assert unread(lc, "jinan") == 4  # the county sees the visit's findings
+    hidden_ids = [int(str(n["id"])) for n in listed(lc, "jinan") if n["case_id"] == hidden]
+    with lc.db.begin() as conn:
+        safety = get_user(conn, "safety")
+        assert safety is not None
+        grants = lc.actor("safety").grants
+        assert not any(mark_read_for(conn, n, safety.id, grants, T0) for n in hidden_ids)
+        assert mark_all_read(conn, safety.id, grants, T0) == 2
+    with lc.db.begin() as conn:
+        inspections.publish_inspection(conn, found["id"], actor="city", now=lc.now())
+    assert unread(lc, "safety") == 2  # published: the visit's notices appear, unread
+    assert {n["case_id"] for n in listed(lc, "safety", unread_only=True)} == {hidden}
