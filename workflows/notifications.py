@@ -8,6 +8,15 @@ listener), ``task_due_soon`` (due within :data:`DUE_SOON`) and ``task_overdue``
 (:func:`notify_due_tasks`, run periodically by both drivers). Each goes to the task's
 assignee, or when it has none to its candidates: a ``user:`` candidate as that user, a
 (role, unit) candidate as a group row. Each exists once per task, kind and recipient.
+
+**Who reads them.** A notification about a case is listed, counted and marked read only for
+a reader who may see that case (``policy.visible_cases``, the rule every read path about
+cases follows). Rows are made for every recipient the process names, even while the case is
+hidden from some of them (an unannounced-visit finding, before it is published, is hidden
+from its unit's staff although they are candidates of its first task); a group row is shared
+by readers who may see different things, and once the finding is published its notices
+appear unread. Whatever else delivers notifications (e-mail, SMS) must apply the same
+predicate for each person at the moment it delivers.
 """
 
 from __future__ import annotations
@@ -23,9 +32,10 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine.db import write_transaction
 from hazardflow.engine.schema import human_task, task_candidate
-from hazardflow.engine.services import CaseView, Grant
+from hazardflow.engine.services import Actor, CaseView, Grant
 
 from .counters import BUSINESS_TZ
+from .policy import visible_cases
 from .schema import app_user, hazard, notification, unit
 
 KINDS: dict[str, str] = {
@@ -90,15 +100,23 @@ def _addressed_to(user_id: int, grants: Iterable[Grant]) -> ColumnElement[bool]:
     return or_(false(), *clauses)
 
 
-def notifications_for(conn: Connection, user_id: int, grants: Iterable[Grant],
+def _seen_by(user_id: int, actor: Actor) -> ColumnElement[bool]:
+    """Rows for the user and their groups about no case or a case ``actor`` may see."""
+    return and_(_addressed_to(user_id, actor.grants),
+                or_(notification.c.case_id.is_(None),
+                    visible_cases(actor, notification.c.case_id)))
+
+
+def notifications_for(conn: Connection, user_id: int, actor: Actor,
                       unread_only: bool = False, limit: int = 50, offset: int = 0,
                       unread_first: bool = False) -> list[dict[str, Any]]:
     """Newest first (unread ones first with ``unread_first``): the user's own notifications
-    and those of the groups they belong to."""
+    and those of the groups they belong to, about cases they may see (``actor`` is the
+    user's)."""
     order: list[Any] = [notification.c.read_at.is_not(None)] if unread_first else []
     query = (select(notification, unit.c.code.label("unit_code"))
              .select_from(notification.outerjoin(unit, unit.c.id == notification.c.unit_id))
-             .where(_addressed_to(user_id, grants))
+             .where(_seen_by(user_id, actor))
              .order_by(*order, notification.c.created_at.desc(), notification.c.id.desc())
              .limit(limit).offset(offset))
     if unread_only:
@@ -106,18 +124,17 @@ def notifications_for(conn: Connection, user_id: int, grants: Iterable[Grant],
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def count_for(conn: Connection, user_id: int, grants: Iterable[Grant],
+def count_for(conn: Connection, user_id: int, actor: Actor,
               unread_only: bool = False) -> int:
-    query = select(sa.func.count()).select_from(notification).where(
-        _addressed_to(user_id, grants))
+    query = select(sa.func.count()).select_from(notification).where(_seen_by(user_id, actor))
     if unread_only:
         query = query.where(notification.c.read_at.is_(None))
     return int(conn.execute(query).scalar_one())
 
 
-def unread_count(conn: Connection, user_id: int, grants: Iterable[Grant]) -> int:
+def unread_count(conn: Connection, user_id: int, actor: Actor) -> int:
     """How many unread notifications the user sees (their own and their groups')."""
-    return count_for(conn, user_id, grants, unread_only=True)
+    return count_for(conn, user_id, actor, unread_only=True)
 
 
 def mark_read(conn: Connection, notification_id: int, now: datetime) -> None:
@@ -127,28 +144,35 @@ def mark_read(conn: Connection, notification_id: int, now: datetime) -> None:
 
 
 def notification_of(conn: Connection, notification_id: int, user_id: int,
-                    grants: Iterable[Grant]) -> dict[str, Any] | None:
-    """One notification if it is addressed to the user (or their groups), else None."""
+                    actor: Actor) -> dict[str, Any] | None:
+    """One notification if the user sees it (addressed to them or their groups, about a
+    case they may see), else None."""
     row = conn.execute(select(notification).where(
-        notification.c.id == notification_id, _addressed_to(user_id, grants))).first()
+        notification.c.id == notification_id, _seen_by(user_id, actor))).first()
     return dict(row._mapping) if row else None
 
 
-def mark_read_for(conn: Connection, notification_id: int, user_id: int,
-                  grants: Iterable[Grant], now: datetime) -> bool:
-    """Mark one of the user's notifications read; False when it is not theirs."""
-    if notification_of(conn, notification_id, user_id, grants) is None:
+def mark_read_for(conn: Connection, notification_id: int, user_id: int, actor: Actor,
+                  now: datetime) -> bool:
+    """Mark one of the notifications the user sees read; False when they do not see it."""
+    if notification_of(conn, notification_id, user_id, actor) is None:
         return False
     mark_read(conn, notification_id, now)
     return True
 
 
-def mark_all_read(conn: Connection, user_id: int, grants: Iterable[Grant],
-                  now: datetime) -> int:
+def mark_all_read(conn: Connection, user_id: int, actor: Actor, now: datetime) -> int:
     """Mark every unread notification the user sees as read; returns how many."""
-    result = conn.execute(update(notification).where(
-        notification.c.read_at.is_(None), _addressed_to(user_id, grants)).values(read_at=now))
-    return int(result.rowcount or 0)
+    # the ids first: the visibility rule's recursive CTE would open the UPDATE with WITH,
+    # for which SQLite's driver reports no row count
+    ids = list(conn.execute(select(notification.c.id).where(
+        notification.c.read_at.is_(None), _seen_by(user_id, actor))).scalars())
+    marked = 0
+    for start in range(0, len(ids), BATCH):
+        marked += conn.execute(update(notification).where(
+            notification.c.id.in_(ids[start:start + BATCH]),
+            notification.c.read_at.is_(None)).values(read_at=now)).rowcount or 0
+    return marked
 
 
 # -- task notifications -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ may not see does not exist for them: :func:`require_visible_case` and
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -68,28 +69,38 @@ def visible_hazards(actor: Actor) -> ColumnElement[bool]:
     return visible_unit_filter(actor)
 
 
-def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
-    """Whether the case exists and ``actor`` may see it."""
-    exists = conn.execute(sa.select(process_case.c.id)
-                          .where(process_case.c.id == case_id)).first()
-    if exists is None:
-        return False
+def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The WHERE clause keeping the rows whose ``case_id`` (a column or expression naming a
+    ``process_case``, e.g. ``notification.c.case_id``) is a case ``actor`` may see: the one
+    case rule, in SQL, for every read path about cases (:func:`case_visible`, notifications).
+
+    City roles and admins see every case; a hazard case is seen through
+    :func:`visible_hazards` (so an unannounced-visit finding stays hidden from its unit until
+    published); any other case by who started it or has, had or may claim one of its tasks.
+    A NULL ``case_id`` is no case: rows about no case are the caller's to keep or drop.
+    ``case_id`` must not be a column of ``hazard`` or ``human_task`` themselves."""
     if actor.admin or actor.roles & SEE_ALL_ROLES:
-        return True
-    if conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id,
-                                                 visible_hazards(actor))).first():
-        return True
-    if conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id)).first():
-        return False  # a hazard the actor may not see
-    started = conn.execute(sa.select(process_case.c.started_by)
-                           .where(process_case.c.id == case_id)).scalar()
-    if started == actor.id:
-        return True
-    return conn.execute(sa.select(human_task.c.id).where(
+        return case_id.is_not(None)
+    hazard_of = sa.select(hazard.c.id).where(hazard.c.case_id == case_id) \
+        .correlate_except(hazard)
+    started = process_case.alias("started_case")
+    worked = sa.select(human_task.c.id).where(
         human_task.c.case_id == case_id,
         sa.or_(human_task.c.assignee == actor.id, human_task.c.completed_by == actor.id,
                human_task.c.id.in_(sa.select(task_candidate.c.human_task_id)
-                                   .where(candidate_match(actor)))))).first() is not None
+                                   .where(candidate_match(actor))))).correlate_except(human_task)
+    return sa.or_(
+        hazard_of.where(visible_hazards(actor)).exists(),
+        sa.and_(~hazard_of.exists(), sa.or_(
+            sa.exists().where(started.c.id == case_id, started.c.started_by == actor.id),
+            worked.exists())))
+
+
+def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
+    """Whether the case exists and ``actor`` may see it (:func:`visible_cases`)."""
+    return conn.execute(sa.select(process_case.c.id).where(
+        process_case.c.id == case_id, visible_cases(actor, process_case.c.id))).first() \
+        is not None
 
 
 def require_visible_case(conn: Connection, actor: Actor, case_id: int) -> None:

@@ -32,14 +32,14 @@ def unread(lc: Lifecycle, username: str) -> int:
     with lc.db.connect() as conn:
         user = get_user(conn, username)
         assert user is not None
-        return unread_count(conn, user.id, lc.actor(username).grants)
+        return unread_count(conn, user.id, lc.actor(username))
 
 
 def listed(lc: Lifecycle, username: str, **kwargs: object) -> list[dict[str, object]]:
     with lc.db.connect() as conn:
         user = get_user(conn, username)
         assert user is not None
-        return notifications_for(conn, user.id, lc.actor(username).grants, **kwargs)  # type: ignore[arg-type]
+        return notifications_for(conn, user.id, lc.actor(username), **kwargs)  # type: ignore[arg-type]
 
 
 def task_notes(lc: Lifecycle, case_id: int, kind: str) -> list[tuple[str, str]]:
@@ -105,15 +105,15 @@ def test_unread_first_and_marking_read(lc: Lifecycle) -> None:
         safety = get_user(conn, "safety")
         other = get_user(conn, "safety2")
         assert safety is not None and other is not None
-        grants = lc.actor("safety").grants
-        assert mark_read_for(conn, newest, other.id, lc.actor("safety2").grants, T0) is False
-        assert mark_read_for(conn, newest, safety.id, grants, T0) is True
+        reader = lc.actor("safety")
+        assert mark_read_for(conn, newest, other.id, lc.actor("safety2"), T0) is False
+        assert mark_read_for(conn, newest, safety.id, reader, T0) is True
     assert [n["id"] for n in listed(lc, "safety", unread_first=True)] == [first, newest]
     assert [n["id"] for n in listed(lc, "safety")] == [newest, first]
     assert unread(lc, "safety") == 1
     assert listed(lc, "safety")[0]["case_id"] == second
     with lc.db.begin() as conn:
-        assert mark_all_read(conn, safety.id, grants, T0) == 1
+        assert mark_all_read(conn, safety.id, reader, T0) == 1
     assert unread(lc, "safety") == 0
     assert unread(lc, "jinan") == 2  # the county's group rows are its own
 
@@ -137,9 +137,9 @@ def test_an_unannounced_finding_is_not_notified_to_its_unit_until_published(
     with lc.db.begin() as conn:
         safety = get_user(conn, "safety")
         assert safety is not None
-        grants = lc.actor("safety").grants
-        assert not any(mark_read_for(conn, n, safety.id, grants, T0) for n in hidden_ids)
-        assert mark_all_read(conn, safety.id, grants, T0) == 2
+        reader = lc.actor("safety")
+        assert not any(mark_read_for(conn, n, safety.id, reader, T0) for n in hidden_ids)
+        assert mark_all_read(conn, safety.id, reader, T0) == 2
     with lc.db.begin() as conn:
         inspections.publish_inspection(conn, found["id"], actor="city", now=lc.now())
     assert unread(lc, "safety") == 2  # published: the visit's notices appear, unread

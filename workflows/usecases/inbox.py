@@ -27,7 +27,7 @@ def inbox_page(rt: Runtime, actor: Actor, user_id: int,
 def counts(rt: Runtime, actor: Actor, user_id: int) -> dict[str, Any]:
     """The header badge (unread notifications) and the tab counts."""
     with reading(rt) as conn:
-        return {"unread": unread_count(conn, user_id, actor.grants),
+        return {"unread": unread_count(conn, user_id, actor),
                 "tabs": inbox.tab_counts(conn, actor, rt.now())}
 
 
