@@ -126,6 +126,22 @@ def test_a_candidate_can_assign_the_task_to_another_candidate_only(
     assert_error(complete(client, safety, triage, order_form()), 409, "claimed_by_other")
 
 
+def test_a_co_candidate_cannot_take_a_claimed_task_by_assigning_it_to_themselves(
+        client: FlaskClient, login: Login) -> None:
+    case_id, triage = _triage(client, login)
+    assert client.post(f"{API}/tasks/{triage}/claim", headers=login("safety")).status_code == 204
+    jinan = login("jinan")  # a co-candidate of the triage
+    body = assert_error(client.post(f"{API}/tasks/{triage}/assign", json={"assignee": "jinan"},
+                                    headers=jinan), 403, "forbidden")
+    assert "safety" in body["message"]
+    assert triage in task_ids(client, login("safety"), "mine")
+    assert triage not in task_ids(client, jinan, "mine")
+    # its holder may hand it on; a supervisor takes it over only as a repair, with a reason
+    assert client.post(f"{API}/tasks/{triage}/assign", json={"assignee": "jinan"},
+                       headers=login("safety")).status_code == 204
+    assert triage in task_ids(client, jinan, "mine")
+
+
 def _race(app: Flask, task_id: int, people: list[dict[str, str]]) -> list[tuple[int, Any]]:
     """Everyone completes the task at once, each through their own test client."""
     barrier = threading.Barrier(len(people))
