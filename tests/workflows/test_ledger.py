@@ -221,3 +221,36 @@ def test_the_ledger_pages_newest_first(conn: Connection, make_hazard: HazardFact
     assert (first.total, first.pages) == (5, 3)
     assert [r["code"] for r in first.rows] == [made[4], made[3]]
     assert [r["code"] for r in last.rows] == [made[0]]
+
+
+def test_the_ledger_use_cases_read_what_the_actor_sees_as_of_the_business_day(
+        db: Any) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from hazardflow.engine import NotFound
+    from hazardflow.workflows.usecases import ledger as usecase
+
+    from .lifecycle import Lifecycle, order_form
+
+    lc = Lifecycle(db)
+    late = lc.report()
+    lc.complete(late, "Task_Triage", "safety", order_form(date(2026, 11, 5)))
+    lc.report(location="住院部一楼配电房")
+    # 16:30 UTC on the 5th is already the 6th in Lu'an: the deadline has passed there
+    lc.set_time(datetime(2026, 11, 5, 16, 30, tzinfo=lc.now().tzinfo))
+    safety = lc.actor("safety")
+    view = usecase.ledger_page(lc.rt, safety, LedgerFilter(), overdue=True)
+    assert view.today == date(2026, 11, 6) and view.units == ["LA-JA-H01"]
+    assert [r["case_id"] for r in view.result.rows] == [late]
+    assert usecase.ledger_page(lc.rt, safety, LedgerFilter()).result.total == 2
+    found = usecase.export(lc.rt, safety, LedgerFilter(), overdue=True)
+    assert found.filename == "hazard-ledger-2026-11-06.xlsx"
+    sheet = load_workbook(io.BytesIO(found.body))["隐患台账"]
+    assert [(r[0].value, r[15].value) for r in sheet.iter_rows(min_row=2)] == \
+        [(lc.hazard(late)["code"], "是")]
+    code = lc.hazard(late)["code"]
+    assert usecase.hazard(lc.rt, safety, code)["case_id"] == late
+    with pytest.raises(NotFound):
+        usecase.hazard(lc.rt, lc.actor("yuan"), code)  # another county's

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import request
 
-from hazardflow.engine.db import read_transaction
-from hazardflow.workflows.ledger import LedgerFilter, get_hazard, list_hazards
+from hazardflow.workflows.ledger import LedgerFilter
 from hazardflow.workflows.usecases import cases
+from hazardflow.workflows.usecases import ledger as ledger_uc
 
 from ..errors import ApiError
 from ..extensions import runtime
@@ -46,8 +46,7 @@ def ledger() -> dict[str, Any]:
         campaign=args.get("campaign"), text=args.get("q"),
         reported_from=_date_arg("from"), reported_to=_date_arg("to"),
         overdue_on=_date_arg("overdue_on"))
-    with read_transaction(runtime.db) as conn:
-        result = list_hazards(conn, current_actor(), filters, page, per_page)
+    result = ledger_uc.hazards(runtime, current_actor(), filters, page, per_page)
     return {"items": [jsonable(r) for r in result.rows], "total": result.total,
             "page": result.page, "per_page": result.per_page, "pages": result.pages}
 
@@ -55,8 +54,4 @@ def ledger() -> dict[str, Any]:
 @bp.get("/hazards/<code>")
 @login_required
 def hazard(code: str) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        row = get_hazard(conn, current_actor(), code)
-    if row is None:
-        raise ApiError(404, "not_found", f"no hazard {code} that you may see")
-    return {"hazard": jsonable(row)}
+    return {"hazard": jsonable(ledger_uc.hazard(runtime, current_actor(), code))}

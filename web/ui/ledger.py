@@ -9,23 +9,14 @@ from urllib.parse import urlencode
 from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
-from hazardflow.engine.db import read_transaction
-from hazardflow.workflows import campaigns
-from hazardflow.workflows.cases import units_in_scope
-from hazardflow.workflows.ledger import (
-    CATEGORIES,
-    LEVELS,
-    SOURCES,
-    STATUSES,
-    LedgerFilter,
-    list_hazards,
-)
+from hazardflow.workflows.ledger import CATEGORIES, LEVELS, SOURCES, STATUSES, LedgerFilter
+from hazardflow.workflows.usecases import ledger as usecase
 
 from ..extensions import runtime
 from . import bp, current_actor, login_required
 
-MAX_EXPORT = 50_000
 FIELDS = ("unit", "level", "category", "status", "campaign", "q", "from", "to", "overdue")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _day(value: str | None) -> date | None:
@@ -36,44 +27,36 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _filters(args: dict[str, str], today: date) -> LedgerFilter:
+def _args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in FIELDS and isinstance(v, str)}
+
+
+def _filters(args: dict[str, str]) -> LedgerFilter:
     def text(key: str) -> str | None:
         return (args.get(key) or "").strip()[:100] or None
     return LedgerFilter(unit_code=text("unit"), level=text("level"), category=text("category"),
                         status=text("status"), campaign=text("campaign"), text=text("q"),
-                        reported_from=_day(text("from")), reported_to=_day(text("to")),
-                        overdue_on=today if args.get("overdue") else None)
-
-
-def _today() -> date:
-    from zoneinfo import ZoneInfo
-
-    return runtime.engine.clock.now().astimezone(
-        ZoneInfo(runtime.settings.business_tz)).date()
+                        reported_from=_day(text("from")), reported_to=_day(text("to")))
 
 
 @bp.get("/ledger")
 @login_required
 def ledger() -> str:
-    args = {k: v for k, v in request.args.items() if k in FIELDS and isinstance(v, str)}
-    today = _today()
+    args = _args()
     try:
         page = max(1, min(int(request.args.get("page", 1)), 100_000))
     except ValueError:
         page = 1
-    actor = current_actor()
-    with read_transaction(runtime.db) as conn:
-        result = list_hazards(conn, actor, _filters(args, today), page, 50)
-        units = sorted(units_in_scope(conn, actor))
-        campaign_list = campaigns.list_campaigns(conn)
+    view = usecase.ledger_page(runtime, current_actor(), _filters(args), page,
+                               overdue=bool(args.get("overdue")))
 
     def link(**changes: Any) -> str:
         merged = {**args, "page": page, **changes}
         return url_for("ui.ledger") + "?" + urlencode({k: v for k, v in merged.items() if v})
 
-    return render_template("ui/ledger.html", result=result, args=args, link=link,
-                           units=units, campaigns=campaign_list, today=today.isoformat(),
-                           categories=CATEGORIES,
+    return render_template("ui/ledger.html", result=view.result, args=args, link=link,
+                           units=view.units, campaigns=view.campaigns,
+                           today=view.today.isoformat(), categories=CATEGORIES,
                            levels=LEVELS, statuses=STATUSES, sources=SOURCES,
                            export_url=url_for("ui.ledger_export") + "?" + urlencode(args))
 
@@ -81,15 +64,8 @@ def ledger() -> str:
 @bp.get("/ledger.xlsx")
 @login_required
 def ledger_export() -> Response:
-    from hazardflow.workflows import exports
-
-    args = {k: v for k, v in request.args.items() if k in FIELDS and isinstance(v, str)}
-    today = _today()
-    with read_transaction(runtime.db) as conn:
-        result = list_hazards(conn, current_actor(), _filters(args, today), 1, MAX_EXPORT,
-                              max_per_page=MAX_EXPORT)
-    body = exports.to_xlsx([exports.ledger_sheet(result.rows, today=today)])
-    name = f"hazard-ledger-{today.isoformat()}.xlsx"
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    args = _args()
+    found = usecase.export(runtime, current_actor(), _filters(args),
+                           overdue=bool(args.get("overdue")))
+    return Response(found.body, mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{found.filename}"'})
