@@ -170,6 +170,13 @@ def must_change_password(conn: Connection, user_id: int) -> bool:
                              .where(app_user.c.id == user_id)).scalar())
 
 
+def check_password(conn: Connection, user_id: int, password: str) -> bool:
+    """Whether ``password`` is the user's current one (a user confirming who they are)."""
+    stored = conn.execute(select(app_user.c.password_hash)
+                          .where(app_user.c.id == user_id)).scalar()
+    return stored is not None and verify_password(stored, password)
+
+
 def authenticate(conn: Connection, username: str, password: str,
                  now: datetime | None = None) -> User | None:
     """The active user with this username and password, else None.

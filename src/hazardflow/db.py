@@ -20,7 +20,6 @@ def all_metadata() -> sa.MetaData:
     """The one MetaData holding every table (importing the modules registers them)."""
     import hazardflow.engine.journal  # noqa: F401
     import hazardflow.engine.schema_designer  # noqa: F401
-    import hazardflow.web.tokens  # noqa: F401
     import hazardflow.workflows.schema  # noqa: F401
     import hazardflow.workflows.schema_campaigns  # noqa: F401
     import hazardflow.workflows.schema_files  # noqa: F401

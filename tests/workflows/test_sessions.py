@@ -165,7 +165,8 @@ KNOWN_CALLERS = {
     ("workflows/admin.py", "reset_password"): "test_every_administrative_path_...",
     ("workflows/admin.py", "set_user_active"): "test_every_administrative_path_...",
     ("workflows/admin.py", "revoke_role"): "test_every_administrative_path_...",
-    ("web/ui/account.py", "change_password"): "tests/web/test_sessions.py",
+    ("workflows/usecases/accounts.py", "change_password"):
+        "tests/workflows/usecases/test_accounts.py, tests/web/test_sessions.py",
 }
 SOURCES = ("engine", "workflows", "web", "src/hazardflow")
 

@@ -1,4 +1,4 @@
-"""JSON API v1. Handlers authenticate, parse, call one workflows/engine function, answer."""
+"""JSON API v1. Handlers authenticate, parse, call one use-case, answer."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, g, request
 
 from hazardflow.engine import Actor
-from hazardflow.workflows.users import actor_for, get_user
+from hazardflow.workflows.usecases import accounts
 
-from .. import tokens
 from ..errors import ApiError
 from ..extensions import runtime
 
@@ -78,15 +77,12 @@ def login_required(view: F) -> F:
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthenticated",
                            "send Authorization: Bearer <token> (POST /api/v1/auth/token)")
-        now = runtime.engine.clock.now()
-        with runtime.db.connect() as conn:
-            user_id = tokens.user_for(conn, token.strip(), now)
-            user = get_user(conn, user_id) if user_id is not None else None
-            if user is None or not user.active:
-                raise ApiError(401, "unauthenticated", "the token is invalid, expired or revoked")
-            g.actor = actor_for(conn, user.id)
-            g.user = user
-            g.token = token.strip()
+        identity = accounts.token_identity(runtime, token.strip())
+        if identity is None:
+            raise ApiError(401, "unauthenticated", "the token is invalid, expired or revoked")
+        g.actor = identity.actor
+        g.user = identity.user
+        g.token = token.strip()
         return view(*args, **kwargs)
     return cast(F, wrapped)
 

@@ -1,4 +1,4 @@
-"""Tokens: POST to get one for a username and password, DELETE to revoke it."""
+"""Tokens: POST to get one for a username and password, DELETE to revoke it; who am I."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Response, g
 
-from hazardflow.engine.db import write_transaction
-from hazardflow.workflows.users import authenticate, must_change_password
+from hazardflow.workflows.usecases import accounts
 
-from .. import signin, tokens
+from .. import signin
 from ..errors import ApiError, error_response
 from ..extensions import runtime
 from . import bp, json_body, login_required
@@ -21,7 +20,6 @@ def issue_token() -> tuple[dict[str, Any] | Response, int]:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise ApiError(400, "bad_request", "send {\"username\": ..., \"password\": ...}")
-    settings = runtime.settings
     guard, address = signin.policy(), signin.client_address()
     wait = guard.wait_seconds(username, address)
     if wait:
@@ -31,26 +29,23 @@ def issue_token() -> tuple[dict[str, Any] | Response, int]:
             f"{wait} s）")
         response.headers["Retry-After"] = str(wait)
         return response, status
-    now = runtime.engine.clock.now()
-    with write_transaction(runtime.db) as conn:
-        user = authenticate(conn, username, password, now)
-        if user is None:
-            guard.failed(username, address)
-            raise ApiError(401, "unauthenticated", "wrong username or password")
-        guard.succeeded(username, address)
-        if must_change_password(conn, user.id):
-            raise ApiError(403, "password_change_required",
-                           "an administrator set this password: sign in to the web pages and "
-                           "choose your own first")
-        token, expires = tokens.issue(conn, user.id, now, settings.token_ttl_seconds)
-    return {"token": token, "expires_at": expires.isoformat(), "username": user.username}, 200
+    try:
+        opened = accounts.issue_token(runtime, username, password)
+    except accounts.PasswordChangeRequired:
+        guard.succeeded(username, address)  # the password was right
+        raise
+    if opened is None:
+        guard.failed(username, address)
+        raise ApiError(401, "unauthenticated", "wrong username or password")
+    guard.succeeded(username, address)
+    return {"token": opened.secret, "expires_at": opened.expires_at.isoformat(),
+            "username": opened.user.username}, 200
 
 
 @bp.delete("/auth/token")
 @login_required
 def revoke_token() -> Response:
-    with write_transaction(runtime.db) as conn:
-        tokens.revoke(conn, g.token, runtime.engine.clock.now())
+    accounts.revoke_token(runtime, g.token)
     return Response(status=204)
 
 

@@ -21,15 +21,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from hazardflow.engine import Actor
-from hazardflow.engine.db import write_transaction
 from hazardflow.engine.errors import EngineError
-from hazardflow.workflows import sessions
 from hazardflow.workflows.roles import ROLES
-from hazardflow.workflows.schema import app_user
-from hazardflow.workflows.users import User, actor_for
+from hazardflow.workflows.usecases import accounts
 
 from ..extensions import runtime
 from . import csrf  # noqa: F401  (create_app calls csrf.init_app)
@@ -51,22 +47,14 @@ def load_session_user() -> None:
     key = session.get(SESSION_KEY)
     if not isinstance(key, str):
         return
-    now = runtime.now()
-    with runtime.db.connect() as conn:
-        found = sessions.find_session(conn, key, now)
-        row = conn.execute(select(app_user).where(app_user.c.id == found.user_id)).first() \
-            if found is not None else None
-        if found is None or row is None or not row.active:
-            session.pop(SESSION_KEY, None)
-            return
-        g.user = User.from_row(row)
-        g.actor = actor_for(conn, found.user_id)
-        g.session_id = found.id
-        g.must_change_password = bool(row.must_change_password)
-        stale = sessions.needs_touch(conn, found.id, now)
-    if stale:
-        with write_transaction(runtime.db) as conn:
-            sessions.touch(conn, found.id, now)
+    identity = accounts.session_identity(runtime, key)
+    if identity is None:
+        session.pop(SESSION_KEY, None)
+        return
+    g.user = identity.user
+    g.actor = identity.actor
+    g.session_id = identity.session_id
+    g.must_change_password = identity.must_change_password
 
 
 def current_actor() -> Actor:

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hazardflow.engine import journal
-from hazardflow.engine.db import write_transaction
-from hazardflow.workflows import sessions
-from hazardflow.workflows.schema import app_user
-from hazardflow.workflows.users import (
-    MIN_PASSWORD_LENGTH,
-    authenticate,
-    set_password,
-    verify_password,
-)
+from hazardflow.engine import InvalidInput
+from hazardflow.workflows.usecases import accounts
+from hazardflow.workflows.users import MIN_PASSWORD_LENGTH
 
 from .. import signin
 from ..extensions import runtime
-from . import SESSION_KEY, bp, local_path, login_required
+from . import SESSION_KEY, bp, current_actor, local_path, login_required
 
 
 def _safe_next(target: str | None) -> str:
@@ -35,7 +27,6 @@ def login() -> str | Response | tuple[str, int]:
         return render_template("ui/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    settings = runtime.settings
     guard, address = signin.policy(), signin.client_address()
     wait = guard.wait_seconds(username, address)
     if wait:
@@ -43,16 +34,10 @@ def login() -> str | Response | tuple[str, int]:
         page = render_template("ui/login.html", next=request.form.get("next", ""),
                                username=username)
         return Response(page, status=429, headers={"Retry-After": str(wait)})
-    now = runtime.engine.clock.now()
-    with write_transaction(runtime.db) as conn:
-        user = authenticate(conn, username, password, now)
-        if user is not None:
-            old = session.get(SESSION_KEY)
-            if isinstance(old, str):  # signing in over a session: the old one ends
-                sessions.end_session(conn, old, now)
-            new_key, _row = sessions.open_session(conn, user.id, now,
-                                                  settings.token_ttl_seconds)
-    if user is None:
+    old = session.get(SESSION_KEY)  # signing in over a session: the old one ends
+    opened = accounts.sign_in(runtime, username, password,
+                              replacing=old if isinstance(old, str) else None)
+    if opened is None:
         guard.failed(username, address)
         flash(_("用户名或密码错误。"), "error")
         return render_template("ui/login.html", next=request.form.get("next", ""),
@@ -62,7 +47,7 @@ def login() -> str | Response | tuple[str, int]:
     session.clear()  # a fresh session on sign-in: no fixation
     if lang:
         session["lang"] = lang
-    session[SESSION_KEY] = new_key
+    session[SESSION_KEY] = opened.secret
     session.permanent = True
     return redirect(_safe_next(request.form.get("next")))
 
@@ -72,8 +57,7 @@ def logout() -> Response:
     """Sign out: the session ends on the server, so a copy of the cookie is worth nothing."""
     key = session.get(SESSION_KEY)
     if isinstance(key, str):
-        with write_transaction(runtime.db) as conn:
-            sessions.end_session(conn, key, runtime.now())
+        accounts.sign_out(runtime, key)
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -90,23 +74,20 @@ def change_password() -> str | Response | tuple[str, int]:
     current = request.form.get("current", "")
     new = request.form.get("new", "")
     repeat = request.form.get("repeat", "")
-    problem = None
     if new != repeat:
-        problem = _("两次输入的新密码不一致。")
-    elif len(new) < MIN_PASSWORD_LENGTH:
-        problem = _("新密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH)
-    now = runtime.engine.clock.now()
-    with write_transaction(runtime.db) as conn:
-        stored = conn.execute(select(app_user.c.password_hash)
-                              .where(app_user.c.id == g.user.id)).scalar_one()
-        if problem is None and not verify_password(stored, current):
-            problem = _("当前密码不正确。")
-        if problem is None:  # every other session and API token of the user ends
-            set_password(conn, g.user.id, new, now, keep_session=g.session_id)
-            journal.record(conn, actor=g.user.username, action="user.password_changed",
-                           subject=f"user:{g.user.username}", payload={}, at=now)
-    if problem is not None:
-        flash(problem, "error")
-        return render_template("ui/password.html"), 422
+        return _refuse(_("两次输入的新密码不一致。"))
+    try:  # every other session and API token of the user ends
+        accounts.change_password(runtime, current_actor(), current, new,
+                                 keep_session=g.session_id)
+    except InvalidInput as exc:
+        fields = {d.field for d in exc.details}
+        if "new" in fields:
+            return _refuse(_("新密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))
+        return _refuse(_("当前密码不正确。"))
     flash(_("密码已修改。"), "info")
     return redirect(url_for("ui.inbox"))
+
+
+def _refuse(problem: str) -> tuple[str, int]:
+    flash(problem, "error")
+    return render_template("ui/password.html"), 422
