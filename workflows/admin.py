@@ -4,8 +4,9 @@ those changes.
 Every function changes the database in the caller's transaction and records the change in
 the system journal (``hazardflow.engine.journal``) in that same transaction, so a change
 and its record commit or roll back together. ``by`` is the administrator doing it. Refusals
-raise the engine's errors (InvalidInput, NotFound, Forbidden) with plain messages; passwords
-never reach the journal.
+raise the engine's errors (InvalidInput, NotFound, and LockedOut, a Forbidden) with plain
+messages; passwords never reach the journal. Who may call these is the use-cases' business
+(``usecases.admin``, the ``admin`` permission).
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ ADMIN_PREFIXES = ("user.", "role.", "unit.")
 MAX_NAME = 128
 MAX_UNIT_NAME = 255
 MAX_SHORT_NAME = 64
+
+
+class LockedOut(Forbidden):
+    """A change that would lock administration out: an administrator disabling themselves
+    or dropping their own admin role, or the last active administrator losing theirs. A
+    refusal of the change, not of the person asking (they are an administrator)."""
 
 
 def _invalid(message: str, field_name: str | None = None) -> InvalidInput:
@@ -259,11 +266,11 @@ def set_user_active(conn: Connection, by: User, user_id: int, active: bool,
     sessions and API tokens end now (``users.set_active``)."""
     found = require_user(conn, user_id)
     if not active and found.id == by.id:
-        raise Forbidden("不能停用自己的账号")
+        raise LockedOut("不能停用自己的账号")
     if found.active == active:
         return found
     if not active and _active_admins(conn) == {found.id}:
-        raise Forbidden("不能停用最后一个可用的系统管理员")
+        raise LockedOut("不能停用最后一个可用的系统管理员")
     users.set_active(conn, user_id, active, now)
     _record(conn, by, "user.enabled" if active else "user.disabled",
             f"user:{found.username}", {}, now)
@@ -312,9 +319,9 @@ def revoke_role(conn: Connection, by: User, user_id: int, role: str, unit_code: 
     found = require_user(conn, user_id)
     code = (unit_code or "").strip() or None
     if role == "admin" and found.id == by.id:
-        raise Forbidden("不能撤销自己的系统管理员角色")
+        raise LockedOut("不能撤销自己的系统管理员角色")
     if role == "admin" and _active_admins(conn) == {found.id}:
-        raise Forbidden("不能撤销最后一个可用的系统管理员")
+        raise LockedOut("不能撤销最后一个可用的系统管理员")
     if not users.remove_role(conn, user_id, role, code, now):
         return False
     _record(conn, by, "role.revoked", f"user:{found.username}",
