@@ -9,6 +9,7 @@ transaction still commits, so what the caller did is never lost and the failure 
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,9 @@ class Stepper:
         # told a case's id after the commit of a step that left work in the outbox (a
         # distributed runtime queues it for a worker at once; the sweep finds it anyway)
         self.on_pending: Callable[[int], None] | None = None
+        # told (process key, seconds) when a step finishes, ran through or failed into an
+        # incident (the runtime's metrics; the engine knows nothing of Prometheus)
+        self.on_step: Callable[[str, float], None] | None = None
 
     def advance(self, conn: Connection, row: CaseRow, definition: Definition,
                 workflow: BpmnWorkflow, actor: Actor, *, action: str, origin: str,
@@ -84,6 +88,28 @@ class Stepper:
                 element: str | None = None, now: datetime | None = None,
                 clock: Clock | None = None,
                 budget: int | None = None) -> tuple[StepResult, BpmnWorkflow]:
+        started = time.perf_counter()
+        try:
+            return self._advance(conn, row, definition, workflow, actor, action=action,
+                                 origin=origin, reapply=reapply, payload=payload,
+                                 element=element, now=now, clock=clock, budget=budget)
+        finally:
+            self._observe(definition.key, time.perf_counter() - started)
+
+    def _observe(self, process_key: str, seconds: float) -> None:
+        observer = self.on_step
+        if observer is None:
+            return
+        try:
+            observer(process_key, seconds)
+        except Exception:  # a broken metric never breaks a step
+            log.warning("step observer failed", exc_info=True)
+
+    def _advance(self, conn: Connection, row: CaseRow, definition: Definition,
+                 workflow: BpmnWorkflow, actor: Actor, *, action: str, origin: str,
+                 reapply: Reapply | None, payload: dict[str, Any], element: str | None,
+                 now: datetime | None, clock: Clock | None,
+                 budget: int | None) -> tuple[StepResult, BpmnWorkflow]:
         now = now or self.clock.now()
         was_incident = row.status == "incident"
         ctx = StepContext(conn=conn, case_id=row.id, actor=actor, now=now)

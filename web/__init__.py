@@ -47,20 +47,19 @@ def create_app(runtime: Runtime, **config: Any) -> Flask:
         **config,
     )
 
-    from . import errors, i18n, security, signin, ui
+    from . import errors, i18n, ops, security, signin, ui
     from .api import bp as api_bp
     from .extensions import KEY
-    from .ops import bp as ops_bp
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.extensions[KEY] = runtime
+    ops.init_app(app)  # first: its request timer wraps every other hook
     errors.init_app(app)
     i18n.init_app(app)
     ui.csrf.init_app(app)
     signin.init_app(app)
     security.init_app(app)
     app.register_blueprint(api_bp)
-    app.register_blueprint(ops_bp)
     ui.register(app)
 
     @app.get("/")

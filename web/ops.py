@@ -1,16 +1,45 @@
-"""Operations endpoints: /healthz (alive), /readyz (database and broker reachable), /metrics."""
+"""Operations endpoints: /healthz (alive), /readyz (database and broker reachable), /metrics
+(Prometheus, from prometheus-client).
+
+``/metrics`` exposes one registry per app (never prometheus-client's global one: a process
+may hold several apps, as the tests do):
+
+- ``hazardflow_http_request_duration_seconds{route, method, status}``: a histogram of every
+  request, timed from the first before-request hook to the last after-request hook; ``route``
+  is the Flask rule (``/api/v1/tasks/<int:task_id>``, ``unmatched`` for a 404 outside any
+  rule), ``status`` the class (``2xx`` … ``5xx``);
+- ``hazardflow_engine_step_duration_seconds{process}``: the runtime's engine steps
+  (``hazardflow.metrics``);
+- gauges read at scrape time through one use-case (``usecases.operations.state``):
+  ``hazardflow_cases{status}``, ``hazardflow_task_completions_total``,
+  ``hazardflow_open_tasks``, ``hazardflow_timer_lag_seconds``,
+  ``hazardflow_open_incidents``, ``hazardflow_outbox_pending`` and, with a broker that can
+  tell, ``hazardflow_celery_queue_depth``.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, Response
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from hazardflow.engine.db import read_transaction
-from hazardflow.engine.schema import human_task, incident, outbox, process_case, timer
+from flask import Blueprint, Flask, Response, current_app, g, request
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 
-from .extensions import runtime
+from hazardflow.metrics import step_times
+from hazardflow.workflows.runtime import Runtime
+from hazardflow.workflows.usecases import operations
+
+from .extensions import KEY, runtime
 
 bp = Blueprint("ops", __name__)
+
+EXTENSION = "hazardflow_metrics"
+STARTED = "hazardflow_request_started"
+REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 @bp.get("/healthz")
@@ -18,68 +47,91 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _broker_ok() -> str:
-    if runtime.queue is None:
-        return "not used"
-    runtime.queue.ping()
-    return "ok"
-
-
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, str], int]:
-    checks: dict[str, str] = {}
-    try:
-        with read_transaction(runtime.db) as conn:
-            conn.execute(sa.text("select 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
-    try:
-        checks["broker"] = _broker_ok()
-    except Exception as exc:
-        checks["broker"] = f"unreachable: {type(exc).__name__}"
-    ready = all(v in ("ok", "not used") for v in checks.values())
+    checks = operations.readiness(runtime)
+    ready = operations.is_ready(checks)
     return {"status": "ready" if ready else "not ready", **checks}, 200 if ready else 503
-
-
-def _line(name: str, value: float, labels: str = "") -> str:
-    return f"{name}{{{labels}}} {value}" if labels else f"{name} {value}"
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    now = runtime.engine.clock.now()
-    out: list[str] = []
-    with read_transaction(runtime.db) as conn:
-        out += ["# HELP hazardflow_cases Cases by status.", "# TYPE hazardflow_cases gauge"]
-        for status, count in conn.execute(sa.select(process_case.c.status, sa.func.count())
-                                          .group_by(process_case.c.status)):
-            out.append(_line("hazardflow_cases", count, f'status="{status}"'))
-        completed = conn.execute(sa.select(sa.func.count()).select_from(human_task)
-                                 .where(human_task.c.state == "completed")).scalar_one()
-        out += ["# HELP hazardflow_task_completions_total Human tasks completed.",
-                "# TYPE hazardflow_task_completions_total counter",
-                _line("hazardflow_task_completions_total", completed)]
-        oldest = conn.execute(sa.select(sa.func.min(timer.c.due_at)).where(
-            timer.c.fired_at.is_(None), timer.c.due_at <= now)).scalar()
-        lag = (now - oldest).total_seconds() if oldest is not None else 0.0
-        out += ["# HELP hazardflow_timer_lag_seconds How late the oldest due timer is.",
-                "# TYPE hazardflow_timer_lag_seconds gauge",
-                _line("hazardflow_timer_lag_seconds", round(lag, 3))]
-        open_incidents = conn.execute(sa.select(sa.func.count()).select_from(incident)
-                                      .where(incident.c.resolved_at.is_(None))).scalar_one()
-        out += ["# HELP hazardflow_open_incidents Incidents not yet resolved.",
-                "# TYPE hazardflow_open_incidents gauge",
-                _line("hazardflow_open_incidents", open_incidents)]
-        pending = conn.execute(sa.select(sa.func.count()).select_from(outbox)
-                               .where(outbox.c.done_at.is_(None))).scalar_one()
-        out += ["# HELP hazardflow_outbox_pending Cases with automatic steps waiting.",
-                "# TYPE hazardflow_outbox_pending gauge",
-                _line("hazardflow_outbox_pending", pending)]
-    if runtime.queue is not None:
-        depth = runtime.queue.depth()
-        if depth is not None:
-            out += ["# HELP hazardflow_celery_queue_depth Tasks waiting in the broker.",
-                    "# TYPE hazardflow_celery_queue_depth gauge",
-                    _line("hazardflow_celery_queue_depth", depth)]
-    return Response("\n".join(out) + "\n", mimetype="text/plain; version=0.0.4")
+    """The text format Prometheus asks for in Accept (OpenMetrics, text 1.0.0), else 0.0.4."""
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encode(_metrics().registry), content_type=content_type)
+
+
+# -- what /metrics exposes ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppMetrics:
+    registry: CollectorRegistry
+    requests: Histogram
+
+
+class StateCollector(Collector):
+    """The state gauges, read when Prometheus scrapes (never at registration)."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # the registry must not scrape the database when this is registered
+
+    def collect(self) -> Iterable[Metric]:
+        now = operations.state(self.rt)
+        cases = GaugeMetricFamily("hazardflow_cases", "Cases by status.", labels=["status"])
+        for status, count in sorted(now.cases.items()):
+            cases.add_metric([status], count)
+        yield cases
+        yield CounterMetricFamily("hazardflow_task_completions",
+                                  "Human tasks completed.", value=now.completed_tasks)
+        yield GaugeMetricFamily("hazardflow_open_tasks", "Human tasks open (not completed, "
+                                "not cancelled).", value=now.open_tasks)
+        yield GaugeMetricFamily("hazardflow_timer_lag_seconds",
+                                "How late the oldest due timer is.", value=now.timer_lag_seconds)
+        yield GaugeMetricFamily("hazardflow_open_incidents", "Incidents not yet resolved.",
+                                value=now.open_incidents)
+        yield GaugeMetricFamily("hazardflow_outbox_pending",
+                                "Cases with automatic steps waiting.", value=now.outbox_pending)
+        if now.queue_depth is not None:
+            yield GaugeMetricFamily("hazardflow_celery_queue_depth",
+                                    "Tasks waiting in the broker.", value=now.queue_depth)
+
+
+def _metrics() -> AppMetrics:
+    found: AppMetrics = current_app.extensions[EXTENSION]
+    return found
+
+
+def _start_timer() -> None:
+    setattr(g, STARTED, time.perf_counter())
+
+
+def _observe(response: Response) -> Response:
+    started = getattr(g, STARTED, None)
+    if started is not None:
+        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        _metrics().requests.labels(route=rule, method=request.method,
+                                   status=f"{response.status_code // 100}xx").observe(
+            time.perf_counter() - started)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """After the runtime (``app.extensions["hazardflow"]``) and before every other hook, so
+    the request timer sees the whole request (sign-in, CSRF and security hooks included)."""
+    rt: Runtime = app.extensions[KEY]
+    registry = CollectorRegistry()
+    requests = Histogram("hazardflow_http_request_duration_seconds",
+                         "Time to answer a request, by route, method and status class.",
+                         ["route", "method", "status"], registry=registry,
+                         buckets=REQUEST_BUCKETS)
+    steps = step_times(rt)
+    if steps is not None:
+        registry.register(steps.registry)  # a registry collects like any collector
+    registry.register(StateCollector(rt))
+    app.extensions[EXTENSION] = AppMetrics(registry, requests)
+    app.before_request(_start_timer)
+    app.after_request(_observe)
+    app.register_blueprint(bp)

@@ -22,9 +22,10 @@ log = logging.getLogger("hazardflow")
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None,
                   db: sa.Engine | None = None) -> Runtime:
-    """The database (``db``, or opened from the settings), engine, calendar, storage and
-    (with a broker) the work queue."""
+    """The database (``db``, or opened from the settings), engine (its steps timed for the
+    metrics), calendar, storage and (with a broker) the work queue."""
     from hazardflow.db import open_database
+    from hazardflow.metrics import watch_steps
 
     db = db if db is not None else open_database(settings.database_url)
     engine = build_engine(db, clock=clock, business_tz=settings.business_tz,
@@ -34,6 +35,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None,
     runtime = Runtime(settings=settings, db=db, engine=engine,
                       calendar=BusinessCalendar.named(settings.business_tz),
                       storage=LocalDiskStorage(settings.storage_path))
+    watch_steps(runtime)  # engine step durations, for /metrics
     if settings.broker_url:
         runtime.queue = WorkQueue(settings)
         engine.stepper.on_pending = runtime.queue
