@@ -1,0 +1,66 @@
+"""Numbers out of range or not numbers at all sent to the monitor (API and pages): a 4xx or a
+message on the page, never a 5xx from a database that cannot hold the number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from .conftest import Login, assert_error
+from .pages import Browser
+from .support import API, report
+
+BIG = 2**63 + 1  # past every database integer
+M = f"{API}/monitor"
+
+
+def test_api_numbers_out_of_range_are_a_4xx(client: FlaskClient, login: Login) -> None:
+    city = login("city")
+    rows: list[tuple[str, str, dict[str, Any], int, str | None]] = [
+        ("get", "/stuck", {"version": BIG}, 422, "version"),
+        ("get", "/stuck", {"version": -BIG}, 422, "version"),
+        ("get", "/stuck", {"version": 0}, 422, "version"),
+        ("post", "/repairs/preview", {"action": "suspend", "cases": [BIG]}, 422, "cases"),
+        ("post", "/repairs/preview", {"action": "suspend", "cases": [-1]}, 422, "cases"),
+        ("post", "/repairs", {"action": "suspend", "reason": "核查", "cases": [BIG]}, 422,
+         "cases"),
+        ("post", "/repairs", {"action": "suspend", "reason": "核查",
+                              "filter": {"version": str(BIG)}}, 422, "version"),
+        ("put", "/thresholds", {"process_key": "*", "kind": "idle", "days": BIG}, 422, "days"),
+    ]
+    failures = []
+    for method, path, args, status, field in rows:
+        if method == "get":
+            response = client.get(M + path, query_string=args, headers=city)
+        else:
+            response = getattr(client, method)(M + path, json=args, headers=city)
+        try:
+            body = assert_error(response, status)
+            assert field in [d.get("field") for d in body["details"]], body
+        except AssertionError as exc:
+            failures.append(f"{method.upper()} {path} {args}: {exc}")
+    assert not failures, "\n".join(failures)
+
+
+def test_page_numbers_out_of_range_are_refused_not_a_5xx(app: Flask, client: FlaskClient,
+                                                         login: Login) -> None:
+    case_id = report(client, login("inspector"))["case"]["id"]
+    city = Browser(app, "city")
+    assert city.get(f"/monitor/?page={BIG}").status_code == 422
+    assert city.get(f"/monitor/?version={BIG}").status_code == 422
+    for cases in ([str(BIG)], ["²"], [str(case_id), "-3"]):
+        for path in ("/monitor/repairs/preview", "/monitor/repairs"):
+            response = city.post(path, {"action": "suspend", "reason": "核查", "case": cases})
+            assert response.status_code == 302, (path, cases, response.status_code)
+            assert response.headers["Location"].endswith("/monitor/")
+    # a case id the form names twice, or junk beside it, never suspended anything
+    assert "已挂起" not in city.html(f"/cases/{case_id}")
+    for days in ("²", str(BIG), "-1", "abc"):
+        saved = city.post("/monitor/thresholds", {"process_key": "hazard_lifecycle",
+                                                  "element_id": "", "kind": "idle",
+                                                  "days": days})
+        assert saved.status_code == 302, (days, saved.status_code)
+    rows = city.html("/monitor/thresholds").split("<tbody>")[1].split("</tbody>")[0]
+    assert "hazard_lifecycle" not in rows
