@@ -184,10 +184,10 @@ def delete_draft(conn: Connection, draft_id: int) -> None:
         raise NotFound(f"draft {draft_id} does not exist")
 
 
-def check(engine: Engine, bpmn: bytes, forms: Any) -> list[Detail]:
+def check(conn: Connection, engine: Engine, bpmn: bytes, forms: Any) -> list[Detail]:
     """Every problem deploying would report, without deploying (the same reader and the
     same validator; forms the file names but does not bring come from earlier deployments,
-    as they would on deploy)."""
+    read on ``conn``, as they would be on deploy)."""
     try:
         root = parse_untrusted(bpmn, max_bytes=engine.max_bpmn_bytes)
         given = _forms(forms)
@@ -195,10 +195,9 @@ def check(engine: Engine, bpmn: bytes, forms: Any) -> list[Detail]:
         return exc.details or [Detail(exc.message)]
     except PayloadTooLarge as exc:
         return [Detail(exc.message)]
-    with engine.db.connect() as conn:
-        missing = {k for k in referenced_forms(root) if k not in given}
-        if missing:
-            given.update(latest_forms(conn, missing))
+    missing = {k for k in referenced_forms(root) if k not in given}
+    if missing:
+        given.update(latest_forms(conn, missing))
     return engine.validator.check(root, given).problems
 
 
@@ -222,6 +221,25 @@ def processes(conn: Connection) -> list[dict[str, Any]]:
                                  "deployed_at": r.deployed_at.isoformat(),
                                  "filename": r.filename, "running_cases": int(r.running)})
     return list(out.values())
+
+
+def versions(conn: Connection, key: str) -> list[dict[str, Any]]:
+    """The deployed versions of ``key``, newest first: name, who deployed it and when, the
+    file's SHA-256 and its running cases (empty when the process was never deployed)."""
+    running = (sa.select(process_case.c.definition_id, sa.func.count().label("n"))
+               .where(process_case.c.status.in_(RUNNING))
+               .group_by(process_case.c.definition_id).subquery())
+    rows = conn.execute(
+        sa.select(process_definition.c.version, process_definition.c.name,
+                  deployment.c.deployed_by, deployment.c.deployed_at, deployment.c.sha256,
+                  sa.func.coalesce(running.c.n, 0).label("running"))
+        .join(deployment, deployment.c.id == process_definition.c.deployment_id)
+        .outerjoin(running, running.c.definition_id == process_definition.c.id)
+        .where(process_definition.c.key == key)
+        .order_by(process_definition.c.version.desc())).all()
+    return [{"version": r.version, "name": r.name, "deployed_by": r.deployed_by,
+             "deployed_at": r.deployed_at.isoformat(), "sha256": r.sha256,
+             "running_cases": int(r.running)} for r in rows]
 
 
 def version_content(conn: Connection, key: str, version: int) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """JSON Schema forms as HTML: the same schema the engine validates renders the inbox's form.
 
-``render_form(schema, data, errors)`` gives the fields (with the browser's own checks from
-``required``/``minLength``/``maxLength``/``format``), ``parse_form(schema, form)`` turns the
+``render_form(schema, data, errors)`` gives the fields (``web/formhtml.py``, shared with the
+designer's preview in the API), ``parse_form(schema, form)`` turns the
 posted fields back into typed data for the engine, which validates again and answers with
 Chinese messages per field; those are shown next to their fields.
 
@@ -16,44 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import render_template
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from hazardflow.workflows.formfields import choices as choices_of
-from hazardflow.workflows.formfields import properties, widget
+from ..formhtml import fields, render_form
 
-
-def gettext(text: Any) -> str:
-    from . import tr
-
-    return tr(text)
-
-
-def fields(schema: Mapping[str, Any]) -> list[dict[str, Any]]:
-    required = set(schema.get("required") or [])
-    out = []
-    for name, spec in properties(schema):
-        items: Mapping[str, Any] = spec["items"] if isinstance(spec.get("items"), Mapping) \
-            else {}
-        choices = [(c, gettext(t)) for c, t in (choices_of(spec) or choices_of(items))]
-        out.append({"name": name, "spec": spec, "title": gettext(spec.get("title", name)),
-                    "help": gettext(spec.get("description", "")), "required": name in required,
-                    "widget": widget(name, spec), "choices": choices})
-    return out
-
-
-def render_form(schema: Mapping[str, Any], data: Mapping[str, Any] | None = None,
-                errors: Mapping[str, str] | None = None,
-                people: Sequence[tuple[str, str]] = (), prefix: str = "",
-                suggestions: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> Markup:
-    """The fields of ``schema`` as HTML, filled with ``data``, ``errors`` shown per field.
-    ``people`` are suggested for person fields, ``suggestions`` (value, label) for the text
-    fields they name (e.g. the running campaigns for ``campaign``)."""
-    html = render_template("ui/_form.html", fields=fields(schema), data=data or {},
-                           errors=errors or {}, people=people, prefix=prefix,
-                           suggestions=suggestions or {})
-    return Markup(html)  # noqa: S704  (rendered by Jinja with autoescape on)
+__all__ = ["errors_by_field", "fields", "parse_form", "render_form"]
 
 
 def _number(raw: str, integer: bool) -> Any:
