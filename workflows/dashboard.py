@@ -3,7 +3,9 @@ overdue by county and by category, average days to close, a ranking of units.
 
 The weekly figures come from ``hazard_stat``, a rollup of the ledger kept in step by
 :func:`refresh` (it reads the hazards changed since its last run, subtracts what each one
-contributed before and adds what it contributes now). Its size depends on weeks × counties ×
+contributed before and adds what it contributes now), in the caller's transaction:
+``usecases.monitor`` refreshes it when :func:`stale` says the ledger moved on, and a
+periodic job does too. Its size depends on weeks × counties ×
 levels and weeks × units, not on the number of hazards, so the dashboard costs the same at
 10,000 and at 1,000,000 hazards. Overdue counts read the open hazards through a partial index.
 
@@ -23,14 +25,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.engine import Engine as SqlEngine
 
 from hazardflow.engine import Actor
-from hazardflow.engine.db import read_transaction, write_transaction
 
 from .counters import BUSINESS_TZ
 from .ledger import CATEGORIES, LEVELS
-from .monitor import require_monitor, sees_all
+from .monitor import sees_all
 from .roles import SUPERVISORY_ROLES
 from .schema import hazard, unit
 from .schema_monitor import hazard_stat, hazard_stat_state, monitor_mark
@@ -150,39 +150,44 @@ LEDGER = sa.select(hazard.c.id, hazard.c.unit_id, hazard.c.county_code, hazard.c
                    hazard.c.deadline, hazard.c.updated_at)
 
 
-def refresh(db: SqlEngine) -> int:
-    """Bring the rollup up to date with the ledger; returns how many hazards were read.
+def _mark(conn: Connection) -> datetime | None:
+    at: datetime | None = conn.execute(sa.select(monitor_mark.c.at).where(
+        monitor_mark.c.name == MARK)).scalar()
+    return at
 
-    Cheap when little changed (an indexed range on ``hazard.updated_at``); the dashboard
-    calls it before reading, and a periodic job may call it too."""
-    with read_transaction(db) as conn:
-        mark = conn.execute(sa.select(monitor_mark.c.at).where(
-            monitor_mark.c.name == MARK)).scalar()
-        since = (mark or EPOCH) - MARGIN
-        if mark is not None and conn.execute(sa.select(hazard.c.id).where(
-                hazard.c.updated_at > mark).limit(1)).first() is None:
-            return 0
-    with write_transaction(db) as conn:
-        mark = conn.execute(sa.select(monitor_mark.c.at).where(
-            monitor_mark.c.name == MARK)).scalar()
-        since = (mark or EPOCH) - MARGIN
-        delta: dict[StatKey, list[int]] = {}
-        seen, newest = 0, mark
-        last_id = 0
-        while True:  # keyset pages in id order over the changed rows
-            rows = conn.execute(LEDGER.where(hazard.c.updated_at >= since, hazard.c.id > last_id)
-                                .order_by(hazard.c.id).limit(BATCH)).all()
-            if not rows:
-                break
-            _fold(conn, rows, delta)
-            seen += len(rows)
-            last_id = rows[-1].id
-            top = max(r.updated_at for r in rows)
-            newest = top if newest is None or top > newest else newest
-        _apply(conn, delta)
-        if newest is not None:
-            conn.execute(sa.delete(monitor_mark).where(monitor_mark.c.name == MARK))
-            conn.execute(sa.insert(monitor_mark).values(name=MARK, at=newest))
+
+def stale(conn: Connection) -> bool:
+    """Whether the ledger changed since the rollup was last brought up to date (an indexed
+    range on ``hazard.updated_at``: cheap, and only reads)."""
+    mark = _mark(conn)
+    return mark is None or conn.execute(sa.select(hazard.c.id).where(
+        hazard.c.updated_at > mark).limit(1)).first() is not None
+
+
+def refresh(conn: Connection) -> int:
+    """Bring the rollup up to date with the ledger, in the caller's (write) transaction;
+    returns how many hazards were read (0 when nothing changed)."""
+    if not stale(conn):
+        return 0
+    mark = _mark(conn)
+    since = (mark or EPOCH) - MARGIN
+    delta: dict[StatKey, list[int]] = {}
+    seen, newest = 0, mark
+    last_id = 0
+    while True:  # keyset pages in id order over the changed rows
+        rows = conn.execute(LEDGER.where(hazard.c.updated_at >= since, hazard.c.id > last_id)
+                            .order_by(hazard.c.id).limit(BATCH)).all()
+        if not rows:
+            break
+        _fold(conn, rows, delta)
+        seen += len(rows)
+        last_id = rows[-1].id
+        top = max(r.updated_at for r in rows)
+        newest = top if newest is None or top > newest else newest
+    _apply(conn, delta)
+    if newest is not None:
+        conn.execute(sa.delete(monitor_mark).where(monitor_mark.c.name == MARK))
+        conn.execute(sa.insert(monitor_mark).values(name=MARK, at=newest))
     return seen
 
 
@@ -193,7 +198,6 @@ ROLLUP_SECONDS = 300.0  # how often both drivers bring the rollup up to date
 
 def county_scope(conn: Connection, actor: Actor) -> set[str] | None:
     """County codes the actor oversees; None: all of them."""
-    require_monitor(actor)
     if sees_all(actor):
         return None
     codes = {u for r, u in actor.grants if u and r in SUPERVISORY_ROLES}
@@ -205,21 +209,18 @@ def _in_scope(column: Any, counties: set[str] | None) -> list[Any]:
     return [] if counties is None else [column.in_(sorted(counties))]
 
 
-def dashboard(db: SqlEngine, actor: Actor, now: datetime, weeks: int = 26,
-              refresh_first: bool = True) -> dict[str, Any]:
-    """Every figure of the dashboard for the last ``weeks`` weeks, within the actor's scope."""
-    if refresh_first:
-        refresh(db)
+def dashboard(conn: Connection, actor: Actor, now: datetime, weeks: int = 26) -> dict[str, Any]:
+    """Every figure of the dashboard for the last ``weeks`` weeks, within the actor's scope,
+    as the rollup stands (:func:`refresh` it first)."""
     today = _business_day(now)
     first = week_of(today) - timedelta(weeks=weeks - 1)
-    with read_transaction(db) as conn:
-        counties = county_scope(conn, actor)
-        return {"weeks": _weekly(conn, counties, first, today),
-                "rates": _rates(conn, counties, first),
-                "overdue": _overdue(conn, counties, today),
-                "units": _units(conn, counties, first, today),
-                "from": first.isoformat(), "to": today.isoformat(),
-                "counties": sorted(counties) if counties is not None else None}
+    counties = county_scope(conn, actor)
+    return {"weeks": _weekly(conn, counties, first, today),
+            "rates": _rates(conn, counties, first),
+            "overdue": _overdue(conn, counties, today),
+            "units": _units(conn, counties, first, today),
+            "from": first.isoformat(), "to": today.isoformat(),
+            "counties": sorted(counties) if counties is not None else None}
 
 
 def _weekly(conn: Connection, counties: set[str] | None, first: date,

@@ -4,7 +4,8 @@ The ladder itself is in the BPMN (boundary timers on the rectification tasks: re
 due, overdue notice to the county, the city's 督办 letter, publication); each rung taken is
 an ``escalation_sent`` row. A county supervisor sees the rungs from the overdue notice up
 for the hazards of their county; the city sees the letters and publications everywhere
-(and every rung of a major hazard); admins see all.
+(and every rung of a major hazard); admins see all. Who may look at all is the policy's
+``monitor`` permission, checked by the use-cases (``usecases.monitor``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hazardflow.engine.schema import audit_event
 
 from .counters import BUSINESS_TZ
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
-from .monitor import require_monitor, scope_clause, sees_all
+from .monitor import scope_clause, sees_all
 from .schema import escalation_sent, hazard, unit
 from .units import city_unit
 
@@ -40,7 +41,6 @@ def rung_of(element_id: str) -> str | None:
 
 def escalated_to(conn: Connection, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
     """Open hazards whose ladder reached the actor, newest rung first."""
-    require_monitor(actor)
     rows = conn.execute(
         sa.select(escalation_sent.c.case_id, escalation_sent.c.element_id,
                   escalation_sent.c.sent_at, escalation_sent.c.once_key.label("for_deadline"),
@@ -80,13 +80,14 @@ def _letter_no(conn: Connection, case_id: int) -> tuple[str | None, datetime | N
 
 
 def letter(conn: Connection, actor: Actor, case_id: int) -> dict[str, Any]:
-    """The fields of a printable 督办函 for one hazard (numbered when the ladder issued it)."""
-    require_monitor(actor)
+    """The fields of a printable 督办函 for one hazard (numbered when the ladder issued it);
+    NotFound for a case ``actor`` may not see."""
     visible = conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id,
                                                         scope_clause(actor))).first()
     row = hazard_for_case(conn, case_id) if visible else None
     if row is None:
-        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+        raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)",
+                       case_id=case_id)
     number, issued = _letter_no(conn, case_id)
     issuer = city_unit(conn)
     return {"hazard": row, "letter_no": number, "issuer": issuer.name,

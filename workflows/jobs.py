@@ -26,9 +26,10 @@ from hazardflow.engine.scheduler import EmbeddedScheduler, FileLock, PeriodicJob
 from hazardflow.engine.sweep import SWEEP_LIMIT, sweep
 
 from .audit_seal import SEAL_SECONDS, seal_with_settings
-from .dashboard import ROLLUP_SECONDS, refresh
+from .dashboard import ROLLUP_SECONDS
 from .notifications import DUE_SWEEP_SECONDS, notify_due_tasks
 from .runtime import Runtime
+from .usecases.monitor import refresh_rollup
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ JOBS: tuple[Job, ...] = (
     Job("sweep", sweep_due, lambda s: s.scheduler_interval_seconds),
     Job("notify_due_tasks", lambda rt, now: notify_due_tasks(rt.db, now),
         lambda s: DUE_SWEEP_SECONDS),
-    Job("refresh_dashboard", lambda rt, now: refresh(rt.db), lambda s: ROLLUP_SECONDS),
+    Job("refresh_dashboard", lambda rt, now: refresh_rollup(rt), lambda s: ROLLUP_SECONDS),
     # seal every case's audit head under the key kept off the database (an alarm each hour
     # if no key is configured)
     Job("seal_audit", lambda rt, now: seal_audit(rt, now), lambda s: SEAL_SECONDS),

@@ -10,6 +10,9 @@ Each kind is an ordered scan of a partial index, oldest first, a page at a time;
 at ``cap`` (a page says "1000+"), so the cost of the list does not grow with the ledger.
 Scope: city roles and admins see everything; everyone else sees the hazards of their units
 (:func:`hazardflow.workflows.ledger.visible_unit_filter`), and no case without a hazard.
+Who may look at the monitor at all, and set its thresholds, is the policy's
+(``monitor`` and ``monitor.thresholds`` in :mod:`hazardflow.workflows.policy`), checked by
+the use-cases (:mod:`hazardflow.workflows.usecases.monitor`).
 """
 
 from __future__ import annotations
@@ -22,15 +25,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine import Actor, Detail, Forbidden, InvalidInput, journal
+from hazardflow.engine import Actor, Detail, InvalidInput, journal
 from hazardflow.engine.schema import (
     UtcDateTime,
+    deployment,
     human_task,
     incident,
     process_case,
     process_definition,
 )
 
+from .inputs import whole_number
 from .ledger import visible_unit_filter
 from .schema import hazard, unit
 from .schema_monitor import monitor_threshold
@@ -39,10 +44,9 @@ from .units import subtree_ids
 KINDS: dict[str, str] = {"overdue": "任务超期", "unclaimed": "长期无人认领",
                          "idle": "长期停留", "incident": "流程故障", "suspended": "已挂起"}
 DEFAULT_DAYS: dict[str, int] = {"unclaimed": 3, "idle": 14}
-MONITOR_ROLES = frozenset({"inspector", "county_supervisor", "city_supervisor", "city_leader"})
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
-THRESHOLD_ROLES = frozenset({"city_supervisor"})
 CAP = 1000
+MAX_PAGE = 100_000  # pages beyond this overflow the LIMIT of some databases
 # Literal, not bound: SQLite uses a partial index (WHERE state = 'open') only when the query
 # names the same constant.
 OPEN_TASK = human_task.c.state == sa.literal_column("'open'")
@@ -61,15 +65,6 @@ class StuckFilter:
     element_id: str | None = None
 
 
-def may_monitor(actor: Actor) -> bool:
-    return actor.admin or bool(actor.roles & MONITOR_ROLES)
-
-
-def require_monitor(actor: Actor) -> None:
-    if not may_monitor(actor):
-        raise Forbidden("the monitor is for county and city supervisors")
-
-
 def sees_all(actor: Actor) -> bool:
     return actor.admin or bool(actor.roles & SEE_ALL_ROLES)
 
@@ -78,11 +73,7 @@ def stuck_filter(args: Mapping[str, Any]) -> StuckFilter:
     """The filters of the stuck list from query (or form) arguments."""
     version = args.get("version") or None
     if version is not None:
-        try:
-            version = int(version)
-        except (TypeError, ValueError):
-            raise InvalidInput("version must be a whole number", [Detail(
-                "版本须为整数 (version must be a whole number)", field="version")]) from None
+        version = whole_number(version, "version")
     return StuckFilter(
         kind=args.get("kind") or None, county_code=args.get("county") or None,
         unit_code=args.get("unit") or None, category=args.get("category") or None,
@@ -162,6 +153,12 @@ def _cutoff(kind: str, rows: list[dict[str, Any]], now: datetime) -> tuple[Any, 
     return (sa.case(*whens, else_=fallback) if whens else fallback), earliest
 
 
+def _unknown_kind() -> InvalidInput:
+    return InvalidInput("未知的滞留类型 (unknown kind)", [Detail(
+        f"类型须为 {'、'.join(KINDS)} 之一 (kind must be one of {', '.join(KINDS)})",
+        field="kind")])
+
+
 def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[Any], Any]:
     """The select of one kind and the column it is ordered by (its 'since')."""
     open_ = OPEN_TASK
@@ -185,8 +182,7 @@ def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[A
         query = sa.select(*_columns(), process_case.c.updated_at).select_from(
             _case_joins(process_case)).where(process_case.c.status == "suspended")
         return query, process_case.c.updated_at
-    raise InvalidInput("unknown kind", [Detail(f"kind must be one of {', '.join(KINDS)}",
-                                               field="kind")])
+    raise _unknown_kind()
 
 
 def _why(kind: str, row: dict[str, Any], days: float) -> str:
@@ -213,12 +209,12 @@ def _row(kind: str, r: Any, since_col: str, now: datetime) -> dict[str, Any]:
 
 def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
           page: int = 1, per_page: int = 50, cap: int = CAP) -> dict[str, Any]:
-    """One page of stuck cases, longest stuck first, with a (capped) count per kind."""
-    require_monitor(actor)
+    """One page of stuck cases, longest stuck first, with a (capped) count per kind, of the
+    cases ``actor`` may see."""
     if filters.kind and filters.kind not in KINDS:
-        raise InvalidInput("unknown kind", [Detail(f"kind must be one of {', '.join(KINDS)}",
-                                                   field="kind")])
-    page, per_page = max(1, page), min(max(1, per_page), 500)
+        raise _unknown_kind()
+    page = whole_number(max(1, page), "page", high=MAX_PAGE)
+    per_page = min(max(1, per_page), 500)
     wanted = [filters.kind] if filters.kind else list(KINDS)
     where = [scope_clause(actor), *_filters(filters)]
     counts: dict[str, int] = {}
@@ -248,16 +244,17 @@ def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
 
 def set_threshold(conn: Connection, actor: Actor, process_key: str, element_id: str,
                   kind: str, days: int | None, now: datetime) -> None:
-    """Set (or with ``days`` None remove) one threshold; city supervisors only."""
-    if not (actor.admin or actor.roles & THRESHOLD_ROLES):
-        raise Forbidden("only the city commission sets the monitor's thresholds")
+    """Set (or with ``days`` None remove) one threshold (the city's: checked by the
+    use-case)."""
     if kind not in DEFAULT_DAYS:
-        raise InvalidInput("unknown kind", [Detail("kind: unclaimed or idle", field="kind")])
+        raise InvalidInput("未知的阈值类型 (unknown kind)", [Detail(
+            "类型须为 unclaimed 或 idle (kind: unclaimed or idle)", field="kind")])
     if not process_key:
-        raise InvalidInput("process required", [Detail("process_key: a key or *",
-                                                       field="process_key")])
+        raise InvalidInput("请选择流程 (process required)", [Detail(
+            "流程标识或 * (process_key: a key or *)", field="process_key")])
     if days is not None and not 1 <= days <= 3650:
-        raise InvalidInput("days out of range", [Detail("1–3650 天", field="days")])
+        raise InvalidInput("天数超出范围 (days out of range)", [Detail(
+            "1–3650 天 (1 to 3650 days)", field="days")])
     key = (monitor_threshold.c.process_key == process_key,
            monitor_threshold.c.element_id == (element_id or ""),
            monitor_threshold.c.kind == kind)
@@ -278,6 +275,18 @@ def definitions(conn: Connection) -> list[dict[str, Any]]:
         sa.select(process_definition.c.id, process_definition.c.key,
                   process_definition.c.version, process_definition.c.name)
         .order_by(process_definition.c.key, process_definition.c.version.desc()))]
+
+
+def definition_row(conn: Connection, definition_id: int) -> dict[str, Any] | None:
+    """A deployed process version with its diagram (``bpmn_xml``), or None."""
+    row = conn.execute(
+        sa.select(process_definition.c.id, process_definition.c.key,
+                  process_definition.c.version, process_definition.c.name,
+                  deployment.c.bpmn_xml)
+        .join_from(process_definition, deployment,
+                   deployment.c.id == process_definition.c.deployment_id)
+        .where(process_definition.c.id == definition_id)).first()
+    return dict(row._mapping) if row is not None else None
 
 
 def busiest_definition(conn: Connection) -> int | None:
@@ -301,8 +310,7 @@ def _seconds_between(conn: Connection, end: Any, start: Any) -> Any:
 def piles(conn: Connection, actor: Actor, definition_id: int,
           now: datetime) -> dict[str, dict[str, Any]]:
     """Per element: open tasks, overdue tasks, open incidents, and the average hours a
-    completed task spent there (the heat)."""
-    require_monitor(actor)
+    completed task spent there (the heat), over the cases ``actor`` may see."""
     cases = _case_joins(process_case)
     scope = [process_case.c.definition_id == definition_id, scope_clause(actor)]
     out: dict[str, dict[str, Any]] = {}
@@ -337,8 +345,7 @@ def piles(conn: Connection, actor: Actor, definition_id: int,
 
 def cases_at(conn: Connection, actor: Actor, definition_id: int, element_id: str,
              now: datetime, limit: int = 200) -> list[dict[str, Any]]:
-    """The cases whose open task (or open incident) is at ``element_id``."""
-    require_monitor(actor)
+    """The cases ``actor`` may see whose open task (or open incident) is at ``element_id``."""
     where = [process_case.c.definition_id == definition_id, scope_clause(actor)]
     rows = [_row("overdue" if r.due_at and r.due_at < now else "idle", r, "created_at", now)
             for r in conn.execute(_task_select().where(

@@ -40,6 +40,9 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
                        "向案件发送消息、重试故障"),
     "repair": (frozenset({"county_supervisor", "city_supervisor"}), "修复案件"),
     "design": (frozenset({"designer"}), "设计和部署流程"),
+    "monitor": (frozenset({"inspector", "county_supervisor", "city_supervisor", "city_leader"}),
+                "查看监控（滞留案件、流程热力、看板、督办）"),
+    "monitor.thresholds": (frozenset({"city_supervisor"}), "设置监控的滞留阈值"),
     "admin": (frozenset(), "管理单位和用户"),
 }
 

@@ -1,22 +1,31 @@
-"""The dashboard: weekly figures and rates from the rollup, overdue from the ledger, scope."""
+"""The dashboard: weekly figures and rates from the rollup, overdue from the ledger, scope;
+read through its use-case, which brings the rollup up to date first."""
 
 from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from hazardflow.engine import Actor, FixedClock, Forbidden
 from hazardflow.workflows import dashboard, jobs
 from hazardflow.workflows.schema import hazard
 from hazardflow.workflows.schema_monitor import hazard_stat_state
+from hazardflow.workflows.usecases import monitor
 from tests.factories import make_runtime
 
 from .conftest import T0, HazardFactory, actor
 
 CITY = actor("city_supervisor@LA")
 JINAN = actor("county_supervisor@LA-JA")
+
+
+def figures(db: sa.Engine, who: Actor, now: datetime, weeks: int) -> dict[str, Any]:
+    return monitor.dashboard(make_runtime(db, FixedClock(now)), who, weeks)
 
 
 def _close(db: sa.Engine, code: str, at: datetime) -> None:
@@ -36,7 +45,7 @@ def test_dashboard_counts_rates_overdue_and_ranking_within_scope(
     _close(org, late, T0 + timedelta(days=4))
     now = T0 + timedelta(days=8)  # Tuesday of the next week
 
-    data = dashboard.dashboard(org, CITY, now, weeks=2)
+    data = figures(org, CITY, now, weeks=2)
     assert data["weeks"]["labels"] == ["2026-11-02", "2026-11-09"]
     assert data["weeks"]["found"] == [4, 0] and data["weeks"]["closed"] == [2, 0]
     assert data["weeks"]["avg_days_to_close"] == 3.0
@@ -52,12 +61,14 @@ def test_dashboard_counts_rates_overdue_and_ranking_within_scope(
     assert ranking["LA-JA-H01"]["rank"] == 1 and ranking["LA-JA-H01"]["rate"] == 100.0
     assert ranking["LA-JA-H02"]["overdue"] == 1
 
-    mine = dashboard.dashboard(org, JINAN, now, weeks=2)
+    mine = figures(org, JINAN, now, weeks=2)
     assert mine["weeks"]["found"] == [3, 0] and mine["rates"]["major"]["found"] == 0
     assert {u["code"] for u in mine["units"]} == {"LA-JA-H01", "LA-JA-H02"}
 
     book = load_workbook(io.BytesIO(dashboard.to_xlsx(data)))
     assert "单位排名" in book.sheetnames and book["每周发现与销号"]["B2"].value == 4
+    with pytest.raises(Forbidden):
+        figures(org, actor("safety_officer@LA-JA-H01"), now, weeks=2)
 
 
 def test_the_rollup_follows_changes_to_the_ledger(org: sa.Engine,
@@ -66,15 +77,15 @@ def test_the_rollup_follows_changes_to_the_ledger(org: sa.Engine,
         _, first = make_hazard(conn, "LA-JA-H01", deadline="2026-11-05")
         _, second = make_hazard(conn, "LA-JA-H01", deadline="2026-11-04")
     now = T0 + timedelta(days=5)
-    assert dashboard.dashboard(org, CITY, now, weeks=1)["overdue"]["total"] == 2
-    assert dashboard.refresh(org) == 0  # nothing changed since
+    assert figures(org, CITY, now, weeks=1)["overdue"]["total"] == 2
+    assert monitor.refresh_rollup(make_runtime(org)) == 0  # nothing changed since
     _close(org, first, T0 + timedelta(days=3))
     with org.begin() as conn:
         conn.execute(sa.update(hazard).where(hazard.c.code == second).values(
             status="voided", updated_at=T0 + timedelta(days=3)))
     job = jobs.job("refresh_dashboard")  # what both drivers run
     assert job.run(make_runtime(org), now) == 2
-    data = dashboard.dashboard(org, CITY, now, weeks=1)
+    data = figures(org, CITY, now, weeks=1)
     assert data["weeks"]["found"] == [1] and data["weeks"]["closed"] == [1]
     assert data["rates"]["general"]["on_time_rate"] == 100.0
     assert data["overdue"]["total"] == 0

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Response, request
 
-from hazardflow.engine.db import read_transaction, write_transaction
-from hazardflow.workflows import dashboard, escalation, monitor
+from hazardflow.workflows.usecases import monitor
 from hazardflow.workflows.usecases import repair as repair_uc
 
+from ..downloads import XLSX, xlsx_response
 from ..errors import ApiError
 from ..extensions import runtime
 from . import bp, current_actor, json_body, login_required, page_args
@@ -21,25 +21,20 @@ TAG = "monitor"
 OBJ = {"type": "object", "additionalProperties": True}
 FILTERS = ("kind", "county", "unit", "category", "level", "campaign", "process", "version",
            "element")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/monitor/stuck")
 @login_required
 def stuck() -> dict[str, Any]:
     page, per_page = page_args()
-    with read_transaction(runtime.db) as conn:
-        result = monitor.stuck(conn, current_actor(), monitor.stuck_filter(request.args),
-                               runtime.now(), page, per_page)
-    return jsonable(result)
+    return jsonable(monitor.stuck(runtime, current_actor(), request.args, page, per_page))
 
 
 @bp.get("/monitor/thresholds")
 @login_required
 def thresholds() -> dict[str, Any]:
-    monitor.require_monitor(current_actor())
-    with read_transaction(runtime.db) as conn:
-        return {"items": jsonable(monitor.thresholds(conn)), "defaults": monitor.DEFAULT_DAYS}
+    found = monitor.thresholds(runtime, current_actor())
+    return {"items": jsonable(found["items"]), "defaults": found["defaults"]}
 
 
 @bp.put("/monitor/thresholds")
@@ -47,28 +42,25 @@ def thresholds() -> dict[str, Any]:
 def set_threshold() -> Response:
     body = json_body()
     days = body.get("days")
-    if days is not None and not isinstance(days, int):
-        raise ApiError(400, "bad_request", "days must be a whole number or null")
-    with write_transaction(runtime.db) as conn:
-        monitor.set_threshold(conn, current_actor(), str(body.get("process_key") or ""),
-                              str(body.get("element_id") or ""), str(body.get("kind") or ""),
-                              days, runtime.now())
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
+        raise ApiError(400, "bad_request", "days 须为整数或 null "
+                                           "(days must be a whole number or null)")
+    monitor.set_threshold(runtime, current_actor(), str(body.get("process_key") or ""),
+                          str(body.get("element_id") or ""), str(body.get("kind") or ""), days)
     return Response(status=204)
 
 
 @bp.get("/monitor/definitions/<int:definition_id>/piles")
 @login_required
 def piles(definition_id: int) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return {"elements": monitor.piles(conn, current_actor(), definition_id, runtime.now())}
+    return {"elements": monitor.piles(runtime, current_actor(), definition_id)}
 
 
 @bp.get("/monitor/definitions/<int:definition_id>/elements/<element_id>/cases")
 @login_required
 def cases_at(definition_id: int, element_id: str) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        rows = monitor.cases_at(conn, current_actor(), definition_id, element_id, runtime.now())
-    return {"items": jsonable(rows)}
+    return {"items": jsonable(monitor.cases_at(runtime, current_actor(), definition_id,
+                                               element_id))}
 
 
 @bp.post("/monitor/cases/<int:case_id>/repair")
@@ -84,7 +76,7 @@ def repair_one(case_id: int) -> dict[str, Any]:
 def _params(body: dict[str, Any]) -> dict[str, Any]:
     params = body.get("params") or {}
     if not isinstance(params, dict):
-        raise ApiError(400, "bad_request", "params must be a JSON object")
+        raise ApiError(400, "bad_request", "params 须为 JSON 对象 (params must be a JSON object)")
     return params
 
 
@@ -92,8 +84,8 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
 @login_required
 def repair_preview() -> dict[str, Any]:
     body = json_body()
-    ids = repair_uc.selection(runtime, current_actor(), body.get("cases"), body.get("filter"))
-    items = repair_uc.preview(runtime, current_actor(), ids, str(body.get("action") or ""))
+    items = repair_uc.bulk_preview(runtime, current_actor(), str(body.get("action") or ""),
+                                   body.get("cases"), body.get("filter"))
     return {"items": jsonable(items), "count": len(items),
             "ready": sum(1 for i in items if i["ok"])}
 
@@ -102,11 +94,10 @@ def repair_preview() -> dict[str, Any]:
 @login_required
 def repair_bulk() -> tuple[dict[str, Any], int]:
     body = json_body()
-    actor = current_actor()
-    ids = repair_uc.selection(runtime, actor, body.get("cases"), body.get("filter"))
-    batch_id = repair_uc.start_bulk(runtime, actor, str(body.get("action") or ""),
-                                    body.get("reason"), ids, _params(body))
-    return {"batch": jsonable(repair_uc.batch_status(runtime, actor, batch_id))}, 201
+    batch = repair_uc.bulk_repair(runtime, current_actor(), str(body.get("action") or ""),
+                                  body.get("reason"), _params(body), body.get("cases"),
+                                  body.get("filter"))
+    return {"batch": jsonable(batch)}, 201
 
 
 @bp.get("/monitor/repairs/<int:batch_id>")
@@ -115,37 +106,35 @@ def repair_batch(batch_id: int) -> dict[str, Any]:
     return {"batch": jsonable(repair_uc.batch_status(runtime, current_actor(), batch_id))}
 
 
-@bp.get("/monitor/dashboard")
-@login_required
-def dashboard_data() -> dict[str, Any]:
-    weeks = _weeks()
-    data = dashboard.dashboard(runtime.db, current_actor(), runtime.now(), weeks)
-    return jsonable(data)
-
-
 def _weeks() -> int:
     try:
         weeks = int(request.args.get("weeks", 26))
     except ValueError:
-        raise ApiError(400, "bad_request", "weeks must be a whole number") from None
-    if not 1 <= weeks <= 156:
-        raise ApiError(400, "bad_request", "weeks must be between 1 and 156")
+        raise ApiError(400, "bad_request", "weeks 须为整数 (weeks must be a whole number)"
+                       ) from None
+    if not 1 <= weeks <= monitor.MAX_WEEKS:
+        raise ApiError(400, "bad_request", f"weeks 须在 1 至 {monitor.MAX_WEEKS} 之间 "
+                                           f"(weeks must be between 1 and {monitor.MAX_WEEKS})")
     return weeks
+
+
+@bp.get("/monitor/dashboard")
+@login_required
+def dashboard_data() -> dict[str, Any]:
+    return jsonable(monitor.dashboard(runtime, current_actor(), _weeks()))
 
 
 @bp.get("/monitor/dashboard.xlsx")
 @login_required
 def dashboard_xlsx() -> Response:
-    data = dashboard.dashboard(runtime.db, current_actor(), runtime.now(), _weeks())
-    return Response(dashboard.to_xlsx(data), mimetype=XLSX, headers={
-        "Content-Disposition": "attachment; filename=dashboard.xlsx"})
+    return xlsx_response(monitor.dashboard_xlsx(runtime, current_actor(), _weeks()),
+                         "dashboard.xlsx")
 
 
 @bp.get("/monitor/escalations")
 @login_required
 def escalations() -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return {"items": jsonable(escalation.escalated_to(conn, current_actor()))}
+    return {"items": jsonable(monitor.escalations(runtime, current_actor()))}
 
 
 @bp.post("/monitor/cases/<int:case_id>/extensions")
@@ -170,7 +159,8 @@ def extension_decide(request_id: int) -> dict[str, Any]:
     body = json_body()
     approve = body.get("approve")
     if not isinstance(approve, bool):
-        raise ApiError(400, "bad_request", "approve must be true or false")
+        raise ApiError(400, "bad_request", "approve 须为 true 或 false "
+                                           "(approve must be true or false)")
     return repair_uc.decide_extension(runtime, current_actor(), request_id, approve,
                                       str(body.get("note") or ""))
 

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from hazardflow.engine import StepResult
 
+from ..serialize import jsonable
 
-def jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
+__all__ = ["case_result", "jsonable"]
 
 
 def case_result(result: StepResult) -> dict[str, Any]:

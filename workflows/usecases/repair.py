@@ -1,8 +1,11 @@
 """Supervisors' repairs and deadline extensions, one case at a time or in bulk.
 
-One repair is one unit of work. A bulk repair records its batch, then repairs each case in a
-unit of work of its own and records that case's result with it, so one failure never
-touches the others and the batch's progress is always what actually happened.
+A bulk repair names its cases by id or by the stuck list's filters (:func:`bulk_preview`,
+:func:`bulk_repair`); both are for those who may look at the monitor, the repair itself for
+those who may repair. One repair is one unit of work. A bulk repair records its batch, then
+repairs each case in a unit of work of its own and records that case's result with it, so
+one failure never touches the others and the batch's progress is always what actually
+happened.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from hazardflow.engine import Actor, Detail, EngineError, InvalidInput
 
-from .. import extensions, monitor, repair
+from .. import extensions, monitor, policy, repair
+from ..inputs import whole_number
 from ..runtime import Runtime
 from ..uow import reading, unit_of_work
 
@@ -94,21 +100,50 @@ def selection(rt: Runtime, actor: Actor, cases: Any = None,
               filters: Mapping[str, Any] | None = None) -> list[int]:
     """The case ids a bulk repair names: ``cases`` (a list of ids), or every stuck case the
     actor sees matching ``filters`` (the stuck list's filters)."""
+    with reading(rt) as conn:
+        return _selected(conn, rt, actor, cases, filters)
+
+
+def _case_ids(cases: Any) -> list[int]:
+    wrong = InvalidInput("cases 须为案件编号列表 (cases must be a list of case ids)", [Detail(
+        "cases 须为案件编号列表 (a list of case ids)", field="cases")])
+    if not isinstance(cases, list):
+        raise wrong
+    try:
+        return list(dict.fromkeys(whole_number(c, "cases") for c in cases))
+    except InvalidInput:
+        raise wrong from None
+
+
+def _selected(conn: Connection, rt: Runtime, actor: Actor, cases: Any,
+              filters: Mapping[str, Any] | None) -> list[int]:
     if cases is not None:
-        if not isinstance(cases, list):
-            raise InvalidInput("cases", [Detail("cases 须为案件编号列表 (a list of case ids)",
-                                                field="cases")])
-        try:
-            return list(dict.fromkeys(int(c) for c in cases))
-        except (TypeError, ValueError):
-            raise InvalidInput("cases", [Detail("cases 须为案件编号列表 (a list of case ids)",
-                                                field="cases")]) from None
+        return _case_ids(cases)
     if not isinstance(filters, Mapping):
         raise InvalidInput("selection", [Detail(
             "请发送 cases（案件编号）或 filter（筛选条件） (send cases or filter)",
             field="cases")])
     chosen = monitor.stuck_filter({k: str(v) for k, v in filters.items()
                                    if v not in (None, "")})
-    with reading(rt) as conn:
-        found = monitor.stuck(conn, actor, chosen, rt.now(), 1, 500, cap=repair.MAX_BATCH)
+    found = monitor.stuck(conn, actor, chosen, rt.now(), 1, 500, cap=repair.MAX_BATCH)
     return list(dict.fromkeys(int(row["case_id"]) for row in found["items"]))
+
+
+def bulk_preview(rt: Runtime, actor: Actor, action: str, cases: Any = None,
+                 filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """What a bulk repair of the cases named by id or by filter would touch, each case with
+    whether it can be repaired (and why not)."""
+    policy.require(actor, "monitor")
+    with reading(rt) as conn:
+        return repair.preview(conn, actor, _selected(conn, rt, actor, cases, filters), action)
+
+
+def bulk_repair(rt: Runtime, actor: Actor, action: str, reason: Any,
+                params: Mapping[str, Any] | None, cases: Any = None,
+                filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Start a bulk repair of the cases named by id or by filter (see :func:`start_bulk`);
+    returns the batch as it stands (finished, for up to SYNC_LIMIT cases)."""
+    policy.require(actor, "monitor")
+    batch_id = start_bulk(rt, actor, action, reason, selection(rt, actor, cases, filters),
+                          params)
+    return batch_status(rt, actor, batch_id)
