@@ -90,3 +90,14 @@ def test_a_migration_run_refuses_a_limit_out_of_range(client: FlaskClient, login
         assert [d["field"] for d in body["details"]] == ["limit"]
     done = client.post(run, headers=headers, json={"limit": 10})
     assert done.status_code == 200 and done.get_json()["status"] == "done"
+
+
+def test_page_endpoints_refuse_the_nul_character_with_a_400(app: Flask) -> None:
+    """PostgreSQL refuses U+0000 even in a query's parameters: a 400 first, never a 500."""
+    designer = Browser(app, "designer")
+    headers = {"Accept": "application/json", "X-CSRFToken": designer.token()}
+    assert_error(designer.get("/designer/api/processes/a%00/diff?from=1&to=2",
+                              headers=headers), 400)
+    body = {"bpmn": HAZARD.read_text(encoding="utf-8"), "name": "草稿\x00"}
+    assert_error(designer.client.post("/designer/api/drafts", json=body, headers=headers), 400)
+    assert designer.get("/designer/api/drafts", headers=headers).get_json()["items"] == []

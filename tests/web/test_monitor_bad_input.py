@@ -64,3 +64,13 @@ def test_page_numbers_out_of_range_are_refused_not_a_5xx(app: Flask, client: Fla
         assert saved.status_code == 302, (days, saved.status_code)
     rows = city.html("/monitor/thresholds").split("<tbody>")[1].split("</tbody>")[0]
     assert "hazard_lifecycle" not in rows
+
+
+def test_pages_refuse_the_nul_character_with_a_400(app: Flask) -> None:
+    """PostgreSQL refuses U+0000 even in a query's parameters: a 400 first, never a 500."""
+    city = Browser(app, "city")
+    for path in ("/monitor/?county=%00", "/monitor/?unit=LA%00",
+                 "/monitor/process/1/elements/a%00b.json", "/monitor/extensions?status=%00"):
+        assert city.get(path).status_code == 400, path
+    refused = city.post("/monitor/repairs/preview", {"action": "suspend", "f_county": "\x00"})
+    assert refused.status_code == 400
