@@ -13,9 +13,11 @@ from hazardflow.workflows.usecases import designer
 
 from ..designer_endpoints import routes
 from ..extensions import runtime
+from ..inputs import refuse_unstorable_input
 from . import current_actor, login_required
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
+bp.before_request(refuse_unstorable_input)  # a 400, not a 500 from PostgreSQL
 
 
 @bp.get("/")

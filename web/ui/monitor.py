@@ -28,10 +28,12 @@ from hazardflow.workflows.usecases import repair as repair_uc
 
 from ..downloads import xlsx_response
 from ..extensions import runtime
+from ..inputs import refuse_unstorable_input
 from ..serialize import jsonable
 from . import current_actor, flash_error, local_path, login_required
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
+bp.before_request(refuse_unstorable_input)  # a 400, not a 500 from PostgreSQL
 FILTERS = ("kind", "county", "unit", "category", "level", "campaign", "process")
 
 
