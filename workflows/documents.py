@@ -180,6 +180,14 @@ def may_issue(conn: Connection, actor: Actor, kind: str, case_id: int) -> bool:
         hazard.c.unit_id.in_(subtree_ids(codes, "issuer_scope")))).first() is not None
 
 
+def issuable_kinds(conn: Connection, actor: Actor, case_id: int) -> list[str]:
+    """The kinds of document ``actor`` may issue for the case (none for a case that is not
+    a hazard's)."""
+    if hazard_for_case(conn, case_id) is None:
+        return []
+    return [kind for kind in KINDS if may_issue(conn, actor, kind, case_id)]
+
+
 def _cases_of(conn: Connection, document_id: int) -> list[tuple[int, dict[str, Any]]]:
     rows = conn.execute(sa.select(document_case.c.case_id, document_case.c.snapshot)
                         .where(document_case.c.document_id == document_id)

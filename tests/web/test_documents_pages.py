@@ -116,17 +116,29 @@ def test_a_user_of_another_county_cannot_fetch_the_evidence(app: Flask, login: L
     assert Browser(app, "safety2").get(url).status_code == 404
 
 
-def test_notice_is_numbered_on_first_download_and_reused(app: Flask, login: Login) -> None:
+def issue(browser: Browser, case_id: int, kind: str) -> TestResponse:
+    """Press 签发/出具 on the case page: a POST with the CSRF token."""
+    return browser.post(f"/cases/{case_id}/documents/{kind}")
+
+
+def test_notice_is_numbered_when_issued_and_reused(app: Flask, login: Login) -> None:
     client = app.test_client()
     case = ordered_hazard(client, login)
     path = f"/cases/{case['case_id']}/documents/notice.pdf"
     jinan = Browser(app, "jinan")
+    page = jinan.html(f"/cases/{case['case_id']}")
+    assert f'action="/cases/{case["case_id"]}/documents/notice"' in page
+    issued_now = issue(jinan, case["case_id"], "notice")
+    assert issued_now.status_code == 303
+    assert issued_now.headers["Location"].endswith(f"/cases/{case['case_id']}#documents")
+    assert "金安卫健整改〔2026〕1号" in jinan.html(f"/cases/{case['case_id']}")
     first = jinan.get(path)
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     text = pdf_text(first.data)
     assert "整改通知书" in text and case["code"] in text and "金安卫健整改〔2026〕1号" in text
     assert Browser(app, "rectifier").get(path).status_code == 200  # issued: the unit reads it
     assert Browser(app, "yuan").get(path).status_code == 404
+    assert issue(jinan, case["case_id"], "notice").status_code == 303  # still current: reused
     assert pdf_text(jinan.get(path).data) == text
     with app.app_context(), read_transaction(app.extensions["hazardflow"].db) as conn:
         issued = documents.documents_for_case(conn, case["case_id"])
@@ -136,17 +148,32 @@ def test_notice_is_numbered_on_first_download_and_reused(app: Flask, login: Logi
     assert jinan.get(f"/cases/{case['case_id']}/documents/other.pdf").status_code == 404
 
 
+def test_issuing_needs_the_csrf_token_and_an_entitled_user(app: Flask, login: Login) -> None:
+    case = ordered_hazard(app.test_client(), login)
+    before = numbers_and_documents(app)
+    jinan = Browser(app, "jinan")
+    forged = jinan.client.post(f"/cases/{case['case_id']}/documents/notice")
+    assert forged.status_code == 400  # no CSRF token: a cross-site form cannot issue
+    rectifier = Browser(app, "rectifier")  # sees the case, may not issue
+    assert "/documents/notice\"" not in rectifier.html(f"/cases/{case['case_id']}")
+    assert issue(rectifier, case["case_id"], "notice").status_code == 403
+    assert issue(Browser(app, "yuan"), case["case_id"], "notice").status_code == 404
+    assert issue(jinan, case["case_id"], "other").status_code == 404
+    assert numbers_and_documents(app) == before
+
+
 def test_opinion_waits_for_the_recheck(app: Flask, login: Login) -> None:
     client = app.test_client()
     case = ordered_hazard(client, login)
     path = f"/cases/{case['case_id']}/documents/opinion.pdf"
     verifier = Browser(app, "verifier")
-    early = verifier.get(path)
+    early = issue(verifier, case["case_id"], "opinion")
     assert early.status_code == 409 and "尚未复查" in early.get_data(as_text=True)
     assert Browser(app, "rectifier").get(path).status_code == 404  # may not issue: none yet
     complete_ok(client, login("rectifier"), case["rectify_task"], rectify_form())
     verify = open_task(client, login("verifier"), case["case_id"], "Task_Verify")
     complete_ok(client, login("verifier"), verify, verify_form(passed=True))
+    assert issue(verifier, case["case_id"], "opinion").status_code == 303
     response = verifier.get(path)
     assert response.status_code == 200
     text = pdf_text(response.data)
@@ -157,6 +184,7 @@ def test_opinion_waits_for_the_recheck(app: Flask, login: Login) -> None:
 def test_document_list_partial_links_each_issued_document(app: Flask, login: Login) -> None:
     case = ordered_hazard(app.test_client(), login)
     jinan = Browser(app, "jinan")
+    issue(jinan, case["case_id"], "notice")
     assert jinan.get(f"/cases/{case['case_id']}/documents/notice.pdf").status_code == 200
     with app.test_request_context(), read_transaction(app.extensions["hazardflow"].db) as conn:
         issued = documents.documents_for_case(conn, case["case_id"])

@@ -74,6 +74,7 @@ def test_general_hazard_from_photo_to_closed_through_the_pages(app: Flask) -> No
     history = safety.html(f"/cases/{case_id}")
     assert history.count("verifier") >= 2 and "rectifier" in history
 
+    assert safety.post(f"/cases/{case_id}/documents/notice").status_code == 303  # 签发
     notice = safety.get(f"/cases/{case_id}/documents/notice.pdf")
     assert notice.status_code == 200 and notice.mimetype == "application/pdf"
     from io import BytesIO

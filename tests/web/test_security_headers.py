@@ -152,7 +152,9 @@ def test_a_photo_and_its_thumbnail_show_inline_but_sandboxed(app: Flask, login: 
 
 def test_generated_documents_show_inline_and_cannot_be_framed(app: Flask, login: Login) -> None:
     case = ordered_hazard(app.test_client(), login)
-    response = Browser(app, "jinan").get(f"/cases/{case['case_id']}/documents/notice.pdf")
+    jinan = Browser(app, "jinan")
+    jinan.post(f"/cases/{case['case_id']}/documents/notice")  # issue it (签发)
+    response = jinan.get(f"/cases/{case['case_id']}/documents/notice.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("inline")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 from sqlalchemy.engine import Connection
 
@@ -210,3 +211,29 @@ def test_only_the_uploader_or_those_who_see_the_case_may_view(
     item = ev.attach(conn, [item.ref], case_id, "inspector")[0]
     assert ev.may_view(conn, county, item)
     assert not ev.may_view(conn, other_county, item)
+
+
+def test_the_evidence_use_cases_store_in_the_runtime_and_read_back_what_is_visible(
+        db: sa.Engine) -> None:
+    from hazardflow.engine import NotFound
+    from hazardflow.workflows.usecases import evidence as usecase
+
+    from .lifecycle import Lifecycle
+
+    lc = Lifecycle(db)
+    inspector = lc.actor("inspector")
+    photo = usecase.upload(lc.rt, inspector, filename="现场.png", data=png_bytes(), kind="before")
+    note = usecase.upload(lc.rt, inspector, filename="说明.txt", data="已整改".encode())
+    assert lc.rt.storage.get(photo.storage_key) == png_bytes()
+    with pytest.raises(NotFound):  # unattached: the uploader's only
+        usecase.read_file(lc.rt, lc.actor("safety"), photo.id)
+    lc.report(by="inspector", photos_before=[photo.ref])
+    seen = usecase.read_file(lc.rt, lc.actor("safety"), photo.id, thumb=True)
+    assert (seen.content_type, seen.data[:2]) == ("image/jpeg", b"\xff\xd8")
+    assert usecase.read_file(lc.rt, inspector, note.id).data == "已整改".encode()
+    with pytest.raises(NotFound):  # a text file has no thumbnail
+        usecase.read_file(lc.rt, inspector, note.id, thumb=True)
+    with pytest.raises(NotFound):  # another county
+        usecase.read_file(lc.rt, lc.actor("yuan"), photo.id)
+    with pytest.raises(InvalidInput):
+        usecase.upload(lc.rt, inspector, filename="a.txt", data=b"x", kind="secret")

@@ -120,6 +120,7 @@ from . import (  # noqa: E402,F401
     cases,
     definitions,
     designer,
+    documents,
     evidence,
     hazards,
     monitor,

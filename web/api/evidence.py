@@ -7,21 +7,21 @@ from __future__ import annotations
 
 from flask import Response
 
-from ..ui.documents import receive_upload, send_evidence
-from . import bp, login_required
+from .. import files
+from . import bp, current_actor, login_required
 from .openapi import err, ok, op, path_param, register
 
 
 @bp.post("/evidence")
 @login_required
 def upload() -> tuple[Response, int]:
-    return receive_upload()
+    return files.receive_upload(current_actor())
 
 
 @bp.get("/evidence/<int:evidence_id>")
 @login_required
 def download(evidence_id: int) -> Response:
-    return send_evidence(evidence_id)
+    return files.send_evidence(current_actor(), evidence_id)
 
 
 FILE = {"type": "object", "required": ["file"], "properties": {

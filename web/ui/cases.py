@@ -47,7 +47,8 @@ def timeline(detail: dict[str, Any], comments: list[dict[str, Any]]) -> list[dic
 def case(case_id: int) -> str:
     page = cases.case_page(runtime, current_actor(), case_id)  # NotFound when not visible
     return render_template("ui/case.html", case=page["case"], values=page["values"],
-                           issued=page["documents"], files=page["files"],
+                           issued=page["documents"], issuable=page["issuable"],
+                           files=page["files"],
                            events=timeline(page["case"], page["comments"]),
                            categories=CATEGORIES, levels=LEVELS, statuses=STATUSES)
 

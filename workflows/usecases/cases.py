@@ -102,12 +102,14 @@ def registration(rt: Runtime, actor: Actor) -> dict[str, Any]:
 
 
 def case_page(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
-    """What the case page shows: the case, its variables, comments, documents and files."""
+    """What the case page shows: the case, its variables, comments, documents (with the
+    kinds the actor may issue) and files."""
     with reading(rt) as conn:
         return {"case": cases.case_detail(conn, actor, case_id),
                 "values": case_data(conn, rt.engine, case_id),
                 "comments": inbox.comments_for(conn, case_id),
                 "documents": documents.documents_for_case(conn, case_id),
+                "issuable": documents.issuable_kinds(conn, actor, case_id),
                 "files": evidence.evidence_for_case(conn, case_id)}
 
 
