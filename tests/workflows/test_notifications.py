@@ -144,3 +144,16 @@ def test_an_unannounced_finding_is_not_notified_to_its_unit_until_published(
         inspections.publish_inspection(conn, found["id"], actor="city", now=lc.now())
     assert unread(lc, "safety") == 2  # published: the visit's notices appear, unread
     assert {n["case_id"] for n in listed(lc, "safety", unread_only=True)} == {hidden}
+
+
+def test_the_principal_and_the_county_still_hear_of_a_units_overdue_report(
+        lc: Lifecycle) -> None:
+    from .campaign_support import cst, report_of
+
+    lc.engine.fire_due_timers(cst(2026, 12, 1))
+    report = report_of(lc, "monthly", "2026-12", UNIT)["case_id"]
+    lc.fire(report, cst(2026, 12, 24, 9, 0))  # the 23rd has passed: overdue
+    for username in ("safety", "principal", "jinan"):
+        kinds = [n["kind"] for n in listed(lc, username) if n["case_id"] == report]
+        assert "report_overdue" in kinds, username
+    assert [n for n in listed(lc, "yuan") if n["case_id"] == report] == []
