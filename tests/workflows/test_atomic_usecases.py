@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -44,8 +45,9 @@ def test_two_reports_naming_one_fresh_photo_make_one_case_and_one_refusal(
         photo = upload(lc.rt, "safety", f"before-{n}")
         data = register_form(photos_before=[photo])
         before = (_count(lc.db, process_case), _count(lc.db, hazard))
-        results = race(lambda: cases.report_hazard(lc.rt, lc.actor("safety"), data),
-                       lambda: cases.report_hazard(other, lc.actor("safety"), data))
+        safety = lc.actor("safety")
+        results = race(partial(cases.report_hazard, lc.rt, safety, data),
+                       partial(cases.report_hazard, other, safety, data))
         won = [r for r in results if not isinstance(r, Exception)]
         lost = [r for r in results if isinstance(r, Exception)]
         assert len(won) == 1 and len(lost) == 1, results
@@ -66,8 +68,9 @@ def test_two_completions_naming_one_fresh_photo_complete_one_task_only(
         photo = upload(lc.rt, "rectifier", f"after-{n}")
         form = {"rectification_note": "已整改", "photos_after": [photo]}
         rectify = [lc.task_id(c, "Task_Rectify") for c in (first, second)]
-        results = race(lambda: tasks.complete(lc.rt, lc.actor("rectifier"), rectify[0], form),
-                       lambda: tasks.complete(other, lc.actor("rectifier"), rectify[1], form))
+        rectifier = lc.actor("rectifier")
+        results = race(partial(tasks.complete, lc.rt, rectifier, rectify[0], form),
+                       partial(tasks.complete, other, rectifier, rectify[1], form))
         lost = [(i, r) for i, r in enumerate(results) if isinstance(r, Exception)]
         assert len(lost) == 1 and isinstance(lost[0][1], InvalidInput), results
         refused = rectify[lost[0][0]]
