@@ -30,6 +30,8 @@ from hazardflow.engine.schema import human_task, incident, process_case, task_ca
 from .inbox import candidate_match
 from .ledger import visible_unit_filter
 from .schema import hazard
+from .schema_campaigns import unit_report
+from .units import subtree_ids
 
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
 
@@ -79,7 +81,9 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
 
     City roles and admins see every case; a hazard case is seen through
     :func:`visible_hazards` (so an unannounced-visit finding stays hidden from its unit until
-    published); any other case by who started it or has, had or may claim one of its tasks.
+    published); a unit's report by whoever holds a role at that unit or above it (its
+    safety officer and principal, its county, the city); any other case by who started it
+    or has, had or may claim one of its tasks.
     A NULL ``case_id`` is no case: rows about no case are the caller's to keep or drop.
     ``case_id`` must not be a column of ``hazard`` or ``human_task`` themselves."""
     if actor.admin or actor.roles & SEE_ALL_ROLES:
@@ -92,11 +96,16 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
         sa.or_(human_task.c.assignee == actor.id, human_task.c.completed_by == actor.id,
                human_task.c.id.in_(sa.select(task_candidate.c.human_task_id)
                                    .where(candidate_match(actor))))).correlate_except(human_task)
-    return sa.or_(
-        hazard_of.where(visible_hazards(actor)).exists(),
-        sa.and_(~hazard_of.exists(), sa.or_(
-            sa.exists().where(started.c.id == case_id, started.c.started_by == actor.id),
-            worked.exists())))
+    others = [sa.exists().where(started.c.id == case_id, started.c.started_by == actor.id),
+              worked.exists()]
+    codes = {u for _, u in actor.grants if u}
+    if codes:
+        others.append(sa.select(unit_report.c.id).where(
+            unit_report.c.case_id == case_id,
+            unit_report.c.unit_id.in_(subtree_ids(codes, "report_scope")))
+            .correlate_except(unit_report).exists())
+    return sa.or_(hazard_of.where(visible_hazards(actor)).exists(),
+                  sa.and_(~hazard_of.exists(), sa.or_(*others)))
 
 
 def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
