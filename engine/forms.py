@@ -14,7 +14,7 @@ from referencing.exceptions import Unresolvable
 
 from .errors import Detail
 from .formcheck import schema_problems
-from .formsafe import check_metaschema, data_problems, make_validator
+from .formsafe import FormTooComplex, check_metaschema, data_problems, make_validator, ref_budget
 
 _MESSAGES_ZH = {
     "required": "此项为必填项",
@@ -99,7 +99,11 @@ def validate_submission(schema: Mapping[str, Any], data: Any) -> list[Detail]:
         return too_large
     validator = _validator(schema)
     try:
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        with ref_budget():
+            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    except FormTooComplex as exc:
+        return [Detail(f"表单定义有误 (the form is too complex to check: {exc})",
+                       field="(form)")]
     except Unresolvable as exc:
         return [Detail(f"表单定义有误 (the form refers to {exc!s:.200}, which it does not "
                        "contain; nothing outside a form is ever fetched)", field="(form)")]

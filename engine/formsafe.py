@@ -16,10 +16,12 @@ backtracks and never grows past fixed limits.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -36,6 +38,7 @@ MAX_FORM_BYTES = 64 * 1024  # the schema as UTF-8 JSON
 MAX_FORM_DEPTH = 20  # nesting of JSON objects and arrays in the schema
 MAX_FORM_PROPERTIES = 200  # entries of every "properties" and "patternProperties" together
 MAX_FORM_EXPANDED = 2_000  # subschemas visited once every $ref is followed
+MAX_REF_FOLLOWS = 2_000  # references one validation may follow
 # -- a submission
 MAX_TEXT_CHARS = 20_000  # one string value or object key
 MAX_SUBMISSION_CHARS = 200_000  # every string and key together
@@ -145,9 +148,47 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> It
             seen.add(key)
 
 
+def _unsupported(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """unevaluatedProperties/Items re-run subschemas (and their patterns, with Python's
+    ``re``): refused at deploy, and never run should a schema skip that check."""
+    yield ValidationError("unevaluatedProperties/unevaluatedItems are not supported in forms")
+
+
+class FormTooComplex(Exception):
+    """A validation followed more references than :data:`MAX_REF_FOLLOWS`."""
+
+
+_ref_budget: ContextVar[list[int] | None] = ContextVar("hazardflow_form_refs", default=None)
+
+
+@contextlib.contextmanager
+def ref_budget() -> Iterator[None]:
+    """Count the references one validation follows; past the limit it stops (a schema
+    whose references multiply is refused at deploy; this holds whatever slipped past)."""
+    token = _ref_budget.set([0])
+    try:
+        yield
+    finally:
+        _ref_budget.reset(token)
+
+
+def _counted(keyword: Any) -> Any:
+    def follow(validator: Any, ref: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        spent = _ref_budget.get()
+        if spent is not None:
+            spent[0] += 1
+            if spent[0] > MAX_REF_FOLLOWS:
+                raise FormTooComplex(f"more than {MAX_REF_FOLLOWS} references followed")
+        yield from keyword(validator, ref, instance, schema)
+    return follow
+
+
 FormValidator = validators.extend(Draft202012Validator, {
     "pattern": _pattern, "patternProperties": _pattern_properties,
     "additionalProperties": _additional_properties, "uniqueItems": _unique_items,
+    "$ref": _counted(Draft202012Validator.VALIDATORS["$ref"]),
+    "$dynamicRef": _counted(Draft202012Validator.VALIDATORS["$dynamicRef"]),
+    **{word: _unsupported for word in REFUSED_KEYWORDS},
 })
 
 FORMAT_CHECKER = FormatChecker()

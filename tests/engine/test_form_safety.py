@@ -170,3 +170,19 @@ def test_shipped_forms_and_unicode_patterns_pass() -> None:
     assert check_form_schema("f", schema) == []
     assert validate_submission(schema, {"name": "张三"}) == []
     assert validate_submission(schema, {"name": "zhang"})
+
+
+@pytest.mark.parametrize(("schema", "data"), [
+    (_doubling(40), {"a": 1}),
+    ({"type": "object", "patternProperties": {"^(a+)+$": {}}, "unevaluatedProperties": False},
+     {"a" * 40 + "!": 1}),
+    ({"type": "object", "properties": {"a": {"$ref": "#/$defs/x"}},
+      "$defs": {"x": {"allOf": [{"$ref": "#/$defs/x"}]}}}, {"a": 1}),
+])
+def test_a_schema_that_skipped_the_deploy_check_still_cannot_hold_a_worker(
+        schema: dict, data: dict) -> None:
+    assert check_form_schema("f", schema)  # deploy refuses each of these ...
+    started = time.perf_counter()
+    problems = validate_submission(schema, data)  # ... and validating stops all the same
+    assert time.perf_counter() - started < 1.0
+    assert problems
