@@ -18,6 +18,7 @@ Measures for year Y (calendar dates in Asia/Shanghai):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +43,7 @@ from .schema_campaigns import (
 from .units import subtree_ids
 
 BASE = 100.0
+FIRST_YEAR = 2000  # years before it have nothing to assess; the latest is next year
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,11 @@ def rules(conn: Connection) -> list[Rule]:
 def set_rule(conn: Connection, code: str, *, points: float, cap: float, actor: str,
              now: datetime) -> Rule:
     if code not in {r.code for r in DEFAULT_RULES}:
-        raise InvalidInput("unknown rule", [Detail(f"没有考核规则 {code}", field="code")])
+        raise InvalidInput(f"没有考核规则 {code} (no rule {code!r})",
+                           [Detail(f"没有考核规则 {code} (no rule {code!r})", field="code")])
     if not (0 <= points <= 100 and 0 <= cap <= 100):
-        raise InvalidInput("bad numbers", [Detail("分值和上限须在0到100之间", field="points")])
+        message = "分值和上限须在0到100之间 (points and cap from 0 to 100)"
+        raise InvalidInput(message, [Detail(message, field="points")])
     before = {r.code: r for r in rules(conn)}[code]
     conn.execute(sa.delete(assessment_rule).where(assessment_rule.c.code == code))
     conn.execute(assessment_rule.insert().values(code=code, points=points, cap=cap,
@@ -83,6 +87,19 @@ def set_rule(conn: Connection, code: str, *, points: float, cap: float, actor: s
     journal.record(conn, actor=actor, action="assessment.rule_changed", subject=f"rule:{code}",
                    payload={"from": [before.points, before.cap], "to": [points, cap]}, at=now)
     return {r.code: r for r in rules(conn)}[code]
+
+
+def check_year(year: int | str, now: datetime) -> int:
+    """``year`` (a number, or its digits) if it can be assessed: from :data:`FIRST_YEAR` to
+    next year in business time; else InvalidInput on ``year``."""
+    last = now.astimezone(BUSINESS_TZ).year + 1
+    text = str(year).strip()
+    if isinstance(year, bool) or not re.fullmatch(r"\d{4}", text, re.ASCII) \
+            or not FIRST_YEAR <= int(text) <= last:
+        message = (f"考核年度须为{FIRST_YEAR}到{last}之间的年份 "
+                   f"(the year must be from {FIRST_YEAR} to {last})")
+        raise InvalidInput(message, [Detail(message, field="year")])
+    return int(text)
 
 
 def measures(conn: Connection, year: int, now: datetime) -> dict[int, dict[str, float]]:
@@ -138,6 +155,7 @@ def measures(conn: Connection, year: int, now: datetime) -> dict[int, dict[str, 
 
 def assess(conn: Connection, actor: Actor, year: int, now: datetime) -> dict[str, Any]:
     """The ranking (all units) and the rows ``actor`` may see, each with its breakdown."""
+    check_year(year, now)
     in_force = rules(conn)
     units = {u.id: u for u in reporting_units(conn)}
     scored: list[dict[str, Any]] = []

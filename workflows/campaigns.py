@@ -75,8 +75,8 @@ def _bad(message: str, field: str) -> InvalidInput:
 def _date(value: Any, field: str) -> str:
     try:
         return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise _bad(f"{field} 须为日期 YYYY-MM-DD", field) from None
+    except (TypeError, ValueError):
+        raise _bad(f"{field} 须为日期 YYYY-MM-DD ({field} must be a date)", field) from None
 
 
 def reporting_units(conn: Connection, codes: Iterable[str] | None = None) -> list[Any]:
@@ -92,22 +92,24 @@ def create_campaign(conn: Connection, *, code: str, name: str, starts_on: str, e
                     now: datetime, description: str = "") -> int:
     """A campaign; ``unit_codes`` None: every reporting unit takes part."""
     if not code.strip() or len(code) > 64:
-        raise _bad("编码不能为空，最长64字符", "code")
-    if not name.strip():
-        raise _bad("名称不能为空", "name")
+        raise _bad("编码不能为空，最长64字符 (a code of 1 to 64 characters)", "code")
+    if not name.strip() or len(name) > 255:
+        raise _bad("名称不能为空，最长255字符 (a name of 1 to 255 characters)", "name")
     start, end = _date(starts_on, "starts_on"), _date(ends_on, "ends_on")
     if end < start:
-        raise _bad("结束日期早于开始日期", "ends_on")
+        raise _bad("结束日期早于开始日期 (the campaign ends before it starts)", "ends_on")
     if not themes:
-        raise _bad("至少一个主题", "themes")
-    for theme in themes:
-        if theme.category not in CATEGORIES:
-            raise _bad(f"未知隐患类别 {theme.category}", "themes")
+        raise _bad("至少一个主题 (at least one theme)", "themes")
+    _check_themes(conn, themes)
     if conn.execute(sa.select(campaign.c.id).where(campaign.c.code == code)).first():
-        raise Conflict(f"campaign {code} already exists")
+        raise Conflict(f"专项行动编码 {code} 已被使用 (campaign {code} already exists)")
+    if unit_codes is not None:
+        unit_codes = list(unit_codes)
+        if not all(isinstance(c, str) for c in unit_codes):
+            raise _bad("参与单位须为单位编码列表 (units is a list of unit codes)", "units")
     units = reporting_units(conn, unit_codes)
     if unit_codes is not None and len(units) != len(set(unit_codes)):
-        raise _bad("参与单位中有未知或非报送单位", "units")
+        raise _bad("参与单位中有未知或非报送单位 (unknown or non-reporting units)", "units")
     campaign_id = new_id(conn.execute(campaign.insert().values(
         code=code.strip(), name=name.strip(), description=description, starts_on=start,
         ends_on=end, created_by=created_by, created_at=now)))
@@ -120,6 +122,20 @@ def create_campaign(conn: Connection, *, code: str, name: str, starts_on: str, e
     return campaign_id
 
 
+def _check_themes(conn: Connection, themes: Sequence[Theme]) -> None:
+    lists = {c["code"] for c in list_checklists(conn)}
+    for theme in themes:
+        if not 0 < len(theme.code) <= 64 or not 0 < len(theme.name) <= 128:
+            raise _bad("主题编码1至64字符、名称1至128字符 (theme code up to 64 characters, "
+                       "name up to 128)", "themes")
+        if theme.category not in CATEGORIES:
+            raise _bad(f"未知隐患类别 {theme.category} (unknown category)", "themes")
+        if theme.checklist_code is not None and theme.checklist_code not in lists:
+            raise _bad(f"没有检查表 {theme.checklist_code} (no checklist)", "themes")
+    if len({t.code for t in themes}) != len(themes):
+        raise _bad("主题编码不能重复 (theme codes are unique)", "themes")
+
+
 def list_campaigns(conn: Connection) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(campaign).order_by(campaign.c.starts_on.desc(),
                                                      campaign.c.id.desc()))
@@ -129,7 +145,7 @@ def list_campaigns(conn: Connection) -> list[dict[str, Any]]:
 def get_campaign(conn: Connection, code: str) -> dict[str, Any]:
     row = conn.execute(sa.select(campaign).where(campaign.c.code == code)).first()
     if row is None:
-        raise NotFound(f"campaign {code} does not exist")
+        raise NotFound(f"专项行动 {code} 不存在 (campaign {code} does not exist)")
     out = dict(row._mapping)
     out["themes"] = [dict(t._mapping) for t in conn.execute(
         sa.select(campaign_theme).where(campaign_theme.c.campaign_id == row.id)
@@ -237,7 +253,7 @@ def save_checklist(conn: Connection, data: Mapping[str, Any], now: datetime) -> 
         return int(found)
     items = list(data.get("items") or [])
     if not items:
-        raise _bad("检查表至少一项", "items")
+        raise _bad("检查表至少一项 (a checklist has items)", "items")
     checklist_id = new_id(conn.execute(checklist.insert().values(
         code=data["code"], name=data["name"], theme=data["theme"],
         category=data["category"], created_at=now)))
@@ -257,7 +273,7 @@ def list_checklists(conn: Connection) -> list[dict[str, Any]]:
 def get_checklist(conn: Connection, code: str) -> dict[str, Any]:
     row = conn.execute(sa.select(checklist).where(checklist.c.code == code)).first()
     if row is None:
-        raise NotFound(f"checklist {code} does not exist")
+        raise NotFound(f"检查表 {code} 不存在 (checklist {code} does not exist)")
     out = dict(row._mapping)
     out["items"] = [dict(i._mapping) for i in conn.execute(
         sa.select(checklist_item).where(checklist_item.c.checklist_id == row.id)

@@ -9,6 +9,12 @@ recorder's own uploads, checked before anything is stored.
 A failed item that is a major-hazard trigger gives a 重大 case. The hazard's source follows
 the inspection's kind; an unannounced visit's (暗访) hazards are hidden from the unit by the
 ledger (source ``unannounced``) and the inspection itself too, until it is published.
+
+The notice and the opinion that list every hazard an inspection found are in
+:mod:`~hazardflow.workflows.inspection_documents`. Who may record, publish or issue is the
+use-cases' question (``workflows.usecases
+.inspections`` asks ``workflows.policy``); the functions here take the caller's connection,
+check the input and never begin or commit.
 """
 
 from __future__ import annotations
@@ -21,28 +27,26 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine import (
-    Actor,
-    Conflict,
-    Detail,
-    Engine,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    journal,
-)
+from hazardflow.engine import Actor, Detail, Engine, InvalidInput, NotFound, journal
 from hazardflow.engine.db import new_id
 
 from . import evidence
 from .campaigns import business_today
-from .cases import start_case, units_in_scope
+from .cases import start_case
 from .counters import business_year, next_value
 from .ledger import SOURCES
 from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .runtime import HAZARD_PROCESS
 from .schema import hazard, unit
-from .schema_campaigns import campaign, checklist, checklist_item, inspection, inspection_result
-from .units import city_unit, county_of, require_unit, subtree_ids
+from .schema_campaigns import (
+    campaign,
+    checklist,
+    checklist_item,
+    inspection,
+    inspection_result,
+    spot_check,
+)
+from .units import Unit, get_unit_by_code, subtree_ids
 
 KINDS: dict[str, str] = {
     "self": "自查", "routine": "日常检查", "special": "专项检查", "spot_check": "抽查",
@@ -87,15 +91,19 @@ def visible_inspections(actor: Actor) -> sa.ColumnElement[bool]:
     return sa.or_(sa.false(), *clauses)
 
 
-def _check_may_record(conn: Connection, actor: Actor, kind: str, unit_code: str) -> None:
-    if kind not in KINDS:
-        raise _bad(f"检查类型须为 {', '.join(KINDS)}", "kind")
-    if actor.admin:
-        return
-    if not actor.roles & KIND_ROLES[kind]:
-        raise Forbidden(f"you may not record a {kind} inspection")
-    if unit_code not in units_in_scope(conn, actor):
-        raise Forbidden(f"unit {unit_code} is outside your units")
+def check_kind(kind: Any) -> str:
+    """``kind`` if it is a kind of inspection, else InvalidInput on ``kind``."""
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise _bad(f"检查类型须为 {', '.join(KINDS)} (the kind must be one of them)", "kind")
+    return kind
+
+
+def inspected_unit(conn: Connection, unit_code: Any) -> Unit:
+    """The unit an inspection is about, else InvalidInput on ``unit_code``."""
+    found = get_unit_by_code(conn, unit_code) if isinstance(unit_code, str) else None
+    if found is None:
+        raise _bad(f"没有单位 {unit_code} (no unit {unit_code!r})", "unit_code")
+    return found
 
 
 def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_code: str,
@@ -103,24 +111,25 @@ def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_co
                       campaign_code: str | None = None, location: str = "",
                       summary: str = "", inspected_on: str | None = None,
                       spot_check_id: int | None = None) -> dict[str, Any]:
-    """Store an inspection and open one hazard case per failed item.
+    """Store an inspection and open one hazard case per failed item (the caller has checked
+    that ``actor`` may record this kind at this unit).
 
     ``results``: one per checklist item: ``{"item": position or item id key "item_id",
     "result": pass|fail|na, "note", "location", "photos": [evidence ids]}``; a failed item
     needs at least one photo (the hazard register form asks for one).
     """
     now = engine.clock.now()
-    where = require_unit(conn, unit_code) if isinstance(unit_code, str) else None
-    if where is None:
-        raise _bad("unknown unit", "unit_code")
-    _check_may_record(conn, actor, kind, unit_code)
+    where = inspected_unit(conn, unit_code)
+    check_kind(kind)
     items = _items(conn, checklist_code)
     rows = _checked_results(items, results)
     evidence.check_form_evidence(conn, {f"photos{r['item']['position']}": r["photos"]
                                         for r in rows if r["result"] == "fail"}, actor.id)
-    if campaign_code and not conn.execute(sa.select(campaign.c.id).where(
-            campaign.c.code == campaign_code)).first():
-        raise _bad(f"没有专项行动 {campaign_code}", "campaign_code")
+    if campaign_code is not None and (not isinstance(campaign_code, str) or not conn.execute(
+            sa.select(campaign.c.id).where(campaign.c.code == campaign_code)).first()):
+        raise _bad(f"没有专项行动 {campaign_code} (no campaign {campaign_code!r})",
+                   "campaign_code")
+    _check_spot_check(conn, spot_check_id, where)
     day = _day(inspected_on, now)
     code = f"JC-{business_year(now)}-{next_value(conn, f'inspection:{business_year(now)}'):06d}"
     inspection_id = new_id(conn.execute(inspection.insert().values(
@@ -136,13 +145,29 @@ def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_co
     return get_inspection(conn, actor, inspection_id)
 
 
-def _day(value: str | None, now: datetime) -> str:
+def _check_spot_check(conn: Connection, spot_check_id: Any, where: Unit) -> None:
+    """An inspection recorded against a spot check is of the unit that check drew."""
+    if spot_check_id is None:
+        return
+    drawn = conn.execute(sa.select(spot_check.c.unit_id).where(
+        spot_check.c.id == spot_check_id)).scalar() \
+        if isinstance(spot_check_id, int) and not isinstance(spot_check_id, bool) else None
+    if drawn is None:
+        raise _bad(f"没有抽查 {spot_check_id} (no spot check {spot_check_id!r})",
+                   "spot_check_id")
+    if drawn != where.id:
+        raise _bad(f"抽查 {spot_check_id} 抽中的不是单位 {where.code} "
+                   f"(spot check {spot_check_id} is not of unit {where.code})", "spot_check_id")
+
+
+def _day(value: Any, now: datetime) -> str:
     if not value:
         return business_today(now).isoformat()
     try:
         return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise _bad("检查日期须为 YYYY-MM-DD", "inspected_on") from None
+    except (TypeError, ValueError):
+        raise _bad("检查日期须为 YYYY-MM-DD (the date must be YYYY-MM-DD)",
+                   "inspected_on") from None
 
 
 def _items(conn: Connection, checklist_code: str) -> list[dict[str, Any]]:
@@ -150,7 +175,8 @@ def _items(conn: Connection, checklist_code: str) -> list[dict[str, Any]]:
         sa.select(checklist_item).join(checklist, checklist.c.id == checklist_item.c.checklist_id)
         .where(checklist.c.code == checklist_code).order_by(checklist_item.c.position))]
     if not rows:
-        raise _bad(f"没有检查表 {checklist_code}", "checklist_code")
+        raise _bad(f"没有检查表 {checklist_code} (no checklist {checklist_code!r})",
+                   "checklist_code")
     return rows
 
 
@@ -161,22 +187,27 @@ def _checked_results(items: list[dict[str, Any]],
     for n, given in enumerate(results):
         field = f"results[{n}]"
         if not isinstance(given, Mapping):
-            raise _bad("each result is an object", field)
-        item = by_position.get(given.get("item", 0))
+            raise _bad("每项结果须为对象 (each result is an object)", field)
+        position = given.get("item", 0)
+        item = by_position.get(position) if isinstance(position, int) else None
         if item is None:
-            raise _bad(f"没有检查项 {given.get('item')!r}", field)
+            raise _bad(f"没有检查项 {position!r} (no item {position!r})", field)
         result = given.get("result")
-        if result not in RESULTS:
-            raise _bad("结果须为 pass、fail 或 na", field)
-        photos = [str(p) for p in given.get("photos") or [] if str(p).strip()]
+        if not isinstance(result, str) or result not in RESULTS:
+            raise _bad("结果须为 pass、fail 或 na (the result is pass, fail or na)", field)
+        photos = given.get("photos") or []
+        if not isinstance(photos, list):
+            raise _bad("photos 须为证据编号列表 (photos is a list of evidence ids)", field)
+        photos = [str(p) for p in photos if str(p).strip()]
         if result == "fail" and not photos:
-            raise _bad(f"第{item['position']}项不合格，须附至少一张照片", field)
+            raise _bad(f"第{item['position']}项不合格，须附至少一张照片 "
+                       f"(a failed item needs a photo)", field)
         out[item["id"]] = {"item_id": item["id"], "item": item, "result": result,
                            "note": str(given.get("note") or "")[:2000], "photos": photos,
                            "location": str(given.get("location") or "")[:255]}
     missing = [i["position"] for i in items if i["id"] not in out]
     if missing:
-        raise _bad(f"以下检查项未填写结果：{missing}", "results")
+        raise _bad(f"以下检查项未填写结果：{missing} (items without a result)", "results")
     return list(out.values())
 
 
@@ -186,7 +217,7 @@ def _open_cases(conn: Connection, engine: Engine, actor: Actor, inspection_id: i
                         .join(unit, unit.c.id == inspection.c.unit_id)
                         .where(inspection.c.id == inspection_id)).first()
     if head is None:
-        raise NotFound(f"inspection {inspection_id} does not exist")
+        raise NotFound(f"检查 {inspection_id} 不存在 (inspection {inspection_id} does not exist)")
     todo = list(conn.execute(
         sa.select(inspection_result.c.id, inspection_result.c.item_id,
                   inspection_result.c.note, inspection_result.c.location,
@@ -245,7 +276,7 @@ def get_inspection(conn: Connection, actor: Actor, inspection_id: int) -> dict[s
                        .where(inspection.c.id == inspection_id,
                               visible_inspections(actor))).first()
     if row is None:
-        raise NotFound(f"inspection {inspection_id} does not exist")
+        raise NotFound(f"检查 {inspection_id} 不存在 (inspection {inspection_id} does not exist)")
     out = dict(row._mapping)
     out["kind_name"] = KINDS[row.kind]
     out["results"] = [dict(r._mapping) for r in conn.execute(
@@ -288,7 +319,7 @@ def publish_inspection(conn: Connection, inspection_id: int, *, actor: str,
     head = conn.execute(sa.select(inspection.c.code, inspection.c.published_at)
                         .where(inspection.c.id == inspection_id)).first()
     if head is None:
-        raise NotFound(f"inspection {inspection_id} does not exist")
+        raise NotFound(f"检查 {inspection_id} 不存在 (inspection {inspection_id} does not exist)")
     conn.execute(sa.update(inspection).where(inspection.c.id == inspection_id).values(
         visible_to_unit=True, published_at=head.published_at or now))
     cases = sa.select(inspection_result.c.case_id).where(
@@ -312,59 +343,3 @@ def case_ids_of(conn: Connection, inspection_id: int) -> list[int]:
         .where(inspection_result.c.inspection_id == inspection_id,
                inspection_result.c.case_id.is_not(None))
         .order_by(checklist_item.c.position)).scalars()]
-
-
-def inspection_documents(conn: Connection, inspection_id: int) -> list[Any]:
-    """The documents that list every hazard of the inspection (its notice and opinions)."""
-    from . import documents
-
-    ids = set(case_ids_of(conn, inspection_id))
-    if not ids:
-        return []
-    first = sorted(ids)[0]
-    return [d for d in documents.documents_for_case(conn, first)
-            if set(documents.document_case_ids(conn, d.id)) == ids]
-
-
-def issue_opinion(conn: Connection, actor: Actor, inspection_id: int, now: datetime) -> Any:
-    """One 复查意见书 recording the re-check of every hazard the inspection found, issued by
-    the same body as its notice; refused (Conflict) while a hazard has not been re-checked."""
-    from . import documents
-
-    found = get_inspection(conn, actor, inspection_id)
-    if not (actor.admin or actor.roles & SUPERVISORY_ROLES):
-        raise Forbidden("only supervisors issue re-inspection opinions")
-    ids = case_ids_of(conn, inspection_id)
-    if not ids:
-        raise Conflict("this inspection found no hazards")
-    if not all(documents.may_issue(conn, actor, "opinion", c) for c in ids):
-        raise Forbidden("you may not issue an opinion for these hazards")
-    issuer = city_unit(conn) if found["kind"] in ("spot_check", "unannounced") \
-        else county_of(conn, found["unit_code"])
-    return documents.issue_document(conn, kind="opinion", case_ids=ids,
-                                    issuer_unit_code=issuer.code, issued_by=actor.id, now=now)
-
-
-def issue_notice(conn: Connection, actor: Actor, inspection_id: int, now: datetime) -> Any:
-    """One 整改通知书 listing every hazard the inspection found (workflows.documents), issued
-    by the city for its spot checks and unannounced visits, else by the unit's county.
-    Issuing again while the notice is current returns the same document."""
-    from . import documents  # the documents module renders with WeasyPrint: load it late
-
-    found = get_inspection(conn, actor, inspection_id)
-    if not (actor.admin or actor.roles & SUPERVISORY_ROLES):
-        raise Forbidden("only supervisors issue rectification notices")
-    if not found["visible_to_unit"]:
-        raise Conflict("暗访发现须先通报，再下达整改通知 (publish the visit first)")
-    ids = case_ids_of(conn, inspection_id)
-    if not ids:
-        raise Conflict("this inspection found no hazards")
-    if not all(documents.may_issue(conn, actor, "notice", c) for c in ids):
-        raise Forbidden("you may not issue a notice for these hazards")
-    issuer = city_unit(conn) if found["kind"] in ("spot_check", "unannounced") \
-        else county_of(conn, found["unit_code"])
-    doc = documents.issue_document(conn, kind="notice", case_ids=ids,
-                                   issuer_unit_code=issuer.code, issued_by=actor.id, now=now)
-    conn.execute(sa.update(inspection).where(inspection.c.id == inspection_id)
-                 .values(document_id=doc.id))
-    return doc

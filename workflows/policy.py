@@ -10,7 +10,8 @@ with the English beside. Admins hold every permission.
 predicate on the ``hazard`` table (supervisory roles see every unit below the units they
 hold a role at, unannounced-visit findings included; unit-level roles see their own units
 and those below, but not an unannounced-visit finding about their own unit until it is
-published). :func:`case_visible` extends it to cases that are not hazards. A thing a user
+published). Spot-check draws are the city's until published (:func:`require_visible_draw`).
+:func:`case_visible` extends it to cases that are not hazards. A thing a user
 may not see does not exist for them: :func:`require_visible_case` and
 :func:`require_visible_task` raise ``NotFound`` (404), never a 403 that would reveal it.
 """
@@ -29,8 +30,8 @@ from hazardflow.engine.schema import human_task, incident, process_case, task_ca
 
 from .inbox import candidate_match
 from .ledger import visible_unit_filter
-from .schema import hazard
-from .schema_campaigns import unit_report
+from .schema import hazard, unit
+from .schema_campaigns import spot_check_draw, unit_report
 from .units import subtree_ids
 
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
@@ -38,6 +39,8 @@ SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
 # permission → (roles that hold it, what it is, in Chinese)
 PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "campaign.manage": (frozenset({"city_supervisor"}), "管理专项行动、抽查和考核"),
+    "inspection.issue": (frozenset({"inspector", "county_supervisor", "city_supervisor"}),
+                         "出具检查的整改通知书和复查意见书"),
     "case.supervise": (frozenset({"county_supervisor", "city_supervisor"}),
                        "向案件发送消息、重试故障"),
     "repair": (frozenset({"county_supervisor", "city_supervisor"}), "修复案件"),
@@ -65,6 +68,19 @@ def require_any(actor: Actor, roles: Iterable[str], what: str) -> None:
     """Forbidden unless ``actor`` holds one of ``roles`` (for rules finer than a permission)."""
     if not (actor.admin or actor.roles & set(roles)):
         raise Forbidden(f"您没有权限{what} (this needs one of: {', '.join(sorted(roles))})")
+
+
+def require_unit_in_scope(conn: Connection, actor: Actor, unit_code: str, what: str) -> None:
+    """Forbidden unless ``unit_code`` is at or below a unit where ``actor`` holds a role
+    (admins: every unit); ``what`` says in Chinese what the actor tried."""
+    if actor.admin:
+        return
+    codes = {u for _, u in actor.grants if u}
+    inside = bool(codes) and conn.execute(sa.select(unit.c.id).where(
+        unit.c.code == unit_code, unit.c.id.in_(subtree_ids(codes, "policy_scope")))).first()
+    if not inside:
+        raise Forbidden(f"单位 {unit_code} 不在您的范围内，您不能{what} "
+                        f"(unit {unit_code} is outside your units)")
 
 
 # -- visibility --------------------------------------------------------------------------
@@ -146,3 +162,17 @@ def require_visible_incident(conn: Connection, actor: Actor, incident_id: int) -
     if case_id is None or not case_visible(conn, actor, case_id):
         raise NotFound(f"故障 {incident_id} 不存在 (incident {incident_id} does not exist)")
     return int(case_id)
+
+
+def sees_all(actor: Actor) -> bool:
+    """Whether ``actor`` looks at the whole city (the city's supervisors and leaders)."""
+    return actor.admin or bool(actor.roles & SEE_ALL_ROLES)
+
+
+def require_visible_draw(conn: Connection, actor: Actor, draw_id: int) -> None:
+    """NotFound unless the spot-check draw exists and ``actor`` may see it: the city sees
+    every draw, everyone else only published ones (the sample is kept from the units)."""
+    found = conn.execute(sa.select(spot_check_draw.c.published_at)
+                         .where(spot_check_draw.c.id == draw_id)).first()
+    if found is None or (found.published_at is None and not sees_all(actor)):
+        raise NotFound(f"抽查 {draw_id} 不存在 (spot-check draw {draw_id} does not exist)")

@@ -19,6 +19,7 @@ may see (an unpublished unannounced-visit finding is left out of the unit's own 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine import Actor, InvalidInput, NotFound
+from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 
 from .counters import BUSINESS_TZ
 from .ledger import CATEGORIES, LEVELS
@@ -37,11 +38,17 @@ from .units import subtree_ids
 KINDS: dict[str, str] = {"monthly": "月报", "quarterly": "季报", "annual": "年报"}
 DEFAULT_DUE_DAY = {"monthly": 23, "quarterly": 15, "annual": 31}
 SEE_ALL = frozenset({"city_supervisor", "city_leader"})
+PERIOD_PATTERNS = {"monthly": r"\d{4}-\d{2}", "quarterly": r"\d{4}-Q\d", "annual": r"\d{4}"}
 
 
-def _kind(kind: str) -> str:
+def _bad(message: str, field: str) -> InvalidInput:
+    return InvalidInput(message, [Detail(message, field=field)])
+
+
+def check_kind(kind: str) -> str:
+    """``kind`` if it is a kind of report, else InvalidInput on ``kind``."""
     if kind not in KINDS:
-        raise InvalidInput(f"report kind must be one of {', '.join(KINDS)}")
+        raise _bad(f"报表类型须为 {', '.join(KINDS)} (the report kind is one of them)", "kind")
     return kind
 
 
@@ -49,7 +56,7 @@ def period_for(kind: str, now: datetime) -> str:
     """The period a round opened at ``now`` reports on: this month, the last quarter, the
     last year."""
     day = now.astimezone(BUSINESS_TZ).date()
-    if _kind(kind) == "monthly":
+    if check_kind(kind) == "monthly":
         return f"{day.year}-{day.month:02d}"
     if kind == "quarterly":
         quarter = (day.month - 1) // 3  # the previous quarter: 0 means Q4 of last year
@@ -60,7 +67,10 @@ def period_for(kind: str, now: datetime) -> str:
 def window(kind: str, period: str) -> tuple[date, date]:
     """[first day, day after the last) of a period."""
     try:
-        if _kind(kind) == "monthly":
+        pattern = PERIOD_PATTERNS[check_kind(kind)]
+        if not isinstance(period, str) or not re.fullmatch(pattern, period, re.ASCII):
+            raise ValueError(period)
+        if kind == "monthly":
             year, month = (int(p) for p in period.split("-"))
             start = date(year, month, 1)
             end = date(year + month // 12, month % 12 + 1, 1)
@@ -73,14 +83,15 @@ def window(kind: str, period: str) -> tuple[date, date]:
             end = date(year + quarter // 4, (3 * quarter) % 12 + 1, 1)
         else:
             start, end = date(int(period), 1, 1), date(int(period) + 1, 1, 1)
-    except ValueError:
-        raise InvalidInput(f"bad {kind} period {period!r} (2026-12, 2026-Q4, 2026)") from None
+    except (TypeError, ValueError):
+        raise _bad(f"报表期间 {period!r} 有误，应如 2026-12、2026-Q4、2026 "
+                   f"(a period like 2026-12, 2026-Q4, 2026)", "period") from None
     return start, end
 
 
 def due_on(kind: str, period: str, due_day: int | None = None) -> date:
     """The last on-time day: in the month (monthly), or in the month after the period."""
-    day = due_day or DEFAULT_DUE_DAY[_kind(kind)]
+    day = due_day or DEFAULT_DUE_DAY[check_kind(kind)]
     start, end = window(kind, period)
     month = start if kind == "monthly" else end
     return date(month.year, month.month, day)
@@ -148,7 +159,7 @@ def figures(conn: Connection, unit_id: int, kind: str, period: str,
 def _code(conn: Connection, unit_id: int) -> str:
     code = conn.execute(sa.select(unit.c.code).where(unit.c.id == unit_id)).scalar()
     if code is None:
-        raise NotFound(f"unit {unit_id} does not exist")
+        raise NotFound(f"单位 {unit_id} 不存在 (unit {unit_id} does not exist)")
     return str(code)
 
 
@@ -191,7 +202,7 @@ def visible_report(conn: Connection, actor: Actor, report_id: int) -> dict[str, 
         unit_report.c.id == report_id, _scope(conn, actor))).first()
     row = report_row(conn, report_id=report_id) if found else None
     if row is None:
-        raise NotFound(f"report {report_id} does not exist")
+        raise NotFound(f"报表 {report_id} 不存在 (report {report_id} does not exist)")
     return row
 
 
@@ -203,12 +214,14 @@ def periods(conn: Connection, kind: str) -> list[str]:
 
 def consolidated(conn: Connection, actor: Actor, kind: str, period: str,
                  now: datetime) -> dict[str, Any]:
-    """One row per report the actor may see, and the totals over them."""
+    """One row per report the actor may see, and the totals over them (InvalidInput for a
+    kind or period that is not one)."""
+    window(kind, period)
     today = now.astimezone(BUSINESS_TZ).date().isoformat()
     rows = conn.execute(sa.select(unit_report, unit.c.code.label("unit_code"),
                                   unit.c.name.label("unit_name"))
                         .join(unit, unit.c.id == unit_report.c.unit_id)
-                        .where(unit_report.c.kind == _kind(kind),
+                        .where(unit_report.c.kind == check_kind(kind),
                                unit_report.c.period == period, _scope(conn, actor))
                         .order_by(unit_report.c.county_code, unit.c.code))
     items = []

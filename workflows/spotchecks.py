@@ -74,13 +74,23 @@ def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, n
     """Record a draw and its checks; the population is the campaign's units (else every
     reporting unit). Returns the draw's id."""
     if kind not in DRAW_KINDS:
-        raise InvalidInput("kind", [Detail("抽查类型须为 spot_check 或 unannounced",
-                                           field="kind")])
+        raise _bad("抽查类型须为 spot_check 或 unannounced (the kind of draw)", "kind")
     if not 1 <= size <= 500:
-        raise InvalidInput("size", [Detail("抽取数量须在1到500之间", field="size")])
+        raise _bad("抽取数量须在1到500之间 (size from 1 to 500)", "size")
+    if len(title) > 255:
+        raise _bad("标题最长255字符 (a title of at most 255 characters)", "title")
+    if seed is not None and not isinstance(seed, str):
+        raise _bad("随机种子须为文本 (the seed is text)", "seed")
     seed = (seed or "").strip() or secrets.token_hex(8)
+    if len(seed) > 64:
+        raise _bad("随机种子最长64字符 (a seed of at most 64 characters)", "seed")
     units = reporting_units(conn)
     if campaign_code:
+        known = isinstance(campaign_code, str) and conn.execute(
+            sa.select(campaign.c.id).where(campaign.c.code == campaign_code)).first()
+        if not known:
+            raise _bad(f"没有专项行动 {campaign_code} (no campaign {campaign_code!r})",
+                       "campaign_code")
         taking_part = set(conn.execute(sa.select(campaign_unit.c.unit_id).join(
             campaign, campaign.c.id == campaign_unit.c.campaign_id)
             .where(campaign.c.code == campaign_code)).scalars())
@@ -105,6 +115,10 @@ def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, n
     return draw_id
 
 
+def _bad(message: str, field: str) -> InvalidInput:
+    return InvalidInput(message, [Detail(message, field=field)])
+
+
 def redraw(conn: Connection, draw_id: int) -> list[str]:
     """The units the recorded seed and population give again."""
     row = _draw_row(conn, draw_id)
@@ -115,15 +129,18 @@ def redraw(conn: Connection, draw_id: int) -> list[str]:
 def _draw_row(conn: Connection, draw_id: int) -> Any:
     row = conn.execute(sa.select(spot_check_draw).where(spot_check_draw.c.id == draw_id)).first()
     if row is None:
-        raise NotFound(f"spot-check draw {draw_id} does not exist")
+        raise NotFound(f"抽查 {draw_id} 不存在 (spot-check draw {draw_id} does not exist)")
     return row
 
 
-def assign(conn: Connection, check_id: int, inspector: str) -> None:
-    done = conn.execute(sa.update(spot_check).where(spot_check.c.id == check_id)
-                        .values(inspector=inspector.strip() or None)).rowcount
+def assign(conn: Connection, draw_id: int, check_id: int, inspector: str) -> None:
+    """Name who carries out one check of the draw (empty: nobody yet)."""
+    done = conn.execute(sa.update(spot_check).where(spot_check.c.id == check_id,
+                                                    spot_check.c.draw_id == draw_id)
+                        .values(inspector=inspector.strip()[:64] or None)).rowcount
     if not done:
-        raise NotFound(f"spot check {check_id} does not exist")
+        raise NotFound(f"抽查 {draw_id} 中没有检查 {check_id} "
+                       f"(draw {draw_id} has no check {check_id})")
 
 
 def checks(conn: Connection, draw_id: int) -> list[dict[str, Any]]:
@@ -174,7 +191,8 @@ def publish(conn: Connection, draw_id: int, *, actor: str, now: datetime,
     """Publish the 通报: numbered, journaled; every finding of the draw becomes visible."""
     row = _draw_row(conn, draw_id)
     if row.published_at is not None:
-        raise Conflict(f"draw {row.code} was published on {row.published_at:%Y-%m-%d}")
+        raise Conflict(f"抽查 {row.code} 已于 {row.published_at:%Y-%m-%d} 通报 "
+                       f"(draw {row.code} was published on {row.published_at:%Y-%m-%d})")
     found = checks(conn, draw_id)
     if any(c["result"] == "pending" for c in found):
         raise Conflict("仍有未完成的检查，不能通报 (some checks have no inspection yet)")

@@ -96,3 +96,75 @@ def test_an_inspection_naming_someone_elses_photo_records_nothing(
         "results": results}), 422)
     assert [d["field"] for d in body["details"]] == ["photos1"]
     assert client.get(f"{API}/hazards", headers=login("city")).get_json()["items"] == []
+
+
+def test_an_assessment_year_outside_2000_to_next_year_is_refused_by_api_and_pages(
+        app: Flask, client: FlaskClient, login: Login) -> None:
+    city, page = login("city"), Browser(app, "city")
+    for year in (0, 1, 9999):
+        body = assert_error(client.get(f"{API}/assessment/{year}", headers=city), 422)
+        assert [d["field"] for d in body["details"]] == ["year"]
+        assert body["message"].startswith("考核年度须为2000到2027之间的年份")
+        for path in ("/campaigns/assessment", "/campaigns/assessment/export.xlsx"):
+            response = page.get(f"{path}?year={year}")
+            assert response.status_code == 422, (path, year, response.status_code)
+            assert "考核年度须为2000到2027之间的年份" in response.get_data(as_text=True)
+    assert page.get("/campaigns/assessment?year=abc").status_code == 422
+    assert client.get(f"{API}/assessment/2027", headers=city).status_code == 200
+    assert "2026" in page.html("/campaigns/assessment")
+
+
+def test_a_page_and_its_api_twin_give_the_same_answer(
+        app: Flask, client: FlaskClient, login: Login) -> None:
+    found = client.post(f"{API}/inspections", headers=login("city"), json={
+        "unit_code": "LA-JA-H01", "kind": "unannounced", "checklist_code": "hospital_fire",
+        "results": fire_checklist(client, login("city"), {1: "安全出口上锁"})})
+    assert found.status_code == 201, found.get_json()
+    inspection_id = found.get_json()["inspection"]["id"]
+    county, safety = login("jinan"), login("safety")
+    campaign = {"code": "2027-XF", "name": "冬春火灾防控", "starts_on": "2027-01-01",
+                "ends_on": "2027-03-31"}
+    assert_error(client.post(f"{API}/campaigns", headers=county, json={
+        **campaign, "themes": [{"code": "fire", "name": "消防", "category": "fire"}]}), 403)
+    assert Browser(app, "jinan").post("/campaigns/", {**campaign, "themes": "fire"}) \
+        .status_code == 403
+    assert_error(client.post(f"{API}/inspections/{inspection_id}/publish", headers=county), 403)
+    assert Browser(app, "jinan").post(f"/campaigns/inspections/{inspection_id}/publish") \
+        .status_code == 403
+    # an unpublished unannounced visit does not exist for the unit visited
+    assert_error(client.post(f"{API}/inspections/{inspection_id}/notice", headers=safety), 403)
+    assert Browser(app, "safety").post(f"/campaigns/inspections/{inspection_id}/notice") \
+        .status_code == 403
+    assert_error(client.get(f"{API}/inspections/{inspection_id}", headers=safety), 404)
+    assert Browser(app, "safety").get(f"/campaigns/inspections/{inspection_id}") \
+        .status_code == 404
+    assert Browser(app, "jinan").post("/campaigns/spotchecks", {
+        "kind": "spot_check", "size": "1"}).status_code == 403
+
+
+def test_bad_inspection_and_report_input_is_refused_never_a_500(
+        app: Flask, client: FlaskClient, login: Login) -> None:
+    city = login("city")
+    results = fire_checklist(client, city, {})
+    body = {"unit_code": "LA-JA-H01", "kind": "routine", "checklist_code": "hospital_fire",
+            "results": results}
+    for wrong, field in (({"unit_code": "NO-SUCH"}, "unit_code"),
+                         ({"spot_check_id": "abc"}, "spot_check_id"),
+                         ({"spot_check_id": 99999}, "spot_check_id"),
+                         ({"inspected_on": 20261102}, "inspected_on"),
+                         ({"campaign_code": ["2026-YDQ"]}, "campaign_code"),
+                         ({"results": [{"item": [1], "result": "pass"}]}, "results[0]"),
+                         ({"results": [{**results[0], "photos": "ev-1"}]}, "results[0]")):
+        refused = assert_error(client.post(f"{API}/inspections", headers=city,
+                                           json={**body, **wrong}), 422)
+        assert [d["field"] for d in refused["details"]] == [field], wrong
+    for period in ("2026-13", "9999-12", "x"):
+        assert_error(client.get(f"{API}/reports/monthly/{period}", headers=city), 422)
+        export = Browser(app, "city").get(
+            f"/campaigns/reports/export.xlsx?kind=monthly&period={period}")
+        assert export.status_code == 422, period
+    assert_error(client.post(f"{API}/spotchecks", headers=city, json={
+        "kind": "spot_check", "size": 1, "seed": 5}), 422)
+    assert_error(client.post(f"{API}/campaigns", headers=city, json={
+        "code": "2027-XF", "name": "x", "starts_on": "2027-01-01", "ends_on": "2027-03-31",
+        "themes": [{"code": "fire", "name": "消防", "category": "fire"}], "units": 7}), 422)

@@ -66,3 +66,25 @@ def test_the_city_changes_a_rule_and_the_change_is_journaled(lc: Lifecycle) -> N
         assert {r.code: r.points for r in assessment.rules(conn)}["late_monthly"] == 5
         change = events(conn, action_prefix="assessment.")[0]
     assert change["payload"] == {"from": [2.0, 12.0], "to": [5, 30]}
+
+
+@pytest.mark.parametrize("year", [0, 1, 1999, 2028, 9999, "abc", "2026.5", "-1"])
+def test_a_year_outside_2000_to_next_year_is_refused_on_its_field(
+        lc: Lifecycle, year: object) -> None:
+    from hazardflow.workflows.usecases import campaigns as campaign_uc
+
+    with pytest.raises(InvalidInput) as refused:
+        campaign_uc.assessment(lc.rt, lc.actor("city"), year)  # type: ignore[arg-type]
+    assert [d.field for d in refused.value.details] == ["year"]
+    assert "2000" in refused.value.message
+
+
+def test_the_first_and_the_next_year_are_assessed(lc: Lifecycle) -> None:
+    from hazardflow.workflows.usecases import campaigns as campaign_uc
+
+    city = lc.actor("city")
+    assert campaign_uc.assessment(lc.rt, city, 2000)["year"] == 2000
+    assert campaign_uc.assessment(lc.rt, city, "2027")["year"] == 2027
+    assert campaign_uc.assessment(lc.rt, city)["year"] == 2026  # T0 is in 2026
+    export = campaign_uc.assessment_export(lc.rt, city, 2026)
+    assert export.filename == "assessment-2026.xlsx" and export.sheet.headers[0] == "名次"

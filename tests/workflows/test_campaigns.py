@@ -72,3 +72,28 @@ def test_progress_counts_tagged_hazards_by_unit_and_theme(lc: Lifecycle) -> None
     assert city["totals"]["found"] == 3
     assert {u["county_code"] for u in county["by_unit"]} == {"LA-YA"}
     assert county["totals"]["found"] == 0
+
+
+def test_only_the_city_creates_a_campaign_through_its_use_case(lc: Lifecycle) -> None:
+    from hazardflow.engine import Forbidden
+    from hazardflow.workflows.usecases import campaigns as campaign_uc
+
+    themes = [campaigns.Theme("fire", "消防", "fire", "hospital_fire")]
+    given = {"code": "2027-XF", "name": "冬春火灾防控", "starts_on": "2027-01-01",
+             "ends_on": "2027-03-31", "themes": themes}
+    with pytest.raises(Forbidden):
+        campaign_uc.create_campaign(lc.rt, lc.actor("jinan"), **given)  # type: ignore[arg-type]
+    for wrong, field in (({"unit_codes": "LA-JA-H01"}, "units"),
+                         ({"unit_codes": [1, 2]}, "units"),
+                         ({"themes": [campaigns.Theme("x", "x", "fire", "no_such_list")]},
+                          "themes"),
+                         ({"themes": themes * 2}, "themes"),
+                         ({"name": "长" * 256}, "name")):
+        with pytest.raises(InvalidInput) as refused:
+            campaign_uc.create_campaign(lc.rt, lc.actor("city"), **{**given, **wrong})  # type: ignore[arg-type]
+        assert [d.field for d in refused.value.details] == [field]
+    assert [c["code"] for c in campaign_uc.list_campaigns(lc.rt, lc.actor("city"))] \
+        == ["2026-YDQ"]
+    made = campaign_uc.create_campaign(lc.rt, lc.actor("city"), **given)  # type: ignore[arg-type]
+    assert made["code"] == "2027-XF" and made["created_by"] == "city"
+    assert len(made["units"]) > 2  # every reporting unit takes part

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from hazardflow.engine import Conflict, Forbidden, InvalidInput
 from hazardflow.engine.journal import events
 from hazardflow.workflows import campaigns, inspections
+from hazardflow.workflows.inspection_documents import inspection_documents
 from hazardflow.workflows.ledger import get_hazard, list_hazards
+from hazardflow.workflows.usecases import inspections as inspection_uc
 from hazardflow.workflows.usecases.inspections import record as record_uc
 
 from .lifecycle import Lifecycle, order_form
@@ -92,9 +94,9 @@ def test_unannounced_findings_stay_hidden_from_the_unit_until_published(
         assert code not in {h["code"] for h in list_hazards(conn, lc.actor("safety")).rows}
         assert inspections.list_inspections(conn, lc.actor("safety")) == []
         assert len(inspections.list_inspections(conn, lc.actor("jinan"))) == 1
-    with lc.db.begin() as conn:
-        assert inspections.publish_inspection(conn, found["id"], actor="city",
-                                              now=lc.now()) == 1
+    with pytest.raises(Forbidden):  # the city publishes, not the county
+        inspection_uc.publish(lc.rt, lc.actor("jinan"), found["id"])
+    assert inspection_uc.publish(lc.rt, lc.actor("city"), found["id"]) == 1
     with lc.db.connect() as conn:
         seen = get_hazard(conn, lc.actor("safety"), code)
         assert seen is not None and seen["published_at"] is not None
@@ -110,15 +112,14 @@ def test_a_notice_lists_every_hazard_of_the_inspection(lc: Lifecycle) -> None:
 
     found = record(lc, "inspector", "supervision", {1: "通道堆物", 4: "管道井未封堵"})
     failed = [r for r in found["results"] if r["result"] == "fail"]
-    with lc.db.connect() as conn:
-        with pytest.raises(Conflict):  # no rectification ordered yet: no deadline
-            inspections.issue_notice(conn, lc.actor("jinan"), found["id"], lc.now())
+    with pytest.raises(Conflict):  # no rectification ordered yet: no deadline
+        inspection_uc.issue_notice(lc.rt, lc.actor("jinan"), found["id"])
     for r in failed:
         lc.complete(r["case_id"], "Task_Triage", "jinan", order_form(lc.now().date()))
-    with lc.db.begin() as conn:
-        document = inspections.issue_notice(conn, lc.actor("jinan"), found["id"], lc.now())
+    document = inspection_uc.issue_notice(lc.rt, lc.actor("jinan"), found["id"])
+    again = inspection_uc.issue_notice(lc.rt, lc.actor("jinan"), found["id"])
+    with lc.db.connect() as conn:
         pdf = documents.render_pdf(conn, document.id)
-        again = inspections.issue_notice(conn, lc.actor("jinan"), found["id"], lc.now())
     assert again.id == document.id
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     for r in failed:
@@ -142,17 +143,42 @@ def test_an_opinion_records_the_recheck_of_every_hazard_of_the_inspection(
         lc.complete(r["case_id"], "Task_Rectify", "rectifier", rectify_form())
     first, second = failed
     lc.complete(first["case_id"], "Task_Verify", "verifier", verify_passed())
-    with lc.db.connect() as conn:
-        with pytest.raises(Conflict):  # the second hazard has not been re-checked yet
-            inspections.issue_opinion(conn, lc.actor("jinan"), found["id"], lc.now())
+    with pytest.raises(Conflict):  # the second hazard has not been re-checked yet
+        inspection_uc.issue_opinion(lc.rt, lc.actor("jinan"), found["id"])
     lc.complete(second["case_id"], "Task_Verify", "verifier", verify_failed("管道井仍未封堵"))
-    with lc.db.begin() as conn:
-        opinion = inspections.issue_opinion(conn, lc.actor("jinan"), found["id"], lc.now())
+    opinion = inspection_uc.issue_opinion(lc.rt, lc.actor("jinan"), found["id"])
+    with lc.db.connect() as conn:
         pdf = documents.render_pdf(conn, opinion.id)
-        listed = inspections.inspection_documents(conn, found["id"])
+        listed = inspection_documents(conn, found["id"])
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert first["hazard_code"] in text and second["hazard_code"] in text
     assert "管道井仍未封堵" in text.replace(" ", "").replace("\n", "")
     assert [d.id for d in listed] == [opinion.id]
-    with lc.db.connect() as conn, pytest.raises(Forbidden):
-        inspections.issue_opinion(conn, lc.actor("safety"), found["id"], lc.now())
+    with pytest.raises(Forbidden):
+        inspection_uc.issue_opinion(lc.rt, lc.actor("safety"), found["id"])
+
+
+def test_an_unknown_unit_or_a_spot_check_of_another_unit_is_refused_on_its_field(
+        lc: Lifecycle) -> None:
+    from hazardflow.workflows.usecases import campaigns as campaign_uc
+
+    city = lc.actor("city")
+    given = results("hospital_fire", lc, {}, "city")
+    with pytest.raises(InvalidInput) as unknown:
+        record_uc(lc.rt, city, unit_code="NO-SUCH-UNIT", kind="routine",
+                  checklist_code="hospital_fire", results=given)
+    assert [d.field for d in unknown.value.details] == ["unit_code"]
+    check = campaign_uc.draw(lc.rt, city, title="抽查", kind="spot_check", size=1,
+                             seed="x")["checks"][0]
+    elsewhere = "LA-YA-H01" if check["unit_code"] != "LA-YA-H01" else "LA-JA-H01"
+    for bad in (check["id"] + 1000, "abc", 2**40):
+        with pytest.raises(InvalidInput) as wrong:
+            record_uc(lc.rt, city, unit_code=check["unit_code"], kind="spot_check",
+                      checklist_code="hospital_fire", results=given, spot_check_id=bad)
+        assert [d.field for d in wrong.value.details] == ["spot_check_id"]
+    with pytest.raises(InvalidInput) as other_unit:
+        record_uc(lc.rt, city, unit_code=elsewhere, kind="spot_check",
+                  checklist_code="hospital_fire", results=given, spot_check_id=check["id"])
+    assert [d.field for d in other_unit.value.details] == ["spot_check_id"]
+    with lc.db.connect() as conn:
+        assert inspections.list_inspections(conn, city) == []

@@ -193,16 +193,35 @@ def test_the_consolidated_export_drops_characters_xml_forbids(lc: Lifecycle) -> 
     from openpyxl import load_workbook
 
     from hazardflow.workflows.exports import Sheet, to_xlsx
+    from hazardflow.workflows.usecases import campaigns as campaign_uc
 
     lc.engine.fire_due_timers(DEC_1)
     case_id = report_of(lc, "monthly", "2026-12", "LA-JA-H01")["case_id"]
     lc.clock.set(cst(2026, 12, 10))
     fill(lc, case_id, narrative="完成自查\x0b整改\x1f三项")
-    with lc.db.connect() as conn:
-        view = reports.consolidated(conn, lc.actor("city"), "monthly", "2026-12", lc.now())
-    header, rows = reports.consolidated_table(view)
-    data = to_xlsx([Sheet("月报\x0b汇总", header, rows)])
+    export = campaign_uc.report_export(lc.rt, lc.actor("city"), "monthly", "2026-12")
+    assert export.filename == "reports-monthly-2026-12.xlsx"
+    data = to_xlsx([Sheet("月报\x0b汇总", export.sheet.headers, export.sheet.rows)])
     sheet = load_workbook(io.BytesIO(data)).active
-    narratives = [sheet.cell(r, len(header)).value for r in range(2, sheet.max_row + 1)]
+    width = len(export.sheet.headers)
+    narratives = [sheet.cell(r, width).value for r in range(2, sheet.max_row + 1)]
     assert "完成自查整改三项" in narratives
     assert sheet.title == "月报汇总"
+
+
+@pytest.mark.parametrize(("kind", "period", "field"), [
+    ("weekly", "2026-12", "kind"), ("monthly", "2026-13", "period"),
+    ("monthly", "9999-12", "period"), ("monthly", "2026-1", "period"),
+    ("quarterly", "2026-Q5", "period"), ("annual", "0000", "period"),
+    ("monthly", "２０２６-12", "period"),
+])
+def test_a_report_kind_or_period_that_is_not_one_is_refused_on_its_field(
+        lc: Lifecycle, kind: str, period: str, field: str) -> None:
+    from hazardflow.engine import InvalidInput
+    from hazardflow.workflows.usecases import campaigns as campaign_uc
+
+    with pytest.raises(InvalidInput) as refused:
+        campaign_uc.consolidated_report(lc.rt, lc.actor("city"), kind, period)
+    assert [d.field for d in refused.value.details] == [field]
+    with pytest.raises(InvalidInput):
+        campaign_uc.report_export(lc.rt, lc.actor("city"), kind, period)

@@ -7,60 +7,53 @@ from typing import Any
 
 from flask import request
 
-from hazardflow.engine.db import read_transaction, write_transaction
-from hazardflow.workflows import assessment, campaigns, inspections, reports, spotchecks
+from hazardflow.workflows.campaigns import Theme
+from hazardflow.workflows.usecases import campaigns as campaign_uc
 from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from ..errors import ApiError
 from ..extensions import runtime
-from . import bp, current_actor, json_body, login_required, require_role
+from . import bp, current_actor, json_body, login_required
 from .openapi import err, ok, op, path_param, register
 from .serialize import jsonable
 
 TAG = "campaigns"
 OBJ = {"type": "object", "additionalProperties": True}
-CITY = ("city_supervisor",)
 
 
 @bp.get("/campaigns")
 @login_required
 def campaign_list() -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return {"items": jsonable(campaigns.list_campaigns(conn))}
+    return {"items": jsonable(campaign_uc.list_campaigns(runtime, current_actor()))}
 
 
 @bp.post("/campaigns")
 @login_required
 def campaign_create() -> tuple[dict[str, Any], int]:
-    require_role(*CITY)
     body = json_body()
     try:
-        themes = [campaigns.Theme(str(t["code"]), str(t["name"]), str(t["category"]),
-                                  t.get("checklist_code")) for t in body.get("themes") or []]
+        themes = [Theme(str(t["code"]), str(t["name"]), str(t["category"]),
+                        t.get("checklist_code")) for t in body.get("themes") or []]
     except (KeyError, TypeError, AttributeError):
         raise ApiError(400, "bad_request", "themes: [{code, name, category}]") from None
-    with write_transaction(runtime.db) as conn:
-        campaigns.create_campaign(
-            conn, code=str(body.get("code") or ""), name=str(body.get("name") or ""),
-            starts_on=str(body.get("starts_on") or ""), ends_on=str(body.get("ends_on") or ""),
-            themes=themes, unit_codes=body.get("units"), created_by=current_actor().id,
-            now=runtime.now(), description=str(body.get("description") or ""))
-        found = campaigns.get_campaign(conn, str(body["code"]))
+    found = campaign_uc.create_campaign(
+        runtime, current_actor(), code=str(body.get("code") or ""),
+        name=str(body.get("name") or ""), starts_on=str(body.get("starts_on") or ""),
+        ends_on=str(body.get("ends_on") or ""), themes=themes, unit_codes=body.get("units"),
+        description=str(body.get("description") or ""))
     return {"campaign": jsonable(found)}, 201
 
 
 @bp.get("/campaigns/<code>")
 @login_required
 def campaign_progress(code: str) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return jsonable(campaigns.progress(conn, current_actor(), code, runtime.now()))
+    return jsonable(campaign_uc.progress(runtime, current_actor(), code))
 
 
 @bp.get("/checklists/<code>")
 @login_required
 def checklist_get(code: str) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return {"checklist": jsonable(campaigns.get_checklist(conn, code))}
+    return {"checklist": jsonable(campaign_uc.checklist(runtime, current_actor(), code))}
 
 
 @bp.post("/inspections")
@@ -83,85 +76,64 @@ def inspection_record() -> tuple[dict[str, Any], int]:
 @bp.get("/inspections/<int:inspection_id>")
 @login_required
 def inspection_get(inspection_id: int) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return {"inspection": jsonable(inspections.get_inspection(conn, current_actor(),
-                                                                  inspection_id))}
+    return {"inspection": jsonable(inspection_uc.get(runtime, current_actor(), inspection_id))}
 
 
 @bp.post("/inspections/<int:inspection_id>/publish")
 @login_required
 def inspection_publish(inspection_id: int) -> dict[str, Any]:
-    require_role(*CITY)
-    with write_transaction(runtime.db) as conn:
-        inspections.get_inspection(conn, current_actor(), inspection_id)
-        count = inspections.publish_inspection(conn, inspection_id, actor=current_actor().id,
-                                               now=runtime.now())
-    return {"hazards_made_visible": count}
+    return {"hazards_made_visible": inspection_uc.publish(runtime, current_actor(),
+                                                          inspection_id)}
 
 
 @bp.post("/inspections/<int:inspection_id>/notice")
 @login_required
 def inspection_notice(inspection_id: int) -> tuple[dict[str, Any], int]:
-    with write_transaction(runtime.db) as conn:
-        doc = inspections.issue_notice(conn, current_actor(), inspection_id, runtime.now())
+    doc = inspection_uc.issue_notice(runtime, current_actor(), inspection_id)
     return {"document": {"id": doc.id, "number": doc.number, "title": doc.title}}, 201
 
 
 @bp.get("/reports/<kind>/<period>")
 @login_required
 def report_consolidated(kind: str, period: str) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return jsonable(reports.consolidated(conn, current_actor(), kind, period, runtime.now()))
+    return jsonable(campaign_uc.consolidated_report(runtime, current_actor(), kind, period))
 
 
 @bp.post("/spotchecks")
 @login_required
 def spotcheck_draw() -> tuple[dict[str, Any], int]:
-    require_role(*CITY)
     body = json_body()
     try:
         size = int(body.get("size", 0))
     except (TypeError, ValueError):
         raise ApiError(400, "bad_request", "size must be a whole number") from None
-    with write_transaction(runtime.db) as conn:
-        draw_id = spotchecks.draw(
-            conn, title=str(body.get("title") or ""), kind=str(body.get("kind") or ""),
-            size=size, drawn_by=current_actor().id, now=runtime.now(),
-            seed=body.get("seed") or None, stratified=bool(body.get("stratified")),
-            campaign_code=body.get("campaign_code") or None)
-        return {"draw": jsonable(spotchecks.get_draw(conn, draw_id))}, 201
+    found = campaign_uc.draw(
+        runtime, current_actor(), title=str(body.get("title") or ""),
+        kind=str(body.get("kind") or ""), size=size, seed=body.get("seed") or None,
+        stratified=bool(body.get("stratified")),
+        campaign_code=body.get("campaign_code") or None)
+    return {"draw": jsonable(found)}, 201
 
 
 @bp.get("/spotchecks/<int:draw_id>")
 @login_required
 def spotcheck_get(draw_id: int) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        found = spotchecks.get_draw(conn, draw_id)
-    if found["published_at"] is None and not _sees_unpublished():
-        raise ApiError(404, "not_found", f"no published spot check {draw_id}")
-    return {"draw": jsonable(found)}
-
-
-def _sees_unpublished() -> bool:
-    actor = current_actor()
-    return actor.admin or bool(actor.roles & {"city_supervisor", "city_leader"})
+    return {"draw": jsonable(campaign_uc.get_draw(runtime, current_actor(), draw_id))}
 
 
 @bp.post("/spotchecks/<int:draw_id>/publish")
 @login_required
 def spotcheck_publish(draw_id: int) -> dict[str, Any]:
-    require_role(*CITY)
-    summary = str((request.get_json(silent=True) or {}).get("summary") or "")
-    with write_transaction(runtime.db) as conn:
-        return {"draw": jsonable(spotchecks.publish(conn, draw_id, actor=current_actor().id,
-                                                    now=runtime.now(), summary=summary))}
+    body = request.get_json(silent=True)
+    summary = str((body if isinstance(body, dict) else {}).get("summary") or "")
+    return {"draw": jsonable(campaign_uc.publish_draw(runtime, current_actor(), draw_id,
+                                                      summary))}
 
 
 @bp.get("/assessment/<int:year>")
 @login_required
 def assessment_get(year: int) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        return jsonable(assessment.assess(conn, current_actor(), year, runtime.now()))
+    return jsonable(campaign_uc.assessment(runtime, current_actor(), year))
 
 
 def _describe() -> None:
@@ -212,7 +184,7 @@ def _describe() -> None:
                      params=draw, tag=TAG))
     register(f"{base}/assessment/{{year}}",
              get=op("The annual assessment: ranking and breakdown",
-                    {**ok("The ranking", OBJ), **err(401)}, params=[path_param("year")],
+                    {**ok("The ranking", OBJ), **err(401, 422)}, params=[path_param("year")],
                     tag=TAG))
 
 

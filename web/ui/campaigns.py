@@ -1,131 +1,129 @@
 """The campaigns pages (blueprint `campaigns`, under /campaigns): campaigns and their
 progress, inspections against a checklist, the consolidated monthly report with Excel
-export, spot-check draws and their 通报, and the annual assessment ranking."""
+export, spot-check draws and their 通报, and the annual assessment ranking.
+
+Each route parses the request, calls one use-case (``workflows.usecases.campaigns`` and
+``.inspections``, which decide who may do what) and answers. A form the use-case refuses for
+its content (InvalidInput, Conflict) comes back with the message; one the actor may not
+send (Forbidden) or about something they cannot see (NotFound) is a 403 or 404 page, the
+same answer the API gives.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from hazardflow.engine import EngineError
-from hazardflow.engine.db import read_transaction, write_transaction
-from hazardflow.workflows import assessment, campaigns, inspections, reports, spotchecks
-from hazardflow.workflows.counters import BUSINESS_TZ
-from hazardflow.workflows.exports import Sheet, to_xlsx
+from hazardflow.engine import Conflict, InvalidInput
+from hazardflow.workflows import inspections, policy, reports, spotchecks
+from hazardflow.workflows.campaigns import Theme
+from hazardflow.workflows.exports import to_xlsx
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
+from hazardflow.workflows.usecases import campaigns as campaign_uc
 from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from ..extensions import runtime
-from . import current_actor, flash_error, has_role, login_required, require_role
+from . import current_actor, flash_error, login_required
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CITY = "city_supervisor"
+REFUSED = (InvalidInput, Conflict)  # shown on the page; Forbidden and NotFound are statuses
+ITEM_FIELD = re.compile(r"r(\d{1,4})", re.ASCII)
 
 
 def _page(template: str, **context: Any) -> str:
+    actor = current_actor()
     return render_template(f"campaigns/{template}", categories=CATEGORIES, levels=LEVELS,
-                           kinds=inspections.KINDS, **context)
+                           kinds=inspections.KINDS,
+                           may=lambda permission: policy.allows(actor, permission), **context)
 
 
-def _xlsx(title: str, header: list[str], rows: list[list[Any]], filename: str) -> Response:
-    data = to_xlsx([Sheet(title, header, rows)])
-    return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename={filename}"})
+def _xlsx(export: campaign_uc.Export) -> Response:
+    return Response(to_xlsx([export.sheet]), mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename={export.filename}"})
 
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    with read_transaction(runtime.db) as conn:
-        items = campaigns.list_campaigns(conn)
-        lists = campaigns.list_checklists(conn)
-    return _page("index.html", items=items, checklists=lists)
+    found = campaign_uc.overview(runtime, current_actor())
+    return _page("index.html", items=found["campaigns"], checklists=found["checklists"])
 
 
 @bp.post("/")
 @login_required
 def create() -> Response:
-    require_role(CITY)
     form = request.form
-    themes = [campaigns.Theme(code, CATEGORIES[code], code)
-              for code in form.getlist("themes") if code in CATEGORIES]
+    code = form.get("code", "").strip()
+    themes = [Theme(c, CATEGORIES[c], c)
+              for c in form.getlist("themes") if c in CATEGORIES]
     try:
-        with write_transaction(runtime.db) as conn:
-            campaigns.create_campaign(
-                conn, code=form.get("code", "").strip(), name=form.get("name", ""),
-                starts_on=form.get("starts_on", ""), ends_on=form.get("ends_on", ""),
-                themes=themes, unit_codes=None, created_by=current_actor().id, now=runtime.now(),
-                description=form.get("description", ""))
-    except EngineError as exc:
+        campaign_uc.create_campaign(
+            runtime, current_actor(), code=code, name=form.get("name", ""),
+            starts_on=form.get("starts_on", ""), ends_on=form.get("ends_on", ""),
+            themes=themes, description=form.get("description", ""))
+    except REFUSED as exc:
         flash_error(exc)
         return redirect(url_for("campaigns.index"))
-    return redirect(url_for("campaigns.campaign", code=form.get("code", "").strip()))
+    return redirect(url_for("campaigns.campaign", code=code))
 
 
 @bp.get("/c/<code>")
 @login_required
 def campaign(code: str) -> str:
-    with read_transaction(runtime.db) as conn:
-        try:
-            progress = campaigns.progress(conn, current_actor(), code, runtime.now())
-        except EngineError:
-            abort(404)
-        found = inspections.list_inspections(conn, current_actor(), campaign_code=code,
-                                             limit=50)
-    return _page("campaign.html", p=progress, inspections=found)
+    found = campaign_uc.campaign_page(runtime, current_actor(), code)
+    return _page("campaign.html", p=found["progress"], inspections=found["inspections"])
 
 
 # -- inspections ------------------------------------------------------------------------
+
+def _results(form: Any) -> list[dict[str, Any]]:
+    """One result per item the form answers (``r<position>``), with its note, photos and
+    place; items left unanswered are the use-case's to name."""
+    positions = sorted({int(m.group(1)) for key in form if (m := ITEM_FIELD.fullmatch(key))})
+    return [{"item": p, "result": form.get(f"r{p}", ""), "note": form.get(f"note{p}", ""),
+             "photos": [ref.strip() for value in form.getlist(f"photos{p}")
+                        for ref in value.replace("，", ",").split(",") if ref.strip()],
+             "location": form.get(f"loc{p}", "")} for p in positions]
+
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @login_required
 def inspection_new() -> str | Response:
     code = request.values.get("checklist", "hospital_fire")
-    with read_transaction(runtime.db) as conn:
-        try:
-            checklist = campaigns.get_checklist(conn, code)
-        except EngineError:
-            abort(404)
-        lists = campaigns.list_checklists(conn)
-        running = campaigns.list_campaigns(conn)
     if request.method == "GET":
-        return _page("inspection_new.html", checklist=checklist, checklists=lists,
-                     running=running, args=request.args)
+        return _inspection_form(code, request.args)
     form = request.form
-    results = [{"item": i["position"], "result": form.get(f"r{i['position']}", ""),
-                "note": form.get(f"note{i['position']}", ""),
-                "photos": [ref for value in form.getlist(f"photos{i['position']}")
-                           for ref in value.replace("，", ",").split(",")],
-                "location": form.get(f"loc{i['position']}", "")} for i in checklist["items"]]
     try:
         found = inspection_uc.record(
             runtime, current_actor(), unit_code=form.get("unit_code", "").strip(),
-            kind=form.get("kind", ""), checklist_code=code, results=results,
+            kind=form.get("kind", ""), checklist_code=code, results=_results(form),
             campaign_code=form.get("campaign_code") or None,
             location=form.get("location", ""), summary=form.get("summary", ""),
-            spot_check_id=int(form["spot_check_id"]) if form.get("spot_check_id") else None)
-    except EngineError as exc:
+            spot_check_id=form.get("spot_check_id") or None)
+    except REFUSED as exc:
         flash_error(exc)
-        return _page("inspection_new.html", checklist=checklist, checklists=lists,
-                     running=running, args=form)
+        return _inspection_form(code, form)
     flash(_("检查已记录，不合格项已生成隐患案件。"), "ok")
     return redirect(url_for("campaigns.inspection", inspection_id=found["id"]))
+
+
+def _inspection_form(code: str, args: Any) -> str:
+    found = inspection_uc.new_inspection(runtime, current_actor(), code)
+    return _page("inspection_new.html", checklist=found["checklist"],
+                 checklists=found["checklists"], running=found["campaigns"], args=args)
 
 
 @bp.get("/inspections/<int:inspection_id>")
 @login_required
 def inspection(inspection_id: int) -> str:
-    with read_transaction(runtime.db) as conn:
-        try:
-            found = inspections.get_inspection(conn, current_actor(), inspection_id)
-        except EngineError:
-            abort(404)
-        issued = inspections.inspection_documents(conn, inspection_id)
-    return _page("inspection.html", i=found, results_names=inspections.RESULTS, issued=issued)
+    found = inspection_uc.inspection_page(runtime, current_actor(), inspection_id)
+    return _page("inspection.html", i=found["inspection"], results_names=inspections.RESULTS,
+                 issued=found["documents"])
 
 
 @bp.post("/inspections/<int:inspection_id>/<action>")
@@ -133,122 +131,88 @@ def inspection(inspection_id: int) -> str:
 def inspection_act(inspection_id: int, action: str) -> Response:
     actor = current_actor()
     try:
-        with write_transaction(runtime.db) as conn:
-            if action == "publish":
-                require_role(CITY)
-                inspections.get_inspection(conn, actor, inspection_id)
-                inspections.publish_inspection(conn, inspection_id, actor=actor.id,
-                                               now=runtime.now())
-                flash(_("已通报，检查发现对被检查单位可见。"), "ok")
-            elif action == "notice":
-                doc = inspections.issue_notice(conn, actor, inspection_id, runtime.now())
-                flash(_("已出具整改通知书 %(no)s。", no=doc.number), "ok")
-            elif action == "opinion":
-                doc = inspections.issue_opinion(conn, actor, inspection_id, runtime.now())
-                flash(_("已出具复查意见书 %(no)s。", no=doc.number), "ok")
-            else:
-                abort(404)
-    except EngineError as exc:
+        if action == "publish":
+            inspection_uc.publish(runtime, actor, inspection_id)
+            flash(_("已通报，检查发现对被检查单位可见。"), "ok")
+        elif action == "notice":
+            doc = inspection_uc.issue_notice(runtime, actor, inspection_id)
+            flash(_("已出具整改通知书 %(no)s。", no=doc.number), "ok")
+        elif action == "opinion":
+            doc = inspection_uc.issue_opinion(runtime, actor, inspection_id)
+            flash(_("已出具复查意见书 %(no)s。", no=doc.number), "ok")
+        else:
+            abort(404)
+    except REFUSED as exc:
         flash_error(exc)
     return redirect(url_for("campaigns.inspection", inspection_id=inspection_id))
 
 
 # -- reports ----------------------------------------------------------------------------
 
-def _report_view() -> dict[str, Any]:
-    kind = request.args.get("kind", "monthly")
-    if kind not in reports.KINDS:
-        abort(404)
-    with read_transaction(runtime.db) as conn:
-        known = reports.periods(conn, kind)
-        period = request.args.get("period") or (known[0] if known else
-                                                reports.period_for(kind, runtime.now()))
-        try:
-            view = reports.consolidated(conn, current_actor(), kind, period, runtime.now())
-        except EngineError:
-            abort(404)
-    return {"view": view, "periods": known, "kind": kind, "period": period}
-
-
 @bp.get("/reports")
 @login_required
 def report_list() -> str:
-    return _page("reports.html", report_kinds=reports.KINDS, **_report_view())
+    found = campaign_uc.report_page(runtime, current_actor(),
+                                    request.args.get("kind", "monthly"),
+                                    request.args.get("period") or None)
+    return _page("reports.html", report_kinds=reports.KINDS, **found)
 
 
 @bp.get("/reports/export.xlsx")
 @login_required
 def report_export() -> Response:
-    found = _report_view()
-    header, rows = reports.consolidated_table(found["view"])
-    name = f"{reports.KINDS[found['kind']]}汇总 {found['period']}"
-    return _xlsx(name, header, rows, f"reports-{found['kind']}-{found['period']}.xlsx")
+    return _xlsx(campaign_uc.report_export(runtime, current_actor(),
+                                           request.args.get("kind", "monthly"),
+                                           request.args.get("period") or None))
 
 
 # -- spot checks ------------------------------------------------------------------------
-
-def _sees_all() -> bool:
-    return has_role(CITY, "city_leader")
-
 
 @bp.route("/spotchecks", methods=["GET", "POST"])
 @login_required
 def spotcheck_list() -> str | Response:
     if request.method == "POST":
-        require_role(CITY)
         form = request.form
+        size = form.get("size", "").strip()
         try:
-            with write_transaction(runtime.db) as conn:
-                draw_id = spotchecks.draw(
-                    conn, title=form.get("title", ""), kind=form.get("kind", "spot_check"),
-                    size=int(form.get("size") or 0), drawn_by=current_actor().id, now=runtime.now(),
-                    seed=form.get("seed") or None, stratified=bool(form.get("stratified")),
-                    campaign_code=form.get("campaign_code") or None)
-        except (EngineError, ValueError) as exc:
-            flash(str(exc), "error")
+            found = campaign_uc.draw(
+                runtime, current_actor(), title=form.get("title", ""),
+                kind=form.get("kind", "spot_check"),
+                size=int(size) if size.isascii() and size.isdigit() else 0,
+                seed=form.get("seed") or None, stratified=bool(form.get("stratified")),
+                campaign_code=form.get("campaign_code") or None)
+        except REFUSED as exc:
+            flash_error(exc)
             return redirect(url_for("campaigns.spotcheck_list"))
-        return redirect(url_for("campaigns.spotcheck", draw_id=draw_id))
-    with read_transaction(runtime.db) as conn:
-        draws = spotchecks.list_draws(conn, published_only=not _sees_all())
-        running = campaigns.list_campaigns(conn)
-    return _page("spotchecks.html", draws=draws, running=running,
+        return redirect(url_for("campaigns.spotcheck", draw_id=found["id"]))
+    listed = campaign_uc.spot_checks(runtime, current_actor())
+    return _page("spotchecks.html", draws=listed["draws"], running=listed["campaigns"],
                  draw_kinds=spotchecks.DRAW_KINDS)
-
-
-def _draw(draw_id: int) -> dict[str, Any]:
-    with read_transaction(runtime.db) as conn:
-        try:
-            found = spotchecks.get_draw(conn, draw_id)
-        except EngineError:
-            abort(404)
-    if found["published_at"] is None and not _sees_all():
-        abort(404)
-    return found
 
 
 @bp.get("/spotchecks/<int:draw_id>")
 @login_required
 def spotcheck(draw_id: int) -> str:
-    return _page("spotcheck.html", d=_draw(draw_id))
+    return _page("spotcheck.html", d=campaign_uc.get_draw(runtime, current_actor(), draw_id))
 
 
 @bp.post("/spotchecks/<int:draw_id>/<action>")
 @login_required
 def spotcheck_act(draw_id: int, action: str) -> Response:
-    require_role(CITY)
     form = request.form
     try:
-        with write_transaction(runtime.db) as conn:
-            if action == "assign":
-                spotchecks.assign(conn, int(form.get("check_id") or 0),
-                                  form.get("inspector", ""))
-            elif action == "publish":
-                spotchecks.publish(conn, draw_id, actor=current_actor().id, now=runtime.now(),
-                                   summary=form.get("summary", ""))
-                return redirect(url_for("campaigns.spotcheck_notice", draw_id=draw_id))
-            else:
-                abort(404)
-    except EngineError as exc:
+        if action == "assign":
+            check = form.get("check_id", "")
+            campaign_uc.assign(runtime, current_actor(), draw_id,
+                               int(check) if check.isascii() and check.isdigit() else 0,
+                               form.get("inspector", ""))
+        elif action == "publish":
+            campaign_uc.publish_draw(runtime, current_actor(), draw_id,
+                                     summary=form.get("summary", ""))
+            return redirect(url_for("campaigns.spotcheck_notice", draw_id=draw_id))
+        else:
+            abort(404)
+    except REFUSED as exc:
         flash_error(exc)
     return redirect(url_for("campaigns.spotcheck", draw_id=draw_id))
 
@@ -256,33 +220,20 @@ def spotcheck_act(draw_id: int, action: str) -> Response:
 @bp.get("/spotchecks/<int:draw_id>/notice")
 @login_required
 def spotcheck_notice(draw_id: int) -> str:
-    found = _draw(draw_id)
-    if found["published_at"] is None:
-        abort(404)
-    return _page("notice.html", d=found)
+    return _page("notice.html", d=campaign_uc.draw_notice(runtime, current_actor(), draw_id))
 
 
 # -- assessment -------------------------------------------------------------------------
 
-def _assessment() -> dict[str, Any]:
-    try:
-        year = int(request.args.get("year") or runtime.now().astimezone(BUSINESS_TZ).year)
-    except ValueError:
-        abort(404)
-    with read_transaction(runtime.db) as conn:
-        return assessment.assess(conn, current_actor(), year, runtime.now())
-
-
 @bp.get("/assessment")
 @login_required
 def assessment_page() -> str:
-    return _page("assessment.html", a=_assessment())
+    return _page("assessment.html",
+                 a=campaign_uc.assessment(runtime, current_actor(), request.args.get("year")))
 
 
 @bp.get("/assessment/export.xlsx")
 @login_required
 def assessment_export() -> Response:
-    found = _assessment()
-    header, rows = assessment.ranking_table(found)
-    return _xlsx(f"{found['year']}年度考核排名", header, rows,
-                 f"assessment-{found['year']}.xlsx")
+    return _xlsx(campaign_uc.assessment_export(runtime, current_actor(),
+                                               request.args.get("year")))

@@ -1,25 +1,112 @@
-"""Recording inspections: the inspection, its results and a hazard case per failed item,
-in one unit of work."""
+"""Inspections: recording one (the inspection, its results and a hazard case per failed item
+in one unit of work), reading it, publishing an unannounced visit's findings, and issuing
+the notice and the opinion that list every hazard it found.
+
+Who may do what is asked of ``workflows.policy`` here: recording needs a role that records
+that kind of inspection (:data:`~hazardflow.workflows.inspections.KIND_ROLES`) at a unit in
+the actor's scope; publishing is the city's (``campaign.manage``); issuing documents needs
+``inspection.issue`` (and each hazard within what the actor issues for).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hazardflow.engine import Actor
+from hazardflow.engine import Actor, Detail, InvalidInput
 
-from .. import inspections
+from .. import campaigns, inspection_documents, inspections, policy
+from ..documents import Document
 from ..runtime import Runtime
-from ..uow import unit_of_work
+from ..uow import reading, unit_of_work
+
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
+
+
+def _text(value: Any, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        message = f"{field} 须为文本 ({field} is text)"
+        raise InvalidInput(message, [Detail(message, field=field)])
+    return value
+
+
+def _id_or_none(value: Any, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    message = f"{field} 须为编号 ({field} is a number)"
+    raise InvalidInput(message, [Detail(message, field=field)])
 
 
 def record(rt: Runtime, actor: Actor, *, unit_code: str, kind: str, checklist_code: str,
            results: Sequence[Mapping[str, Any]], campaign_code: str | None = None,
            location: str = "", summary: str = "", inspected_on: str | None = None,
-           spot_check_id: int | None = None) -> dict[str, Any]:
+           spot_check_id: int | str | None = None) -> dict[str, Any]:
+    """Record an inspection; every failed item opens a hazard case. Returns the inspection."""
+    inspections.check_kind(kind)
+    policy.require_any(actor, inspections.KIND_ROLES[kind],
+                       f"记录{inspections.KINDS[kind]} (record this kind of inspection)")
+    if not isinstance(results, Sequence) or isinstance(results, str):
+        raise InvalidInput("results 须为列表 (results is a list)",
+                           [Detail("results 须为列表 (results is a list)", field="results")])
+    check_id = _id_or_none(spot_check_id, "spot_check_id")
     with unit_of_work(rt) as conn:
+        where = inspections.inspected_unit(conn, unit_code)
+        policy.require_unit_in_scope(conn, actor, where.code, "记录该单位的检查")
         return inspections.record_inspection(
-            conn, rt.engine, actor, unit_code=unit_code, kind=kind,
-            checklist_code=checklist_code, results=results, campaign_code=campaign_code,
-            location=location, summary=summary, inspected_on=inspected_on,
-            spot_check_id=spot_check_id)
+            conn, rt.engine, actor, unit_code=where.code, kind=kind,
+            checklist_code=_text(checklist_code, "checklist_code"), results=results,
+            campaign_code=campaign_code or None, location=_text(location, "location"),
+            summary=_text(summary, "summary"), inspected_on=inspected_on,
+            spot_check_id=check_id)
+
+
+def new_inspection(rt: Runtime, actor: Actor, checklist_code: str) -> dict[str, Any]:
+    """What the page recording an inspection offers: the checklist, the other checklists and
+    the campaigns."""
+    with reading(rt) as conn:
+        return {"checklist": campaigns.get_checklist(conn, checklist_code),
+                "checklists": campaigns.list_checklists(conn),
+                "campaigns": campaigns.list_campaigns(conn)}
+
+
+def get(rt: Runtime, actor: Actor, inspection_id: int) -> dict[str, Any]:
+    """The inspection and its results (NotFound unless the actor may see it)."""
+    with reading(rt) as conn:
+        return inspections.get_inspection(conn, actor, inspection_id)
+
+
+def inspection_page(rt: Runtime, actor: Actor, inspection_id: int) -> dict[str, Any]:
+    """The inspection and the documents that list every hazard it found."""
+    with reading(rt) as conn:
+        return {"inspection": inspections.get_inspection(conn, actor, inspection_id),
+                "documents": inspection_documents.inspection_documents(conn, inspection_id)}
+
+
+def publish(rt: Runtime, actor: Actor, inspection_id: int) -> int:
+    """Make the inspection and its hazards visible to the unit it visited (journaled).
+    Returns how many hazards became visible."""
+    policy.require(actor, "campaign.manage")
+    with unit_of_work(rt) as conn:
+        inspections.get_inspection(conn, actor, inspection_id)
+        return inspections.publish_inspection(conn, inspection_id, actor=actor.id,
+                                              now=rt.now())
+
+
+def issue_notice(rt: Runtime, actor: Actor, inspection_id: int) -> Document:
+    """One 整改通知书 listing every hazard the inspection found (the current one if issued)."""
+    policy.require(actor, "inspection.issue")
+    with unit_of_work(rt) as conn:
+        return inspection_documents.issue_notice(conn, actor, inspection_id, rt.now())
+
+
+def issue_opinion(rt: Runtime, actor: Actor, inspection_id: int) -> Document:
+    """One 复查意见书 recording the re-check of every hazard the inspection found."""
+    policy.require(actor, "inspection.issue")
+    with unit_of_work(rt) as conn:
+        return inspection_documents.issue_opinion(conn, actor, inspection_id, rt.now())
