@@ -272,6 +272,11 @@ class DefinitionValidator:
             return [self._at(node, f"{what} {text.strip()!r} names unknown variable(s) "
                                    f"{', '.join(sorted(unknown))}; the process's forms and "
                                    f"handlers never set them")]
+        if not names_in(source):  # a constant: it must evaluate now, within the limits
+            try:
+                self.evaluator.evaluate(source, {})
+            except ExpressionError as exc:
+                return [self._at(node, f"{what} {text.strip()!r}: {exc}")]
         return []
 
     def _check_timer(self, node: etree._Element, text: str, known: set[str],
