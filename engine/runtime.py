@@ -49,6 +49,7 @@ from .errors import (
 )
 from .expressions import Evaluator, default_functions
 from .forms import validate_submission
+from .formsafe import data_problems
 from .ownership import TaskOwnership
 from .repair import CaseRepair
 from .schema import human_task, process_case
@@ -244,6 +245,13 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
     def send_message(self, conn: Connection, case_id: int, name: str,
                      payload: Mapping[str, Any], actor: Actor) -> StepResult:
         """Deliver a BPMN message to one case; the payload lands in the variable ``name``."""
+        if not isinstance(payload, Mapping):
+            raise InvalidInput("消息数据必须是对象 (a message's data must be a JSON object)",
+                               case_id=case_id)
+        too_large = data_problems(dict(payload))
+        if too_large:  # a message without a form is still bounded like any submission
+            raise InvalidInput("消息数据过大 (the message's data is too large)", too_large,
+                               case_id=case_id, code="invalid_form")
         row = self.store.lock(conn, case_id)
         self._check_running(row)
         definition = self.definitions.get(conn, row.definition_id)

@@ -206,3 +206,18 @@ def test_message_with_an_invalid_payload_is_refused_then_a_valid_one_cancels_the
         states = dict(conn.execute(sa.select(human_task.c.element_id, human_task.c.state).where(
             human_task.c.case_id == case.case_id)).all())
     assert states["Task_A"] == "cancelled"
+
+
+def test_a_message_without_a_form_is_bounded_like_any_submission(make_engine) -> None:
+    from .support import bpmn_bytes, load_forms
+    engine = make_engine()
+    engine.deploy(bpmn_bytes("parallel.bpmn"), load_forms(), actor="designer")
+    case = engine.start_case("parallel", {"unit": "U1"}, CLERK)
+    before = case_row(engine, case.case_id).revision
+    huge = {"note": "x" * 50_000}  # past the 20,000 characters one value may hold
+    with pytest.raises(InvalidInput) as info:
+        engine.send_message(case.case_id, "nobody-listens", huge, CLERK)
+    assert {d.field for d in info.value.details} == {"note"}
+    with pytest.raises(InvalidInput):
+        engine.send_message(case.case_id, "nobody-listens", ["not", "an", "object"], CLERK)
+    assert case_row(engine, case.case_id).revision == before
