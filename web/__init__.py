@@ -7,22 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, redirect, url_for
-from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from hazardflow.config import ConfigError
 from hazardflow.workflows.runtime import Runtime
-
-MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
-
-
-class IdConverter(IntegerConverter):
-    """``<int:...>`` for database ids: a number past MAX_ID matches no route (404) instead
-    of overflowing the database driver (500)."""
-
-    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
-                 max: int | None = MAX_ID, signed: bool = False) -> None:
-        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(runtime: Runtime, **config: Any) -> Flask:
@@ -49,6 +37,7 @@ def create_app(runtime: Runtime, **config: Any) -> Flask:
 
     from . import errors, i18n, ops, security, signin, ui
     from .api import bp as api_bp
+    from .converters import IdConverter
     from .extensions import KEY
 
     app.url_map.converters["int"] = IdConverter  # before any route is added

@@ -1,0 +1,70 @@
+"""The architecture, checked: imports run web → workflows → engine (import-linter contracts in
+pyproject.toml), the pages and the API do not import each other, no transaction is opened
+under ``web/`` (only use-cases open them), and the engine never begins or commits one."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# what opens, commits or reaches a transaction
+TRANSACTION_NAMES = {"write_transaction", "read_transaction", "unit_of_work", "reading"}
+TRANSACTION_METHODS = {"connect", "begin", "begin_nested", "commit", "rollback", "execute"}
+RUNTIME_INTERNALS = {"db", "engine"}  # runtime.db / runtime.engine: a use-case's business
+
+
+def _python_files(folder: str) -> Iterator[Path]:
+    yield from sorted((ROOT / folder).rglob("*.py"))
+
+
+def _offences(path: Path, names: set[str], methods: set[str],
+              runtime_attrs: set[str]) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found = []
+    for node in ast.walk(tree):
+        where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Name) and node.id in names:
+            found.append(f"{where} uses {node.id}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in methods:
+            receiver = node.func.value
+            if isinstance(receiver, ast.Name) and receiver.id == "savepoint":
+                continue  # a savepoint lives and ends inside the caller's transaction
+            found.append(f"{where} calls .{node.func.attr}()")
+        elif isinstance(node, ast.Attribute) and node.attr in runtime_attrs \
+                and isinstance(node.value, ast.Name) and node.value.id in ("runtime", "rt"):
+            found.append(f"{where} reaches runtime.{node.attr}")
+    return found
+
+
+def test_the_import_contracts_hold() -> None:
+    lint = Path(sys.executable).parent / "lint-imports"
+    done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "BROKEN" not in done.stdout
+
+
+def test_no_transaction_is_opened_under_web() -> None:
+    """Routes parse, call one use-case and answer: every database access of a request goes
+    through ``workflows.usecases``, which owns the unit of work."""
+    offences = [o for path in _python_files("web")
+                for o in _offences(path, TRANSACTION_NAMES, TRANSACTION_METHODS,
+                                   RUNTIME_INTERNALS)]
+    assert offences == []
+
+
+def test_the_engine_never_begins_or_commits() -> None:
+    """Engine operations take the caller's connection; the transaction helpers live in
+    engine/db.py for the callers, and the loops that need one transaction per case (the
+    sweep, a migration batch) ask their caller for it."""
+    allowed = {ROOT / "engine" / "db.py"}
+    offences = [o for path in _python_files("engine") if path not in allowed
+                for o in _offences(path, {"write_transaction", "read_transaction"},
+                                   {"connect", "commit", "rollback"}, set())]
+    assert offences == []
