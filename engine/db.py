@@ -8,6 +8,7 @@ transactions; a case is locked with ``SELECT ... FOR UPDATE`` on its row.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -52,6 +53,7 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 
 AFTER_COMMIT = "hf_after_commit"
+AFTER_ROLLBACK = "hf_after_rollback"
 
 
 def on_commit(conn: Connection, callback: Callable[[], None]) -> None:
@@ -62,6 +64,20 @@ def on_commit(conn: Connection, callback: Callable[[], None]) -> None:
     conn.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
+def on_rollback(conn: Connection, callback: Callable[[], None]) -> None:
+    """Run ``callback`` if the transaction ``conn`` is in rolls back (undo what lives outside
+    the database, e.g. a stored file whose row is not committed); dropped on commit."""
+    conn.info.setdefault(AFTER_ROLLBACK, []).append(callback)
+
+
+def _run_quietly(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # cleaning up must never hide why the transaction failed
+            logging.getLogger("hazardflow.db").exception("rollback clean-up failed")
+
+
 @contextlib.contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-write transaction; on SQLite it holds the write lock from its first statement.
@@ -69,12 +85,15 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         conn.execution_options(hf_write=True)
         conn.info.pop(AFTER_COMMIT, None)  # left by a caller that never committed: stale
+        conn.info.pop(AFTER_ROLLBACK, None)
         try:
             with conn.begin():
                 yield conn
         except BaseException:
             conn.info.pop(AFTER_COMMIT, None)
+            _run_quietly(conn.info.pop(AFTER_ROLLBACK, []))
             raise
+        conn.info.pop(AFTER_ROLLBACK, None)
         callbacks = conn.info.pop(AFTER_COMMIT, [])
     for callback in callbacks:
         callback()

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound, PayloadTooLarge
+from hazardflow.engine.db import on_rollback
 from hazardflow.engine.forms import validate_submission
 
 from .filecheck import IMAGE_TYPES, check_type, clean_filename, make_thumbnail, refuse
@@ -182,10 +183,12 @@ def save_upload(conn: Connection, storage: Storage, *, filename: str, data: byte
     content_type = check_type(filename, data)
     thumb = make_thumbnail(data) if content_type in IMAGE_TYPES else None
     key = new_key(now)
+    on_rollback(conn, lambda: storage.delete(key))  # no file without its committed row
     storage.put(key, data)
     thumb_key = None
     if thumb is not None:
         thumb_key = key + ".thumb"
+        on_rollback(conn, lambda: storage.delete(key + ".thumb"))
         storage.put(thumb_key, thumb)
     values = {"case_id": None, "task_id": None, "kind": kind,
               "filename": clean_filename(filename), "content_type": content_type,

@@ -237,3 +237,21 @@ def test_the_evidence_use_cases_store_in_the_runtime_and_read_back_what_is_visib
         usecase.read_file(lc.rt, lc.actor("yuan"), photo.id)
     with pytest.raises(InvalidInput):
         usecase.upload(lc.rt, inspector, filename="a.txt", data=b"x", kind="secret")
+
+
+def test_an_upload_whose_transaction_rolls_back_leaves_no_file(org: sa.Engine,
+                                                              storage: LocalDiskStorage,
+                                                              now: datetime) -> None:
+    from hazardflow.engine.db import write_transaction
+
+    with pytest.raises(RuntimeError), write_transaction(org) as conn:
+        ev.save_upload(conn, storage, filename="site.png", data=png_bytes(), kind="before",
+                       uploaded_by="safety", now=now, max_bytes=1024 * 1024)
+        assert [p for p in storage.root.rglob("*") if p.is_file()]  # stored, then…
+        raise RuntimeError("the request failed after the upload")
+    assert [p for p in storage.root.rglob("*") if p.is_file()] == []
+    with write_transaction(org) as conn:
+        kept = ev.save_upload(conn, storage, filename="site.png", data=png_bytes(),
+                              kind="before", uploaded_by="safety", now=now,
+                              max_bytes=1024 * 1024)
+    assert storage.get(kept.storage_key) and kept.thumb_key and storage.get(kept.thumb_key)
