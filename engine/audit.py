@@ -84,5 +84,5 @@ def verify(conn: Connection, case_id: int | None = None) -> Iterator[Break]:
 def history(conn: Connection, case_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(audit_event).where(audit_event.c.case_id == case_id)
                         .order_by(audit_event.c.seq))
-    return [{"seq": r.seq, "actor": r.actor, "action": r.action, "element": r.element_id,
+    return [{"seq": r.seq, "actor": r.actor, "action": r.action, "element_id": r.element_id,
              "at": r.at.isoformat(), "payload": json.loads(r.payload)} for r in rows]

@@ -22,7 +22,7 @@ class Detail:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message}
         if self.element is not None:
-            out["element"] = self.element
+            out["element_id"] = self.element
         if self.field is not None:
             out["field"] = self.field
         if self.line is not None:

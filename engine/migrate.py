@@ -108,7 +108,7 @@ def preview(conn: Connection, engine: Engine, key: str, from_version: int, to_ve
                            .where(process_case.c.id == case_id)).one()
         case = CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
         items.append(_try(engine, conn, case, source, target, given))
-    needed = sorted({i["element"] for i in items if i.get("needs_mapping")})
+    needed = sorted({i["element_id"] for i in items if i.get("needs_mapping")})
     return {"key": key, "from_version": from_version, "to_version": to_version,
             "mapping": given, "suggested_mapping": suggested, "needs_mapping": needed,
             "cases": items, "summary": {
@@ -130,7 +130,7 @@ def _try(engine: Engine, conn: Connection, row: CaseRow, source: Definition,
         outcome = Rebinder(target.spec, target.subprocess_specs, mapping,
                            engine.store.serializer.registry, target.version).rebind(workflow)
     except Blocked as exc:
-        item.update(ok=False, reason=exc.reason, element=exc.element,
+        item.update(ok=False, reason=exc.reason, element_id=exc.element,
                     needs_mapping="map it" in exc.reason)
         return item
     item.update(ok=True, **outcome.as_dict())

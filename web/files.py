@@ -12,6 +12,7 @@ stored file back. Both call the evidence use-cases; only the HTTP is here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -48,8 +49,10 @@ def described(item: Evidence) -> dict[str, Any]:
             "kind": item.kind}
 
 
-def receive_upload(actor: Actor) -> tuple[Response, int]:
-    """Store the request's ``file`` for ``actor``, unattached (see the module doc)."""
+def receive_upload(actor: Actor, describe: Callable[[Evidence], dict[str, Any]] = described
+                   ) -> tuple[Response, int]:
+    """Store the request's ``file`` for ``actor``, unattached (see the module doc); the
+    answer is ``describe(item)`` (the API links to its own URLs)."""
     limit = runtime.settings.max_upload_bytes
     too_large = f"文件过大，上限为 {limit / 1048576:.0f} MB"
     try:
@@ -67,7 +70,7 @@ def receive_upload(actor: Actor) -> tuple[Response, int]:
     except InvalidInput as exc:
         message = exc.details[0].message if exc.details else exc.message
         return _error(422, exc.code, message)
-    return jsonify(described(item)), 201
+    return jsonify(describe(item)), 201
 
 
 def _download_name(item: Evidence, thumb: bool) -> str:

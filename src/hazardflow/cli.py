@@ -189,7 +189,9 @@ def deploy(ctx: click.Context, bpmn_file: Path, forms: tuple[Path, ...], actor: 
                                              actor=actor, filename=bpmn_file.name)
     except EngineError as exc:
         for detail in exc.details:
-            where = ", ".join(f"{k} {v}" for k, v in detail.as_dict().items() if k != "message")
+            where = ", ".join(f"{k} {v}" for k, v in (("element", detail.element),
+                                                       ("field", detail.field),
+                                                       ("line", detail.line)) if v is not None)
             click.echo(f"  {where}: {detail.message}" if where else f"  {detail.message}",
                        err=True)
         raise click.ClickException(exc.message) from None

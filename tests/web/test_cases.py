@@ -20,7 +20,7 @@ def test_starting_a_hazard_lifecycle_case_registers_a_hazard(client: FlaskClient
     assert body["hazard"]["description"] == "配电房门口堆放纸箱"
     assert body["hazard"]["reported_by"] == "inspector"
     assert body["case"]["status"] == "active"
-    assert [t["element"] for t in body["case"]["active_tasks"]] == ["Task_Triage"]
+    assert [t["element_id"] for t in body["case"]["active_tasks"]] == ["Task_Triage"]
     assert body["hazard"]["case_id"] == body["case"]["id"]
     assert body["hazard"]["code"] in ledger_codes(client, login("safety"))
 
@@ -121,7 +121,7 @@ def test_a_message_with_invalid_data_is_422_and_changes_nothing(client: FlaskCli
     moved = client.post(f"{API}/cases/{case_id}/messages", headers=login("jinan"),
                         json={"name": "reclassify", "data": {"level": "major", "reason": "漏报"}})
     assert moved.status_code == 200, moved.get_json()
-    assert [t["element"] for t in moved.get_json()["case"]["active_tasks"]] == ["Task_Controls"]
+    assert [t["element_id"] for t in moved.get_json()["case"]["active_tasks"]] == ["Task_Controls"]
     hazard = case_of(client, login("jinan"), case_id)["hazard"]
     assert hazard["level"] == "major"
 

@@ -119,7 +119,7 @@ def test_a_deployed_process_can_be_started_and_its_task_done(client: FlaskClient
         "definition": "site_check", "data": {"unit_code": "LA-JA-H01", "note": "复查"}})
     assert started.status_code == 201, started.get_json()
     case = started.get_json()["case"]
-    assert [t["element"] for t in case["active_tasks"]] == ["Task_Review"]
+    assert [t["element_id"] for t in case["active_tasks"]] == ["Task_Review"]
     tasks = client.get(f"{API}/tasks", query_string={"view": "groups"},
                        headers=login("jinan")).get_json()["items"]
     task = next(t["id"] for t in tasks if t["case_id"] == case["id"])
@@ -146,7 +146,7 @@ def test_raw_xml_deploy_may_use_forms_that_are_already_deployed(client: FlaskCli
 def test_raw_xml_naming_a_form_nobody_deployed_is_422(client: FlaskClient,
                                                       login: Login) -> None:
     body = assert_error(deploy_raw(client, login("designer"), bpmn()), 422, "invalid_bpmn")
-    assert {"StartEvent_1", "Task_Review"} <= {d.get("element") for d in body["details"]}
+    assert {"StartEvent_1", "Task_Review"} <= {d.get("element_id") for d in body["details"]}
 
 
 @pytest.mark.parametrize("user", ["inspector", "city", "safety", "admin_without_designer"])
@@ -178,7 +178,7 @@ def test_dtds_and_entities_are_refused_with_the_element_and_line(
     for response in (deploy(client, login("designer"), xml),
                      deploy_raw(client, login("designer"), xml)):
         error = assert_error(response, 422, "invalid_bpmn")
-        assert error["details"][0]["element"] == "!DOCTYPE"
+        assert error["details"][0]["element_id"] == "!DOCTYPE"
         assert error["details"][0]["line"] == 2
         assert "root:" not in json.dumps(error)  # nothing of /etc/passwd came back
     assert "site_check" not in {i["key"] for i in
@@ -195,7 +195,7 @@ def test_an_expression_reaching_python_is_422_naming_the_sequence_flow(
         client: FlaskClient, login: Login, condition: str) -> None:
     error = assert_error(deploy(client, login("designer"), bpmn(condition=condition)), 422,
                          "invalid_bpmn")
-    flows = [d for d in error["details"] if d.get("element") == "Flow_Ok"]
+    flows = [d for d in error["details"] if d.get("element_id") == "Flow_Ok"]
     assert flows, error
     assert isinstance(flows[0].get("line"), int)
     assert client.get(f"{DEFS}/site_check/versions", headers=login("designer")

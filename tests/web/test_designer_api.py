@@ -103,10 +103,10 @@ def test_hostile_uploads_are_refused_with_element_and_reason(
         client: FlaskClient, login: Login) -> None:
     headers = login("designer")
     xxe = assert_error(upload(client, headers, XXE), 422, "invalid_bpmn")
-    assert xxe["details"][0]["element"] == "!DOCTYPE" and xxe["details"][0]["line"] == 2
+    assert xxe["details"][0]["element_id"] == "!DOCTYPE" and xxe["details"][0]["line"] == 2
     assert_error(upload(client, headers, b"<a>" + b" " * (2 * 1024 * 1024 + 1) + b"</a>"), 413)
     evil = assert_error(upload(client, headers, hostile_expression()), 422, "invalid_bpmn")
-    assert evil["details"][0]["element"] == "Flow_Approved"
+    assert evil["details"][0]["element_id"] == "Flow_Approved"
     assert "registered functions" in evil["details"][0]["message"]
     none = assert_error(upload(client, headers, no_executable()), 422, "invalid_bpmn")
     assert "no executable process" in none["details"][0]["message"]
@@ -121,11 +121,11 @@ def test_validate_reports_located_problems_and_deploy_makes_version_2(
                          'camunda:candidateGroups="principal@nowhere"')
     checked = client.post(f"{D}/validate", headers=headers, json={"bpmn": broken}).get_json()
     assert checked["ok"] is False
-    assert checked["problems"][0]["element"] == "Task_Controls"
+    assert checked["problems"][0]["element_id"] == "Task_Controls"
     assert isinstance(checked["problems"][0]["line"], int)
     refused = assert_error(client.post(f"{D}/deploy", headers=headers, json={"bpmn": broken}),
                            422, "invalid_bpmn")
-    assert refused["details"][0]["element"] == "Task_Controls"
+    assert refused["details"][0]["element_id"] == "Task_Controls"
     assert client.post(f"{D}/validate", headers=headers,
                        json={"bpmn": xml}).get_json() == {"ok": True, "problems": []}
     changed = xml.replace('camunda:dueDate="P1D" camunda:priority="90"',

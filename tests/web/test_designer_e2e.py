@@ -94,7 +94,7 @@ def test_designer_adds_a_task_deploys_v2_and_it_reaches_the_right_inbox(
                           json=hazard_data(photos_before=[photo(client, inspector)]))
     assert started.status_code == 201, started.get_json()
     case = started.get_json()["case"]
-    assert [t["element"] for t in case["active_tasks"]] == ["Task_Confirm"]
+    assert [t["element_id"] for t in case["active_tasks"]] == ["Task_Confirm"]
     task_id = case["active_tasks"][0]["id"]
     safety = client.get("/api/v1/tasks", query_string={"view": "groups"},
                         headers=sign_in(client, "safety")).get_json()["items"]

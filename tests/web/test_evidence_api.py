@@ -13,13 +13,12 @@ def test_an_uploaded_photo_goes_with_the_case_its_form_starts(client: FlaskClien
                                                               login: Login) -> None:
     inspector = login("inspector")
     ref = photo(client, inspector)
-    number = ref.removeprefix("ev-")
-    assert client.get(f"{API}/evidence/{number}", headers=inspector).status_code == 200
+    assert client.get(f"{API}/evidence/{ref}", headers=inspector).status_code == 200
     safety = login("safety")
-    assert_error(client.get(f"{API}/evidence/{number}", headers=safety), 404)  # not yet
+    assert_error(client.get(f"{API}/evidence/{ref}", headers=safety), 404)  # not yet
     report(client, inspector, photos_before=[ref])
-    assert client.get(f"{API}/evidence/{number}", headers=safety).status_code == 200
-    assert_error(client.get(f"{API}/evidence/{number}", headers=login("yuan")), 404)
+    assert client.get(f"{API}/evidence/{ref}", headers=safety).status_code == 200
+    assert_error(client.get(f"{API}/evidence/{ref}", headers=login("yuan")), 404)
 
 
 def test_a_report_naming_evidence_it_may_not_use_starts_nothing(client: FlaskClient,

@@ -37,7 +37,7 @@ def test_general_hazard_from_report_to_closed(client: FlaskClient, login: Login)
     body = report(client, login("inspector"))
     code, case_id = body["hazard"]["code"], body["case"]["id"]
     assert body["hazard"]["status"] == "open"
-    assert [t["element"] for t in body["case"]["active_tasks"]] == ["Task_Triage"]
+    assert [t["element_id"] for t in body["case"]["active_tasks"]] == ["Task_Triage"]
 
     # the safety officer finds the triage in the group inbox, opens it, claims it
     triage = open_task(client, safety, case_id, "Task_Triage")
@@ -53,7 +53,7 @@ def test_general_hazard_from_report_to_closed(client: FlaskClient, login: Login)
     assert triage not in task_ids(client, login("jinan"), "groups")  # claimed: off the group
 
     after_triage = complete_ok(client, safety, triage, order_form("rectifier"))
-    assert [t["element"] for t in after_triage["active_tasks"]] == ["Task_Rectify"]
+    assert [t["element_id"] for t in after_triage["active_tasks"]] == ["Task_Rectify"]
     assert after_triage["revision"] == 2
     hazard = _hazard(client, safety, code)
     assert hazard["stage"] == "整改"
@@ -66,7 +66,7 @@ def test_general_hazard_from_report_to_closed(client: FlaskClient, login: Login)
     verify = open_task(client, verifier, case_id, "Task_Verify")
     assert verify in task_ids(client, verifier, "groups")
     failed = complete_ok(client, verifier, verify, verify_form(False, "杂物仍未清理干净"))
-    assert [t["element"] for t in failed["active_tasks"]] == ["Task_Rectify"]
+    assert [t["element_id"] for t in failed["active_tasks"]] == ["Task_Rectify"]
     again = open_task(client, rectifier, case_id, "Task_Rectify")
     assert again != rectify and again in task_ids(client, rectifier, "mine")
     complete_ok(client, rectifier, again, rectify_form("第二次整改"))
@@ -82,7 +82,7 @@ def test_general_hazard_from_report_to_closed(client: FlaskClient, login: Login)
     case = case_of(client, login("city"), case_id)
     assert case["status"] == "completed" and case["completed_at"] is not None
     assert case["active_tasks"] == []
-    steps = [(h["action"], h["element"], h["actor"]) for h in case["history"]
+    steps = [(h["action"], h["element_id"], h["actor"]) for h in case["history"]
              if h["action"] in ("start", "claim", "complete")]
     assert steps == [("start", None, "inspector"), ("claim", "Task_Triage", "safety"),
                      ("complete", "Task_Triage", "safety"),

@@ -1,4 +1,5 @@
-"""GET /api/v1/openapi.json describes every route the app registers, with its responses.
+"""GET /api/v1/openapi.json describes every route the app registers, with its responses,
+typed from the handlers' own pydantic models (spectree).
 
 (Every test of this package also checks, on teardown, that each status an operation
 answered is described for it: see ``every_response_is_documented`` in conftest.py.)
@@ -34,7 +35,7 @@ def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_it_is_openapi_3_and_needs_no_token(spec: dict[str, Any]) -> None:
-    assert spec["openapi"].startswith("3.")
+    assert spec["openapi"].startswith("3.1")
     assert spec["info"]["title"] and spec["info"]["version"]
     assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http",
                                                                "scheme": "bearer"}
@@ -99,3 +100,53 @@ def test_task_actions_describe_conflicts_and_forbidden(spec: dict[str, Any]) -> 
     complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
     assert "422" in complete["responses"]
     assert any(p["name"] == "If-Match" and p["in"] == "header" for p in complete["parameters"])
+
+
+def test_every_operation_has_a_unique_operation_id(spec: dict[str, Any]) -> None:
+    ids = [op.get("operationId") for _, _, op in _operations(spec)]
+    assert all(ids) and len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]["operationId"] == \
+        "complete_task"
+
+
+def _schema(spec: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = spec["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+    return found
+
+
+def test_json_bodies_and_answers_are_typed_by_models(spec: dict[str, Any]) -> None:
+    for path, method, op in _operations(spec):
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is not None:
+            assert "$ref" in body["schema"], (method, path)
+        for status, response in op["responses"].items():
+            content = response.get("content", {}).get("application/json")
+            if status.startswith("2") and content is not None:
+                assert "$ref" in content["schema"], (method, path, status)
+    complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
+    request = _schema(spec, complete["requestBody"]["content"]["application/json"]["schema"])
+    assert request["properties"]["data"]["type"] == "object"  # forms are deployed at run time
+    answer = _schema(spec, complete["responses"]["200"]["content"]["application/json"]["schema"])
+    case = _schema(spec, answer["properties"]["case"])
+    task = _schema(spec, case["properties"]["active_tasks"]["items"])
+    assert {"id", "element_id", "name", "form_url"} <= set(task["required"])
+
+
+def test_the_evidence_reference_has_one_documented_form(spec: dict[str, Any]) -> None:
+    upload = spec["paths"]["/api/v1/evidence"]["post"]
+    stored = _schema(spec, upload["responses"]["201"]["content"]["application/json"]["schema"])
+    assert stored["properties"]["id"]["pattern"] == "^ev-[1-9][0-9]{0,9}$"
+    read = spec["paths"]["/api/v1/evidence/{ref}"]["get"]
+    (ref,) = [p for p in read["parameters"] if p["name"] == "ref"]
+    assert ref["schema"]["pattern"] == stored["properties"]["id"]["pattern"]
+
+
+def test_a_request_the_models_refuse_gets_the_apps_error_in_chinese(
+        client: FlaskClient) -> None:
+    from .conftest import assert_error
+
+    body = assert_error(client.post("/api/v1/auth/token", json={"username": 7}), 400,
+                        "bad_request")
+    assert body["message"].startswith("请求体不符合接口说明")
+    assert {(d["field"], d["message"]) for d in body["details"]} == {
+        ("username", "须为文本 (must be text)"), ("password", "必填 (required)")}

@@ -12,6 +12,7 @@ from flask import Blueprint, g, request
 from hazardflow.engine import Actor
 from hazardflow.workflows.usecases import accounts
 
+from .. import files
 from ..errors import ApiError
 from ..extensions import runtime
 
@@ -50,10 +51,16 @@ def _unstorable(value: Any) -> bool:
     return False
 
 
+UPLOADS = ("api.upload_evidence",)  # the endpoints that take a file up to the upload limit
+
+
 @bp.before_request
 def refuse_unstorable_input() -> None:
     """Text with U+0000 cannot be stored (PostgreSQL refuses it) and NaN/Infinity are not
-    JSON: a 400 on every backend, before anything else looks at the request."""
+    JSON: a 400 on every backend, before anything else looks at the request. (An upload's
+    body may reach the upload limit, which the pages' upload gets too: raised first.)"""
+    if request.endpoint in UPLOADS:
+        files.allow_upload_size()
     values: list[Any] = [request.path,
                          *(x for key, args in request.args.lists() for x in (key, *args)),
                          *(f.filename for _, files in request.files.lists() for f in files)]
@@ -124,6 +131,6 @@ from . import (  # noqa: E402,F401
     evidence,
     hazards,
     monitor,
-    openapi,
+    spec,
     tasks,
 )

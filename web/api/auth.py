@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, g
 
 from hazardflow.workflows.usecases import accounts
@@ -11,15 +9,19 @@ from hazardflow.workflows.usecases import accounts
 from .. import signin
 from ..errors import ApiError, error_response
 from ..extensions import runtime
-from . import bp, json_body, login_required
+from . import bp, login_required
+from .models.core import Grant, Me, TokenAnswer, TokenRequest
+from .spec import endpoint
+
+TAG = "auth"
 
 
 @bp.post("/auth/token")
-def issue_token() -> tuple[dict[str, Any] | Response, int]:
-    body = json_body()
-    username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise ApiError(400, "bad_request", "send {\"username\": ..., \"password\": ...}")
+@endpoint("issue_token", TAG, {200: TokenAnswer}, errors=(401, 403, 429), json=TokenRequest,
+          public=True)
+def issue_token(json: TokenRequest) -> TokenAnswer | tuple[Response, int]:
+    """登录：以用户名和密码换取令牌 (sign in: a bearer token for a username and password)"""
+    username, password = json.username, json.password
     guard, address = signin.policy(), signin.client_address()
     wait = guard.wait_seconds(username, address)
     if wait:
@@ -36,23 +38,27 @@ def issue_token() -> tuple[dict[str, Any] | Response, int]:
         raise
     if opened is None:
         guard.failed(username, address)
-        raise ApiError(401, "unauthenticated", "wrong username or password")
+        raise ApiError(401, "unauthenticated", "用户名或密码错误 (wrong username or password)")
     guard.succeeded(username, address)
-    return {"token": opened.secret, "expires_at": opened.expires_at.isoformat(),
-            "username": opened.user.username}, 200
+    return TokenAnswer(token=opened.secret, expires_at=opened.expires_at,
+                       username=opened.user.username)
 
 
 @bp.delete("/auth/token")
 @login_required
+@endpoint("revoke_token", TAG, {204: None})
 def revoke_token() -> Response:
+    """注销所用的令牌 (revoke the token used)"""
     accounts.revoke_token(runtime, g.token)
     return Response(status=204)
 
 
 @bp.get("/me")
 @login_required
-def me() -> dict[str, Any]:
+@endpoint("get_me", TAG, {200: Me})
+def me() -> Me:
+    """我是谁，我的角色 (who am I, with my roles)"""
     actor = g.actor
-    return {"username": actor.id, "display_name": g.user.display_name, "admin": actor.admin,
-            "roles": [{"role": r, "unit": u} for r, u in sorted(actor.grants,
-                                                                 key=lambda x: (x[0], x[1] or ""))]}
+    return Me(username=actor.id, display_name=g.user.display_name, admin=actor.admin,
+              roles=[Grant(role=r, unit=u)
+                     for r, u in sorted(actor.grants, key=lambda x: (x[0], x[1] or ""))])

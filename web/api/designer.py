@@ -1,81 +1,89 @@
-"""API v1: the designer's JSON endpoints under /api/v1/designer (bearer tokens), and their
-OpenAPI entries. The handlers are shared with the designer page (``web/designer_endpoints``),
-which serves the same ones under /designer/api behind its session and CSRF token.
-"""
+"""API v1: the designer's JSON endpoints under /api/v1/designer (bearer tokens). The
+handlers are shared with the designer page (``web/designer_endpoints``), which serves the
+same ones under /designer/api behind its session and CSRF token; here each is also
+described and its query and body validated (:data:`OPERATIONS`)."""
 
 from __future__ import annotations
 
-from ..designer_endpoints import routes
+from typing import Any
+
+from .. import designer_endpoints as d
+from ..designer_endpoints import Handler, routes
 from . import bp, login_required
-from .openapi import err, ok, op, path_param, query, register
+from .models.common import Listing, Object
+from .models.designer import (
+    DeployRequest,
+    DiagramRequest,
+    DiffQuery,
+    DraftRequest,
+    DraftUpdate,
+    FormPreviewRequest,
+    MigrationRequest,
+    RunRequest,
+)
+from .spec import endpoint
 
-routes(bp, login_required, "/designer")
+TAG = "designer"
+XML = {200: {"application/xml": {"schema": {"type": "string"}}}}
+IMPORT = {"multipart/form-data": {"schema": {"type": "object", "required": ["bpmn"],
+                                             "properties": {"bpmn": {"type": "string",
+                                                                     "format": "binary"}}}},
+          "application/xml": {"schema": {"type": "string"}}}
 
-# -- OpenAPI ---------------------------------------------------------------------------
+OPERATIONS: dict[Handler, tuple[str, str, dict[int, Any], dict[str, Any]]] = {
+    d.processes: ("list_processes", "流程及其版本（部署人、时间、运行中的案件）和草稿 "
+                  "(processes with their versions and the drafts)",
+                  {200: Object}, {"errors": (403,)}),
+    d.version: ("get_process_version", "已部署版本的 BPMN 与表单 (a deployed version's BPMN "
+                "and forms)", {200: Object}, {"errors": (403, 404)}),
+    d.version_diff: ("diff_versions", "两个版本的语义差异：新增、删除、修改的元素 (the "
+                     "semantic diff of two versions)", {200: Object},
+                     {"errors": (403, 404), "query": DiffQuery}),
+    d.list_drafts: ("list_drafts", "已保存的草稿 (saved drafts)", {200: Listing},
+                    {"errors": (403,)}),
+    d.create_draft: ("create_draft", "保存新草稿，不影响运行中的案件 (save a new draft; it "
+                     "never affects running cases)", {201: Object},
+                     {"errors": (403, 422), "json": DraftRequest}),
+    d.get_draft: ("get_draft", "草稿及其 BPMN 与表单 (a draft with its BPMN and forms)",
+                  {200: Object}, {"errors": (403, 404)}),
+    d.update_draft: ("update_draft", "替换草稿，发送载入时的修订号 (replace a draft: send the "
+                     "revision you loaded)", {200: Object},
+                     {"errors": (403, 404, 409, 422), "json": DraftUpdate}),
+    d.delete_draft: ("delete_draft", "删除草稿 (delete a draft)", {204: None},
+                     {"errors": (403, 404)}),
+    d.export_draft: ("export_draft", "下载草稿为 .bpmn 文件 (download a draft as a .bpmn "
+                     "file)", {200: None}, {"errors": (403, 404), "files": XML}),
+    d.import_file: ("import_draft", "上传 .bpmn 文件为新草稿；不安全的文件被拒绝并说明元素与"
+                    "原因 (upload a .bpmn file as a new draft; unsafe files are refused with "
+                    "element and reason)", {201: Object},
+                    {"errors": (403, 413, 422), "body": IMPORT}),
+    d.validate: ("validate_diagram", "以部署校验器检查流程图而不部署 (check a diagram with the "
+                 "deploy validator without deploying)", {200: Object},
+                 {"errors": (403,), "json": DiagramRequest}),
+    d.deploy: ("deploy_diagram", "校验并部署流程图及其表单 (validate and deploy a diagram "
+               "with its forms)", {200: Object, 201: Object},
+               {"errors": (403, 413, 422), "json": DeployRequest}),
+    d.preview_form: ("preview_form", "按待办的方式渲染 JSON Schema 表单 (render a JSON "
+                     "Schema form the way the inbox does)", {200: Object},
+                     {"errors": (403, 422), "json": FormPreviewRequest}),
+    d.migration_preview: ("preview_migration", "哪些运行中的案件可直接迁移，哪些需要映射 "
+                          "(which running cases move cleanly; which need a mapping)",
+                          {200: Object}, {"errors": (403, 404, 422), "json": MigrationRequest}),
+    d.migration_start: ("start_migration", "为某版本全部运行中的案件开始迁移批次 (start a "
+                        "migration batch of every running case of a version)", {201: Object},
+                        {"errors": (403, 404, 422), "json": MigrationRequest}),
+    d.migration_run: ("run_migration", "迁移批次中待迁移的案件（至多 limit 个），每个案件全有"
+                      "或全无 (move the batch's pending cases, up to limit, each all or "
+                      "nothing)", {200: Object},
+                      {"errors": (403, 404, 422), "json": RunRequest, "body_optional": True}),
+    d.migration_status: ("get_migration", "迁移批次：进度与每个案件的结果 (a migration batch: "
+                         "progress and per-case results)", {200: Object},
+                         {"errors": (403, 404)}),
+}
 
-_T = "designer"
-_JSON = {"type": "object", "additionalProperties": True}
-_BODY = {"application/json": {"schema": _JSON}}
-_DRAFT = path_param("draft_id")
-_BATCH = path_param("batch_id")
-_KEY = path_param("key", "string")
-_P = "/api/v1/designer"
-register(f"{_P}/processes", get=op("Processes with their versions (deployer, time, running "
-                                   "cases) and the saved drafts",
-                                   {**ok("Processes", _JSON), **err(401, 403)}, tag=_T))
-register(f"{_P}/processes/{{key}}/versions/{{version}}", get=op(
-    "A deployed version's BPMN and forms", {**ok("The version", _JSON), **err(401, 403, 404)},
-    params=[_KEY, path_param("version")], tag=_T))
-register(f"{_P}/processes/{{key}}/diff", get=op(
-    "Semantic diff of two versions: elements added, removed, changed (attribute changes)",
-    {**ok("The diff", _JSON), **err(401, 403, 404)},
-    params=[_KEY, query("from", "integer"), query("to", "integer")], tag=_T))
-register(f"{_P}/drafts", get=op("Saved drafts", {**ok("Drafts", _JSON), **err(401, 403)},
-                                tag=_T),
-         post=op("Save a new draft (never affects running cases)",
-                 {**ok("Saved", _JSON, 201), **err(401, 403, 413, 422)}, body=_BODY, tag=_T))
-register(f"{_P}/drafts/{{draft_id}}",
-         get=op("A draft with its BPMN and forms", {**ok("The draft", _JSON),
-                                                    **err(401, 403, 404)},
-                params=[_DRAFT], tag=_T),
-         put=op("Replace a draft (send the revision you loaded)",
-                {**ok("Saved", _JSON), **err(401, 403, 404, 409, 413, 422)}, body=_BODY,
-                params=[_DRAFT], tag=_T),
-         delete=op("Delete a draft", {"204": {"description": "Deleted"},
-                                      **err(401, 403, 404)}, params=[_DRAFT], tag=_T))
-register(f"{_P}/drafts/{{draft_id}}/export", get=op(
-    "Download a draft as a .bpmn file", {"200": {"description": "BPMN", "content": {
-        "application/xml": {"schema": {"type": "string"}}}}, **err(401, 403, 404)},
-    params=[_DRAFT], tag=_T))
-register(f"{_P}/import", post=op(
-    "Upload a .bpmn file as a new draft; unsafe files (DTDs/entities, oversized, no "
-    "executable process, refused expressions) are rejected with element and reason",
-    {**ok("The new draft with the problems deploying would report", _JSON, 201),
-     **err(401, 403, 413, 422)},
-    body={"multipart/form-data": {"schema": {"type": "object", "properties": {
-        "bpmn": {"type": "string", "format": "binary"}}}},
-        "application/xml": {"schema": {"type": "string"}}}, tag=_T))
-register(f"{_P}/validate", post=op(
-    "Check a diagram with the deploy validator without deploying",
-    {**ok("ok and the located problems", _JSON), **err(401, 403)}, body=_BODY, tag=_T))
-register(f"{_P}/deploy", post=op(
-    "Validate and deploy a diagram with its forms",
-    {**ok("Already deployed", _JSON), **ok("Deployed", _JSON, 201), **err(401, 403, 413, 422)},
-    body=_BODY, tag=_T))
-register(f"{_P}/forms/preview", post=op(
-    "Render a JSON Schema form the way the inbox renders it",
-    {**ok("HTML", _JSON), **err(401, 403, 422)}, body=_BODY, tag=_T))
-register(f"{_P}/migrations/preview", post=op(
-    "Which running cases of a version move cleanly to another; which need a mapping",
-    {**ok("The preview", _JSON), **err(401, 403, 404, 422)}, body=_BODY, tag=_T))
-register(f"{_P}/migrations", post=op(
-    "Start a migration batch of every running case of a version",
-    {**ok("The batch", _JSON, 201), **err(401, 403, 404, 422)}, body=_BODY, tag=_T))
-register(f"{_P}/migrations/{{batch_id}}/run", post=op(
-    "Move the batch's pending cases (up to 'limit'); each case all or nothing",
-    {**ok("The batch with per-case results", _JSON), **err(401, 403, 404, 422)},
-    body={"application/json": {"schema": {"type": "object", "properties": {
-        "limit": {"type": "integer"}}}}}, params=[_BATCH], tag=_T))
-register(f"{_P}/migrations/{{batch_id}}", get=op(
-    "A migration batch: progress and per-case results",
-    {**ok("The batch", _JSON), **err(401, 403, 404)}, params=[_BATCH], tag=_T))
+def _described(handler: Handler) -> Handler:
+    operation_id, summary, ok, options = OPERATIONS[handler]
+    return login_required(endpoint(operation_id, TAG, ok, summary=summary, **options)(handler))
+
+
+routes(bp, _described, "/designer")

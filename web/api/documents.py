@@ -14,7 +14,10 @@ from hazardflow.workflows.usecases import documents as usecase
 from .. import files
 from ..extensions import runtime
 from . import bp, current_actor, login_required
-from .openapi import err, ok, op, path_param, register
+from .models.core import DocumentAnswer, Documents
+from .spec import BINARY, endpoint
+
+TAG = "documents"
 
 
 def described(doc: Document) -> dict[str, Any]:
@@ -25,48 +28,31 @@ def described(doc: Document) -> dict[str, Any]:
 
 @bp.get("/cases/<int:case_id>/documents")
 @login_required
+@endpoint("list_case_documents", TAG, {200: Documents}, errors=(404,))
 def case_documents(case_id: int) -> dict[str, Any]:
+    """列出案件的文书（最早的在前）及您可签发的种类 (the documents listing a hazard case,
+    oldest first, and the kinds you may issue for it)"""
     found = usecase.case_documents(runtime, current_actor(), case_id)
     return {"documents": [described(d) for d in found.issued], "issuable": found.issuable}
 
 
 @bp.post("/cases/<int:case_id>/documents/<kind>")
 @login_required
+@endpoint("issue_document", TAG, {200: DocumentAnswer, 201: DocumentAnswer},
+          errors=(403, 404, 409), path={"kind": {"enum": ["notice", "opinion"]}})
 def issue(case_id: int, kind: str) -> tuple[dict[str, Any], int]:
+    """签发案件的整改通知书（notice）或出具复查意见书（opinion），由监管的县区编号；仍有效的
+    已签发文书答复 200 (issue the case's rectification notice or re-inspection opinion,
+    numbered by its supervising county; one still current is answered with 200)"""
     issued = usecase.issue(runtime, current_actor(), case_id, kind)
     return {"document": described(issued.document)}, 201 if issued.fresh else 200
 
 
 @bp.get("/documents/<int:document_id>")
 @login_required
+@endpoint("get_document_pdf", TAG, {200: None}, errors=(404,),
+          files={200: {"application/pdf": {"schema": BINARY}}})
 def pdf(document_id: int) -> Response:
+    """已签发文书的 PDF：可查看其所列全部案件者 (an issued document as PDF, for whoever may
+    see every case it lists)"""
     return files.send_document(usecase.document(runtime, current_actor(), document_id))
-
-
-DOCUMENT = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["notice", "opinion"]},
-    "kind_name": {"type": "string", "example": "整改通知书"},
-    "number": {"type": "string", "example": "金安卫健整改〔2026〕1号"},
-    "title": {"type": "string"}, "issued_by": {"type": "string"},
-    "issued_at": {"type": "string", "format": "date-time"}, "pdf": {"type": "string"}}}
-KIND = {"name": "kind", "in": "path", "required": True,
-        "schema": {"type": "string", "enum": ["notice", "opinion"]}}
-register("/api/v1/cases/{case_id}/documents", get=op(
-    "The documents listing a hazard case, oldest first, and the kinds you may issue for it",
-    {**ok("Documents", {"type": "object", "properties": {
-        "documents": {"type": "array", "items": DOCUMENT},
-        "issuable": {"type": "array", "items": {"type": "string"}}}}), **err(401, 404)},
-    params=[path_param("case_id")], tag="documents"))
-register("/api/v1/cases/{case_id}/documents/{kind}", post=op(
-    "Issue (签发) the case's rectification notice or re-inspection opinion, numbered by its "
-    "supervising county; while one is still current for the case it is returned (200)",
-    {**ok("Issued", {"type": "object", "properties": {"document": DOCUMENT}}, 201),
-     **ok("Already issued and still current",
-          {"type": "object", "properties": {"document": DOCUMENT}}),
-     **err(401, 403, 404, 409)},
-    params=[path_param("case_id"), KIND], tag="documents"))
-register("/api/v1/documents/{document_id}", get=op(
-    "An issued document as PDF (for whoever may see every case it lists)",
-    {"200": {"description": "The PDF", "content": {"application/pdf": {
-        "schema": {"type": "string", "format": "binary"}}}}, **err(401, 404)},
-    params=[path_param("document_id")], tag="documents"))

@@ -57,7 +57,7 @@
   }
 
   function detailText(details) {
-    return (details || []).map((d) => [d.element, d.line ? "line " + d.line : "", d.message]
+    return (details || []).map((d) => [d.element_id, d.line ? "line " + d.line : "", d.message]
       .filter(Boolean).join(" · ")).join("\n");
   }
 
@@ -72,7 +72,7 @@
   function refreshIssues() {
     if (!modeler) return;
     const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: tr(i.message), kind: i.category, source: T.lint, rule: i.rule }));
-    const server = serverProblems.map((p) => ({ element: p.element, message: p.message, line: p.line, kind: "error", source: T.server }));
+    const server = serverProblems.map((p) => ({ element: p.element_id, message: p.message, line: p.line, kind: "error", source: T.server }));
     const all = server.concat(lint);
     const list = $("dz-issues");
     list.innerHTML = all.length ? all.map((i) =>
@@ -204,7 +204,7 @@
 
   function showServer(problems) {
     serverProblems = problems || [];
-    modeler.showErrors(serverProblems.filter((p) => p.element));
+    modeler.showErrors(serverProblems.filter((p) => p.element_id).map((p) => ({ ...p, element: p.element_id })));
     refreshIssues();
   }
 

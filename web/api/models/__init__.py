@@ -1,0 +1,1 @@
+"""The pydantic models of API v1: what it validates and what its document says."""
