@@ -15,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from hazardflow.engine import Actor, Deployed, InvalidInput, NotFound, drafts
 from hazardflow.engine import migrate as moves
 from hazardflow.engine.db import write_transaction
 from hazardflow.engine.diff import diff as semantic_diff
 from hazardflow.engine.forms import check_form_schema
+from hazardflow.engine.schema import process_case, process_definition
 from hazardflow.engine.xmlsafe import parse_untrusted
 
 from .. import policy
@@ -56,12 +60,29 @@ def definitions(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
 
 def versions(rt: Runtime, actor: Actor, key: str) -> list[dict[str, Any]]:
     """The deployed versions of a process, newest first (every signed-in user may read
-    them); NotFound for a process never deployed."""
+    them); NotFound for a process never deployed. ``running_cases`` counts every running
+    case for a designer (who moves them between versions), and for anyone else only those
+    they may see (:func:`policy.visible_cases`): a count must not tell a unit of a case
+    hidden from it."""
     with reading(rt) as conn:
         found = drafts.versions(conn, key)
+        if found and not policy.allows(actor, "design"):
+            seen = _visible_running(conn, actor, key)
+            found = [{**v, "running_cases": seen.get(v["version"], 0)} for v in found]
     if not found:
         raise NotFound(f"流程 {key!r} 未部署 (no deployed process {key!r})")
     return found
+
+
+def _visible_running(conn: Connection, actor: Actor, key: str) -> dict[int, int]:
+    """Per version of ``key``: how many of its running cases ``actor`` may see."""
+    rows = conn.execute(
+        sa.select(process_definition.c.version, sa.func.count(process_case.c.id))
+        .join(process_case, process_case.c.definition_id == process_definition.c.id)
+        .where(process_definition.c.key == key, process_case.c.status.in_(drafts.RUNNING),
+               policy.visible_cases(actor, process_case.c.id))
+        .group_by(process_definition.c.version))
+    return {int(version): int(count) for version, count in rows}
 
 
 def deployed(rt: Runtime, actor: Actor, key: str, version: int) -> dict[str, Any]:
