@@ -206,3 +206,28 @@ def test_known_leak_the_assessment_rank_moves_with_another_units_hazard(
         walked: Callable[[str], Outcome]) -> None:
     leaks = walked("other_unit").on(ASSESSMENT)
     assert not leaks, "\n\n".join(leaks)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "leak in workflows/monitor.py busiest_definition, called by usecases/monitor.py "
+    "busiest_process (being reworked for the business calendar): /monitor/process opens on "
+    "the process version with the most open tasks of the whole city, so where it leads a "
+    "county supervisor moves with another county's hazards; fix: busiest_definition(conn, "
+    "actor) counting within scope_clause(actor). The walk's worlds cannot show it: their "
+    "monthly reports outnumber the hazards, whatever is hidden"))
+def test_known_leak_the_monitor_opens_on_the_citys_busiest_process(app: Flask) -> None:
+    from hazardflow.workflows.usecases import cases
+    from hazardflow.workflows.users import actor_for
+
+    from ..factories import with_uploads
+    from .conftest import hazard_data
+    from .pages import Browser
+
+    jinan = Browser(app, "jinan")
+    before = jinan.get("/monitor/process").headers["Location"]
+    rt = app.extensions["hazardflow"]
+    with rt.db.connect() as conn:
+        safety2 = actor_for(conn, "safety2")
+    found = hazard_data(unit_code="LA-YA-H01", photos_before=["ev-before-1"])
+    cases.report_hazard(rt, safety2, with_uploads(rt, found, "safety2"))
+    assert jinan.get("/monitor/process").headers["Location"] == before
