@@ -150,3 +150,18 @@ def test_a_request_the_models_refuse_gets_the_apps_error_in_chinese(
     assert body["message"].startswith("请求体不符合接口说明")
     assert {(d["field"], d["message"]) for d in body["details"]} == {
         ("username", "须为文本 (must be text)"), ("password", "必填 (required)")}
+
+
+def test_an_object_reads_the_same_in_every_answer(client: FlaskClient) -> None:
+    from .conftest import sign_in
+    from .support import report
+
+    inspector = sign_in(client, "inspector")
+    reported = report(client, inspector)
+    code = reported["hazard"]["code"]
+    found = client.get(f"/api/v1/hazards/{code}", headers=inspector).get_json()["hazard"]
+    assert found == reported["hazard"]  # dates too: one ISO 8601 form
+    step = reported["case"]["active_tasks"][0]
+    case = client.get(f"/api/v1/cases/{reported['case']['id']}", headers=inspector)
+    (task,) = case.get_json()["case"]["active_tasks"]
+    assert {k: task[k] for k in step} == step  # id, element_id, name, form_url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, g
 
 from hazardflow.workflows.usecases import accounts
@@ -19,7 +21,7 @@ TAG = "auth"
 @bp.post("/auth/token")
 @endpoint("issue_token", TAG, {200: TokenAnswer}, errors=(401, 403, 429), json=TokenRequest,
           public=True)
-def issue_token(json: TokenRequest) -> TokenAnswer | tuple[Response, int]:
+def issue_token(json: TokenRequest) -> dict[str, Any] | tuple[Response, int]:
     """登录：以用户名和密码换取令牌 (sign in: a bearer token for a username and password)"""
     username, password = json.username, json.password
     guard, address = signin.policy(), signin.client_address()
@@ -40,8 +42,8 @@ def issue_token(json: TokenRequest) -> TokenAnswer | tuple[Response, int]:
         guard.failed(username, address)
         raise ApiError(401, "unauthenticated", "用户名或密码错误 (wrong username or password)")
     guard.succeeded(username, address)
-    return TokenAnswer(token=opened.secret, expires_at=opened.expires_at,
-                       username=opened.user.username)
+    return {"token": opened.secret, "expires_at": opened.expires_at.isoformat(),
+            "username": opened.user.username}
 
 
 @bp.delete("/auth/token")

@@ -20,13 +20,15 @@ TAG = "cases"
 @bp.post("/cases")
 @login_required
 @endpoint("start_case", TAG, {201: StartAnswer}, errors=(403, 404, 422), json=StartRequest)
-def start(json: StartRequest) -> tuple[StartAnswer, int]:
+def start(json: StartRequest) -> tuple[dict[str, Any], int]:
     """发起您可以发起的任一流程；data 须符合其开始表单 (start a case of any process you may
     start; data must match its start form: GET /api/v1/definitions, start_form_url)"""
     out = cases.start(runtime, current_actor(), json.definition, json.data,
                       version=json.version)
-    hazard = jsonable(out["hazard"]) if out["hazard"] is not None else None
-    return StartAnswer(case=case_result(out["case"]), hazard=hazard), 201
+    answer = {"case": case_result(out["case"]).model_dump(mode="json")}
+    if out["hazard"] is not None:  # dates as every answer writes them (jsonable)
+        answer["hazard"] = jsonable(out["hazard"])
+    return answer, 201
 
 
 @bp.get("/cases/<int:case_id>")

@@ -27,11 +27,12 @@ class HazardReport(Row):
 @bp.post("/hazards")
 @login_required
 @endpoint("report_hazard", TAG, {201: ReportAnswer}, errors=(403, 404, 422), json=HazardReport)
-def report(json: HazardReport) -> tuple[ReportAnswer, int]:
+def report(json: HazardReport) -> tuple[dict[str, Any], int]:
     """登记隐患并启动其案件 (report a hazard and start its case)"""
     data: FormData = json.model_dump()
     out = cases.report_hazard(runtime, current_actor(), data)
-    return ReportAnswer(hazard=jsonable(out["hazard"]), case=case_result(out["case"])), 201
+    return {"hazard": jsonable(out["hazard"]),
+            "case": case_result(out["case"]).model_dump(mode="json")}, 201
 
 
 @bp.get("/hazards")
