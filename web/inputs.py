@@ -1,6 +1,7 @@
 """What no request may carry: text with U+0000 (PostgreSQL cannot store it, and refuses it
-even in a query's parameters: a 500) and numbers that are not finite (NaN, Infinity: not
-JSON). ``refuse_unstorable_input`` answers 400 before anything else reads such a request;
+even in a query's parameters: a 500), numbers that are not finite (NaN, Infinity: not
+JSON) and days the business calendar cannot place (before ``FIRST_DAY``, after
+``LAST_DAY``). ``refuse_unstorable_input`` answers 400 before anything else reads such a request;
 the monitor and designer pages register it on their blueprints (the API has its own copy in
 ``web/api/__init__.py``, which may import this one instead).
 """
@@ -8,11 +9,16 @@ the monitor and designer pages register it on their blueprints (the API has its 
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from flask import request
 
 from .errors import ApiError
+
+# The days a filter may name: the business calendar turns a day into a moment (its 00:00 and
+# 24:00 in HAZARDFLOW_BUSINESS_TZ), which for 0001-01-01 and 9999-12-31 is out of range.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
 
 
 def unstorable(value: Any) -> bool:

@@ -13,6 +13,7 @@ from hazardflow.workflows.ledger import CATEGORIES, LEVELS, SOURCES, STATUSES, L
 from hazardflow.workflows.usecases import ledger as usecase
 
 from ..extensions import runtime
+from ..inputs import FIRST_DAY, LAST_DAY
 from . import bp, current_actor, login_required
 
 FIELDS = ("unit", "level", "category", "status", "campaign", "q", "from", "to", "overdue")
@@ -21,7 +22,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _day(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(value)
+        return day
     except ValueError:
         flash(_("日期格式应为 YYYY-MM-DD：%(v)s", v=value), "error")
         return None

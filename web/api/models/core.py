@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictStr
 
+from ...inputs import FIRST_DAY, LAST_DAY
 from .common import (
     CaseResult,
     EvidenceRef,
@@ -49,6 +50,9 @@ class Me(E):
 
 # -- hazards ------------------------------------------------------------------------------
 
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY,
+                            description=f"YYYY-MM-DD, {FIRST_DAY} to {LAST_DAY}")]
+
 
 class LedgerQuery(Paging):
     unit: str | None = None
@@ -58,9 +62,9 @@ class LedgerQuery(Paging):
     status: str | None = None
     campaign: str | None = None
     q: str | None = None
-    from_: date | None = Field(None, alias="from", description="reported on or after")
-    to: date | None = Field(None, description="reported on or before")
-    overdue_on: date | None = None
+    from_: Day | None = Field(None, alias="from", description="reported on or after")
+    to: Day | None = Field(None, description="reported on or before")
+    overdue_on: Day | None = None
 
 
 class HazardPage(Page):
