@@ -28,12 +28,21 @@ from .units import ancestors
 UNIT_ROLES = frozenset({"safety_officer", "principal", "rectifier"})
 
 
+# A deadline's timers (due at its 24:00, the escalation ladder after it) must be moments
+# Python can hold: 9999-12-31 overflowed when an extension to it was approved (a 500).
+LATEST_DEADLINE = date(9998, 12, 31)
+
+
 def _new_deadline(value: Any, old: str | None) -> str:
     try:
         day = date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput("bad date",
                            [Detail("新期限格式 YYYY-MM-DD", field="deadline")]) from None
+    if day > LATEST_DEADLINE:
+        raise InvalidInput("too late", [Detail(
+            f"新期限最晚为 {LATEST_DEADLINE}，计时器无法排得更远 (the timers cannot be set "
+            f"later than {LATEST_DEADLINE})", field="deadline")])
     if old is not None and day.isoformat() <= old:
         raise InvalidInput("not later", [Detail(f"新期限须晚于原期限 {old}", field="deadline")])
     return day.isoformat()
