@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from hazardflow.bootstrap import build_runtime
 from hazardflow.config import load_settings
@@ -29,6 +31,7 @@ from hazardflow.web import create_app
 from ..conftest import postgres_or_skip
 from .visibility_values import finding, hidden_objects, query_variants, reader_values
 from .visibility_walk import (
+    RENDERED_ONCE,
     SKIPPED,
     Leak,
     Reader,
@@ -60,6 +63,22 @@ SCENARIOS: dict[str, tuple[Hide, tuple[str, ...]]] = {
     # 金安区妇幼保健院's hazard → 金安区人民医院's safety officer
     "other_unit": (hidden_other_unit, ("safety",)),
 }
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory, for every twin's app (Jinja keys them by source)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.codes:
+            bucket.bytecode_from_string(self.codes[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = MemoryBytecodeCache()
 
 ASSESSMENT = frozenset({"/api/v1/assessment/<int:year>", "/campaigns/assessment",
                         "/campaigns/assessment/export.xlsx"})
@@ -93,7 +112,9 @@ def app_for(store: Store, folder: Path) -> Flask:
         "database_url": store.url, "instance_path": str(folder / "inst"),
         "storage_path": str(store.evidence), "scheduler": False,
         "secret_key": "test-secret"})
-    return create_app(build_runtime(settings, clock=FixedClock(WALK_AT)), TESTING=True)
+    app = create_app(build_runtime(settings, clock=FixedClock(WALK_AT)), TESTING=True)
+    app.jinja_env.bytecode_cache = TEMPLATES  # compiled once for all the twins
+    return app
 
 
 @dataclass(frozen=True)
@@ -120,6 +141,7 @@ def walk_twins(base: Store, folder: Path, what: Hide, readers: tuple[str, ...]) 
         hide(with_it, what)
         apps = [app_for(without, folder / "a"), app_for(with_it, folder / "b")]
         plans: dict[str, list[Request]] = {}
+        rendered: set[str] = set()
         a_db, b_db = sa.create_engine(without.url), sa.create_engine(with_it.url)
         with a_db.connect() as a, b_db.connect() as b:
             hidden = hidden_objects(b, a)
@@ -128,6 +150,9 @@ def walk_twins(base: Store, folder: Path, what: Hide, readers: tuple[str, ...]) 
             for reader in readers:
                 values = reader_values(a, reader, hidden, found)
                 requests, unfilled = requests_for(apps[0], values, query_variants(found))
+                requests = [r for r in requests if r.probe or r.rule not in RENDERED_ONCE
+                            or r.path not in rendered]
+                rendered |= {r.path for r in requests if r.rule in RENDERED_ONCE}
                 requests += post_reads(values, found)
                 unwalked += [f"{rule}: not filled" for rule in unfilled]
                 unwalked += [f"{rule}: a preview not walked"

@@ -19,9 +19,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor
-from hazardflow.engine.schema import human_task, process_case, process_definition
+from hazardflow.engine.schema import (
+    human_task,
+    process_case,
+    process_definition,
+    task_candidate,
+)
 from hazardflow.engine.schema_designer import designer_draft
 from hazardflow.workflows import inspections, policy
+from hazardflow.workflows.inbox import candidate_match
 from hazardflow.workflows.schema import app_user, hazard, unit
 from hazardflow.workflows.schema_campaigns import (
     campaign,
@@ -34,7 +40,7 @@ from hazardflow.workflows.schema_monitor import repair_batch
 from hazardflow.workflows.users import actor_for
 
 PER_PARAM = 2  # visible ids walked per path parameter (spread over what there is)
-SPREAD = ("case", "task", "hazard", "evidence", "document", "definition", "process",
+SPREAD = ("case", "task", "hazard", "evidence", "definition", "process",
           "element", "form", "checklist")  # the other sources are short
 
 # the hidden finding's objects: table, the column a route names it by
@@ -47,9 +53,11 @@ HIDDEN_TABLES: dict[str, tuple[sa.Table, str]] = {
 
 
 def spread(values: Sequence[Any], n: int = PER_PARAM) -> list[Any]:
-    """At most ``n`` of ``values``, evenly spread, first and last included."""
+    """At most ``n`` of ``values``, evenly spread, the last (the newest) included."""
     if len(values) <= n:
         return list(values)
+    if n == 1:
+        return [values[-1]]
     step = (len(values) - 1) / (n - 1)
     return [values[round(i * step)] for i in range(n)]
 
@@ -109,6 +117,7 @@ class Values:
     """Per source name, the values a reader's walk fills parameters with."""
 
     by_source: dict[str, list[Any]] = field(default_factory=dict)
+    hidden: frozenset[Any] = frozenset()  # the hidden finding's own ids, codes, refs
 
     def get(self, source: str) -> list[Any]:
         return self.by_source.get(source, [])
@@ -121,12 +130,20 @@ def reader_values(conn: Connection, username: str, hidden: dict[str, list[Any]],
     actor = actor_for(conn, username)
     seen = _visible(conn, actor, username)
     out = {name: spread(values) if name in SPREAD else values for name, values in seen.items()}
+    out["document"] = spread(seen["document"], 1)  # PDFs are the slowest answers: the newest
+    out["process"] = spread(seen["process"], 1)  # besides the hidden finding's process
+    out["task"] = list(dict.fromkeys([*seen["inbox"], *out["task"]]))
+    with_work = conn.execute(sa.select(human_task.c.case_id).where(
+        human_task.c.id.in_(seen["inbox"]))).scalars()
+    out["case"] = list(dict.fromkeys([*out["case"], *with_work]))
     for name, keys in hidden.items():
         out[name] = list(dict.fromkeys([*keys, *out.get(name, [])]))
-    out["documented"] = list(dict.fromkeys([*hidden["case"], *seen["documented"][:2]]))
+    out["documented"] = list(dict.fromkeys([*hidden["case"], *seen["documented"][-1:]]))
     out["evidence_ref"] = [f"ev-{n}" for n in out["evidence"]]
     out["unit"] = list(dict.fromkeys([*seen["unit"], *found.units]))
-    return Values(out)
+    own = {*(k for name in HIDDEN_TABLES for k in hidden[name]),
+           *(f"ev-{n}" for n in hidden["evidence"])}
+    return Values(out, frozenset(own))
 
 
 def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[Any]]:
@@ -137,6 +154,11 @@ def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[An
         "case": case_ids,
         "task": _column(conn, sa.select(human_task.c.id).where(
             human_task.c.case_id.in_(cases)).order_by(human_task.c.id)),
+        "inbox": _column(conn, sa.select(human_task.c.id).where(  # their open work, whole
+            human_task.c.case_id.in_(cases), human_task.c.state == "open", sa.or_(
+                human_task.c.assignee == actor.id, human_task.c.id.in_(
+                    sa.select(task_candidate.c.human_task_id).where(candidate_match(actor)))))
+            .order_by(human_task.c.id)),
         "hazard": _column(conn, sa.select(hazard.c.code).where(
             policy.visible_hazards(actor)).order_by(hazard.c.id)),
         "evidence": _column(conn, sa.select(evidence.c.id).where(sa.or_(
@@ -165,8 +187,8 @@ def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[An
         "user": _column(conn, sa.select(app_user.c.id).where(app_user.c.username == username)),
         "unit": own_units,
         "year": [2026],
-        "report_kind": ["monthly", "quarterly", "annual"],
-        "period": ["2026-12", "2026-11", "2026-Q3", "2025"],
+        "report_kind": ["monthly", "quarterly"],  # annual: the report page's variant
+        "period": ["2026-12", "2026-Q3"],
         "document_kind": ["notice", "opinion"],
         "static": ["app.js"],
     }
@@ -189,7 +211,7 @@ def query_variants(found: Finding) -> dict[str, list[dict[str, str]]]:
         "ui.inbox": [*({"tab": t} for t in tabs), *({"tab": "groups", **a} for a in aimed)],
         "api.list_tasks": [*({"view": t} for t in tabs),
                            *({"view": "groups", **a} for a in aimed)],
-        "ui.ledger": ledger, "ui.ledger_export": aimed,
+        "ui.ledger": ledger, "ui.ledger_export": aimed[:2],
         "api.ledger": [*aimed, {"county": county}, {"overdue_on": "2026-12-03"}],
         "monitor.index": stuck, "api.stuck": stuck,
         "monitor.dashboard_json": [{"weeks": "1"}], "api.dashboard_data": [{"weeks": "1"}],
