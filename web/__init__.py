@@ -21,10 +21,10 @@ def create_app(runtime: Runtime, **config: Any) -> Flask:
         raise ConfigError("no secret key: set HAZARDFLOW_SECRET_KEY or run "
                           "`hazardflow init-db`, which keeps one in the instance folder")
     app = Flask(__name__, instance_path=settings.instance_path)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # answers carry Chinese as is
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
-        JSON_AS_ASCII=False,
         HAZARDFLOW=settings,  # the runtime's settings, for extensions that read them
         # a signed-in page session lasts as long as an API token; the cookie is never sent
         # cross-site or readable by scripts, and only over HTTPS when HTTPS is in front

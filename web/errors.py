@@ -87,9 +87,24 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         code = {413: "too_large", 404: "not_found", 405: "method_not_allowed",
                 400: "bad_request", 429: "too_many_requests"}.get(status, "http_error")
-        return error_response(status, code, exc.description or exc.name)
+        message = exc.description or exc.name
+        if message == type(exc).description:  # werkzeug's own English sentence
+            message = HTTP_MESSAGES.get(status, f"请求未能处理 ({exc.name})")
+        return error_response(status, code, message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:
         app.logger.exception("unhandled error")
-        return error_response(500, "internal", "an unexpected error occurred; it was logged")
+        return error_response(500, "internal", HTTP_MESSAGES[500])
+
+
+HTTP_MESSAGES: dict[int, str] = {
+    400: "请求有误，请检查后重试 (bad request)",
+    401: "请先登录 (please sign in)",
+    403: "您没有权限执行此操作 (you may not do this)",
+    404: "找不到该页面或对象 (not found)",
+    405: "不支持该请求方式 (method not allowed)",
+    413: "上传或提交的内容过大 (the request is too large)",
+    415: "不支持该内容类型 (unsupported media type)",
+    500: "系统出现意外错误，已记录，请稍后再试 (an unexpected error occurred; it was logged)",
+}
