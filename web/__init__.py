@@ -44,7 +44,7 @@ def create_app(runtime: Runtime, **config: Any) -> Flask:
     app.extensions[KEY] = runtime
     ops.init_app(app)  # first: its request timer wraps every other hook
     errors.init_app(app)
-    i18n.init_app(app)
+    i18n.init_app(app, runtime.calendar)
     ui.csrf.init_app(app)
     signin.init_app(app)
     security.init_app(app)

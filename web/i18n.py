@@ -12,6 +12,8 @@ from pathlib import Path
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale
 
+from hazardflow.workflows.calendar import BusinessCalendar
+
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LOCALE = "zh_CN"
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -30,9 +32,11 @@ def select_locale() -> str:
     return DEFAULT_LOCALE
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, calendar: BusinessCalendar) -> None:
+    """Babel with the locale chosen per request; its time zone is the business calendar's
+    (``HAZARDFLOW_BUSINESS_TZ``), the one every page and date rule shows."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", calendar.name)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=select_locale)
 

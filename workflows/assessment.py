@@ -5,7 +5,7 @@ year and deducts ``points`` per unit of that measure, at most ``cap``. The defau
 :data:`DEFAULT_RULES`; the city changes points and caps (``assessment_rule`` rows, each
 change journaled). Every unit can see its measures and deductions.
 
-Measures for year Y (calendar dates in Asia/Shanghai):
+Measures for year Y (business days of the calendar, ``HAZARDFLOW_BUSINESS_TZ``):
 
 - ``late_monthly``: monthly reports of Y submitted late, or still open after their due day;
 - ``overdue_hazard``: hazards reported in Y that are open past their deadline, or were
@@ -28,9 +28,8 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, journal
 
+from .calendar import BusinessCalendar
 from .campaigns import reporting_units
-from .counters import BUSINESS_TZ
-from .reports import _moment
 from .schema import hazard
 from .schema_campaigns import (
     assessment_rule,
@@ -89,10 +88,10 @@ def set_rule(conn: Connection, code: str, *, points: float, cap: float, actor: s
     return {r.code: r for r in rules(conn)}[code]
 
 
-def check_year(year: int | str, now: datetime) -> int:
+def check_year(year: int | str, this_year: int) -> int:
     """``year`` (a number, or its digits) if it can be assessed: from :data:`FIRST_YEAR` to
-    next year in business time; else InvalidInput on ``year``."""
-    last = now.astimezone(BUSINESS_TZ).year + 1
+    the year after ``this_year`` (the business year now); else InvalidInput on ``year``."""
+    last = this_year + 1
     text = str(year).strip()
     if isinstance(year, bool) or not re.fullmatch(r"\d{4}", text, re.ASCII) \
             or not FIRST_YEAR <= int(text) <= last:
@@ -102,10 +101,11 @@ def check_year(year: int | str, now: datetime) -> int:
     return int(text)
 
 
-def measures(conn: Connection, year: int, now: datetime) -> dict[int, dict[str, float]]:
-    """Per unit id: the value of every rule's measure for ``year``."""
-    today = now.astimezone(BUSINESS_TZ).date()
-    start, end = _moment(date(year, 1, 1)), _moment(date(year + 1, 1, 1))
+def measures(conn: Connection, year: int, now: datetime,
+             calendar: BusinessCalendar) -> dict[int, dict[str, float]]:
+    """Per unit id: the value of every rule's measure for ``year`` (business days)."""
+    today = calendar.today(now)
+    start, end = calendar.start_of(date(year, 1, 1)), calendar.start_of(date(year + 1, 1, 1))
     as_of = min(today, date(year, 12, 31)).isoformat()
     units = {u.id: u for u in reporting_units(conn)}
     out = {uid: {r.code: 0.0 for r in DEFAULT_RULES} for uid in units}
@@ -131,7 +131,7 @@ def measures(conn: Connection, year: int, now: datetime) -> dict[int, dict[str, 
         (r.unit_id, 1) for r in conn.execute(
             sa.select(hazard.c.unit_id, hazard.c.closed_at, hazard.c.deadline).where(
                 in_year, hazard.c.status == "closed", hazard.c.deadline.is_not(None)))
-        if r.closed_at.astimezone(BUSINESS_TZ).date().isoformat() > r.deadline])
+        if calendar.today(r.closed_at).isoformat() > r.deadline])
     failed = sa.select(inspection.c.spot_check_id).join(
         inspection_result, inspection_result.c.inspection_id == inspection.c.id).where(
         inspection_result.c.result == "fail")
@@ -153,13 +153,14 @@ def measures(conn: Connection, year: int, now: datetime) -> dict[int, dict[str, 
     return out
 
 
-def assess(conn: Connection, actor: Actor, year: int, now: datetime) -> dict[str, Any]:
+def assess(conn: Connection, actor: Actor, year: int, now: datetime,
+           calendar: BusinessCalendar) -> dict[str, Any]:
     """The ranking (all units) and the rows ``actor`` may see, each with its breakdown."""
-    check_year(year, now)
+    check_year(year, calendar.year_of(now))
     in_force = rules(conn)
     units = {u.id: u for u in reporting_units(conn)}
     scored: list[dict[str, Any]] = []
-    for unit_id, values in measures(conn, year, now).items():
+    for unit_id, values in measures(conn, year, now, calendar).items():
         lines: list[dict[str, Any]] = []
         total = 0.0
         for rule in in_force:

@@ -22,6 +22,11 @@ class BusinessCalendar:
     def named(cls, name: str = DEFAULT_TZ) -> BusinessCalendar:
         return cls(ZoneInfo(name))
 
+    @property
+    def name(self) -> str:
+        """The zone's name (``Asia/Shanghai``), as the settings and Babel spell it."""
+        return str(getattr(self.tz, "key", None) or self.tz)
+
     def local(self, moment: datetime) -> datetime:
         """``moment`` in business time (a naive moment is read as UTC)."""
         aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Conflict, Detail, InvalidInput, NotFound
 from hazardflow.engine.db import new_id
 
-from .counters import BUSINESS_TZ
 from .ledger import CATEGORIES, visible_unit_filter
 from .roles import SUPERVISORY_ROLES
 from .schema import hazard, unit
@@ -62,10 +61,6 @@ class Theme:
     name: str
     category: str
     checklist_code: str | None = None
-
-
-def business_today(now: datetime) -> date:
-    return now.astimezone(BUSINESS_TZ).date()
 
 
 def _bad(message: str, field: str) -> InvalidInput:
@@ -177,10 +172,11 @@ def _own_scope(conn: Connection, actor: Actor) -> set[int] | None:
         unit.c.id.in_(subtree_ids(codes, "campaign_scope"))))} if codes else set()
 
 
-def progress(conn: Connection, actor: Actor, code: str, now: datetime) -> dict[str, Any]:
-    """Progress by unit and by theme, over the units ``actor`` may see."""
+def progress(conn: Connection, actor: Actor, code: str, today: date) -> dict[str, Any]:
+    """Progress by unit and by theme, over the units ``actor`` may see; overdue on the
+    business day ``today``."""
     info = get_campaign(conn, code)
-    today = business_today(now).isoformat()
+    overdue_before = today.isoformat()
     scope = _own_scope(conn, actor)
     units = [u for u in conn.execute(
         sa.select(unit.c.id, unit.c.code, unit.c.name, unit.c.county_code)
@@ -191,7 +187,7 @@ def progress(conn: Connection, actor: Actor, code: str, now: datetime) -> dict[s
     tagged = sa.and_(hazard.c.campaign == code, hazard.c.unit_id.in_(ids),
                      visible_unit_filter(actor))
     overdue = sa.and_(hazard.c.status == "open", hazard.c.deadline.is_not(None),
-                      hazard.c.deadline < today)
+                      hazard.c.deadline < overdue_before)
 
     def counts(group: Any) -> dict[Any, dict[str, int]]:
         rows = conn.execute(sa.select(

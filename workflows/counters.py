@@ -18,9 +18,6 @@ the primary key; we roll back to the savepoint and increment the row they create
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -28,16 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from .schema import counter
 
 _ATTEMPTS = 3
-
-# Calendar rules (document years, deadlines, "before the 24th") are China Standard Time.
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def business_year(now: datetime) -> int:
-    """The calendar year in Asia/Shanghai at ``now`` (an aware datetime)."""
-    if now.tzinfo is None:
-        raise ValueError("business_year needs a timezone-aware datetime")
-    return now.astimezone(BUSINESS_TZ).year
 
 
 def next_value(conn: Connection, name: str) -> int:

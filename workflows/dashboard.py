@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor
 
-from .counters import BUSINESS_TZ
+from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS
 from .monitor import sees_all
 from .roles import SUPERVISORY_ROLES
@@ -45,10 +45,6 @@ StatKey = tuple[str, str, str, str, int]  # kind, week, county, level, unit_id
 
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def _business_day(at: datetime) -> date:
-    return at.astimezone(BUSINESS_TZ).date()
 
 
 @dataclass(frozen=True)
@@ -76,15 +72,15 @@ class Contribution:
         return out
 
 
-def contribution(row: Any) -> Contribution | None:
-    """What a ledger row counts for; None for a voided hazard."""
+def contribution(row: Any, calendar: BusinessCalendar) -> Contribution | None:
+    """What a ledger row counts for (weeks of business days); None for a voided hazard."""
     if row.status == "voided":
         return None
-    found = week_of(_business_day(row.reported_at)).isoformat()
+    found = week_of(calendar.today(row.reported_at)).isoformat()
     closed_week = hours = None
     on_time = False
     if row.status == "closed" and row.closed_at is not None:
-        closed_day = _business_day(row.closed_at)
+        closed_day = calendar.today(row.closed_at)
         closed_week = week_of(closed_day).isoformat()
         hours = max(0, int((row.closed_at - row.reported_at).total_seconds() // 3600))
         on_time = row.deadline is None or closed_day.isoformat() <= row.deadline
@@ -117,7 +113,8 @@ def _apply(conn: Connection, delta: dict[StatKey, list[int]]) -> None:
                  "hours_sum": lambda ex: hazard_stat.c.hours_sum + ex.hours_sum})
 
 
-def _fold(conn: Connection, rows: Sequence[Any], delta: dict[StatKey, list[int]]) -> None:
+def _fold(conn: Connection, rows: Sequence[Any], delta: dict[StatKey, list[int]],
+          calendar: BusinessCalendar) -> None:
     """Add the change of ``rows`` to ``delta`` and record their new contributions."""
     ids = [r.id for r in rows]
     old = {r.hazard_id: _state(r) for r in conn.execute(
@@ -125,7 +122,7 @@ def _fold(conn: Connection, rows: Sequence[Any], delta: dict[StatKey, list[int]]
     keep: list[dict[str, Any]] = []
     drop: list[int] = []
     for row in rows:
-        new, before = contribution(row), old.get(row.id)
+        new, before = contribution(row, calendar), old.get(row.id)
         if new == before:
             continue
         for contrib, sign in ((before, -1), (new, 1)):
@@ -164,9 +161,10 @@ def stale(conn: Connection) -> bool:
         hazard.c.updated_at > mark).limit(1)).first() is not None
 
 
-def refresh(conn: Connection) -> int:
-    """Bring the rollup up to date with the ledger, in the caller's (write) transaction;
-    returns how many hazards were read (0 when nothing changed)."""
+def refresh(conn: Connection, calendar: BusinessCalendar) -> int:
+    """Bring the rollup up to date with the ledger, in the caller's (write) transaction, in
+    weeks of ``calendar``'s business days; returns how many hazards were read (0 when
+    nothing changed)."""
     if not stale(conn):
         return 0
     mark = _mark(conn)
@@ -179,7 +177,7 @@ def refresh(conn: Connection) -> int:
                             .order_by(hazard.c.id).limit(BATCH)).all()
         if not rows:
             break
-        _fold(conn, rows, delta)
+        _fold(conn, rows, delta, calendar)
         seen += len(rows)
         last_id = rows[-1].id
         top = max(r.updated_at for r in rows)
@@ -209,10 +207,9 @@ def _in_scope(column: Any, counties: set[str] | None) -> list[Any]:
     return [] if counties is None else [column.in_(sorted(counties))]
 
 
-def dashboard(conn: Connection, actor: Actor, now: datetime, weeks: int = 26) -> dict[str, Any]:
-    """Every figure of the dashboard for the last ``weeks`` weeks, within the actor's scope,
-    as the rollup stands (:func:`refresh` it first)."""
-    today = _business_day(now)
+def dashboard(conn: Connection, actor: Actor, today: date, weeks: int = 26) -> dict[str, Any]:
+    """Every figure of the dashboard for the last ``weeks`` weeks up to the business day
+    ``today``, within the actor's scope, as the rollup stands (:func:`refresh` it first)."""
     first = week_of(today) - timedelta(weeks=weeks - 1)
     counties = county_scope(conn, actor)
     return {"weeks": _weekly(conn, counties, first, today),
@@ -334,7 +331,7 @@ def sheets(data: dict[str, Any]) -> Iterable[Any]:
                   r["rate"], r["on_time_rate"]] for r in data["units"]])
 
 
-def to_xlsx(data: dict[str, Any]) -> bytes:
+def to_xlsx(data: dict[str, Any], calendar: BusinessCalendar) -> bytes:
     from .exports import to_xlsx as write
 
-    return write(sheets(data))
+    return write(sheets(data), calendar)

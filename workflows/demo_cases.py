@@ -122,7 +122,7 @@ class DemoCases:
         verifier = "yuan" if s.unit == "LA-YA-H01" else "verifier"
         ordered = reported + timedelta(hours=3)
         days = {"rectify": 14, "overdue": 10, "failed": 10, "closed": 7}[s.outcome]
-        deadline = (ordered + timedelta(days=days)).date().isoformat()
+        deadline = self.rt.calendar.today(ordered + timedelta(days=days)).isoformat()
         self.complete(case_id, "Task_Triage", safety, {
             "disposition": "order", "responsible_user": rectifier, "deadline": deadline,
             "order_note": "按期整改到位，整改后上传照片"}, ordered)

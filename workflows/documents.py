@@ -33,14 +33,16 @@ from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
-from jinja2 import FunctionLoader, StrictUndefined
+from jinja2 import FunctionLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Conflict, Detail, InvalidInput, NotFound, journal
 from hazardflow.engine.schema import audit_event
 
-from .counters import BUSINESS_TZ, business_year, next_value
+from .calendar import BusinessCalendar
+from .counters import next_value
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
 from .schema import hazard
 from .schema_files import document, document_case
@@ -90,21 +92,22 @@ def _kind(kind: str) -> DocKind:
     return KINDS[kind]
 
 
-def document_number(conn: Connection, issuer: Unit, word: str, now: datetime) -> str:
+def document_number(conn: Connection, issuer: Unit, word: str, now: datetime,
+                    calendar: BusinessCalendar) -> str:
     """The next number of ``issuer``'s ``word`` documents this business year."""
-    year = business_year(now)
+    year = calendar.year_of(now)
     n = next_value(conn, f"{word}:{issuer.code}:{year}")
     return f"{issuer.issuer_name}{word}〔{year}〕{n}号"
 
 
-def cn_date(value: datetime | date | str | None) -> str:
-    """2026年11月28日 (a datetime is read in Asia/Shanghai); empty for None."""
+def cn_date(value: datetime | date | str | None, calendar: BusinessCalendar) -> str:
+    """2026年11月28日 (a datetime is read in business time); empty for None."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
     if isinstance(value, datetime):
-        value = value.astimezone(BUSINESS_TZ).date()
+        value = calendar.today(value)
     return f"{value.year}年{value.month}月{value.day}日"
 
 
@@ -223,7 +226,8 @@ def _process_number(conn: Connection, kind: str, issuer: Unit,
 
 
 def issue_document(conn: Connection, *, kind: str, case_ids: Sequence[int],
-                   issuer_unit_code: str, issued_by: str, now: datetime) -> Document:
+                   issuer_unit_code: str, issued_by: str, now: datetime,
+                   calendar: BusinessCalendar) -> Document:
     """Number and record a document listing ``case_ids`` in order (see the module doc).
 
     Conflict when a notice lists a hazard without a deadline (no rectification ordered) or an
@@ -252,7 +256,7 @@ def issue_document(conn: Connection, *, kind: str, case_ids: Sequence[int],
     if found is not None:
         return found
     number = (_process_number(conn, kind, issuer, facts)
-              or document_number(conn, issuer, spec.word, now))
+              or document_number(conn, issuer, spec.word, now, calendar))
     units = "、".join(dict.fromkeys(f["unit_name"] for f in facts))
     title = f"{units}{spec.name}"[:255]
     new = conn.execute(document.insert().values(
@@ -319,12 +323,18 @@ def _load_template(name: str) -> str | None:
 def _environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(loader=FunctionLoader(_load_template), autoescape=True,
                                         undefined=StrictUndefined)
-    env.filters["cn_date"] = cn_date
+    env.filters["cn_date"] = _cn_date_filter
     return env
 
 
-def render_html(conn: Connection, document_id: int) -> str:
-    """The document as HTML (what the PDF is made from)."""
+@pass_context
+def _cn_date_filter(context: Context, value: datetime | date | str | None) -> str:
+    """``cn_date`` in a template, in the business time of the ``calendar`` it renders with."""
+    return cn_date(value, context["calendar"])
+
+
+def render_html(conn: Connection, document_id: int, calendar: BusinessCalendar) -> str:
+    """The document as HTML (what the PDF is made from), dated in business time."""
     doc = get_document(conn, document_id)
     if doc is None:
         raise NotFound(f"document {document_id} does not exist")
@@ -339,14 +349,14 @@ def render_html(conn: Connection, document_id: int) -> str:
     template = _environment().get_template(f"{doc.kind}.html")
     return template.render(doc=doc, kind_name=doc.kind_name, issuer=issuer,
                            recipients=recipients, cases=cases, notices=notices,
-                           issued_on=cn_date(doc.issued_at))
+                           issued_on=cn_date(doc.issued_at, calendar), calendar=calendar)
 
 
-def render_pdf(conn: Connection, document_id: int) -> bytes:
+def render_pdf(conn: Connection, document_id: int, calendar: BusinessCalendar) -> bytes:
     """The document as an A4 PDF (WeasyPrint, Noto CJK fonts)."""
     from weasyprint import HTML  # heavy: imported when a PDF is first asked for
 
-    pdf: bytes = HTML(string=render_html(conn, document_id),
+    pdf: bytes = HTML(string=render_html(conn, document_id, calendar),
                       url_fetcher=_no_fetching).write_pdf()
     return pdf
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, NotFound
 from hazardflow.engine.schema import audit_event
 
-from .counters import BUSINESS_TZ
+from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
 from .monitor import scope_clause, sees_all
 from .schema import escalation_sent, hazard, unit
@@ -79,7 +79,8 @@ def _letter_no(conn: Connection, case_id: int) -> tuple[str | None, datetime | N
     return None, None
 
 
-def letter(conn: Connection, actor: Actor, case_id: int) -> dict[str, Any]:
+def letter(conn: Connection, actor: Actor, case_id: int,
+           calendar: BusinessCalendar) -> dict[str, Any]:
     """The fields of a printable 督办函 for one hazard (numbered when the ladder issued it);
     NotFound for a case ``actor`` may not see."""
     visible = conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id,
@@ -91,6 +92,6 @@ def letter(conn: Connection, actor: Actor, case_id: int) -> dict[str, Any]:
     number, issued = _letter_no(conn, case_id)
     issuer = city_unit(conn)
     return {"hazard": row, "letter_no": number, "issuer": issuer.name,
-            "issued_on": issued.astimezone(BUSINESS_TZ).date().isoformat() if issued else None,
+            "issued_on": calendar.today(issued).isoformat() if issued else None,
             "level_name": LEVELS.get(row["level"], row["level"]),
             "category_name": CATEGORIES.get(row["category"], row["category"])}

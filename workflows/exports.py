@@ -1,12 +1,13 @@
 """Excel (.xlsx) exports: what these users exchange.
 
 :func:`to_xlsx` writes sheets with a bold, frozen, filterable header row, column widths that
-count a CJK character as two, real dates (datetimes in Asia/Shanghai), and text that a
-spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return)
-stored as plain text with Excel's quote prefix, so opening a file never runs a formula
-somebody typed into a hazard's description. Characters XML forbids (U+0000–U+0008, U+000B,
-U+000C, U+000E–U+001F, the surrogates and the noncharacters U+FFFE and U+FFFF), which a
-pasted description can hold, are dropped from text cells and sheet titles.
+count a CJK character as two, real dates (datetimes in the business time of the calendar
+the caller gives), and text that a spreadsheet would take for a formula (``=``, ``+``,
+``-``, ``@``, tab, carriage return) stored as plain text with Excel's quote prefix, so
+opening a file never runs a formula somebody typed into a hazard's description. Characters
+XML forbids (U+0000–U+0008, U+000B, U+000C, U+000E–U+001F, the surrogates and the
+noncharacters U+FFFE and U+FFFF), which a pasted description can hold, are dropped from text
+cells and sheet titles.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .counters import BUSINESS_TZ
+from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS, SOURCES, STATUSES
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,9 +65,9 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
-def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+def _put(ws: Worksheet, row: int, column: int, value: Any, calendar: BusinessCalendar) -> Cell:
     if isinstance(value, datetime):
-        local = value.astimezone(BUSINESS_TZ).replace(tzinfo=None) if value.tzinfo else value
+        local = calendar.local(value).replace(tzinfo=None) if value.tzinfo else value
         cell = ws.cell(row=row, column=column, value=local)
         cell.number_format = DATETIME_FORMAT
         return cell
@@ -84,16 +85,16 @@ def _put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     return cell
 
 
-def _write(ws: Worksheet, sheet: Sheet) -> None:
+def _write(ws: Worksheet, sheet: Sheet, calendar: BusinessCalendar) -> None:
     widths = [display_width(h) for h in sheet.headers]
     bold = Font(bold=True)
     for column, header in enumerate(sheet.headers, start=1):
-        cell = _put(ws, 1, column, header)
+        cell = _put(ws, 1, column, header, calendar)
         cell.font = bold
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for r, values in enumerate(sheet.rows, start=2):
         for column, value in enumerate(values, start=1):
-            _put(ws, r, column, value)
+            _put(ws, r, column, value, calendar)
             if r <= WIDTH_SAMPLE + 1 and column <= len(widths):
                 widths[column - 1] = max(widths[column - 1], display_width(value or ""))
     for column, width in enumerate(widths, start=1):
@@ -105,15 +106,16 @@ def _write(ws: Worksheet, sheet: Sheet) -> None:
         ws.auto_filter.ref = f"A1:{last}{max(1, len(sheet.rows) + 1)}"
 
 
-def to_xlsx(sheets: Iterable[Sheet]) -> bytes:
-    """The workbook's bytes; at least one sheet is written (an empty one if none given)."""
+def to_xlsx(sheets: Iterable[Sheet], calendar: BusinessCalendar) -> bytes:
+    """The workbook's bytes, datetimes in ``calendar``'s business time; at least one sheet
+    is written (an empty one if none given)."""
     wb = Workbook()
     default = wb.active
     used: set[str] = set()
     wrote = False
     for sheet in sheets:
         ws = wb.create_sheet(_sheet_title(sheet.title, used))
-        _write(ws, sheet)
+        _write(ws, sheet, calendar)
         wrote = True
     if wrote and default is not None:
         wb.remove(default)

@@ -1,7 +1,10 @@
 """Service-task handlers of the hazard workflows (``camunda:topic`` → function).
 
 Each handler runs inside the engine's transaction (``call.conn``) and returns the case
-variables it sets; the topics and their outputs:
+variables it sets. A handler with a date rule (a document's year) takes the engine's
+business calendar too: :func:`register_handlers` binds it (``build_engine`` passes the
+calendar of ``HAZARDFLOW_BUSINESS_TZ``, the one its timers follow). The topics and their
+outputs:
 
 =============================  ===============  ============================================
 topic                          sets             does
@@ -26,15 +29,16 @@ topic                          sets             does
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import Grant, HandlerRegistry, ServiceCall
 
-from .counters import business_year, next_value
+from .calendar import BusinessCalendar
+from .counters import next_value
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
 from .notifications import add_notification, kind_name
 from .resolver import OrgResolver, split_candidates
@@ -42,6 +46,7 @@ from .schema import app_user, escalation_sent, hazard
 from .units import Unit, city_unit, county_of, require_unit
 
 _resolver = OrgResolver()
+R = TypeVar("R")
 
 
 def _case_unit(call: ServiceCall, row: Mapping[str, Any] | None) -> Unit:
@@ -99,17 +104,17 @@ def _user_id(conn: Connection, username: Any) -> int:
     return int(found)
 
 
-def _document_no(call: ServiceCall, issuer: Unit, word: str) -> str:
-    year = business_year(call.now)
+def _document_no(call: ServiceCall, calendar: BusinessCalendar, issuer: Unit, word: str) -> str:
+    year = calendar.year_of(call.now)
     n = next_value(call.conn, f"{word}:{issuer.code}:{year}")
     return f"{issuer.issuer_name}{word}〔{year}〕{n}号"
 
 
-def number_notice(call: ServiceCall) -> dict[str, Any]:
+def number_notice(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
     """整改通知书 number from the supervising county (or the city): 金安卫健整改〔2026〕7号."""
     row = hazard_for_case(call.conn, call.case_id)
     issuer = county_of(call.conn, _case_unit(call, row).code)
-    notice_no = _document_no(call, issuer, "整改")
+    notice_no = _document_no(call, calendar, issuer, "整改")
     if row:
         # the notice goes to the unit: an unannounced finding is hidden from it no longer
         call.conn.execute(update(hazard).where(hazard.c.id == row["id"]).values(
@@ -152,11 +157,11 @@ def notify(call: ServiceCall) -> None:
     _notify(call, kind, recipients)
 
 
-def supervision_letter(call: ServiceCall) -> dict[str, Any]:
+def supervision_letter(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
     """督办函 numbered by the city commission; tells the city supervisors and the principal."""
     if not first_time(call):
         return {}
-    letter_no = _document_no(call, city_unit(call.conn), "督办")
+    letter_no = _document_no(call, calendar, city_unit(call.conn), "督办")
     _notify(call, "supervision_letter", "city_supervisor@city, principal@unit",
             f"已由市卫健委下发督办函 {letter_no}，请按期整改")
     return {"letter_no": letter_no}
@@ -197,10 +202,21 @@ def void(call: ServiceCall) -> dict[str, Any]:
     return {"outcome": "voided"}
 
 
-def register_handlers(registry: HandlerRegistry) -> None:
-    registry.register("hazard.number_notice", number_notice, ("notice_no",))
+def on_calendar(handler: Callable[[ServiceCall, BusinessCalendar], R],
+                calendar: BusinessCalendar) -> Callable[[ServiceCall], R]:
+    """``handler`` with its business calendar bound: what the registry calls."""
+    def bound(call: ServiceCall) -> R:
+        return handler(call, calendar)
+    return bound
+
+
+def register_handlers(registry: HandlerRegistry, calendar: BusinessCalendar) -> None:
+    """The hazard topics; those with a date rule follow ``calendar`` (the engine's)."""
+    registry.register("hazard.number_notice", on_calendar(number_notice, calendar),
+                      ("notice_no",))
     registry.register("notify", notify)
-    registry.register("hazard.supervision_letter", supervision_letter, ("letter_no",))
+    registry.register("hazard.supervision_letter", on_calendar(supervision_letter, calendar),
+                      ("letter_no",))
     registry.register("hazard.publish_notice", publish_notice)
     registry.register("hazard.reclassify", reclassify, ("level",))
     registry.register("hazard.close", close, ("outcome",))

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Conflict, Forbidden
 
 from . import documents
+from .calendar import BusinessCalendar
 from .inspections import case_ids_of, get_inspection
 from .schema_campaigns import inspection
 from .units import Unit, city_unit, county_of
@@ -51,7 +52,7 @@ def _outside(kind: str) -> Forbidden:
 
 
 def issue_opinion(conn: Connection, actor: Actor, inspection_id: int,
-                  now: datetime) -> documents.Document:
+                  now: datetime, calendar: BusinessCalendar) -> documents.Document:
     """One 复查意见书 recording the re-check of every hazard the inspection found, issued by
     the same body as its notice; refused (Conflict) while a hazard has not been re-checked,
     and (Forbidden) when a hazard is outside what ``actor`` issues for."""
@@ -63,11 +64,11 @@ def issue_opinion(conn: Connection, actor: Actor, inspection_id: int,
         raise _outside("复查意见书")
     return documents.issue_document(conn, kind="opinion", case_ids=ids,
                                     issuer_unit_code=_issuer(conn, found).code,
-                                    issued_by=actor.id, now=now)
+                                    issued_by=actor.id, now=now, calendar=calendar)
 
 
 def issue_notice(conn: Connection, actor: Actor, inspection_id: int,
-                 now: datetime) -> documents.Document:
+                 now: datetime, calendar: BusinessCalendar) -> documents.Document:
     """One 整改通知书 listing every hazard the inspection found (workflows.documents), issued
     by the city for its spot checks and unannounced visits, else by the unit's county.
     Issuing again while the notice is current returns the same document."""
@@ -81,7 +82,7 @@ def issue_notice(conn: Connection, actor: Actor, inspection_id: int,
         raise _outside("整改通知书")
     doc = documents.issue_document(conn, kind="notice", case_ids=ids,
                                    issuer_unit_code=_issuer(conn, found).code,
-                                   issued_by=actor.id, now=now)
+                                   issued_by=actor.id, now=now, calendar=calendar)
     conn.execute(sa.update(inspection).where(inspection.c.id == inspection_id)
                  .values(document_id=doc.id))
     return doc

@@ -31,9 +31,9 @@ from hazardflow.engine import Actor, Detail, Engine, InvalidInput, NotFound, jou
 from hazardflow.engine.db import new_id
 
 from . import evidence
-from .campaigns import business_today
+from .calendar import BusinessCalendar
 from .cases import start_case
-from .counters import business_year, next_value
+from .counters import next_value
 from .ledger import SOURCES
 from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .runtime import HAZARD_PROCESS
@@ -110,13 +110,15 @@ def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_co
                       kind: str, checklist_code: str, results: Sequence[Mapping[str, Any]],
                       campaign_code: str | None = None, location: str = "",
                       summary: str = "", inspected_on: str | None = None,
-                      spot_check_id: int | None = None) -> dict[str, Any]:
+                      spot_check_id: int | None = None,
+                      calendar: BusinessCalendar) -> dict[str, Any]:
     """Store an inspection and open one hazard case per failed item (the caller has checked
     that ``actor`` may record this kind at this unit).
 
     ``results``: one per checklist item: ``{"item": position or item id key "item_id",
     "result": pass|fail|na, "note", "location", "photos": [evidence ids]}``; a failed item
-    needs at least one photo (the hazard register form asks for one).
+    needs at least one photo (the hazard register form asks for one). Without
+    ``inspected_on`` it is inspected today; the code counts in the business year.
     """
     now = engine.clock.now()
     where = inspected_unit(conn, unit_code)
@@ -130,8 +132,9 @@ def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_co
         raise _bad(f"没有专项行动 {campaign_code} (no campaign {campaign_code!r})",
                    "campaign_code")
     _check_spot_check(conn, spot_check_id, where)
-    day = _day(inspected_on, now)
-    code = f"JC-{business_year(now)}-{next_value(conn, f'inspection:{business_year(now)}'):06d}"
+    day = _day(inspected_on, calendar.today(now))
+    year = calendar.year_of(now)
+    code = f"JC-{year}-{next_value(conn, f'inspection:{year}'):06d}"
     inspection_id = new_id(conn.execute(inspection.insert().values(
         code=code, kind=kind, campaign_code=campaign_code or None, unit_id=where.id,
         checklist_id=items[0]["checklist_id"], inspector=actor.id, inspected_on=day,
@@ -160,9 +163,9 @@ def _check_spot_check(conn: Connection, spot_check_id: Any, where: Unit) -> None
                    f"(spot check {spot_check_id} is not of unit {where.code})", "spot_check_id")
 
 
-def _day(value: Any, now: datetime) -> str:
+def _day(value: Any, today: date) -> str:
     if not value:
-        return business_today(now).isoformat()
+        return today.isoformat()
     try:
         return date.fromisoformat(value).isoformat()
     except (TypeError, ValueError):

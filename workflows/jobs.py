@@ -61,7 +61,7 @@ def seal_audit(rt: Runtime, now: datetime) -> int | None:
 
 JOBS: tuple[Job, ...] = (
     Job("sweep", sweep_due, lambda s: s.scheduler_interval_seconds),
-    Job("notify_due_tasks", lambda rt, now: notify_due_tasks(rt.db, now),
+    Job("notify_due_tasks", lambda rt, now: notify_due_tasks(rt.db, now, rt.calendar),
         lambda s: DUE_SWEEP_SECONDS),
     Job("refresh_dashboard", lambda rt, now: refresh_rollup(rt), lambda s: ROLLUP_SECONDS),
     # seal every case's audit head under the key kept off the database (an alarm each hour

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, update
@@ -25,7 +25,8 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import Actor, CaseView
 
-from .counters import BUSINESS_TZ, business_year, next_value
+from .calendar import BusinessCalendar
+from .counters import next_value
 from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .schema import hazard, unit
 from .units import require_unit, subtree_ids
@@ -55,11 +56,11 @@ def _level(value: Any) -> str:
     return str(value)
 
 
-def _deadline(value: Any) -> str | None:
+def _deadline(value: Any, calendar: BusinessCalendar) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.astimezone(BUSINESS_TZ).date().isoformat()
+        return calendar.today(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     try:
@@ -73,10 +74,11 @@ def _text(value: Any) -> str | None:
 
 
 def create_hazard_row(conn: Connection, case_id: int, data: Mapping[str, Any],
-                      reported_by: str, now: datetime) -> str:
-    """Register a reported hazard in the ledger and return its code (YH-2026-000123)."""
+                      reported_by: str, now: datetime, calendar: BusinessCalendar) -> str:
+    """Register a reported hazard in the ledger and return its code (YH-2026-000123, the
+    business year)."""
     where = require_unit(conn, str(data.get("unit_code") or ""))
-    year = business_year(now)
+    year = calendar.year_of(now)
     code = f"YH-{year}-{next_value(conn, f'hazard:{year}'):06d}"
     source = str(data.get("source") or "")
     visible = data.get("visible_to_unit")
@@ -85,7 +87,7 @@ def create_hazard_row(conn: Connection, case_id: int, data: Mapping[str, Any],
         location=str(data.get("location") or ""), category=str(data.get("category") or ""),
         level=_level(data.get("level")), description=str(data.get("description") or ""),
         source=source, campaign=_text(data.get("campaign")), status="open",
-        deadline=_deadline(data.get("deadline")),
+        deadline=_deadline(data.get("deadline"), calendar),
         responsible_user=_text(data.get("responsible_user")),
         notice_no=_text(data.get("notice_no")), reported_by=reported_by, reported_at=now,
         updated_at=now,
@@ -102,7 +104,9 @@ def hazard_for_case(conn: Connection, case_id: int) -> dict[str, Any] | None:
 class HazardLedger:
     """A CaseListener that copies a hazard case's state onto its ledger row."""
 
-    def __init__(self, process_keys: Iterable[str] = ("hazard_lifecycle",)) -> None:
+    def __init__(self, calendar: BusinessCalendar,
+                 process_keys: Iterable[str] = ("hazard_lifecycle",)) -> None:
+        self.calendar = calendar
         self.process_keys = frozenset(process_keys)
 
     def case_changed(self, conn: Connection, view: CaseView) -> None:
@@ -113,15 +117,17 @@ class HazardLedger:
         if row is None:
             if view.status == "incident":
                 return  # registered by the step that succeeds after the retry
-            create_hazard_row(conn, view.case_id, view.data, view.started_by, view.now)
+            create_hazard_row(conn, view.case_id, view.data, view.started_by, view.now,
+                              self.calendar)
             closed_at = None
         else:
             closed_at = row.closed_at
-        values = sync_values(view, closed_at)
+        values = sync_values(view, self.calendar, closed_at)
         conn.execute(update(hazard).where(hazard.c.case_id == view.case_id).values(**values))
 
 
-def sync_values(view: CaseView, closed_at: datetime | None = None) -> dict[str, Any]:
+def sync_values(view: CaseView, calendar: BusinessCalendar,
+                closed_at: datetime | None = None) -> dict[str, Any]:
     """The ledger columns that follow from a case view (``closed_at``: the stored one)."""
     data = view.data
     outcome = data.get("outcome")
@@ -141,7 +147,7 @@ def sync_values(view: CaseView, closed_at: datetime | None = None) -> dict[str, 
     if data.get("level") is not None:
         values["level"] = _level(data["level"])
     if "deadline" in data:
-        values["deadline"] = _deadline(data["deadline"])
+        values["deadline"] = _deadline(data["deadline"], calendar)
     for key in ("responsible_user", "notice_no"):
         if key in data:
             values[key] = _text(data[key])
@@ -170,7 +176,7 @@ def visible_unit_filter(actor: Actor) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class LedgerFilter:
-    """Ledger filters; None means no filter. Dates are calendar dates in Asia/Shanghai."""
+    """Ledger filters; None means no filter. Dates are business days (the calendar's)."""
 
     unit_code: str | None = None  # that unit and every unit below it
     county_code: str | None = None
@@ -201,12 +207,10 @@ def _rows() -> Select[Any]:
             .select_from(hazard.join(unit, unit.c.id == hazard.c.unit_id)))
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BUSINESS_TZ)
-
-
-def ledger_conditions(filters: LedgerFilter) -> list[ColumnElement[bool]]:
-    """WHERE clauses on ``hazard`` for the filters (without visibility)."""
+def ledger_conditions(filters: LedgerFilter,
+                      calendar: BusinessCalendar) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``hazard`` for the filters (without visibility); the report dates
+    are business days of ``calendar``."""
     f = filters
     conds: list[ColumnElement[bool]] = []
     if f.unit_code:
@@ -222,21 +226,22 @@ def ledger_conditions(filters: LedgerFilter) -> list[ColumnElement[bool]]:
                          hazard.c.description.icontains(needle, autoescape=True),
                          hazard.c.location.icontains(needle, autoescape=True)))
     if f.reported_from:
-        conds.append(hazard.c.reported_at >= _start_of(f.reported_from))
+        conds.append(hazard.c.reported_at >= calendar.start_of(f.reported_from))
     if f.reported_to:
-        conds.append(hazard.c.reported_at < _start_of(f.reported_to + timedelta(days=1)))
+        conds.append(hazard.c.reported_at < calendar.end_of(f.reported_to))
     if f.overdue_on:
         conds.append(and_(hazard.c.status == "open", hazard.c.deadline.is_not(None),
                           hazard.c.deadline < f.overdue_on.isoformat()))
     return conds
 
 
-def list_hazards(conn: Connection, actor: Actor, filters: LedgerFilter | None = None,
-                 page: int = 1, per_page: int = 50, max_per_page: int = 500) -> LedgerPage:
+def list_hazards(conn: Connection, actor: Actor, calendar: BusinessCalendar,
+                 filters: LedgerFilter | None = None, page: int = 1, per_page: int = 50,
+                 max_per_page: int = 500) -> LedgerPage:
     """One page of the ledger as ``actor`` may see it, newest report first (an export asks
     for one large page with a larger ``max_per_page``)."""
     page, per_page = max(1, page), min(max(1, per_page), max_per_page)
-    conds = [visible_unit_filter(actor), *ledger_conditions(filters or LedgerFilter())]
+    conds = [visible_unit_filter(actor), *ledger_conditions(filters or LedgerFilter(), calendar)]
     total = conn.execute(select(func.count()).select_from(hazard).where(*conds)).scalar_one()
     rows = conn.execute(_rows().where(*conds)
                         .order_by(hazard.c.reported_at.desc(), hazard.c.id.desc())

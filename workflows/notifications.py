@@ -34,7 +34,7 @@ from hazardflow.engine.db import write_transaction
 from hazardflow.engine.schema import human_task, task_candidate
 from hazardflow.engine.services import Actor, CaseView, Grant
 
-from .counters import BUSINESS_TZ
+from .calendar import BusinessCalendar
 from .policy import visible_cases
 from .schema import app_user, hazard, notification, unit
 
@@ -236,27 +236,28 @@ def _task_rows(conn: Connection, task_ids: Sequence[int]) -> list[Any]:
         .where(human_task.c.id.in_(list(task_ids))).order_by(human_task.c.id)))
 
 
-def _texts(kind: str, row: Any) -> tuple[str, str]:
+def _texts(kind: str, row: Any, calendar: BusinessCalendar) -> tuple[str, str]:
     about = f"隐患 {row.hazard_code}" if row.hazard_code else f"案件 {row.case_id}"
     where = "，".join(p for p in (row.unit_name, row.location) if p)
     title = f"【{kind_name(kind)}】{row.name}"
     body = f"{about}{f'（{where}）' if where else ''}：{row.name}"
     if row.due_at is not None:
-        body += f"，截止 {row.due_at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
+        body += f"，截止 {calendar.local(row.due_at):%Y-%m-%d %H:%M}"
     return title, body + "。"
 
 
 def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: datetime,
-                  fresh_tasks: bool = False) -> int:
+                  calendar: BusinessCalendar, fresh_tasks: bool = False) -> int:
     """One notification per recipient of each task, unless that one exists already
-    (``fresh_tasks``: the tasks were opened just now, so none can exist)."""
+    (``fresh_tasks``: the tasks were opened just now, so none can exist); due times are
+    written in ``calendar``'s business time."""
     count = 0
     for start in range(0, len(task_ids), BATCH):
         chunk = list(task_ids[start:start + BATCH])
         recipients = task_recipients(conn, chunk)
         values = []
         for row in _task_rows(conn, chunk):
-            title, body = _texts(kind, row)
+            title, body = _texts(kind, row, calendar)
             for who in recipients.get(int(row.id), []):
                 values.append({"user_id": who.user_id, "role": who.role,
                                "unit_id": who.unit_id, "case_id": row.case_id,
@@ -275,17 +276,21 @@ def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: dat
     return count
 
 
-def notify_new_tasks(conn: Connection, task_ids: Sequence[int], now: datetime) -> int:
+def notify_new_tasks(conn: Connection, task_ids: Sequence[int], now: datetime,
+                     calendar: BusinessCalendar) -> int:
     """``task_new`` notifications for freshly opened human tasks; returns how many rows."""
-    return _notify_tasks(conn, "task_new", list(task_ids), now, fresh_tasks=True)
+    return _notify_tasks(conn, "task_new", list(task_ids), now, calendar, fresh_tasks=True)
 
 
 class TaskNotifier:
     """A CaseListener: every human task a step opens notifies its assignee or candidates."""
 
+    def __init__(self, calendar: BusinessCalendar) -> None:
+        self.calendar = calendar
+
     def case_changed(self, conn: Connection, view: CaseView) -> None:
         if view.opened:
-            notify_new_tasks(conn, view.opened, view.now)
+            notify_new_tasks(conn, view.opened, view.now, self.calendar)
 
 
 def _due_without(conn: Connection, kind: str, condition: ColumnElement[bool]) -> list[int]:
@@ -296,21 +301,23 @@ def _due_without(conn: Connection, kind: str, condition: ColumnElement[bool]) ->
                                       ~already.exists()).order_by(human_task.c.id)).scalars()]
 
 
-def notify_due_tasks_in(conn: Connection, now: datetime) -> dict[str, int]:
+def notify_due_tasks_in(conn: Connection, now: datetime,
+                        calendar: BusinessCalendar) -> dict[str, int]:
     """In the caller's transaction: notify open tasks that became due soon or overdue."""
     overdue = _due_without(conn, "task_overdue", human_task.c.due_at < now)
     soon = _due_without(conn, "task_due_soon", and_(human_task.c.due_at >= now,
                                                     human_task.c.due_at < now + DUE_SOON))
-    return {"task_overdue": _notify_tasks(conn, "task_overdue", overdue, now),
-            "task_due_soon": _notify_tasks(conn, "task_due_soon", soon, now)}
+    return {"task_overdue": _notify_tasks(conn, "task_overdue", overdue, now, calendar),
+            "task_due_soon": _notify_tasks(conn, "task_due_soon", soon, now, calendar)}
 
 
-def notify_due_tasks(target: sa.Engine | Connection, now: datetime) -> dict[str, int]:
+def notify_due_tasks(target: sa.Engine | Connection, now: datetime,
+                     calendar: BusinessCalendar) -> dict[str, int]:
     """The periodic job of both drivers: a ``task_due_soon`` notification for each open task
     due within three days and a ``task_overdue`` one for each task past due, each once per
     task and recipient. Given an engine it runs in its own write transaction; returns the
     number of rows made per kind."""
     if isinstance(target, Connection):
-        return notify_due_tasks_in(target, now)
+        return notify_due_tasks_in(target, now, calendar)
     with write_transaction(target) as conn:
-        return notify_due_tasks_in(conn, now)
+        return notify_due_tasks_in(conn, now, calendar)

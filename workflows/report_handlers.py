@@ -21,7 +21,8 @@ topic                  sets         does
 =====================  ===========  ===================================================
 
 The round starts each report case inside its own step (``engine.start_case_within``), so the
-round and the reports it opens commit together or not at all.
+round and the reports it opens commit together or not at all. Periods, figures and lateness
+are business days of the calendar :func:`register_report_handlers` is given (the engine's).
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from hazardflow.engine.db import new_id
 from hazardflow.engine.schema import human_task
 
 from . import reports
+from .calendar import BusinessCalendar
 from .campaigns import REPORTING_KINDS, active_campaign_for
-from .handlers import first_time
+from .handlers import first_time, on_calendar
 from .notifications import KINDS as NOTIFICATION_KINDS
 from .notifications import add_notification
 from .resolver import OrgResolver, split_candidates
@@ -60,17 +62,18 @@ def _kind(call: ServiceCall) -> str:
 
 
 class ReportHandlers:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, calendar: BusinessCalendar) -> None:
         self.engine = engine
+        self.calendar = calendar
 
     def open_round(self, call: ServiceCall) -> dict[str, Any]:
         kind = _kind(call)
         process = str(call.params.get("process") or f"{kind}_report")
         due_day = int(call.params["due_day"]) if call.params.get("due_day") else None
         kinds = split_candidates(str(call.params.get("unit_kinds") or ""))
-        period = reports.period_for(kind, call.now)
+        today = self.calendar.today(call.now)
+        period = reports.period_for(kind, today)
         due = reports.due_on(kind, period, due_day)
-        today = call.now.astimezone(reports.BUSINESS_TZ).date()
         definition = self.engine.definitions.resolve(call.conn, process)
         units = call.conn.execute(sa.select(unit.c.id, unit.c.code).where(
             unit.c.active.is_(True), unit.c.kind.in_(kinds or REPORTING_KINDS))
@@ -92,15 +95,15 @@ class ReportHandlers:
         return {"opened": opened}
 
 
-def fill(call: ServiceCall) -> dict[str, Any]:
+def fill(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
     """Create (or refresh while open) the case's report row with the ledger's figures."""
     kind = _kind(call)
     period = str(call.data.get("period") or "")
     where = require_unit(call.conn, str(call.data.get("unit_code") or ""))
     due = str(call.data.get("due_on") or reports.due_on(kind, period).isoformat())
     date.fromisoformat(due)
-    numbers = json.dumps(reports.figures(call.conn, where.id, kind, period, call.now),
-                         ensure_ascii=False)
+    numbers = json.dumps(reports.figures(call.conn, where.id, kind, period, call.now,
+                                         calendar), ensure_ascii=False)
     row = reports.report_row(call.conn, case_id=call.case_id)
     if row is None:
         if reports.exists(call.conn, kind, period, where.id):
@@ -117,7 +120,7 @@ def fill(call: ServiceCall) -> dict[str, Any]:
     return {"report_id": int(row["id"])}
 
 
-def submit(call: ServiceCall) -> dict[str, Any]:
+def submit(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
     row = reports.report_row(call.conn, case_id=call.case_id)
     if row is None:
         raise ValueError("this case has no report row (report.fill did not run)")
@@ -126,8 +129,9 @@ def submit(call: ServiceCall) -> dict[str, Any]:
     parts = [(label, str(call.data.get(name) or "").strip())
              for name, label in NARRATIVE_FIELDS.items()]
     narrative = "\n".join(label + text for label, text in parts if text)
-    numbers = reports.figures(call.conn, row["unit_id"], row["kind"], row["period"], call.now)
-    late = reports.is_late(call.now, row["due_on"])
+    numbers = reports.figures(call.conn, row["unit_id"], row["kind"], row["period"], call.now,
+                              calendar)
+    late = reports.is_late(call.now, row["due_on"], calendar)
     signed = str(call.params.get("signed") or "").lower() == "true"
     call.conn.execute(sa.update(unit_report).where(unit_report.c.id == row["id"]).values(
         status="submitted", submitted_at=call.now, late=late, narrative=narrative,
@@ -164,12 +168,14 @@ def remind(call: ServiceCall) -> None:
                              grant=grant, case_id=call.case_id)
 
 
-def register_report_handlers(engine: Engine) -> None:
-    """Add the report topics to ``engine``'s registry (the round needs the engine)."""
+def register_report_handlers(engine: Engine, calendar: BusinessCalendar) -> None:
+    """Add the report topics to ``engine``'s registry (the round needs the engine), their
+    periods and lateness in ``calendar``'s business days."""
     for key, name in REPORT_NOTIFICATIONS.items():
         NOTIFICATION_KINDS.setdefault(key, name)
     registry = engine.handlers
-    registry.register("report.open_round", ReportHandlers(engine).open_round, ("opened",))
-    registry.register("report.fill", fill, ("report_id",))
-    registry.register("report.submit", submit, ("late",))
+    registry.register("report.open_round", ReportHandlers(engine, calendar).open_round,
+                      ("opened",))
+    registry.register("report.fill", on_calendar(fill, calendar), ("report_id",))
+    registry.register("report.submit", on_calendar(submit, calendar), ("late",))
     registry.register("report.remind", remind)

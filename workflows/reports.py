@@ -1,7 +1,8 @@
 """Periodic reports of every unit (月报, 季报, 年报): periods, deadlines, the figures filled in
 from the ledger, lateness, and the consolidated view.
 
-Periods and deadlines (calendar dates in Asia/Shanghai; ``due_on`` is the last on-time day):
+Periods and deadlines (business days of the calendar, ``HAZARDFLOW_BUSINESS_TZ``; ``due_on``
+is the last on-time day):
 
 =============  =========  ======================================  =========================
 kind           period     window counted                          due_on
@@ -21,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 
-from .counters import BUSINESS_TZ
+from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS
 from .schema import hazard, unit
 from .schema_campaigns import inspection, unit_report
@@ -52,10 +53,9 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def period_for(kind: str, now: datetime) -> str:
-    """The period a round opened at ``now`` reports on: this month, the last quarter, the
-    last year."""
-    day = now.astimezone(BUSINESS_TZ).date()
+def period_for(kind: str, day: date) -> str:
+    """The period a round opened on the business day ``day`` reports on: this month, the
+    last quarter, the last year."""
     if check_kind(kind) == "monthly":
         return f"{day.year}-{day.month:02d}"
     if kind == "quarterly":
@@ -97,22 +97,19 @@ def due_on(kind: str, period: str, due_day: int | None = None) -> date:
     return date(month.year, month.month, day)
 
 
-def is_late(submitted_at: datetime, due: str | date) -> bool:
+def is_late(submitted_at: datetime, due: str | date, calendar: BusinessCalendar) -> bool:
     """Submitted on a business day after ``due`` (the 24th or later for a monthly report)."""
     last = due if isinstance(due, date) else date.fromisoformat(due)
-    return submitted_at.astimezone(BUSINESS_TZ).date() > last
-
-
-def _moment(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=BUSINESS_TZ)
+    return calendar.today(submitted_at) > last
 
 
 def figures(conn: Connection, unit_id: int, kind: str, period: str,
-            now: datetime) -> dict[str, Any]:
-    """What the ledger says about a unit's period, as of ``now`` (or the period's end)."""
+            now: datetime, calendar: BusinessCalendar) -> dict[str, Any]:
+    """What the ledger says about a unit's period (business days of ``calendar``), as of
+    ``now`` (or the period's end)."""
     start, end = window(kind, period)
-    since, until = _moment(start), min(_moment(end), now)
-    as_of = until.astimezone(BUSINESS_TZ).date().isoformat()
+    since, until = calendar.start_of(start), min(calendar.start_of(end), now)
+    as_of = calendar.today(until).isoformat()
     mine = sa.and_(hazard.c.unit_id.in_(subtree_ids({_code(conn, unit_id)}, "report_unit")),
                    hazard.c.visible_to_unit.is_(True))
 
@@ -213,11 +210,11 @@ def periods(conn: Connection, kind: str) -> list[str]:
 
 
 def consolidated(conn: Connection, actor: Actor, kind: str, period: str,
-                 now: datetime) -> dict[str, Any]:
+                 now: datetime, calendar: BusinessCalendar) -> dict[str, Any]:
     """One row per report the actor may see, and the totals over them (InvalidInput for a
-    kind or period that is not one)."""
+    kind or period that is not one); missing when still open after its due business day."""
     window(kind, period)
-    today = now.astimezone(BUSINESS_TZ).date().isoformat()
+    today = calendar.today(now).isoformat()
     rows = conn.execute(sa.select(unit_report, unit.c.code.label("unit_code"),
                                   unit.c.name.label("unit_name"))
                         .join(unit, unit.c.id == unit_report.c.unit_id)
@@ -266,8 +263,9 @@ CONSOLIDATED_COLUMNS: Sequence[tuple[str, str]] = (
 )
 
 
-def consolidated_table(view: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the consolidated view, as exported."""
+def consolidated_table(view: dict[str, Any],
+                       calendar: BusinessCalendar) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the consolidated view, as exported (times in business time)."""
     header = [title for _, title in CONSOLIDATED_COLUMNS]
     body: list[list[Any]] = []
     for item in view["items"]:
@@ -280,7 +278,7 @@ def consolidated_table(view: dict[str, Any]) -> tuple[list[str], list[list[Any]]
             elif key == "late":
                 value = "是" if value or item["missing"] else "否"
             elif isinstance(value, datetime):
-                value = value.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
+                value = calendar.local(value).strftime("%Y-%m-%d %H:%M")
             line.append(value)
         body.append(line)
     t = view["totals"]

@@ -22,7 +22,7 @@ from hazardflow.config import Settings
 from hazardflow.engine import Clock, Deployed, Engine, HandlerRegistry
 from hazardflow.engine.db import write_transaction
 
-from .calendar import BusinessCalendar
+from .calendar import DEFAULT_CALENDAR, BusinessCalendar
 from .evidence import Storage
 from .handlers import register_handlers
 from .ledger import HazardLedger
@@ -73,21 +73,25 @@ class BundledFile:
     bpmn: bytes
 
 
-def build_engine(db: SqlEngine, *, clock: Clock | None = None, business_tz: str = "Asia/Shanghai",
+def build_engine(db: SqlEngine, *, clock: Clock | None = None,
+                 calendar: BusinessCalendar = DEFAULT_CALENDAR,
                  step_budget: int = 200, max_bpmn_bytes: int = 2 * 1024 * 1024,
                  handler_modules: str = "") -> Engine:
-    """``handler_modules``: comma-separated importable modules, each with a
+    """The engine with the domain's handlers and listeners. ``calendar`` is the business
+    calendar (``HAZARDFLOW_BUSINESS_TZ``): the timers, the handlers' date rules (document
+    years, report periods and lateness) and the ledger's listener all follow it.
+    ``handler_modules``: comma-separated importable modules, each with a
     ``register_handlers(registry)`` called after the domain's (more service-task topics)."""
     handlers = HandlerRegistry()
-    register_handlers(handlers)
+    register_handlers(handlers, calendar)
     for name in (m.strip() for m in handler_modules.split(",")):
         if name:
             importlib.import_module(name).register_handlers(handlers)
     engine = Engine(db, resolver=OrgResolver(), handlers=handlers, clock=clock,
-                    listeners=[HazardLedger((HAZARD_PROCESS,)), TaskNotifier()],
-                    step_budget=step_budget, business_tz=business_tz,
+                    listeners=[HazardLedger(calendar, (HAZARD_PROCESS,)), TaskNotifier(calendar)],
+                    step_budget=step_budget, business_tz=calendar.tz,
                     max_bpmn_bytes=max_bpmn_bytes)
-    register_report_handlers(engine)  # report rounds start cases: they need the engine
+    register_report_handlers(engine, calendar)  # rounds start cases: they need the engine
     return engine
 
 

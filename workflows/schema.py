@@ -80,7 +80,7 @@ hazard = Table(
     Column("campaign", String(128)),
     Column("status", String(16), nullable=False),  # open, closed, voided
     Column("stage", String(255)),  # names of the open human tasks, joined by 、
-    Column("deadline", String(10)),  # YYYY-MM-DD, a calendar date in Asia/Shanghai
+    Column("deadline", String(10)),  # YYYY-MM-DD, a business day (HAZARDFLOW_BUSINESS_TZ)
     Column("responsible_user", String(64)),
     Column("notice_no", String(64)),
     Column("reported_by", String(64), nullable=False),

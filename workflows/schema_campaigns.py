@@ -31,7 +31,7 @@ campaign = Table(
     Column("code", String(64), nullable=False, unique=True),  # 2026-YDQ
     Column("name", String(255), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
-    Column("starts_on", String(10), nullable=False),  # YYYY-MM-DD, Asia/Shanghai
+    Column("starts_on", String(10), nullable=False),  # YYYY-MM-DD, a business day
     Column("ends_on", String(10), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -133,7 +133,7 @@ unit_report = Table(
     Column("county_code", String(64)),
     Column("case_id", Integer, ForeignKey("process_case.id")),
     Column("campaign_code", String(64)),
-    Column("due_on", String(10), nullable=False),  # the last on-time day, Asia/Shanghai
+    Column("due_on", String(10), nullable=False),  # the last on-time day, a business day
     Column("status", String(16), nullable=False),  # open, submitted
     Column("figures", Text, nullable=False, server_default="{}"),
     Column("narrative", Text, nullable=False, server_default=""),

@@ -27,8 +27,9 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Conflict, Detail, InvalidInput, NotFound, journal
 from hazardflow.engine.db import new_id
 
+from .calendar import BusinessCalendar
 from .campaigns import reporting_units
-from .counters import business_year, next_value
+from .counters import next_value
 from .inspections import publish_inspection
 from .schema import hazard, unit
 from .schema_campaigns import (
@@ -69,7 +70,7 @@ def sample(population: Sequence[tuple[str, str | None]], size: int, seed: str,
 
 
 def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, now: datetime,
-         seed: str | None = None, stratified: bool = False,
+         calendar: BusinessCalendar, seed: str | None = None, stratified: bool = False,
          campaign_code: str | None = None) -> int:
     """Record a draw and its checks; the population is the campaign's units (else every
     reporting unit). Returns the draw's id."""
@@ -97,7 +98,7 @@ def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, n
         units = [u for u in units if u.id in taking_part]
     population = [(u.code, u.county_code) for u in units]
     chosen = sample(population, size, seed, stratified)
-    year = business_year(now)
+    year = calendar.year_of(now)
     code = f"CC-{year}-{next_value(conn, f'spotcheck:{year}'):03d}"
     draw_id = new_id(conn.execute(spot_check_draw.insert().values(
         code=code, title=title.strip() or f"{DRAW_KINDS[kind]}{code}", kind=kind, seed=seed,
@@ -187,17 +188,17 @@ def list_draws(conn: Connection, published_only: bool = False) -> list[dict[str,
 
 
 def publish(conn: Connection, draw_id: int, *, actor: str, now: datetime,
-            summary: str = "") -> dict[str, Any]:
+            calendar: BusinessCalendar, summary: str = "") -> dict[str, Any]:
     """Publish the 通报: numbered, journaled; every finding of the draw becomes visible."""
     row = _draw_row(conn, draw_id)
     if row.published_at is not None:
-        raise Conflict(f"抽查 {row.code} 已于 {row.published_at:%Y-%m-%d} 通报 "
-                       f"(draw {row.code} was published on {row.published_at:%Y-%m-%d})")
+        day = calendar.today(row.published_at)
+        raise Conflict(f"抽查 {row.code} 已于 {day} 通报 (draw {row.code} was published on {day})")
     found = checks(conn, draw_id)
     if any(c["result"] == "pending" for c in found):
         raise Conflict("仍有未完成的检查，不能通报 (some checks have no inspection yet)")
     city = city_unit(conn)
-    year = business_year(now)
+    year = calendar.year_of(now)
     notice_no = (f"{city.short_name or city.code}通报〔{year}〕"
                  f"{next_value(conn, f'通报:{city.code}:{year}')}号")
     visible = 0

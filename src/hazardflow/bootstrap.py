@@ -28,12 +28,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None,
     from hazardflow.metrics import watch_steps
 
     db = db if db is not None else open_database(settings.database_url)
-    engine = build_engine(db, clock=clock, business_tz=settings.business_tz,
+    calendar = BusinessCalendar.named(settings.business_tz)  # the one the whole domain reads
+    engine = build_engine(db, clock=clock, calendar=calendar,
                           step_budget=settings.step_budget,
                           max_bpmn_bytes=settings.max_bpmn_bytes,
                           handler_modules=settings.handler_modules)
     runtime = Runtime(settings=settings, db=db, engine=engine,
-                      calendar=BusinessCalendar.named(settings.business_tz),
+                      calendar=calendar,
                       storage=LocalDiskStorage(settings.storage_path))
     watch_steps(runtime)  # engine step durations, for /metrics
     if settings.broker_url:

@@ -5,16 +5,21 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from datetime import UTC, datetime
 from gettext import GNUTranslations
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
+from flask_babel import get_timezone
 
+from hazardflow.engine import FixedClock
 from hazardflow.web import i18n
 
+from .conftest import make_app
 from .pages import Browser
 
 TRANSLATIONS = i18n.TRANSLATIONS
@@ -84,3 +89,25 @@ def test_inbox_switches_between_english_and_chinese(app: Flask) -> None:
     chinese = safety.html("/inbox?lang=zh_CN")
     assert "待认领" in chinese and "已超期" in chinese
     assert unclaimed not in chinese
+
+
+@pytest.mark.parametrize(("zone", "reported", "due"), [
+    ("Asia/Shanghai", "2027-01-01 01:00", "2027-01-10"),
+    ("UTC", "2026-12-31 17:00", "2027-01-10 16:00"),
+])
+def test_pages_show_times_in_the_business_time_zone_that_is_set(
+        database_url: str, clock: FixedClock, tmp_path: Path, zone: str, reported: str,
+        due: str) -> None:
+    """``HAZARDFLOW_BUSINESS_TZ`` is Babel's zone and the ``localdt``/``localdue`` filters':
+    a moment of New Year's Eve in UTC is 2027 in Lu'an; 16:00 UTC is the end of a date
+    deadline there (24:00), a time of the day in UTC."""
+    app = make_app(database_url, clock, tmp_path, business_tz=zone)
+    try:
+        assert app.config["BABEL_DEFAULT_TIMEZONE"] == zone
+        with app.test_request_context("/"):
+            assert str(get_timezone()) == zone
+            localdt, localdue = app.jinja_env.filters["localdt"], app.jinja_env.filters["localdue"]
+            assert localdt(datetime(2026, 12, 31, 17, 0, tzinfo=UTC)) == reported
+            assert localdue(datetime(2027, 1, 10, 16, 0, tzinfo=UTC)) == due
+    finally:
+        app.extensions["hazardflow"].close()

@@ -45,8 +45,9 @@ def test_unread_come_first_and_mark_all_read(app: Flask, client: FlaskClient, lo
     ordered_hazard(client, login)
     clock.advance(timedelta(minutes=5))
     report(client, login("inspector"), location="住院部一楼配电房")
-    with write_transaction(app.extensions["hazardflow"].db) as conn:
-        notify_due_tasks(conn, clock.now() + timedelta(days=17))  # rectification due soon
+    rt = app.extensions["hazardflow"]
+    with write_transaction(rt.db) as conn:  # rectification due soon
+        notify_due_tasks(conn, clock.now() + timedelta(days=17), rt.calendar)
     rectifier = Browser(app, "rectifier")
     html = rectifier.html("/notifications")
     assert unread_badge(html) == 2
@@ -121,16 +122,16 @@ def test_an_unannounced_finding_stays_out_of_the_units_notifications_until_publi
     found = record_unannounced_visit(app)
     [hidden] = [r["hazard_code"] for r in found["results"]  # type: ignore[attr-defined]
                 if r["result"] == "fail"]
-    db = app.extensions["hazardflow"].db
-    with write_transaction(db) as conn:
-        notify_due_tasks(conn, clock.now() + timedelta(hours=20))  # both triages due soon
+    rt = app.extensions["hazardflow"]
+    with write_transaction(rt.db) as conn:  # both triages due soon
+        notify_due_tasks(conn, clock.now() + timedelta(hours=20), rt.calendar)
     safety = Browser(app, "safety")
     html = safety.html("/notifications")
     assert hidden not in html and "安全出口上锁" not in html
     assert unread_badge(html) == 2  # as without the visit: its own new and due-soon task
     assert safety.get("/counts").get_json()["unread"] == 2
     assert hidden in Browser(app, "jinan").html("/notifications")  # the county sees it
-    with write_transaction(db) as conn:
+    with write_transaction(rt.db) as conn:
         publish_inspection(conn, int(str(found["id"])), actor="city", now=clock.now())
     html = safety.html("/notifications")
     assert hidden in html and unread_badge(html) == 4

@@ -24,6 +24,7 @@ from hazardflow.engine.schema import (
 )
 from hazardflow.engine.services import Actor
 from hazardflow.workflows import users
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.demo import seed_units
 from hazardflow.workflows.ledger import create_hazard_row
 
@@ -119,7 +120,8 @@ def make_hazard(make_case: CaseFactory, now: datetime) -> HazardFactory:
                                   "category": "fire", "location": "门诊楼三层",
                                   "description": "疏散通道堆放杂物", "source": "self_inspection"}
         fields.update(data)
-        code = create_hazard_row(conn, case_id, fields, reported_by, at or now)
+        code = create_hazard_row(conn, case_id, fields, reported_by, at or now,
+                                 DEFAULT_CALENDAR)
         return case_id, code
 
     return make

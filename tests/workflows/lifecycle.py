@@ -138,10 +138,10 @@ class Lifecycle:
     """Steps go through the use-cases (``workflows.usecases``) of a runtime built as the
     shells build one; ``engine`` is that runtime's engine, one transaction per call."""
 
-    def __init__(self, db: sa.Engine, start: datetime = T0) -> None:
+    def __init__(self, db: sa.Engine, start: datetime = T0, **settings: Any) -> None:
         self.db = db
         self.clock = FixedClock(start)
-        self.rt = make_runtime(db, self.clock)
+        self.rt = make_runtime(db, self.clock, **settings)
         self.engine = autocommit(self.rt.engine)
         seed_definitions(self.rt.engine)
         with db.begin() as conn:
@@ -159,12 +159,17 @@ class Lifecycle:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def today(self) -> date:
+        """The business day now, in the runtime's calendar."""
+        return self.rt.calendar.today(self.now())
+
     def set_time(self, at: datetime) -> None:
         self.clock.set(at)
 
     def second_engine(self) -> Engine:
         """Another engine on the same database (another worker process)."""
-        engine: Engine = autocommit(build_engine(self.db, clock=self.clock))
+        engine: Engine = autocommit(build_engine(self.db, clock=self.clock,
+                                                     calendar=self.rt.calendar))
         return engine
 
     # -- moving cases ------------------------------------------------------------------

@@ -38,8 +38,8 @@ def test_late_reports_and_overdue_hazards_cost_points_and_rank_the_unit_last(
     lc.clock.set(cst(2026, 12, 28))
     fill(lc, late)
     with lc.db.connect() as conn:
-        result = assessment.assess(conn, lc.actor("city"), 2026, lc.now())
-        own = assessment.assess(conn, lc.actor("safety"), 2026, lc.now())
+        result = assessment.assess(conn, lc.actor("city"), 2026, lc.now(), lc.rt.calendar)
+        own = assessment.assess(conn, lc.actor("safety"), 2026, lc.now(), lc.rt.calendar)
     mine = row_of(result, "LA-JA-H01")
     lines = {x["code"]: x for x in mine["breakdown"]}
     assert lines["late_monthly"]["measure"] == 1 and lines["late_monthly"]["deduction"] == 2

@@ -63,8 +63,8 @@ def test_progress_counts_tagged_hazards_by_unit_and_theme(lc: Lifecycle) -> None
     lc.report(by="safety", campaign="2026-YDQ", category="flood")
     lc.report(by="safety")  # untagged: not counted
     with lc.db.connect() as conn:
-        city = campaigns.progress(conn, lc.actor("city"), "2026-YDQ", lc.now())
-        county = campaigns.progress(conn, lc.actor("yuan"), "2026-YDQ", lc.now())
+        city = campaigns.progress(conn, lc.actor("city"), "2026-YDQ", lc.today())
+        county = campaigns.progress(conn, lc.actor("yuan"), "2026-YDQ", lc.today())
     unit = next(u for u in city["by_unit"] if u["code"] == "LA-JA-H01")
     assert (unit["found"], unit["major"], unit["inspections"]) == (3, 1, 1)
     theme = {t["code"]: t for t in city["by_theme"]}

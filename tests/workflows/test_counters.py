@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from hazardflow.workflows.counters import business_year, current_value, next_value
+from hazardflow.workflows.counters import current_value, next_value
 
 
 def test_numbers_count_up_per_counter_name(db: sa.Engine) -> None:
@@ -89,7 +88,3 @@ def test_many_concurrent_transactions_never_share_a_number(db: sa.Engine) -> Non
     assert errors == []
     assert sorted(taken) == list(range(1, 61))
 
-
-def test_business_year_is_the_year_in_china_standard_time() -> None:
-    assert business_year(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == 2027
-    assert business_year(datetime(2026, 12, 31, 15, 59, tzinfo=UTC)) == 2026

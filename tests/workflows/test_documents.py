@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Conflict
 from hazardflow.engine.journal import system_event
 from hazardflow.workflows import documents as docs
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 
 from .conftest import HazardFactory
 from .lifecycle import Lifecycle, order_form, rectify_form, verify_failed, verify_passed
@@ -36,7 +37,7 @@ def lc(db: sa.Engine) -> Iterator[Lifecycle]:
 def issue(conn: Connection, kind: str, case_ids: list[int], now: datetime,
           issuer: str = "LA-JA", by: str = "jinan") -> docs.Document:
     return docs.issue_document(conn, kind=kind, case_ids=case_ids, issuer_unit_code=issuer,
-                               issued_by=by, now=now)
+                               issued_by=by, now=now, calendar=DEFAULT_CALENDAR)
 
 
 def test_notice_of_one_ordered_hazard_keeps_the_process_number(lc: Lifecycle) -> None:
@@ -52,7 +53,7 @@ def test_notice_of_one_ordered_hazard_keeps_the_process_number(lc: Lifecycle) ->
         journaled = conn.execute(sa.select(system_event.c.action, system_event.c.actor)
                                  .where(system_event.c.subject == f"document:{notice_no}")).all()
         assert journaled == [("document.issued", "jinan")]
-        text = flat(pdf_text(docs.render_pdf(conn, doc.id)))
+        text = flat(pdf_text(docs.render_pdf(conn, doc.id, DEFAULT_CALENDAR)))
     code = lc.hazard(case_id)["code"]
     for words in ("整改通知书", notice_no, code, "金安区卫生健康委员会", "金安区人民医院",
                   "清理杂物，保持通道畅通", "2026年11月20日", "2026年11月2日",
@@ -75,7 +76,7 @@ def test_notice_of_three_hazards_lists_all_three_and_numbers_per_body_and_year(
     assert other_body.number == "裕安卫健整改〔2026〕1号"
     next_year = issue(conn, "notice", ids[:1], datetime(2026, 12, 31, 16, 30, tzinfo=UTC))
     assert next_year.number == "金安卫健整改〔2027〕1号"  # 1 January 00:30 in Lu'an
-    text = flat(pdf_text(docs.render_pdf(conn, first.id)))
+    text = flat(pdf_text(docs.render_pdf(conn, first.id, DEFAULT_CALENDAR)))
     assert all(code in text for _, code in cases)
     assert "整改通知书" in text and flat(first.number) in text and "共3项" in text
 
@@ -100,12 +101,12 @@ def test_opinion_records_each_recheck_and_is_renumbered_after_a_new_one(
     with lc.db.begin() as conn:
         failed = issue(conn, "opinion", [case_id], lc.now(), by="verifier")
         assert issue(conn, "opinion", [case_id], lc.now()).id == failed.id
-        failed_text = flat(pdf_text(docs.render_pdf(conn, failed.id)))
+        failed_text = flat(pdf_text(docs.render_pdf(conn, failed.id, DEFAULT_CALENDAR)))
     lc.complete(case_id, "Task_Rectify", "rectifier", rectify_form("已开启安全出口"))
     lc.complete(case_id, "Task_Verify", "verifier", verify_passed())
     with lc.db.begin() as conn:
         passed = issue(conn, "opinion", [case_id], lc.now(), by="verifier")
-        passed_text = flat(pdf_text(docs.render_pdf(conn, passed.id)))
+        passed_text = flat(pdf_text(docs.render_pdf(conn, passed.id, DEFAULT_CALENDAR)))
         kinds = [d.kind for d in docs.documents_for_case(conn, case_id)]
     assert (failed.number, passed.number) == ("金安卫健复查〔2026〕1号", "金安卫健复查〔2026〕2号")
     assert kinds == ["opinion", "opinion"]
@@ -132,11 +133,12 @@ def test_text_from_forms_is_escaped_in_the_document(conn: Connection,
     case_id, _ = make_hazard(conn, deadline="2026-11-30",
                              description='<img src="http://evil.example/x">配电箱')
     doc = issue(conn, "notice", [case_id], now)
-    html = docs.render_html(conn, doc.id)
+    html = docs.render_html(conn, doc.id, DEFAULT_CALENDAR)
     assert "&lt;img src=" in html and "<img" not in html
 
 
 def test_chinese_dates_are_read_in_shanghai() -> None:
-    assert docs.cn_date(datetime(2026, 11, 27, 16, 5, tzinfo=UTC)) == "2026年11月28日"
-    assert docs.cn_date("2026-11-28") == "2026年11月28日"
-    assert docs.cn_date(None) == ""
+    at = datetime(2026, 11, 27, 16, 5, tzinfo=UTC)
+    assert docs.cn_date(at, DEFAULT_CALENDAR) == "2026年11月28日"
+    assert docs.cn_date("2026-11-28", DEFAULT_CALENDAR) == "2026年11月28日"
+    assert docs.cn_date(None, DEFAULT_CALENDAR) == ""

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Connection
 
 from hazardflow.workflows import exports
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.ledger import list_hazards
 
 from .conftest import HazardFactory, actor
@@ -21,9 +22,9 @@ def test_ledger_rows_export_with_chinese_headers_dates_and_overdue_flags(
                 category="electrical", source="inspection", campaign="迎大庆、防风险")
     make_hazard(conn, "LA-JA-H02", deadline="2026-12-31", level="major",
                 at=datetime(2026, 11, 3, 2, 30, tzinfo=UTC))
-    rows = list_hazards(conn, actor("county_supervisor@LA-JA")).rows
+    rows = list_hazards(conn, actor("county_supervisor@LA-JA"), DEFAULT_CALENDAR).rows
     sheet = exports.ledger_sheet(rows, today=date(2026, 11, 20), names={"safety": "安全员王"})
-    wb = load_workbook(io.BytesIO(exports.to_xlsx([sheet])))
+    wb = load_workbook(io.BytesIO(exports.to_xlsx([sheet], DEFAULT_CALENDAR)))
     ws = wb["隐患台账"]
     assert [c.value for c in ws[1]] == list(exports.LEDGER_HEADERS)
     assert all(c.font.bold for c in ws[1])
@@ -43,7 +44,7 @@ def test_ledger_rows_export_with_chinese_headers_dates_and_overdue_flags(
 
 def test_formula_like_text_stays_text_in_any_column() -> None:
     rows = [["=1+1", "+SUM(A1)", "-2+3", "@cmd", "正常文字", 42, None]]
-    data = exports.to_xlsx([exports.Sheet("t", list("abcdefg"), rows)])
+    data = exports.to_xlsx([exports.Sheet("t", list("abcdefg"), rows)], DEFAULT_CALENDAR)
     ws = load_workbook(io.BytesIO(data))["t"]
     cells = list(ws.iter_rows(min_row=2))[0]
     assert [c.value for c in cells[:5]] == ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "正常文字"]
@@ -59,7 +60,7 @@ def _sheet_xml(data: bytes) -> bytes:
 
 def test_column_widths_count_cjk_characters_twice() -> None:
     sheet = exports.Sheet("w", ["编号", "描述"], [["YH-1", "消防通道堆放杂物安全出口被锁闭"]])
-    ws = load_workbook(io.BytesIO(exports.to_xlsx([sheet])))["w"]
+    ws = load_workbook(io.BytesIO(exports.to_xlsx([sheet], DEFAULT_CALENDAR)))["w"]
     assert ws.column_dimensions["A"].width == 6  # at least the minimum
     assert ws.column_dimensions["B"].width == 15 * 2 + 2
     assert exports.display_width("ab消防") == 6
@@ -68,7 +69,7 @@ def test_column_widths_count_cjk_characters_twice() -> None:
 def test_several_sheets_keep_their_order_and_get_safe_unique_titles() -> None:
     data = exports.to_xlsx([exports.Sheet("月报/汇总", ["a"], []),
                             exports.Sheet("月报/汇总", ["b"], []),
-                            exports.Sheet("x" * 40, ["c"], [])])
+                            exports.Sheet("x" * 40, ["c"], [])], DEFAULT_CALENDAR)
     names = load_workbook(io.BytesIO(data)).sheetnames
     assert names == ["月报_汇总", "月报_汇总 (2)", "x" * 31]
 
@@ -81,7 +82,8 @@ def test_without_today_the_overdue_column_is_left_empty() -> None:
 def test_characters_xml_forbids_are_dropped_from_cells() -> None:
     # the noncharacters U+FFFE and U+FFFF are as forbidden in XML as the C0 controls
     rows = [["通道\x0b堆物\x00", "=1\x1f+1", "正常\t换行\n文字", "配电\uffff箱\ufffe"]]
-    data = exports.to_xlsx([exports.Sheet("c\uffff", ["描\x0b述", "b", "c", "d"], rows)])
+    data = exports.to_xlsx([exports.Sheet("c\uffff", ["描\x0b述", "b", "c", "d"], rows)],
+                           DEFAULT_CALENDAR)
     ws = load_workbook(io.BytesIO(data))["c"]
     assert ws["A1"].value == "描述"
     assert [c.value for c in ws[2]] == ["通道堆物", "=1+1", "正常\t换行\n文字", "配电箱"]
@@ -91,6 +93,7 @@ def test_characters_xml_forbids_are_dropped_from_cells() -> None:
 def test_a_ledger_row_with_a_vertical_tab_exports(conn: Connection,
                                                   make_hazard: HazardFactory) -> None:
     make_hazard(conn, "LA-JA-H01", description="配电箱\x0b未上锁")
-    rows = list_hazards(conn, actor("county_supervisor@LA-JA")).rows
-    ws = load_workbook(io.BytesIO(exports.to_xlsx([exports.ledger_sheet(rows)])))["隐患台账"]
+    rows = list_hazards(conn, actor("county_supervisor@LA-JA"), DEFAULT_CALENDAR).rows
+    book = exports.to_xlsx([exports.ledger_sheet(rows)], DEFAULT_CALENDAR)
+    ws = load_workbook(io.BytesIO(book))["隐患台账"]
     assert ws["F2"].value == "配电箱未上锁"

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import SYSTEM, HandlerRegistry, ServiceCall
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.handlers import register_handlers
 from hazardflow.workflows.ledger import hazard_for_case
 from hazardflow.workflows.notifications import notifications_for
@@ -19,7 +20,7 @@ from .conftest import HazardFactory
 @pytest.fixture
 def registry() -> HandlerRegistry:
     registry = HandlerRegistry()
-    register_handlers(registry)
+    register_handlers(registry, DEFAULT_CALENDAR)
     return registry
 
 

@@ -91,7 +91,8 @@ def test_unannounced_findings_stay_hidden_from_the_unit_until_published(
     with lc.db.connect() as conn:
         assert get_hazard(conn, lc.actor("safety"), code) is None
         assert get_hazard(conn, lc.actor("jinan"), code) is not None
-        assert code not in {h["code"] for h in list_hazards(conn, lc.actor("safety")).rows}
+        seen = list_hazards(conn, lc.actor("safety"), lc.rt.calendar).rows
+        assert code not in {h["code"] for h in seen}
         assert inspections.list_inspections(conn, lc.actor("safety")) == []
         assert len(inspections.list_inspections(conn, lc.actor("jinan"))) == 1
     with pytest.raises(Forbidden):  # the city publishes, not the county
@@ -119,7 +120,7 @@ def test_a_notice_lists_every_hazard_of_the_inspection(lc: Lifecycle) -> None:
     document = inspection_uc.issue_notice(lc.rt, lc.actor("jinan"), found["id"])
     again = inspection_uc.issue_notice(lc.rt, lc.actor("jinan"), found["id"])
     with lc.db.connect() as conn:
-        pdf = documents.render_pdf(conn, document.id)
+        pdf = documents.render_pdf(conn, document.id, lc.rt.calendar)
     assert again.id == document.id
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     for r in failed:
@@ -148,7 +149,7 @@ def test_an_opinion_records_the_recheck_of_every_hazard_of_the_inspection(
     lc.complete(second["case_id"], "Task_Verify", "verifier", verify_failed("管道井仍未封堵"))
     opinion = inspection_uc.issue_opinion(lc.rt, lc.actor("jinan"), found["id"])
     with lc.db.connect() as conn:
-        pdf = documents.render_pdf(conn, opinion.id)
+        pdf = documents.render_pdf(conn, opinion.id, lc.rt.calendar)
         listed = inspection_documents(conn, found["id"])
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert first["hazard_code"] in text and second["hazard_code"] in text

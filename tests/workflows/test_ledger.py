@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import SYSTEM, CaseView, ServiceCall
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.handlers import publish_notice
 from hazardflow.workflows.ledger import (
     HazardLedger,
@@ -48,17 +49,17 @@ def test_reporting_needs_a_known_unit_and_level(conn: Connection, make_case: Cas
                                                 now: datetime) -> None:
     with pytest.raises(ValueError, match="unknown unit code"):
         create_hazard_row(conn, make_case(conn), {"unit_code": "LA-X", "level": "general"},
-                          "safety", now)
+                          "safety", now, DEFAULT_CALENDAR)
     with pytest.raises(ValueError, match="unknown hazard level"):
         create_hazard_row(conn, make_case(conn), {"unit_code": "LA-JA", "level": "big"},
-                          "safety", now)
+                          "safety", now, DEFAULT_CALENDAR)
 
 
 def test_the_ledger_follows_the_open_tasks_and_case_data(
         conn: Connection, make_hazard: HazardFactory, now: datetime) -> None:
     case_id, _ = make_hazard(conn)
     later = now + timedelta(hours=2)
-    HazardLedger().case_changed(conn, view(
+    HazardLedger(DEFAULT_CALENDAR).case_changed(conn, view(
         case_id, later, active=(("rectify", "整改"), ("control", "管控措施"), ("r2", "整改")),
         level="major", deadline="2026-11-30", responsible_user="rectifier",
         notice_no="金安卫健整改〔2026〕1号", location="液氧站"))
@@ -73,7 +74,7 @@ def test_the_ledger_follows_the_open_tasks_and_case_data(
 def test_a_completed_case_with_outcome_closed_closes_the_hazard_once(
         conn: Connection, make_hazard: HazardFactory, now: datetime) -> None:
     case_id, _ = make_hazard(conn)
-    ledger = HazardLedger()
+    ledger = HazardLedger(DEFAULT_CALENDAR)
     ledger.case_changed(conn, view(case_id, now, active=(("verify", "验收"),)))
     closed_at = now + timedelta(days=3)
     ledger.case_changed(conn, view(case_id, closed_at, status="completed", outcome="closed"))
@@ -87,7 +88,7 @@ def test_a_completed_case_with_outcome_closed_closes_the_hazard_once(
 def test_outcome_closed_on_a_running_case_keeps_the_hazard_open(
         conn: Connection, make_hazard: HazardFactory, now: datetime) -> None:
     case_id, _ = make_hazard(conn)
-    HazardLedger().case_changed(conn, view(case_id, now, outcome="closed",
+    HazardLedger(DEFAULT_CALENDAR).case_changed(conn, view(case_id, now, outcome="closed",
                                            active=(("resume", "复产核销"),)))
     assert row(conn, case_id)["status"] == "open"
 
@@ -95,7 +96,8 @@ def test_outcome_closed_on_a_running_case_keeps_the_hazard_open(
 def test_outcome_voided_voids_the_hazard(conn: Connection, make_hazard: HazardFactory,
                                          now: datetime) -> None:
     case_id, _ = make_hazard(conn)
-    HazardLedger().case_changed(conn, view(case_id, now, status="completed", outcome="voided"))
+    HazardLedger(DEFAULT_CALENDAR).case_changed(
+        conn, view(case_id, now, status="completed", outcome="voided"))
     stored = row(conn, case_id)
     assert (stored["status"], stored["closed_at"]) == ("voided", None)
 
@@ -104,11 +106,11 @@ def test_other_processes_and_cases_without_a_hazard_are_ignored(
         conn: Connection, make_hazard: HazardFactory, make_case: CaseFactory,
         now: datetime) -> None:
     case_id, _ = make_hazard(conn)
-    HazardLedger().case_changed(conn, view(case_id, now, key="monthly_report",
+    HazardLedger(DEFAULT_CALENDAR).case_changed(conn, view(case_id, now, key="monthly_report",
                                            status="completed", outcome="closed"))
     assert row(conn, case_id)["status"] == "open"
-    HazardLedger().case_changed(conn, view(make_case(conn), now, outcome="voided"))
-    ledger = HazardLedger(process_keys={"hazard_lifecycle", "public_report"})
+    HazardLedger(DEFAULT_CALENDAR).case_changed(conn, view(make_case(conn), now, outcome="voided"))
+    ledger = HazardLedger(DEFAULT_CALENDAR, process_keys={"hazard_lifecycle", "public_report"})
     ledger.case_changed(conn, view(case_id, now, key="public_report", outcome="voided"))
     assert row(conn, case_id)["status"] == "voided"
 
@@ -117,11 +119,11 @@ def test_an_unknown_level_in_the_case_data_is_refused(
         conn: Connection, make_hazard: HazardFactory, now: datetime) -> None:
     case_id, _ = make_hazard(conn)
     with pytest.raises(ValueError, match="unknown hazard level"):
-        HazardLedger().case_changed(conn, view(case_id, now, level="huge"))
+        HazardLedger(DEFAULT_CALENDAR).case_changed(conn, view(case_id, now, level="huge"))
 
 
 def codes(conn: Connection, who: Any, **filters: Any) -> set[str]:
-    page = list_hazards(conn, who, LedgerFilter(**filters), per_page=500)
+    page = list_hazards(conn, who, DEFAULT_CALENDAR, LedgerFilter(**filters), per_page=500)
     assert page.total == len(page.rows)
     return {r["code"] for r in page.rows}
 
@@ -170,7 +172,7 @@ def test_an_unannounced_finding_is_hidden_from_its_unit_until_published(
     assert codes(conn, principal) == {spread["ja_h01"]}
     assert spread["ja_h01_secret"] in codes(conn, actor("inspector@LA-JA"))
     assert spread["ja_h01_secret"] in codes(conn, actor("principal@LA-JA-H01", "city_leader@LA"))
-    [secret] = list_hazards(conn, actor(admin=True),
+    [secret] = list_hazards(conn, actor(admin=True), DEFAULT_CALENDAR,
                             LedgerFilter(text=spread["ja_h01_secret"])).rows
     publish_notice(ServiceCall(conn=conn, case_id=secret["case_id"], element_id="publish",
                                topic="hazard.publish_notice", params={},
@@ -216,8 +218,9 @@ def test_ledger_filters_narrow_the_rows(conn: Connection, make_hazard: HazardFac
 def test_the_ledger_pages_newest_first(conn: Connection, make_hazard: HazardFactory,
                                        now: datetime) -> None:
     made = [make_hazard(conn, "LA-JA-H01", at=now + timedelta(minutes=i))[1] for i in range(5)]
-    first = list_hazards(conn, actor("county_supervisor@LA-JA"), page=1, per_page=2)
-    last = list_hazards(conn, actor("county_supervisor@LA-JA"), page=3, per_page=2)
+    county = actor("county_supervisor@LA-JA")
+    first = list_hazards(conn, county, DEFAULT_CALENDAR, page=1, per_page=2)
+    last = list_hazards(conn, county, DEFAULT_CALENDAR, page=3, per_page=2)
     assert (first.total, first.pages) == (5, 3)
     assert [r["code"] for r in first.rows] == [made[4], made[3]]
     assert [r["code"] for r in last.rows] == [made[0]]

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from hazardflow.engine import Actor, FixedClock, Forbidden
 from hazardflow.workflows import dashboard, jobs
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.schema import hazard
 from hazardflow.workflows.schema_monitor import hazard_stat_state
 from hazardflow.workflows.usecases import monitor
@@ -65,7 +66,7 @@ def test_dashboard_counts_rates_overdue_and_ranking_within_scope(
     assert mine["weeks"]["found"] == [3, 0] and mine["rates"]["major"]["found"] == 0
     assert {u["code"] for u in mine["units"]} == {"LA-JA-H01", "LA-JA-H02"}
 
-    book = load_workbook(io.BytesIO(dashboard.to_xlsx(data)))
+    book = load_workbook(io.BytesIO(dashboard.to_xlsx(data, DEFAULT_CALENDAR)))
     assert "单位排名" in book.sheetnames and book["每周发现与销号"]["B2"].value == 4
     with pytest.raises(Forbidden):
         figures(org, actor("safety_officer@LA-JA-H01"), now, weeks=2)

@@ -68,14 +68,14 @@ def test_an_assigned_task_notifies_only_its_assignee(lc: Lifecycle) -> None:
 
 def test_due_soon_and_overdue_are_sent_once_per_task_and_recipient(lc: Lifecycle) -> None:
     case_id = lc.report()  # triage is due one day after T0
-    assert notify_due_tasks(lc.db, T0) == {"task_overdue": 0, "task_due_soon": 3}
-    assert notify_due_tasks(lc.db, T0 + timedelta(hours=1)) == {"task_overdue": 0,
+    assert notify_due_tasks(lc.db, T0, lc.rt.calendar) == {"task_overdue": 0, "task_due_soon": 3}
+    assert notify_due_tasks(lc.db, T0 + timedelta(hours=1), lc.rt.calendar) == {"task_overdue": 0,
                                                                 "task_due_soon": 0}
     assert [to for _, to in task_notes(lc, case_id, "task_due_soon")] == \
         [to for _, to in TRIAGE_GROUPS]
     late = T0 + timedelta(days=1, minutes=1)
-    assert notify_due_tasks(lc.db, late) == {"task_overdue": 3, "task_due_soon": 0}
-    assert notify_due_tasks(lc.db, late + timedelta(days=5)) == {"task_overdue": 0,
+    assert notify_due_tasks(lc.db, late, lc.rt.calendar) == {"task_overdue": 3, "task_due_soon": 0}
+    assert notify_due_tasks(lc.db, late + timedelta(days=5), lc.rt.calendar) == {"task_overdue": 0,
                                                                  "task_due_soon": 0}
     assert unread(lc, "safety") == 3  # new, due soon, overdue
     assert lc.notes(case_id, "task_overdue")[0].title == "【待办已超期】下达整改通知/现场处置"
@@ -83,17 +83,17 @@ def test_due_soon_and_overdue_are_sent_once_per_task_and_recipient(lc: Lifecycle
 
 def test_a_task_first_seen_past_due_is_only_overdue(lc: Lifecycle) -> None:
     case_id = lc.report()
-    assert notify_due_tasks(lc.db, T0 + timedelta(days=2))["task_overdue"] == 3
+    assert notify_due_tasks(lc.db, T0 + timedelta(days=2), lc.rt.calendar)["task_overdue"] == 3
     assert lc.notes(case_id, "task_due_soon") == []
 
 
 def test_a_closed_task_is_never_reported_due(lc: Lifecycle) -> None:
     case_id = lc.report()
     lc.complete(case_id, "Task_Triage", "safety", order_form(date(2026, 11, 20)))
-    assert notify_due_tasks(lc.db, T0 + timedelta(days=2)) == {"task_overdue": 0,
+    assert notify_due_tasks(lc.db, T0 + timedelta(days=2), lc.rt.calendar) == {"task_overdue": 0,
                                                                "task_due_soon": 0}
     # the rectification deadline is 20 November: due soon from the 18th
-    assert notify_due_tasks(lc.db, T0 + timedelta(days=16))["task_due_soon"] == 1
+    assert notify_due_tasks(lc.db, T0 + timedelta(days=16), lc.rt.calendar)["task_due_soon"] == 1
     assert [to for _, to in task_notes(lc, case_id, "task_due_soon")] == ["rectifier"]
 
 
@@ -127,7 +127,7 @@ def test_an_unannounced_finding_is_not_notified_to_its_unit_until_published(
     own = lc.report()  # the unit's own hazard: a new triage task, due a day after T0
     found = record(lc, "city", "unannounced", {1: "安全出口上锁"})
     hidden = next(r["case_id"] for r in found["results"] if r["result"] == "fail")
-    notify_due_tasks(lc.db, T0 + timedelta(hours=20))  # both triages are due soon
+    notify_due_tasks(lc.db, T0 + timedelta(hours=20), lc.rt.calendar)  # both triages are due soon
     assert {n.to for n in lc.notes(hidden, "task_new")} >= {f"safety_officer@{UNIT}"}
     # as without the visit: the unit sees its own hazard's new and due-soon tasks only
     assert unread(lc, "safety") == 2

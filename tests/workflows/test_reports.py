@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from hazardflow.workflows import reports
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.schema import notification
 
 from .campaign_support import (
@@ -127,15 +128,17 @@ def test_the_consolidated_view_counts_on_time_late_and_missing(lc: Lifecycle) ->
     fill(lc, late, by="safety2")
     total = len(reporting_units(lc))
     with lc.db.connect() as conn:
-        city = reports.consolidated(conn, lc.actor("city"), "monthly", "2026-12", lc.now())
-        county = reports.consolidated(conn, lc.actor("jinan"), "monthly", "2026-12", lc.now())
+        city = reports.consolidated(conn, lc.actor("city"), "monthly", "2026-12", lc.now(),
+                                    lc.rt.calendar)
+        county = reports.consolidated(conn, lc.actor("jinan"), "monthly", "2026-12", lc.now(),
+                                      lc.rt.calendar)
     t = city["totals"]
     assert (t["units"], t["submitted"], t["on_time"]) == (total, 2, 1)
     assert (t["late"], t["missing"]) == (total - 1, total - 2)
     assert t["new"] == 1
     assert {i["unit_code"] for i in county["items"]} == {"LA-JA-H01", "LA-JA-H02", "LA-JA-H03"}
     assert county["totals"]["on_time"] == 1
-    header, rows = reports.consolidated_table(city)
+    header, rows = reports.consolidated_table(city, lc.rt.calendar)
     assert header[1] == "单位" and len(rows) == total + 1
 
 
@@ -183,7 +186,7 @@ def test_a_second_report_for_the_same_period_is_an_incident(lc: Lifecycle) -> No
     ("annual", cst(2027, 1, 1), "2026", "2027-01-31"),
 ])
 def test_periods_and_deadlines(kind: str, now: object, period: str, due: str) -> None:
-    assert reports.period_for(kind, now) == period  # type: ignore[arg-type]
+    assert reports.period_for(kind, DEFAULT_CALENDAR.today(now)) == period  # type: ignore[arg-type]
     assert reports.due_on(kind, period).isoformat() == due
 
 
@@ -201,7 +204,7 @@ def test_the_consolidated_export_drops_characters_xml_forbids(lc: Lifecycle) -> 
     fill(lc, case_id, narrative="完成自查\x0b整改\x1f三项")
     export = campaign_uc.report_export(lc.rt, lc.actor("city"), "monthly", "2026-12")
     assert export.filename == "reports-monthly-2026-12.xlsx"
-    data = to_xlsx([Sheet("月报\x0b汇总", export.sheet.headers, export.sheet.rows)])
+    data = to_xlsx([Sheet("月报\x0b汇总", export.sheet.headers, export.sheet.rows)], lc.rt.calendar)
     sheet = load_workbook(io.BytesIO(data)).active
     width = len(export.sheet.headers)
     narratives = [sheet.cell(r, width).value for r in range(2, sheet.max_row + 1)]

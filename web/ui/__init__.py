@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -111,12 +110,10 @@ def _template_globals() -> dict[str, Any]:
 
 
 def localdt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A UTC datetime shown in business time (Asia/Shanghai); dates and text unchanged."""
+    """A UTC datetime (naive: read as UTC) shown in business time, the runtime's calendar
+    (``HAZARDFLOW_BUSINESS_TZ``); dates and text unchanged."""
     if isinstance(value, datetime):
-        zone = ZoneInfo(runtime.settings.business_tz)
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(zone).strftime(fmt)
+        return runtime.calendar.local(value).strftime(fmt)
     if isinstance(value, str) and "T" in value:
         try:
             return localdt(datetime.fromisoformat(value), fmt)
@@ -130,10 +127,10 @@ def localdue(value: Any) -> str:
     deadline of 20 November is due at 24:00 on the 20th), so it shows as that date."""
     if not isinstance(value, datetime):
         return localdt(value)
-    zone = ZoneInfo(runtime.settings.business_tz)
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local.date() - timedelta(days=1)).isoformat()
+    calendar = runtime.calendar
+    local, day = calendar.local(value), calendar.due_date(value)
+    if day != local.date():  # due at midnight: the end of ``day``
+        return day.isoformat()
     return local.strftime("%Y-%m-%d %H:%M")
 
 

@@ -43,7 +43,7 @@ def _page(template: str, **context: Any) -> str:
 
 
 def _xlsx(export: campaign_uc.Export) -> Response:
-    return Response(to_xlsx([export.sheet]), mimetype=XLSX, headers={
+    return Response(to_xlsx([export.sheet], runtime.calendar), mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename={export.filename}"})
 
 

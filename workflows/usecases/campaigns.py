@@ -71,13 +71,13 @@ def create_campaign(rt: Runtime, actor: Actor, *, code: str, name: str, starts_o
 def progress(rt: Runtime, actor: Actor, code: str) -> dict[str, Any]:
     """A campaign's progress by unit and theme, over the units the actor may see."""
     with reading(rt) as conn:
-        return campaigns.progress(conn, actor, code, rt.now())
+        return campaigns.progress(conn, actor, code, rt.calendar.today(rt.now()))
 
 
 def campaign_page(rt: Runtime, actor: Actor, code: str) -> dict[str, Any]:
     """The progress and the latest inspections of the campaign the actor may see."""
     with reading(rt) as conn:
-        return {"progress": campaigns.progress(conn, actor, code, rt.now()),
+        return {"progress": campaigns.progress(conn, actor, code, rt.calendar.today(rt.now())),
                 "inspections": inspections.list_inspections(conn, actor, campaign_code=code,
                                                             limit=50)}
 
@@ -92,7 +92,7 @@ def checklist(rt: Runtime, actor: Actor, code: str) -> dict[str, Any]:
 def consolidated_report(rt: Runtime, actor: Actor, kind: str, period: str) -> dict[str, Any]:
     """The reports of a period the actor may see, and their totals."""
     with reading(rt) as conn:
-        return reports.consolidated(conn, actor, kind, period, rt.now())
+        return reports.consolidated(conn, actor, kind, period, rt.now(), rt.calendar)
 
 
 def report_page(rt: Runtime, actor: Actor, kind: str,
@@ -101,15 +101,16 @@ def report_page(rt: Runtime, actor: Actor, kind: str,
     current one) and the periods there are reports for."""
     with reading(rt) as conn:
         known = reports.periods(conn, reports.check_kind(kind))
-        chosen = period or (known[0] if known else reports.period_for(kind, rt.now()))
-        return {"view": reports.consolidated(conn, actor, kind, chosen, rt.now()),
+        chosen = period or (known[0] if known
+                            else reports.period_for(kind, rt.calendar.today(rt.now())))
+        return {"view": reports.consolidated(conn, actor, kind, chosen, rt.now(), rt.calendar),
                 "periods": known, "kind": kind, "period": chosen}
 
 
 def report_export(rt: Runtime, actor: Actor, kind: str, period: str | None = None) -> Export:
     """The consolidated view as a sheet."""
     found = report_page(rt, actor, kind, period)
-    header, rows = reports.consolidated_table(found["view"])
+    header, rows = reports.consolidated_table(found["view"], rt.calendar)
     return Export(f"reports-{kind}-{found['period']}.xlsx",
                   Sheet(f"{reports.KINDS[kind]}汇总 {found['period']}", header, rows))
 
@@ -123,7 +124,8 @@ def draw(rt: Runtime, actor: Actor, *, title: str, kind: str, size: int,
     policy.require(actor, "campaign.manage")
     with unit_of_work(rt) as conn:
         draw_id = spotchecks.draw(conn, title=title, kind=kind, size=size, drawn_by=actor.id,
-                                  now=rt.now(), seed=seed, stratified=stratified,
+                                  now=rt.now(), calendar=rt.calendar, seed=seed,
+                                  stratified=stratified,
                                   campaign_code=campaign_code or None)
         return spotchecks.get_draw(conn, draw_id)
 
@@ -160,7 +162,8 @@ def publish_draw(rt: Runtime, actor: Actor, draw_id: int, summary: str = "") -> 
     policy.require(actor, "campaign.manage")
     with unit_of_work(rt) as conn:
         policy.require_visible_draw(conn, actor, draw_id)
-        return spotchecks.publish(conn, draw_id, actor=actor.id, now=rt.now(), summary=summary)
+        return spotchecks.publish(conn, draw_id, actor=actor.id, now=rt.now(),
+                                  calendar=rt.calendar, summary=summary)
 
 
 def draw_notice(rt: Runtime, actor: Actor, draw_id: int) -> dict[str, Any]:
@@ -177,7 +180,7 @@ def assessment(rt: Runtime, actor: Actor, year: int | str | None = None) -> dict
     """The ranking of ``year`` (default: this year) with the breakdown of the rows the actor
     may see; a year outside 2000 to next year is refused on ``year``."""
     with reading(rt) as conn:
-        return scoring.assess(conn, actor, _year(rt, year), rt.now())
+        return scoring.assess(conn, actor, _year(rt, year), rt.now(), rt.calendar)
 
 
 def assessment_export(rt: Runtime, actor: Actor, year: int | str | None = None) -> Export:
@@ -189,6 +192,7 @@ def assessment_export(rt: Runtime, actor: Actor, year: int | str | None = None) 
 
 
 def _year(rt: Runtime, year: int | str | None) -> int:
+    this_year = rt.calendar.year_of(rt.now())
     if year is None or year == "":
-        return campaigns.business_today(rt.now()).year
-    return scoring.check_year(year, rt.now())
+        return this_year
+    return scoring.check_year(year, this_year)

@@ -63,7 +63,7 @@ def issue(rt: Runtime, actor: Actor, case_id: int, kind: str) -> Issued:
         return Issued(documents.issue_document(
             conn, kind=kind, case_ids=[case_id],
             issuer_unit_code=county_of(conn, unit_code).code, issued_by=actor.id,
-            now=rt.now()), True)
+            now=rt.now(), calendar=rt.calendar), True)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def case_document(rt: Runtime, actor: Actor, case_id: int, kind: str) -> Rendere
             raise NotFound(f"尚未出具{spec.name}，请先签发 "
                            f"(no {kind} has been issued for case {case_id} yet)",
                            case_id=case_id)
-        return Rendered(doc, documents.render_pdf(conn, doc.id))
+        return Rendered(doc, documents.render_pdf(conn, doc.id, rt.calendar))
 
 
 def document(rt: Runtime, actor: Actor, document_id: int) -> Rendered:
@@ -95,7 +95,7 @@ def document(rt: Runtime, actor: Actor, document_id: int) -> Rendered:
         listed = documents.document_case_ids(conn, document_id) if doc else []
         if doc is None or not all(policy.case_visible(conn, actor, c) for c in listed):
             raise NotFound(f"文书 {document_id} 不存在 (document {document_id} does not exist)")
-        return Rendered(doc, documents.render_pdf(conn, doc.id))
+        return Rendered(doc, documents.render_pdf(conn, doc.id, rt.calendar))
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def record(rt: Runtime, actor: Actor, *, unit_code: str, kind: str, checklist_co
             checklist_code=_text(checklist_code, "checklist_code"), results=results,
             campaign_code=campaign_code or None, location=_text(location, "location"),
             summary=_text(summary, "summary"), inspected_on=inspected_on,
-            spot_check_id=check_id)
+            spot_check_id=check_id, calendar=rt.calendar)
 
 
 def new_inspection(rt: Runtime, actor: Actor, checklist_code: str) -> dict[str, Any]:
@@ -102,11 +102,13 @@ def issue_notice(rt: Runtime, actor: Actor, inspection_id: int) -> Document:
     """One 整改通知书 listing every hazard the inspection found (the current one if issued)."""
     policy.require(actor, "inspection.issue")
     with unit_of_work(rt) as conn:
-        return inspection_documents.issue_notice(conn, actor, inspection_id, rt.now())
+        return inspection_documents.issue_notice(conn, actor, inspection_id, rt.now(),
+                                                 rt.calendar)
 
 
 def issue_opinion(rt: Runtime, actor: Actor, inspection_id: int) -> Document:
     """One 复查意见书 recording the re-check of every hazard the inspection found."""
     policy.require(actor, "inspection.issue")
     with unit_of_work(rt) as conn:
-        return inspection_documents.issue_opinion(conn, actor, inspection_id, rt.now())
+        return inspection_documents.issue_opinion(conn, actor, inspection_id, rt.now(),
+                                                  rt.calendar)

@@ -21,7 +21,7 @@ PER_PAGE = 50
 
 
 def today(rt: Runtime) -> date:
-    """The business date (Asia/Shanghai by default) on the runtime's clock."""
+    """The business date (in ``HAZARDFLOW_BUSINESS_TZ``) on the runtime's clock."""
     return rt.calendar.today(rt.now())
 
 
@@ -44,8 +44,8 @@ def ledger_page(rt: Runtime, actor: Actor, filters: LedgerFilter, page: int = 1,
     filters offer; ``overdue`` keeps the hazards overdue today."""
     day = today(rt)
     with reading(rt) as conn:
-        return LedgerView(result=list_hazards(conn, actor, _as_of(filters, overdue, day),
-                                              page, per_page),
+        return LedgerView(result=list_hazards(conn, actor, rt.calendar,
+                                              _as_of(filters, overdue, day), page, per_page),
                           units=sorted(units_in_scope(conn, actor)),
                           campaigns=campaigns.list_campaigns(conn), today=day)
 
@@ -54,7 +54,7 @@ def hazards(rt: Runtime, actor: Actor, filters: LedgerFilter, page: int = 1,
             per_page: int = PER_PAGE) -> LedgerPage:
     """One page of the ledger rows ``actor`` may see (the API's list)."""
     with reading(rt) as conn:
-        return list_hazards(conn, actor, filters, page, per_page)
+        return list_hazards(conn, actor, rt.calendar, filters, page, per_page)
 
 
 def hazard(rt: Runtime, actor: Actor, code: str) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def export(rt: Runtime, actor: Actor, filters: LedgerFilter, *,
     workbook, with 是否超期 as of today."""
     day = today(rt)
     with reading(rt) as conn:
-        found = list_hazards(conn, actor, _as_of(filters, overdue, day), 1, MAX_EXPORT,
-                             max_per_page=MAX_EXPORT)
-    body = exports.to_xlsx([exports.ledger_sheet(found.rows, today=day)])
+        found = list_hazards(conn, actor, rt.calendar, _as_of(filters, overdue, day), 1,
+                             MAX_EXPORT, max_per_page=MAX_EXPORT)
+    body = exports.to_xlsx([exports.ledger_sheet(found.rows, today=day)], rt.calendar)
     return Export(body, f"hazard-ledger-{day.isoformat()}.xlsx")

@@ -105,17 +105,18 @@ def dashboard(rt: Runtime, actor: Actor, weeks: int = 26) -> dict[str, Any]:
     and the figures are one unit of work; otherwise the figures are read only."""
     policy.require(actor, "monitor")
     weeks = whole_number(weeks, "weeks", high=MAX_WEEKS)
+    today = rt.calendar.today(rt.now())
     with reading(rt) as conn:
         if not figures.stale(conn):
-            return figures.dashboard(conn, actor, rt.now(), weeks)
+            return figures.dashboard(conn, actor, today, weeks)
     with unit_of_work(rt) as conn:
-        figures.refresh(conn)
-        return figures.dashboard(conn, actor, rt.now(), weeks)
+        figures.refresh(conn, rt.calendar)
+        return figures.dashboard(conn, actor, today, weeks)
 
 
 def dashboard_xlsx(rt: Runtime, actor: Actor, weeks: int = 26) -> bytes:
     """The dashboard as an Excel workbook (the same figures, the same scope)."""
-    return figures.to_xlsx(dashboard(rt, actor, weeks))
+    return figures.to_xlsx(dashboard(rt, actor, weeks), rt.calendar)
 
 
 def refresh_rollup(rt: Runtime) -> int:
@@ -125,7 +126,7 @@ def refresh_rollup(rt: Runtime) -> int:
         if not figures.stale(conn):
             return 0
     with unit_of_work(rt) as conn:
-        return figures.refresh(conn)
+        return figures.refresh(conn, rt.calendar)
 
 
 # -- escalations and letters -----------------------------------------------------------------
@@ -141,7 +142,7 @@ def letter(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     """The printable 督办函 of a hazard the actor may see (NotFound otherwise)."""
     policy.require(actor, "monitor")
     with reading(rt) as conn:
-        return escalation.letter(conn, actor, case_id)
+        return escalation.letter(conn, actor, case_id, rt.calendar)
 
 
 # -- thresholds ------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,12 +38,13 @@ from hazardflow.engine.schema import (
     process_definition,
 )
 from hazardflow.workflows import dashboard, monitor
-from hazardflow.workflows.counters import BUSINESS_TZ
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.demo import seed_units
 from hazardflow.workflows.ledger import CATEGORIES
 from hazardflow.workflows.schema import hazard, unit
 
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+CALENDAR = DEFAULT_CALENDAR  # the synthetic ledger's business days
 SPAN_DAYS = 3 * 365
 BACKLOG = 2000  # open hazards: what a commission that keeps up has in hand
 BATCH = 10_000
@@ -52,10 +52,6 @@ CITY = Actor("bench-city", frozenset({("city_supervisor", "LA")}))
 COUNTY = Actor("bench-county", frozenset({("county_supervisor", "LA-JA")}))
 
 Progress = Callable[[str], None] | None
-
-
-def _end_of(day: Any) -> datetime:
-    return datetime.combine(day + timedelta(days=1), clock_time(0), BUSINESS_TZ).astimezone(UTC)
 
 
 def _rows(n: int, units: list[tuple[int, str]], definition: int,
@@ -71,7 +67,7 @@ def _rows(n: int, units: list[tuple[int, str]], definition: int,
         reported = (NOW - timedelta(days=SPAN_DAYS) * (1 - i / n)
                     - timedelta(minutes=rng.randint(0, 600)))
         unit_id, county = units[rng.randrange(len(units))]
-        deadline = (reported.astimezone(BUSINESS_TZ) + timedelta(days=rng.randint(5, 45))).date()
+        deadline = CALENDAR.today(reported) + timedelta(days=rng.randint(5, 45))
         is_open = i in recent or i in laggards
         closed_at = None
         status = "open"
@@ -95,7 +91,7 @@ def _rows(n: int, units: list[tuple[int, str]], definition: int,
             task = {"case_id": i + 1, "spiff_task_id": str(uuid.UUID(int=rng.getrandbits(128))),
                     "element_id": "Task_Rectify", "name": "整改", "form_key": "hazard_rectify",
                     "state": "open", "assignee": None if rng.random() < 0.2 else "rectifier",
-                    "priority": 50, "due_at": _end_of(deadline),
+                    "priority": 50, "due_at": CALENDAR.end_of(deadline),
                     "created_at": reported + timedelta(days=1)}
         yield case, row, task
 
@@ -191,7 +187,7 @@ def dashboard_once(db: sa.Engine) -> int:
     nothing changed, then the figures."""
     with db.connect() as conn:
         dashboard.stale(conn)  # the use-case's check, which finds the rollup current
-        return sum(len(dashboard.dashboard(conn, actor, NOW)["units"])
+        return sum(len(dashboard.dashboard(conn, actor, CALENDAR.today(NOW))["units"])
                    for actor in (CITY, COUNTY))
 
 
@@ -267,7 +263,7 @@ def run(scale: float = 1.0, database_url: str | None = None, repeats: int = 30,
                 result[f"load_s_{label}"] = round(time.perf_counter() - began, 1)
                 began = time.perf_counter()
                 with write_transaction(db) as conn:
-                    dashboard.refresh(conn)
+                    dashboard.refresh(conn, CALENDAR)
                 result[f"rollup_build_s_{label}"] = round(time.perf_counter() - began, 1)
                 result[f"open_tasks_{label}"] = made["open_tasks"]
                 p95, median, rows = timed(functools.partial(stuck_once, db), repeats)
