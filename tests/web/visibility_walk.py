@@ -256,6 +256,10 @@ def walk(reader: str, without: Reader, with_it: Reader,
         found.rules.add(request.rule)
         if a != b:
             found.leaks.append(difference(request, reader, a, b))
+    for twin in (without, with_it):  # signed out, every answer would match: a vacuous walk
+        for alive in (Request("/inbox", "GET", "/inbox", False),
+                      Request("/api/v1/me", "GET", "/api/v1/me", True)):
+            assert twin.fetch(alive).status_code == 200, f"{reader} was signed out: {alive}"
     return found
 
 
@@ -269,10 +273,9 @@ NOT_CASE_DATA = {
 
 
 def post_reads(values: Values, found: Finding) -> list[Request]:
-    """Bulk-repair previews by filter (none, the hidden finding's county and unit, overdue)
-    and by case ids (the reader's and the hidden ones),
-    from the API and the monitor page; the designer's migration preview, which counts the
-    cases on a version."""
+    """Bulk-repair previews, from the API and the monitor page, by filter (none, the hidden
+    finding's county and unit, overdue) and by case ids (the reader's and the hidden ones);
+    the designer's migration preview, which counts the cases on a version."""
     filters: list[dict[str, str]] = [{}, {"county": found.counties[0]},
                                      {"unit": found.units[0]}, {"kind": "overdue"}]
     cases = [str(c) for c in values.get("case")]
