@@ -64,6 +64,7 @@ SCENARIOS: dict[str, tuple[Hide, tuple[str, ...]]] = {
     "other_unit": (hidden_other_unit, ("safety",)),
 }
 
+
 class MemoryBytecodeCache(BytecodeCache):
     """Compiled templates kept in memory, for every twin's app (Jinja keys them by source)."""
 

@@ -16,9 +16,10 @@ they find nothing to do).
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from hazardflow.workflows import campaigns
 from hazardflow.workflows.demo_cases import seed_demo_cases
 from hazardflow.workflows.jobs import job
 from hazardflow.workflows.runtime import Runtime
+from hazardflow.workflows.schema import hazard, unit
 from hazardflow.workflows.usecases import campaigns as campaign_uc
 from hazardflow.workflows.usecases import cases, designer, documents, inspections, tasks
 from hazardflow.workflows.usecases import repair as repair_uc
@@ -54,15 +56,18 @@ class Store:
     url: str
     evidence: Path
     pg_name: str | None = None  # the PostgreSQL database (to drop, or to clone from)
+    owned: bool = True  # made here, dropped here (not the conftest's template)
 
     def clone(self, folder: Path) -> Store:
-        """A copy of this world (the source must have no open connection)."""
+        """A copy of this world (on PostgreSQL, the source must have no open connection)."""
         folder.mkdir(parents=True, exist_ok=True)
         evidence = folder / "evidence"
         shutil.copytree(self.evidence, evidence)
         if self.pg_name is None:
             path = folder / "world.db"
-            shutil.copyfile(make_url_path(self.url), path)
+            with closing(sqlite3.connect(make_url_path(self.url))) as source, \
+                    closing(sqlite3.connect(path)) as copy:
+                source.backup(copy)  # whatever is still in the write-ahead log, too
             return Store(self.backend, f"sqlite:///{path}", evidence)
         name = "hfwalk_" + uuid.uuid4().hex[:12]
         admin = _pg_admin()
@@ -72,7 +77,7 @@ class Store:
         return Store(self.backend, _pg_url_for(name), evidence, name)
 
     def drop(self) -> None:
-        if self.pg_name is None:
+        if self.pg_name is None or not self.owned:
             return
         admin = _pg_admin()
         with admin.connect() as conn:
@@ -90,9 +95,10 @@ def template_store(backend: str, sqlite_template: Path | None, pg_template: str 
     (folder / "evidence").mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
         assert sqlite_template is not None
-        return Store(backend, f"sqlite:///{sqlite_template}", folder / "evidence")
+        return Store(backend, f"sqlite:///{sqlite_template}", folder / "evidence", owned=False)
     assert pg_template is not None
-    return Store(backend, _pg_url_for(pg_template), folder / "evidence", pg_template)
+    return Store(backend, _pg_url_for(pg_template), folder / "evidence", pg_template,
+                 owned=False)
 
 
 @contextmanager
@@ -167,8 +173,6 @@ class Driver:
 
 
 def _open_cases(rt: Runtime, unit_code: str, element: str) -> list[int]:
-    from hazardflow.workflows.schema import hazard, unit
-
     with read_transaction(rt.db) as conn:
         return [int(c) for c in conn.execute(
             sa.select(human_task.c.case_id)
@@ -231,7 +235,8 @@ def hidden_other_county(go: Driver) -> None:
 
 
 def hidden_other_unit(go: Driver) -> None:
-    """金安区妇幼保健院's hazard found by the county's inspector, ordered and overdue."""
+    """金安区妇幼保健院's hazard found by the county's inspector, ordered and overdue (the
+    institution has no demo staff: the county's supervisor is named responsible)."""
     case_id = go.report("inspector", "LA-JA-H02", category="electrical",
                         description="配电柜前堆放杂物")
     go.order(case_id, "jinan", "jinan", (HIDDEN_AT + timedelta(days=1)).date())
@@ -248,5 +253,6 @@ def hide(store: Store, what: Hide) -> None:
 
 def settle(store: Store) -> None:
     """What the twin without the finding does meanwhile: the same jobs at ``WALK_AT``."""
-    with running(store, FixedClock(WALK_AT)) as rt:
-        Driver(rt, FixedClock(WALK_AT)).run_jobs()
+    clock = FixedClock(WALK_AT)
+    with running(store, clock) as rt:
+        Driver(rt, clock).run_jobs()
