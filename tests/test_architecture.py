@@ -68,3 +68,48 @@ def test_the_engine_never_begins_or_commits() -> None:
                 for o in _offences(path, {"write_transaction", "read_transaction"},
                                    {"connect", "commit", "rollback"}, set())]
     assert offences == []
+
+
+# Who may read an actor's grants and roles, or the role sets of visibility and scope: the one
+# authorisation service, the role definitions, and the BPMN candidate resolver.
+ROLE_READERS = {"policy.py", "roles.py", "resolver.py"}
+ACTOR_ROLE_ATTRIBUTES = {"grants", "roles", "holds"}  # Actor.grants, Actor.roles, Actor.holds
+ROLE_SETS = {"SUPERVISORY_ROLES", "UNIT_LEVEL_ROLES", "SEE_ALL_ROLES", "STAFF_ROLES",
+             "RECORDING_ROLES"}
+
+
+def _role_reads(source: str, where: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source, where)):
+        at = f"{where}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Attribute) and node.attr in ACTOR_ROLE_ATTRIBUTES:
+            found.append(f"{at} reads .{node.attr}")
+        elif isinstance(node, ast.Attribute) and node.attr in ROLE_SETS:
+            found.append(f"{at} reads {node.attr}")
+        elif isinstance(node, ast.Name) and node.id in ROLE_SETS:
+            found.append(f"{at} uses {node.id}")
+        elif isinstance(node, ast.alias) and node.name in ROLE_SETS:
+            found.append(f"{at} imports {node.name}")
+    return found
+
+
+def test_the_check_for_role_reads_finds_each_kind() -> None:
+    source = ("from .roles import SUPERVISORY_ROLES as S\n"
+              "codes = {u for _, u in actor.grants if u}\n"
+              "city = actor.roles & {'city_leader'} or actor.holds('inspector', None)\n"
+              "above = roles.UNIT_LEVEL_ROLES\n")
+    assert {o.split(" ", 1)[1] for o in _role_reads(source, "x.py")} == {
+        "imports SUPERVISORY_ROLES", "reads .grants", "reads .roles", "reads .holds",
+        "reads UNIT_LEVEL_ROLES"}
+
+
+def test_only_the_policy_reads_grants_and_role_sets() -> None:
+    """Which units an actor works at or oversees, and what they may see, is written once, in
+    ``workflows/policy.py`` (``within_held_units``, ``unit_scope_clause``, ``units_in_scope``,
+    ``visible_hazards``…); every other module of the domain asks it, so no copy of the rule
+    can be written beside it."""
+    allowed = {ROOT / "workflows" / name for name in ROLE_READERS}
+    offences = [o for path in _python_files("workflows") if path not in allowed
+                for o in _role_reads(path.read_text(encoding="utf-8"),
+                                     str(path.relative_to(ROOT)))]
+    assert offences == []

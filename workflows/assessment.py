@@ -30,6 +30,7 @@ from hazardflow.engine import Actor, Detail, InvalidInput, journal
 
 from .calendar import BusinessCalendar
 from .campaigns import reporting_units
+from .policy import units_overseen
 from .schema import hazard
 from .schema_campaigns import (
     assessment_rule,
@@ -39,7 +40,6 @@ from .schema_campaigns import (
     spot_check_draw,
     unit_report,
 )
-from .units import subtree_ids
 
 BASE = 100.0
 FIRST_YEAR = 2000  # years before it have nothing to assess; the latest is next year
@@ -180,21 +180,10 @@ def assess(conn: Connection, actor: Actor, year: int, now: datetime,
         if row["score"] != previous:
             rank, previous = n, row["score"]
         row["rank"] = rank
-    seen = _visible_codes(conn, actor)
+    seen = units_overseen(conn, actor)
     rows = [r for r in scored if seen is None or r["unit_code"] in seen]
     return {"year": year, "base": BASE, "rules": [r.__dict__ for r in in_force],
             "rows": rows, "units": len(scored)}
-
-
-def _visible_codes(conn: Connection, actor: Actor) -> set[str] | None:
-    if actor.admin or actor.roles & {"city_supervisor", "city_leader"}:
-        return None
-    codes = {u for _, u in actor.grants if u}
-    if not codes:
-        return set()
-    from .schema import unit
-    return set(conn.execute(sa.select(unit.c.code).where(
-        unit.c.id.in_(subtree_ids(codes, "assess_scope")))).scalars())
 
 
 def ranking_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

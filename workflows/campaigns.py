@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Conflict, Detail, InvalidInput, NotFound
 from hazardflow.engine.db import new_id
 
-from .ledger import CATEGORIES, visible_unit_filter
-from .roles import SUPERVISORY_ROLES
+from .ledger import CATEGORIES
+from .policy import supervises, unit_scope_clause, visible_hazards
 from .schema import hazard, unit
 from .schema_campaigns import (
     campaign,
@@ -32,7 +32,6 @@ from .schema_campaigns import (
     inspection,
     unit_report,
 )
-from .units import subtree_ids
 
 REPORTING_KINDS = ("institution", "city_direct")  # the units that report and are assessed
 
@@ -163,29 +162,20 @@ def active_campaign_for(conn: Connection, unit_id: int, day: date) -> str | None
     return str(found) if found else None
 
 
-def _own_scope(conn: Connection, actor: Actor) -> set[int] | None:
-    """Unit ids the actor may look at (None: all)."""
-    if actor.admin or actor.roles & {"city_supervisor", "city_leader"}:
-        return None
-    codes = {u for _, u in actor.grants if u}
-    return {r[0] for r in conn.execute(sa.select(unit.c.id).where(
-        unit.c.id.in_(subtree_ids(codes, "campaign_scope"))))} if codes else set()
-
-
 def progress(conn: Connection, actor: Actor, code: str, today: date) -> dict[str, Any]:
     """Progress by unit and by theme, over the units ``actor`` may see; overdue on the
     business day ``today``."""
     info = get_campaign(conn, code)
     overdue_before = today.isoformat()
-    scope = _own_scope(conn, actor)
-    units = [u for u in conn.execute(
+    units = list(conn.execute(
         sa.select(unit.c.id, unit.c.code, unit.c.name, unit.c.county_code)
         .join(campaign_unit, campaign_unit.c.unit_id == unit.c.id)
-        .where(campaign_unit.c.campaign_id == info["id"]).order_by(unit.c.code))
-        if scope is None or u.id in scope]
+        .where(campaign_unit.c.campaign_id == info["id"],
+               unit_scope_clause(unit.c.id, actor, "campaign_scope"))
+        .order_by(unit.c.code)))
     ids = [u.id for u in units]
     tagged = sa.and_(hazard.c.campaign == code, hazard.c.unit_id.in_(ids),
-                     visible_unit_filter(actor))
+                     visible_hazards(actor))
     overdue = sa.and_(hazard.c.status == "open", hazard.c.deadline.is_not(None),
                       hazard.c.deadline < overdue_before)
 
@@ -227,7 +217,7 @@ def _inspection_counts(conn: Connection, actor: Actor, code: str,
     query = (sa.select(inspection.c.unit_id, sa.func.count())
              .where(inspection.c.campaign_code == code, inspection.c.unit_id.in_(ids))
              .group_by(inspection.c.unit_id))
-    if not (actor.admin or actor.roles & SUPERVISORY_ROLES):
+    if not supervises(actor):
         query = query.where(inspection.c.visible_to_unit.is_(True))
     return {int(k): int(v) for k, v in conn.execute(query)}
 

@@ -31,25 +31,21 @@ from hazardflow.engine.schema import (
 
 from .inbox import VIEWS, TaskQuery, list_tasks, task_dict, task_select
 from .ledger import hazard_for_case
-from .policy import require_visible_case, require_visible_task
-from .roles import SUPERVISORY_ROLES
+from .policy import (
+    require_visible_case,
+    require_visible_task,
+    staff_units,
+    supervises,
+    units_in_scope,
+)
 from .runtime import HAZARD_PROCESS
 from .schema import unit
-from .units import get_unit_by_code, subtree_ids
+from .units import get_unit_by_code
 from .users import actor_for, get_user
 
 __all__ = ["VIEWS", "TaskQuery", "list_tasks"]  # re-exported: the inbox is workflows.inbox
 
 PERSON_FIELDS = ("responsible_user",)
-
-
-def units_in_scope(conn: Connection, actor: Actor) -> set[str]:
-    """Codes of every unit at or below a unit where the actor holds a role."""
-    codes = {u for _, u in actor.grants if u}
-    if not codes:
-        return set()
-    ids = subtree_ids(codes, "scope")
-    return {r[0] for r in conn.execute(sa.select(unit.c.code).where(unit.c.id.in_(ids)))}
 
 
 def reporting_units(conn: Connection, actor: Actor) -> list[tuple[str, str]]:
@@ -63,7 +59,7 @@ def reporting_units(conn: Connection, actor: Actor) -> list[tuple[str, str]]:
 def report_defaults(actor: Actor, units: list[tuple[str, str]]) -> dict[str, Any]:
     """A registration form's first values: the reporter's own unit, and the source a
     supervisor (an inspection) or a unit (a self-inspection) reports from."""
-    own = [u for r, u in actor.grants if u and r in ("safety_officer", "principal", "rectifier")]
+    own = staff_units(actor)
     return {"source": "inspection" if supervises(actor) else "self_inspection",
             "unit_code": own[0] if own else (units[0][0] if len(units) == 1 else None)}
 
@@ -178,7 +174,3 @@ def task_detail(conn: Connection, engine: Engine, actor: Actor, task_id: int) ->
     out["form"] = definition.forms.get(row.form_key) if row.form_key else None
     out["case_revision"] = revision
     return out
-
-
-def supervises(actor: Actor) -> bool:
-    return actor.admin or bool(actor.roles & SUPERVISORY_ROLES)

@@ -30,8 +30,7 @@ from hazardflow.engine import Actor
 
 from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS
-from .monitor import sees_all
-from .roles import SUPERVISORY_ROLES
+from .policy import counties_overseen
 from .schema import hazard, unit
 from .schema_monitor import hazard_stat, hazard_stat_state, monitor_mark
 
@@ -194,15 +193,6 @@ ROLLUP_SECONDS = 300.0  # how often both drivers bring the rollup up to date
 
 # -- reading ----------------------------------------------------------------------------
 
-def county_scope(conn: Connection, actor: Actor) -> set[str] | None:
-    """County codes the actor oversees; None: all of them."""
-    if sees_all(actor):
-        return None
-    codes = {u for r, u in actor.grants if u and r in SUPERVISORY_ROLES}
-    rows = conn.execute(sa.select(unit.c.code, unit.c.county_code).where(unit.c.code.in_(codes)))
-    return {county or code for code, county in rows}
-
-
 def _in_scope(column: Any, counties: set[str] | None) -> list[Any]:
     return [] if counties is None else [column.in_(sorted(counties))]
 
@@ -211,7 +201,7 @@ def dashboard(conn: Connection, actor: Actor, today: date, weeks: int = 26) -> d
     """Every figure of the dashboard for the last ``weeks`` weeks up to the business day
     ``today``, within the actor's scope, as the rollup stands (:func:`refresh` it first)."""
     first = week_of(today) - timedelta(weeks=weeks - 1)
-    counties = county_scope(conn, actor)
+    counties = counties_overseen(conn, actor)
     return {"weeks": _weekly(conn, counties, first, today),
             "rates": _rates(conn, counties, first),
             "overdue": _overdue(conn, counties, today),

@@ -44,9 +44,10 @@ from hazardflow.engine.schema import audit_event
 from .calendar import BusinessCalendar
 from .counters import next_value
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
+from .policy import within_held_units
 from .schema import hazard
 from .schema_files import document, document_case
-from .units import Unit, county_of, get_unit, get_unit_by_code, subtree_ids
+from .units import Unit, county_of, get_unit, get_unit_by_code
 from .users import get_user
 
 
@@ -175,12 +176,10 @@ def may_issue(conn: Connection, actor: Actor, kind: str, case_id: int) -> bool:
     roles = _kind(kind).issuers
     if actor.admin:
         return True
-    codes = {u for r, u in actor.grants if r in roles and u}
-    if not codes:
-        return False
     return conn.execute(sa.select(hazard.c.id).where(
         hazard.c.case_id == case_id,
-        hazard.c.unit_id.in_(subtree_ids(codes, "issuer_scope")))).first() is not None
+        within_held_units(hazard.c.unit_id, actor, roles=roles, name="issuer_scope"))
+    ).first() is not None
 
 
 def issuable_kinds(conn: Connection, actor: Actor, case_id: int) -> list[str]:

@@ -22,7 +22,7 @@ from hazardflow.engine.schema import audit_event
 
 from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
-from .monitor import scope_clause, sees_all
+from .policy import sees_all, visible_hazard_rows
 from .schema import escalation_sent, hazard, unit
 from .units import city_unit
 
@@ -48,7 +48,7 @@ def escalated_to(conn: Connection, actor: Actor, limit: int = 200) -> list[dict[
                   hazard.c.deadline, hazard.c.county_code, unit.c.name.label("unit_name"))
         .select_from(escalation_sent.join(hazard, hazard.c.case_id == escalation_sent.c.case_id)
                      .join(unit, unit.c.id == hazard.c.unit_id))
-        .where(hazard.c.status == "open", scope_clause(actor))
+        .where(hazard.c.status == "open", visible_hazard_rows(actor))
         .order_by(escalation_sent.c.sent_at.desc()).limit(limit * 3))
     city = sees_all(actor)
     out = []
@@ -84,7 +84,7 @@ def letter(conn: Connection, actor: Actor, case_id: int,
     """The fields of a printable 督办函 for one hazard (numbered when the ladder issued it);
     NotFound for a case ``actor`` may not see."""
     visible = conn.execute(sa.select(hazard.c.id).where(hazard.c.case_id == case_id,
-                                                        scope_clause(actor))).first()
+                                                        visible_hazard_rows(actor))).first()
     row = hazard_for_case(conn, case_id) if visible else None
     if row is None:
         raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)",

@@ -16,17 +16,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine import Actor, Conflict, Detail, Engine, Forbidden, InvalidInput, NotFound
+from hazardflow.engine import Actor, Conflict, Detail, Engine, InvalidInput, NotFound
 
 from .ledger import hazard_for_case
-from .monitor import scope_clause
+from .policy import allows, staff_at_or_above, visible_hazard_rows
 from .repair import check_case
 from .schema import hazard, unit
 from .schema_monitor import extension_request
-from .units import ancestors
-
-UNIT_ROLES = frozenset({"safety_officer", "principal", "rectifier"})
-
 
 # A deadline's timers (due at its 24:00, the escalation ladder after it) must be moments
 # Python can hold: 9999-12-31 overflowed when an extension to it was approved (a 500).
@@ -49,10 +45,9 @@ def _new_deadline(value: Any, old: str | None) -> str:
 
 
 def _may_ask(conn: Connection, actor: Actor, row: dict[str, Any]) -> bool:
-    if actor.id == row.get("responsible_user"):
-        return True
-    codes = {row["unit_code"], *(u.code for u in ancestors(conn, row["unit_code"]))}
-    return any(r in UNIT_ROLES and u in codes for r, u in actor.grants)
+    """The responsible person, or the staff of the unit or of a unit above it."""
+    return actor.id == row.get("responsible_user") or \
+        staff_at_or_above(conn, actor, row["unit_code"])
 
 
 def request_extension(conn: Connection, actor: Actor, case_id: int, deadline: Any,
@@ -98,9 +93,7 @@ def decide(conn: Connection, engine: Engine, actor: Actor, request_id: int, appr
         extension_request.c.id == request_id).with_for_update()).first()
     if req is None:
         raise NotFound(f"extension request {request_id} does not exist")
-    check_case(conn, actor, req.case_id)
-    if "city_leader" in actor.roles and not (actor.admin or actor.roles - {"city_leader"}):
-        raise Forbidden("city leaders see the monitor but do not decide")
+    check_case(conn, actor, req.case_id)  # Forbidden without "repair": a city leader too
     if req.status != "pending":
         raise Conflict(f"the request was already {req.status}", case_id=req.case_id)
     if approve:
@@ -129,10 +122,8 @@ def list_requests(conn: Connection, actor: Actor, status: str | None = "pending"
     if status:
         query = query.where(extension_request.c.status == status)
     mine = extension_request.c.requested_by == actor.id
-    query = query.where(sa.or_(mine, scope_clause(actor)) if _supervises(actor) else mine)
+    if allows(actor, "extension.review"):
+        query = query.where(sa.or_(mine, visible_hazard_rows(actor)))
+    else:
+        query = query.where(mine)
     return [dict(r._mapping) for r in conn.execute(query)]
-
-
-def _supervises(actor: Actor) -> bool:
-    from .repair import may_repair
-    return may_repair(actor) or "city_leader" in actor.roles

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 from hazardflow.engine.schema import human_task, task_candidate
 
-from .ledger import visible_unit_filter
+from .policy import candidate_match, may_share_with, shared_with, visible_hazards
 from .schema import hazard, unit
 from .schema_campaigns import unit_report
 from .schema_inbox import comment, saved_filter
@@ -60,16 +60,6 @@ class TaskQuery:
 
     def filters(self) -> dict[str, str]:
         return {k: v for k in FILTER_KEYS if (v := getattr(self, k)) not in (None, "", "due")}
-
-
-def candidate_match(actor: Actor) -> sa.ColumnElement[bool]:
-    clauses: list[sa.ColumnElement[bool]] = [task_candidate.c.role == f"user:{actor.id}"]
-    for role, unit_code in actor.grants:
-        clauses.append(sa.and_(task_candidate.c.role == role, task_candidate.c.unit.is_(None)))
-        if unit_code is not None:
-            clauses.append(sa.and_(task_candidate.c.role == role,
-                                   task_candidate.c.unit == unit_code))
-    return sa.or_(*clauses)
 
 
 def task_select() -> sa.Select[Any]:
@@ -141,7 +131,7 @@ def tab_conditions(actor: Actor, now: datetime, query: TaskQuery,
         "done": human_task.c.completed_by == actor.id,
     }
     # a hazard the actor may not see (an unannounced finding) stays out of every list
-    visible = sa.or_(hazard.c.id.is_(None), visible_unit_filter(actor))
+    visible = sa.or_(hazard.c.id.is_(None), visible_hazards(actor))
     narrowing = _narrowing(query)
     return {name: sa.and_(cond, visible, *narrowing) for name, cond in conditions.items()}
 
@@ -215,7 +205,7 @@ def save_filter(conn: Connection, owner_id: int, name: str, query: TaskQuery,
     if not name or len(name) > 128:
         raise InvalidInput("a saved filter needs a name",
                            [Detail("1 to 128 characters", field="name")])
-    if shared_role and not (actor.admin or shared_role in actor.roles):
+    if shared_role and not may_share_with(actor, shared_role):
         raise InvalidInput("you can share a filter only with a role you hold",
                            [Detail("not one of your roles", field="shared_role")])
     text = urlencode({"tab": query.view, **query.filters()})
@@ -228,7 +218,7 @@ def filters_for(conn: Connection, user_id: int, actor: Actor) -> list[dict[str, 
     """The user's own filters and those shared with a role they hold."""
     rows = conn.execute(sa.select(saved_filter).where(sa.or_(
         saved_filter.c.owner_id == user_id,
-        saved_filter.c.shared_role.in_(sorted(actor.roles) or [""]))).order_by(
+        shared_with(actor, saved_filter.c.shared_role))).order_by(
             saved_filter.c.name, saved_filter.c.id))
     return [{"id": r.id, "name": r.name, "query": r.query, "shared_role": r.shared_role,
              "own": r.owner_id == user_id, "args": dict(parse_qsl(r.query))} for r in rows]

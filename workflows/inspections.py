@@ -35,7 +35,7 @@ from .calendar import BusinessCalendar
 from .cases import start_case
 from .counters import next_value
 from .ledger import SOURCES
-from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
+from .policy import visible_inspections
 from .runtime import HAZARD_PROCESS
 from .schema import hazard, unit
 from .schema_campaigns import (
@@ -46,7 +46,7 @@ from .schema_campaigns import (
     inspection_result,
     spot_check,
 )
-from .units import Unit, get_unit_by_code, subtree_ids
+from .units import Unit, get_unit_by_code
 
 KINDS: dict[str, str] = {
     "self": "自查", "routine": "日常检查", "special": "专项检查", "spot_check": "抽查",
@@ -57,38 +57,11 @@ SOURCE_OF_KIND: dict[str, str] = {
     "supervision": "inspection", "spot_check": "spot_check", "unannounced": "unannounced",
 }
 RESULTS: dict[str, str] = {"pass": "合格", "fail": "不合格", "na": "不适用"}
-# who may record each kind (admin: all)
-KIND_ROLES: dict[str, frozenset[str]] = {
-    "self": frozenset({"safety_officer", "principal"}) | SUPERVISORY_ROLES,
-    "routine": frozenset({"safety_officer", "inspector", "county_supervisor", "city_supervisor"}),
-    "special": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
-    "supervision": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
-    "spot_check": frozenset({"inspector", "city_supervisor"}),
-    "unannounced": frozenset({"city_supervisor"}),
-}
 assert set(SOURCE_OF_KIND.values()) <= set(SOURCES)
 
 
 def _bad(message: str, field: str) -> InvalidInput:
     return InvalidInput(message, [Detail(message, field=field)])
-
-
-def visible_inspections(actor: Actor) -> sa.ColumnElement[bool]:
-    """WHERE clause on ``inspection``: like the ledger, an unpublished unannounced visit is
-    hidden from the unit-level staff of the unit it visited."""
-    if actor.admin:
-        return sa.true()
-    above = {u for r, u in actor.grants if u is not None and r in SUPERVISORY_ROLES}
-    inside = {u for r, u in actor.grants if u is not None and r in UNIT_LEVEL_ROLES}
-    clauses: list[sa.ColumnElement[bool]] = []
-    if above:
-        clauses.append(inspection.c.unit_id.in_(subtree_ids(above, "insp_above")))
-    if inside:
-        own = sa.select(unit.c.id).where(unit.c.code.in_(sorted(inside)))
-        clauses.append(sa.and_(
-            inspection.c.unit_id.in_(subtree_ids(inside, "insp_inside")),
-            sa.or_(inspection.c.visible_to_unit.is_(True), inspection.c.unit_id.not_in(own))))
-    return sa.or_(sa.false(), *clauses)
 
 
 def check_kind(kind: Any) -> str:

@@ -6,7 +6,7 @@ The case data carries the hazard's fields under these keys (forms write them):
 ``notice_no``, ``outcome`` (closed | voided) and, optionally, ``visible_to_unit`` (default:
 false for source ``unannounced``, true otherwise).
 
-Visibility (:func:`visible_unit_filter`): a user sees the hazards of every unit where they
+Visibility (``policy.visible_hazards``): a user sees the hazards of every unit where they
 hold a role and of all units below it, so county roles see their county and city roles see
 everything; admins see everything. An unannounced-visit (暗访) finding (``visible_to_unit``
 false until published) stays hidden from unit-level roles (safety_officer, rectifier,
@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import Actor, CaseView
 
 from .calendar import BusinessCalendar
 from .counters import next_value
-from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
+from .policy import visible_hazards
 from .schema import hazard, unit
 from .units import require_unit, subtree_ids
 
@@ -157,23 +157,6 @@ def sync_values(view: CaseView, calendar: BusinessCalendar,
     return values
 
 
-def visible_unit_filter(actor: Actor) -> ColumnElement[bool]:
-    """A WHERE clause on ``hazard`` keeping the rows ``actor`` may see (see module doc)."""
-    if actor.admin:
-        return true()
-    above = {u for r, u in actor.grants if u is not None and r in SUPERVISORY_ROLES}
-    inside = {u for r, u in actor.grants if u is not None and r in UNIT_LEVEL_ROLES}
-    clauses: list[ColumnElement[bool]] = []
-    if above:
-        clauses.append(hazard.c.unit_id.in_(subtree_ids(above, "seen_from_above")))
-    if inside:
-        own_units = select(unit.c.id).where(unit.c.code.in_(sorted(inside)))
-        clauses.append(and_(
-            hazard.c.unit_id.in_(subtree_ids(inside, "seen_from_inside")),
-            or_(hazard.c.visible_to_unit.is_(True), hazard.c.unit_id.not_in(own_units))))
-    return or_(false(), *clauses)
-
-
 @dataclass(frozen=True)
 class LedgerFilter:
     """Ledger filters; None means no filter. Dates are business days (the calendar's)."""
@@ -241,7 +224,7 @@ def list_hazards(conn: Connection, actor: Actor, calendar: BusinessCalendar,
     """One page of the ledger as ``actor`` may see it, newest report first (an export asks
     for one large page with a larger ``max_per_page``)."""
     page, per_page = max(1, page), min(max(1, per_page), max_per_page)
-    conds = [visible_unit_filter(actor), *ledger_conditions(filters or LedgerFilter(), calendar)]
+    conds = [visible_hazards(actor), *ledger_conditions(filters or LedgerFilter(), calendar)]
     total = conn.execute(select(func.count()).select_from(hazard).where(*conds)).scalar_one()
     rows = conn.execute(_rows().where(*conds)
                         .order_by(hazard.c.reported_at.desc(), hazard.c.id.desc())
@@ -252,5 +235,5 @@ def list_hazards(conn: Connection, actor: Actor, calendar: BusinessCalendar,
 def get_hazard(conn: Connection, actor: Actor, code: str) -> dict[str, Any] | None:
     """One hazard by code, or None when it does not exist or ``actor`` may not see it."""
     row = conn.execute(_rows().where(hazard.c.code == code,
-                                     visible_unit_filter(actor))).first()
+                                     visible_hazards(actor))).first()
     return dict(row._mapping) if row else None

@@ -8,8 +8,8 @@ N days), ``incident`` (an automatic step failed) and ``suspended``. N comes from
 
 Each kind is an ordered scan of a partial index, oldest first, a page at a time; counts stop
 at ``cap`` (a page says "1000+"), so the cost of the list does not grow with the ledger.
-Scope: city roles and admins see everything; everyone else sees the hazards of their units
-(:func:`hazardflow.workflows.ledger.visible_unit_filter`), and no case without a hazard.
+Scope (``policy.visible_hazard_rows``): city roles and admins see everything; everyone else
+sees the hazards of their units (``policy.visible_hazards``), and no case without a hazard.
 Who may look at the monitor at all, and set its thresholds, is the policy's
 (``monitor`` and ``monitor.thresholds`` in :mod:`hazardflow.workflows.policy`), checked by
 the use-cases (:mod:`hazardflow.workflows.usecases.monitor`).
@@ -36,7 +36,7 @@ from hazardflow.engine.schema import (
 )
 
 from .inputs import whole_number
-from .ledger import visible_unit_filter
+from .policy import visible_hazard_rows
 from .schema import hazard, unit
 from .schema_monitor import monitor_threshold
 from .units import subtree_ids
@@ -44,7 +44,6 @@ from .units import subtree_ids
 KINDS: dict[str, str] = {"overdue": "任务超期", "unclaimed": "长期无人认领",
                          "idle": "长期停留", "incident": "流程故障", "suspended": "已挂起"}
 DEFAULT_DAYS: dict[str, int] = {"unclaimed": 3, "idle": 14}
-SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
 CAP = 1000
 MAX_PAGE = 100_000  # pages beyond this overflow the LIMIT of some databases
 # Literal, not bound: SQLite uses a partial index (WHERE state = 'open') only when the query
@@ -65,10 +64,6 @@ class StuckFilter:
     element_id: str | None = None
 
 
-def sees_all(actor: Actor) -> bool:
-    return actor.admin or bool(actor.roles & SEE_ALL_ROLES)
-
-
 def stuck_filter(args: Mapping[str, Any]) -> StuckFilter:
     """The filters of the stuck list from query (or form) arguments."""
     version = args.get("version") or None
@@ -80,13 +75,6 @@ def stuck_filter(args: Mapping[str, Any]) -> StuckFilter:
         level=args.get("level") or None, campaign=args.get("campaign") or None,
         process_key=args.get("process") or None, version=version,
         element_id=args.get("element") or None)
-
-
-def scope_clause(actor: Actor) -> sa.ColumnElement[bool]:
-    """Rows (joined with an outer ``hazard``) that ``actor`` may see."""
-    if sees_all(actor):
-        return sa.true()
-    return sa.and_(hazard.c.id.is_not(None), visible_unit_filter(actor))
 
 
 def _filters(f: StuckFilter) -> list[sa.ColumnElement[bool]]:
@@ -216,7 +204,7 @@ def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
     page = whole_number(max(1, page), "page", high=MAX_PAGE)
     per_page = min(max(1, per_page), 500)
     wanted = [filters.kind] if filters.kind else list(KINDS)
-    where = [scope_clause(actor), *_filters(filters)]
+    where = [visible_hazard_rows(actor), *_filters(filters)]
     counts: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     for kind in KINDS:
@@ -312,7 +300,7 @@ def piles(conn: Connection, actor: Actor, definition_id: int,
     """Per element: open tasks, overdue tasks, open incidents, and the average hours a
     completed task spent there (the heat), over the cases ``actor`` may see."""
     cases = _case_joins(process_case)
-    scope = [process_case.c.definition_id == definition_id, scope_clause(actor)]
+    scope = [process_case.c.definition_id == definition_id, visible_hazard_rows(actor)]
     out: dict[str, dict[str, Any]] = {}
 
     def bump(element: str | None, key: str, value: Any) -> None:
@@ -346,7 +334,7 @@ def piles(conn: Connection, actor: Actor, definition_id: int,
 def cases_at(conn: Connection, actor: Actor, definition_id: int, element_id: str,
              now: datetime, limit: int = 200) -> list[dict[str, Any]]:
     """The cases ``actor`` may see whose open task (or open incident) is at ``element_id``."""
-    where = [process_case.c.definition_id == definition_id, scope_clause(actor)]
+    where = [process_case.c.definition_id == definition_id, visible_hazard_rows(actor)]
     rows = [_row("overdue" if r.due_at and r.due_at < now else "idle", r, "created_at", now)
             for r in conn.execute(_task_select().where(
                 OPEN_TASK, human_task.c.element_id == element_id, *where)

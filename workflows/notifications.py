@@ -21,13 +21,13 @@ predicate for each person at the moment it delivers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, and_, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.db import write_transaction
@@ -35,7 +35,7 @@ from hazardflow.engine.schema import human_task, task_candidate
 from hazardflow.engine.services import Actor, CaseView, Grant
 
 from .calendar import BusinessCalendar
-from .policy import visible_cases
+from .policy import visible_notifications
 from .schema import app_user, hazard, notification, unit
 
 KINDS: dict[str, str] = {
@@ -86,26 +86,7 @@ def add_notification(conn: Connection, *, kind: str, title: str, body: str, now:
     return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
 
 
-# -- whose notifications --------------------------------------------------------------------
-
-def _addressed_to(user_id: int, grants: Iterable[Grant]) -> ColumnElement[bool]:
-    """Rows for the user and for the (role, unit) groups the user belongs to."""
-    clauses: list[ColumnElement[bool]] = [notification.c.user_id == user_id]
-    for role, code in sorted(set(grants), key=lambda g: (g[0], g[1] or "")):
-        group: ColumnElement[bool] = notification.c.unit_id.is_(None)
-        if code is not None:
-            group = or_(group, notification.c.unit_id == select(unit.c.id).where(
-                unit.c.code == code).scalar_subquery())
-        clauses.append(and_(notification.c.role == role, group))
-    return or_(false(), *clauses)
-
-
-def _seen_by(user_id: int, actor: Actor) -> ColumnElement[bool]:
-    """Rows for the user and their groups about no case or a case ``actor`` may see."""
-    return and_(_addressed_to(user_id, actor.grants),
-                or_(notification.c.case_id.is_(None),
-                    visible_cases(actor, notification.c.case_id)))
-
+# -- whose notifications (policy.visible_notifications) ---------------------------------
 
 def notifications_for(conn: Connection, user_id: int, actor: Actor,
                       unread_only: bool = False, limit: int = 50, offset: int = 0,
@@ -116,7 +97,7 @@ def notifications_for(conn: Connection, user_id: int, actor: Actor,
     order: list[Any] = [notification.c.read_at.is_not(None)] if unread_first else []
     query = (select(notification, unit.c.code.label("unit_code"))
              .select_from(notification.outerjoin(unit, unit.c.id == notification.c.unit_id))
-             .where(_seen_by(user_id, actor))
+             .where(visible_notifications(user_id, actor))
              .order_by(*order, notification.c.created_at.desc(), notification.c.id.desc())
              .limit(limit).offset(offset))
     if unread_only:
@@ -126,7 +107,8 @@ def notifications_for(conn: Connection, user_id: int, actor: Actor,
 
 def count_for(conn: Connection, user_id: int, actor: Actor,
               unread_only: bool = False) -> int:
-    query = select(sa.func.count()).select_from(notification).where(_seen_by(user_id, actor))
+    query = select(sa.func.count()).select_from(notification).where(
+        visible_notifications(user_id, actor))
     if unread_only:
         query = query.where(notification.c.read_at.is_(None))
     return int(conn.execute(query).scalar_one())
@@ -148,7 +130,7 @@ def notification_of(conn: Connection, notification_id: int, user_id: int,
     """One notification if the user sees it (addressed to them or their groups, about a
     case they may see), else None."""
     row = conn.execute(select(notification).where(
-        notification.c.id == notification_id, _seen_by(user_id, actor))).first()
+        notification.c.id == notification_id, visible_notifications(user_id, actor))).first()
     return dict(row._mapping) if row else None
 
 
@@ -166,7 +148,7 @@ def mark_all_read(conn: Connection, user_id: int, actor: Actor, now: datetime) -
     # the ids first: the visibility rule's recursive CTE would open the UPDATE with WITH,
     # for which SQLite's driver reports no row count
     ids = list(conn.execute(select(notification.c.id).where(
-        notification.c.read_at.is_(None), _seen_by(user_id, actor))).scalars())
+        notification.c.read_at.is_(None), visible_notifications(user_id, actor))).scalars())
     marked = 0
     for start in range(0, len(ids), BATCH):
         marked += conn.execute(update(notification).where(

@@ -1,19 +1,27 @@
 """Who may do what, and who may see what: the one authorisation service.
 
-Every use-case asks here before it acts; no route, page or API handler decides on its own.
+Every use-case asks here before it acts; no route, page or API handler decides on its own,
+and no other module of the domain reads an actor's grants or the role sets
+(``tests/test_architecture.py`` fails if one does).
 
 **Permissions** are named actions (``campaign.manage``, ``repair``…) with the roles that
 hold them; :func:`require` raises ``Forbidden`` (403) for an actor without one, in Chinese
 with the English beside. Admins hold every permission.
 
+**Scope** is which units an actor works at or oversees: every unit at or below a unit where
+they hold a role (:func:`within_held_units`, :func:`unit_scope_clause`,
+:func:`units_in_scope`, :func:`units_overseen`, :func:`counties_overseen`); the city's
+supervisors and leaders and admins oversee every unit.
+
 **Visibility** is one rule, applied by every read path: :func:`visible_hazards` is the SQL
 predicate on the ``hazard`` table (supervisory roles see every unit below the units they
 hold a role at, unannounced-visit findings included; unit-level roles see their own units
 and those below, but not an unannounced-visit finding about their own unit until it is
-published). Spot-check draws are the city's until published (:func:`require_visible_draw`).
-:func:`case_visible` extends it to cases that are not hazards. A thing a user
-may not see does not exist for them: :func:`require_visible_case` and
-:func:`require_visible_task` raise ``NotFound`` (404), never a 403 that would reveal it.
+published); :func:`visible_inspections` is the same rule on ``inspection``. Spot-check
+draws are the city's until published (:func:`require_visible_draw`). :func:`case_visible`
+extends it to cases that are not hazards. A thing a user may not see does not exist for
+them: :func:`require_visible_case` and :func:`require_visible_task` raise ``NotFound``
+(404), never a 403 that would reveal it.
 """
 
 from __future__ import annotations
@@ -28,13 +36,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from hazardflow.engine import Actor, Forbidden, NotFound
 from hazardflow.engine.schema import human_task, incident, process_case, task_candidate
 
-from .inbox import candidate_match
-from .ledger import visible_unit_filter
-from .schema import hazard, unit
-from .schema_campaigns import spot_check_draw, unit_report
-from .units import subtree_ids
+from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
+from .schema import hazard, notification, unit
+from .schema_campaigns import inspection, spot_check_draw, unit_report
+from .units import ancestors, subtree_ids
 
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
+# a unit's own staff: they report its hazards and ask for later deadlines
+STAFF_ROLES = frozenset({"safety_officer", "principal", "rectifier"})
 
 # permission → (roles that hold it, what it is, in Chinese)
 PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -44,11 +53,23 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "case.supervise": (frozenset({"county_supervisor", "city_supervisor"}),
                        "向案件发送消息、重试故障"),
     "repair": (frozenset({"county_supervisor", "city_supervisor"}), "修复案件"),
+    "repair.all_batches": (frozenset({"city_supervisor"}), "查看他人发起的批量修复"),
+    "extension.review": (frozenset({"county_supervisor", "city_supervisor", "city_leader"}),
+                         "查看辖区内的延期申请"),
     "design": (frozenset({"designer"}), "设计和部署流程"),
     "monitor": (frozenset({"inspector", "county_supervisor", "city_supervisor", "city_leader"}),
                 "查看监控（滞留案件、流程热力、看板、督办）"),
     "monitor.thresholds": (frozenset({"city_supervisor"}), "设置监控的滞留阈值"),
     "admin": (frozenset(), "管理单位和用户"),
+}
+# who may record each kind of inspection (admin: all); the unit must be in their scope
+RECORDING_ROLES: dict[str, frozenset[str]] = {
+    "self": frozenset({"safety_officer", "principal"}) | SUPERVISORY_ROLES,
+    "routine": frozenset({"safety_officer", "inspector", "county_supervisor", "city_supervisor"}),
+    "special": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
+    "supervision": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
+    "spot_check": frozenset({"inspector", "city_supervisor"}),
+    "unannounced": frozenset({"city_supervisor"}),
 }
 
 
@@ -70,24 +91,150 @@ def require_any(actor: Actor, roles: Iterable[str], what: str) -> None:
         raise Forbidden(f"您没有权限{what} (this needs one of: {', '.join(sorted(roles))})")
 
 
+def sees_all(actor: Actor) -> bool:
+    """Whether ``actor`` looks at the whole city (the city's supervisors and leaders)."""
+    return actor.admin or bool(actor.roles & SEE_ALL_ROLES)
+
+
+def supervises(actor: Actor) -> bool:
+    """Whether ``actor`` looks at units from above (inspectors, county and city roles)."""
+    return actor.admin or bool(actor.roles & SUPERVISORY_ROLES)
+
+
+def may_share_with(actor: Actor, role: str) -> bool:
+    """Whether ``actor`` may share a saved filter with everyone holding ``role``."""
+    return actor.admin or role in actor.roles
+
+
+def shared_with(actor: Actor, role_column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Rows shared with a role ``actor`` holds (``role_column`` names the role)."""
+    return role_column.in_(sorted(actor.roles) or [""])
+
+
+# -- scope: the units an actor works at or oversees -------------------------------------------
+
+def held_units(actor: Actor, roles: Iterable[str] | None = None) -> set[str]:
+    """Codes of the units where ``actor`` holds a role (one of ``roles``, when given)."""
+    wanted = None if roles is None else frozenset(roles)
+    return {u for r, u in actor.grants if u and (wanted is None or r in wanted)}
+
+
+def staff_units(actor: Actor) -> list[str]:
+    """Codes of the units where ``actor`` is on the staff (:data:`STAFF_ROLES`)."""
+    return [u for r, u in actor.grants if u and r in STAFF_ROLES]
+
+
+def within_held_units(column: ColumnElement[Any], actor: Actor, *,
+                      roles: Iterable[str] | None = None,
+                      name: str = "held_units") -> ColumnElement[bool]:
+    """``column`` (a unit id) names a unit at or below one where ``actor`` holds a role (one
+    of ``roles``); nothing for an actor with none. ``name``: the subtree's CTE name, unique
+    within one statement."""
+    codes = held_units(actor, roles)
+    return column.in_(subtree_ids(codes, name)) if codes else sa.false()
+
+
+def unit_scope_clause(column: ColumnElement[Any], actor: Actor,
+                      name: str = "unit_scope") -> ColumnElement[bool]:
+    """``column`` (a unit id) names a unit ``actor`` oversees: every unit for the city and
+    admins, else those at or below the actor's units."""
+    return sa.true() if sees_all(actor) else within_held_units(column, actor, name=name)
+
+
+def units_in_scope(conn: Connection, actor: Actor) -> set[str]:
+    """Codes of every unit at or below a unit where ``actor`` holds a role (an admin holds
+    none by being one)."""
+    return set(conn.execute(sa.select(unit.c.code).where(
+        within_held_units(unit.c.id, actor, name="scope"))).scalars())
+
+
+def units_overseen(conn: Connection, actor: Actor) -> set[str] | None:
+    """:func:`units_in_scope`, or None when ``actor`` oversees every unit (:func:`sees_all`)."""
+    return None if sees_all(actor) else units_in_scope(conn, actor)
+
+
+def counties_overseen(conn: Connection, actor: Actor) -> set[str] | None:
+    """County codes ``actor`` oversees from a supervisory role; None: all of them."""
+    if sees_all(actor):
+        return None
+    rows = conn.execute(sa.select(unit.c.code, unit.c.county_code).where(
+        unit.c.code.in_(sorted(held_units(actor, SUPERVISORY_ROLES)))))
+    return {county or code for code, county in rows}
+
+
+def staff_at_or_above(conn: Connection, actor: Actor, unit_code: str) -> bool:
+    """Whether ``actor`` is on the staff (:data:`STAFF_ROLES`) of the unit or a unit above."""
+    codes = {unit_code, *(u.code for u in ancestors(conn, unit_code))}
+    return any(r in STAFF_ROLES and u in codes for r, u in actor.grants)
+
+
 def require_unit_in_scope(conn: Connection, actor: Actor, unit_code: str, what: str) -> None:
     """Forbidden unless ``unit_code`` is at or below a unit where ``actor`` holds a role
     (admins: every unit); ``what`` says in Chinese what the actor tried."""
     if actor.admin:
         return
-    codes = {u for _, u in actor.grants if u}
-    inside = bool(codes) and conn.execute(sa.select(unit.c.id).where(
-        unit.c.code == unit_code, unit.c.id.in_(subtree_ids(codes, "policy_scope")))).first()
+    inside = conn.execute(sa.select(unit.c.id).where(
+        unit.c.code == unit_code,
+        within_held_units(unit.c.id, actor, name="policy_scope"))).first()
     if not inside:
         raise Forbidden(f"单位 {unit_code} 不在您的范围内，您不能{what} "
                         f"(unit {unit_code} is outside your units)")
 
 
+def require_may_record(actor: Actor, kind: str, what: str) -> None:
+    """Forbidden unless ``actor`` holds a role that records inspections of ``kind``."""
+    require_any(actor, RECORDING_ROLES[kind], what)
+
+
 # -- visibility --------------------------------------------------------------------------
+
+def _unannounced_rule(unit_id: ColumnElement[Any], visible_to_unit: ColumnElement[Any],
+                      actor: Actor, name: str) -> ColumnElement[bool]:
+    """Rows about a unit (``unit_id``) seen from above, or from inside unless the row is an
+    unpublished unannounced finding (``visible_to_unit`` false) about the actor's own unit."""
+    if actor.admin:
+        return sa.true()
+    clauses = [within_held_units(unit_id, actor, roles=SUPERVISORY_ROLES, name=f"{name}_above")]
+    inside = held_units(actor, UNIT_LEVEL_ROLES)
+    if inside:
+        own_units = sa.select(unit.c.id).where(unit.c.code.in_(sorted(inside)))
+        clauses.append(sa.and_(
+            within_held_units(unit_id, actor, roles=UNIT_LEVEL_ROLES, name=f"{name}_inside"),
+            sa.or_(visible_to_unit.is_(True), unit_id.not_in(own_units))))
+    return sa.or_(sa.false(), *clauses)
+
 
 def visible_hazards(actor: Actor) -> ColumnElement[bool]:
     """The WHERE clause on ``hazard`` keeping the rows ``actor`` may see."""
-    return visible_unit_filter(actor)
+    return _unannounced_rule(hazard.c.unit_id, hazard.c.visible_to_unit, actor, "seen_from")
+
+
+def visible_inspections(actor: Actor) -> ColumnElement[bool]:
+    """The WHERE clause on ``inspection``: the hazards' rule (an unpublished unannounced
+    visit is hidden from the unit-level staff of the unit it visited)."""
+    return _unannounced_rule(inspection.c.unit_id, inspection.c.visible_to_unit, actor,
+                             "insp")
+
+
+def visible_hazard_rows(actor: Actor) -> ColumnElement[bool]:
+    """Rows outer-joined with ``hazard`` (the monitor, repairs, escalations, extensions):
+    the city and admins see every row; everyone else the rows of hazards they may see
+    (:func:`visible_hazards`) and none without a hazard."""
+    if sees_all(actor):
+        return sa.true()
+    return sa.and_(hazard.c.id.is_not(None), visible_hazards(actor))
+
+
+def candidate_match(actor: Actor) -> ColumnElement[bool]:
+    """The ``task_candidate`` rows naming ``actor``: as a user, or a role they hold (at the
+    unit they hold it, or at no unit)."""
+    clauses: list[ColumnElement[bool]] = [task_candidate.c.role == f"user:{actor.id}"]
+    for role, unit_code in actor.grants:
+        clauses.append(sa.and_(task_candidate.c.role == role, task_candidate.c.unit.is_(None)))
+        if unit_code is not None:
+            clauses.append(sa.and_(task_candidate.c.role == role,
+                                   task_candidate.c.unit == unit_code))
+    return sa.or_(*clauses)
 
 
 def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -102,7 +249,7 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
     or has, had or may claim one of its tasks.
     A NULL ``case_id`` is no case: rows about no case are the caller's to keep or drop.
     ``case_id`` must not be a column of ``hazard`` or ``human_task`` themselves."""
-    if actor.admin or actor.roles & SEE_ALL_ROLES:
+    if sees_all(actor):
         return case_id.is_not(None)
     hazard_of = sa.select(hazard.c.id).where(hazard.c.case_id == case_id) \
         .correlate_except(hazard)
@@ -112,16 +259,29 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
         sa.or_(human_task.c.assignee == actor.id, human_task.c.completed_by == actor.id,
                human_task.c.id.in_(sa.select(task_candidate.c.human_task_id)
                                    .where(candidate_match(actor))))).correlate_except(human_task)
+    reported = sa.select(unit_report.c.id).where(
+        unit_report.c.case_id == case_id,
+        within_held_units(unit_report.c.unit_id, actor, name="report_scope")) \
+        .correlate_except(unit_report)
     others = [sa.exists().where(started.c.id == case_id, started.c.started_by == actor.id),
-              worked.exists()]
-    codes = {u for _, u in actor.grants if u}
-    if codes:
-        others.append(sa.select(unit_report.c.id).where(
-            unit_report.c.case_id == case_id,
-            unit_report.c.unit_id.in_(subtree_ids(codes, "report_scope")))
-            .correlate_except(unit_report).exists())
+              worked.exists(), reported.exists()]
     return sa.or_(hazard_of.where(visible_hazards(actor)).exists(),
                   sa.and_(~hazard_of.exists(), sa.or_(*others)))
+
+
+def visible_notifications(user_id: int, actor: Actor) -> ColumnElement[bool]:
+    """Rows of ``notification`` for the user and the (role, unit) groups they belong to,
+    about no case or a case ``actor`` (the user) may see (:func:`visible_cases`)."""
+    clauses: list[ColumnElement[bool]] = [notification.c.user_id == user_id]
+    for role, code in sorted(set(actor.grants), key=lambda g: (g[0], g[1] or "")):
+        group: ColumnElement[bool] = notification.c.unit_id.is_(None)
+        if code is not None:
+            group = sa.or_(group, notification.c.unit_id == sa.select(unit.c.id).where(
+                unit.c.code == code).scalar_subquery())
+        clauses.append(sa.and_(notification.c.role == role, group))
+    return sa.and_(sa.or_(sa.false(), *clauses),
+                   sa.or_(notification.c.case_id.is_(None),
+                          visible_cases(actor, notification.c.case_id)))
 
 
 def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
@@ -162,11 +322,6 @@ def require_visible_incident(conn: Connection, actor: Actor, incident_id: int) -
     if case_id is None or not case_visible(conn, actor, case_id):
         raise NotFound(f"故障 {incident_id} 不存在 (incident {incident_id} does not exist)")
     return int(case_id)
-
-
-def sees_all(actor: Actor) -> bool:
-    """Whether ``actor`` looks at the whole city (the city's supervisors and leaders)."""
-    return actor.admin or bool(actor.roles & SEE_ALL_ROLES)
 
 
 def require_visible_draw(conn: Connection, actor: Actor, draw_id: int) -> None:

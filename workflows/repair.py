@@ -34,7 +34,7 @@ from hazardflow.engine import (
 )
 from hazardflow.engine.schema import human_task, incident, process_case, process_definition
 
-from .monitor import scope_clause
+from .policy import allows, visible_hazard_rows
 from .schema import hazard
 from .schema_monitor import repair_batch, repair_result
 from .users import actor_for, get_user
@@ -44,19 +44,14 @@ ACTIONS: dict[str, str] = {
     "extend": "延长期限", "suspend": "挂起", "resume": "恢复", "terminate": "终止",
     "move": "移动到环节",
 }
-REPAIR_ROLES = frozenset({"county_supervisor", "city_supervisor"})
 SYNC_LIMIT = 200  # a bulk repair of more cases runs outside the request
 MAX_BATCH = 5000
-
-
-def may_repair(actor: Actor) -> bool:
-    return actor.admin or bool(actor.roles & REPAIR_ROLES)
 
 
 def check_case(conn: Connection, actor: Actor, case_id: int) -> Any:
     """The case's row (with its hazard) if the actor may repair it: 403 without the role,
     404 (as if it did not exist) outside the actor's scope."""
-    if not may_repair(actor):
+    if not allows(actor, "repair"):
         raise Forbidden("repairs are for county and city supervisors", case_id=case_id)
     row = conn.execute(
         sa.select(process_case.c.id, process_case.c.status, process_definition.c.key,
@@ -65,7 +60,7 @@ def check_case(conn: Connection, actor: Actor, case_id: int) -> Any:
         .select_from(process_case.join(process_definition,
                                        process_definition.c.id == process_case.c.definition_id)
                      .outerjoin(hazard, hazard.c.case_id == process_case.c.id))
-        .where(process_case.c.id == case_id, scope_clause(actor))).first()
+        .where(process_case.c.id == case_id, visible_hazard_rows(actor))).first()
     if row is None:
         raise NotFound(f"case {case_id} does not exist", case_id=case_id)
     return row
@@ -201,7 +196,7 @@ def start_batch(conn: Connection, actor: Actor, action: str, reason: Any,
                 now: datetime) -> int:
     """Record a bulk repair (its cases are then repaired one by one); returns its id."""
     why = _reason(reason)
-    if not may_repair(actor):
+    if not allows(actor, "repair"):
         raise Forbidden("您没有权限修复案件 (repairs are for county and city supervisors)")
     if action not in ACTIONS:
         raise InvalidInput("unknown action", [Detail(f"action: {', '.join(ACTIONS)}",
@@ -257,10 +252,9 @@ def batch_status(conn: Connection, actor: Actor, batch_id: int) -> dict[str, Any
     """A batch and each case's result; a case outside the actor's scope shows no hazard code
     (its result reads as for an unknown case)."""
     batch = conn.execute(sa.select(repair_batch).where(repair_batch.c.id == batch_id)).first()
-    if batch is None or not (actor.admin or batch.actor == actor.id
-                             or "city_supervisor" in actor.roles):
+    if batch is None or not (batch.actor == actor.id or allows(actor, "repair.all_batches")):
         raise NotFound(f"repair batch {batch_id} does not exist")
-    visible = sa.and_(hazard.c.case_id == repair_result.c.case_id, scope_clause(actor))
+    visible = sa.and_(hazard.c.case_id == repair_result.c.case_id, visible_hazard_rows(actor))
     results = [dict(r._mapping) for r in conn.execute(
         sa.select(repair_result.c.case_id, repair_result.c.outcome, repair_result.c.message,
                   repair_result.c.at, hazard.c.code.label("hazard_code"))

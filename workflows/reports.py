@@ -32,13 +32,13 @@ from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 
 from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS
+from .policy import unit_scope_clause
 from .schema import hazard, unit
 from .schema_campaigns import inspection, unit_report
 from .units import subtree_ids
 
 KINDS: dict[str, str] = {"monthly": "月报", "quarterly": "季报", "annual": "年报"}
 DEFAULT_DUE_DAY = {"monthly": 23, "quarterly": 15, "annual": 31}
-SEE_ALL = frozenset({"city_supervisor", "city_leader"})
 PERIOD_PATTERNS = {"monthly": r"\d{4}-\d{2}", "quarterly": r"\d{4}-Q\d", "annual": r"\d{4}"}
 
 
@@ -184,19 +184,14 @@ def exists(conn: Connection, kind: str, period: str, unit_id: int) -> bool:
         unit_report.c.unit_id == unit_id)).first() is not None
 
 
-def _scope(conn: Connection, actor: Actor) -> sa.ColumnElement[bool]:
+def _scope(actor: Actor) -> sa.ColumnElement[bool]:
     """Reports of units at or below the actor's units; all for the city."""
-    if actor.admin or actor.roles & SEE_ALL:
-        return sa.true()
-    codes = {u for _, u in actor.grants if u}
-    if not codes:
-        return sa.false()
-    return unit_report.c.unit_id.in_(subtree_ids(codes, "report_scope"))
+    return unit_scope_clause(unit_report.c.unit_id, actor, "report_scope")
 
 
 def visible_report(conn: Connection, actor: Actor, report_id: int) -> dict[str, Any]:
     found = conn.execute(sa.select(unit_report.c.id).where(
-        unit_report.c.id == report_id, _scope(conn, actor))).first()
+        unit_report.c.id == report_id, _scope(actor))).first()
     row = report_row(conn, report_id=report_id) if found else None
     if row is None:
         raise NotFound(f"报表 {report_id} 不存在 (report {report_id} does not exist)")
@@ -219,7 +214,7 @@ def consolidated(conn: Connection, actor: Actor, kind: str, period: str,
                                   unit.c.name.label("unit_name"))
                         .join(unit, unit.c.id == unit_report.c.unit_id)
                         .where(unit_report.c.kind == check_kind(kind),
-                               unit_report.c.period == period, _scope(conn, actor))
+                               unit_report.c.period == period, _scope(actor))
                         .order_by(unit_report.c.county_code, unit.c.code))
     items = []
     totals = {"units": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0,

@@ -7,8 +7,8 @@ from typing import Any
 from hazardflow.engine import Actor
 
 from .. import campaigns, inbox
-from ..cases import units_in_scope
 from ..notifications import unread_count
+from ..policy import units_in_scope
 from ..runtime import Runtime
 from ..uow import reading, unit_of_work
 

@@ -3,7 +3,7 @@ in one unit of work), reading it, publishing an unannounced visit's findings, an
 the notice and the opinion that list every hazard it found.
 
 Who may do what is asked of ``workflows.policy`` here: recording needs a role that records
-that kind of inspection (:data:`~hazardflow.workflows.inspections.KIND_ROLES`) at a unit in
+that kind of inspection (:data:`~hazardflow.workflows.policy.RECORDING_ROLES`) at a unit in
 the actor's scope; publishing is the city's (``campaign.manage``); issuing documents needs
 ``inspection.issue`` (and each hazard within what the actor issues for).
 """
@@ -49,8 +49,8 @@ def record(rt: Runtime, actor: Actor, *, unit_code: str, kind: str, checklist_co
            spot_check_id: int | str | None = None) -> dict[str, Any]:
     """Record an inspection; every failed item opens a hazard case. Returns the inspection."""
     inspections.check_kind(kind)
-    policy.require_any(actor, inspections.KIND_ROLES[kind],
-                       f"记录{inspections.KINDS[kind]} (record this kind of inspection)")
+    policy.require_may_record(actor, kind,
+                              f"记录{inspections.KINDS[kind]} (record this kind of inspection)")
     if not isinstance(results, Sequence) or isinstance(results, str):
         raise InvalidInput("results 须为列表 (results is a list)",
                            [Detail("results 须为列表 (results is a list)", field="results")])

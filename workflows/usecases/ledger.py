@@ -11,8 +11,8 @@ from typing import Any
 from hazardflow.engine import Actor, NotFound
 
 from .. import campaigns, exports
-from ..cases import units_in_scope
 from ..ledger import LedgerFilter, LedgerPage, get_hazard, list_hazards
+from ..policy import units_in_scope
 from ..runtime import Runtime
 from ..uow import reading
 

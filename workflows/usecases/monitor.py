@@ -5,8 +5,8 @@ letter, and the thresholds.
 Each use-case checks the ``monitor`` permission (``monitor.thresholds`` to change a
 threshold) and answers only within the actor's scope: a county supervisor's lists, counts,
 piles, figures and letters hold the cases of their county and nothing else (the scope is
-applied inside every query by :func:`hazardflow.workflows.monitor.scope_clause` and, for
-the rollup, :func:`hazardflow.workflows.dashboard.county_scope`). Repairs and deadline
+applied inside every query by :func:`hazardflow.workflows.policy.visible_hazard_rows` and,
+for the rollup, :func:`hazardflow.workflows.policy.counties_overseen`). Repairs and deadline
 extensions are in :mod:`hazardflow.workflows.usecases.repair`.
 """
 
