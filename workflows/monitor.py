@@ -277,13 +277,16 @@ def definition_row(conn: Connection, definition_id: int) -> dict[str, Any] | Non
     return dict(row._mapping) if row is not None else None
 
 
-def busiest_definition(conn: Connection) -> int | None:
-    """The process version with the most open tasks (else the newest deployed)."""
+def busiest_definition(conn: Connection, actor: Actor) -> int | None:
+    """The process version with the most open tasks among the cases ``actor`` may see (else
+    the newest deployed): where the monitor opens, and never moved by hidden work."""
     busiest = conn.execute(
         sa.select(process_case.c.definition_id)
-        .select_from(human_task.join(process_case, process_case.c.id == human_task.c.case_id))
-        .where(OPEN_TASK).group_by(process_case.c.definition_id)
-        .order_by(sa.func.count().desc()).limit(1)).scalar()
+        .select_from(human_task.join(process_case, process_case.c.id == human_task.c.case_id)
+                     .outerjoin(hazard, hazard.c.case_id == process_case.c.id))
+        .where(OPEN_TASK, visible_hazard_rows(actor)).group_by(process_case.c.definition_id)
+        .order_by(sa.func.count().desc(), process_case.c.definition_id.desc())
+        .limit(1)).scalar()
     if busiest is None:
         busiest = conn.execute(sa.select(sa.func.max(process_definition.c.id))).scalar()
     return int(busiest) if busiest is not None else None

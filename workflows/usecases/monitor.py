@@ -61,7 +61,7 @@ def busiest_process(rt: Runtime, actor: Actor) -> int:
     monitor opens on."""
     policy.require(actor, "monitor")
     with reading(rt) as conn:
-        found = monitor.busiest_definition(conn)
+        found = monitor.busiest_definition(conn, actor)
     if found is None:
         raise NotFound("尚未部署任何流程 (no process is deployed)")
     return found
