@@ -4,7 +4,10 @@
 set -uo pipefail
 
 want=()
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || want+=(fonts-noto-cjk)
+# not `fc-list | grep -q`: grep -q stops reading early and, under pipefail, the pipeline then
+# fails with fc-list's SIGPIPE, reporting an installed font as missing
+fonts=$(fc-list 2>/dev/null || true)
+grep -qi "Noto Sans CJK" <<<"$fonts" || want+=(fonts-noto-cjk)
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then want+=(chromium); fi
 [ ${#want[@]} -eq 0 ] && exit 0
 
