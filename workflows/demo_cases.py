@@ -1,6 +1,9 @@
 """Demo hazards, so that a first look at the app shows a working month: cases waiting for an
-order, being rectified, overdue, sent back by a verifier, closed, and a major hazard under
-controls, with before and after photos. They run through the real engine (each step at its
+order, being rectified, overdue, sent back by a verifier, closed — the county's and the
+city's findings ordered and re-checked by them, the units' own by their verifiers — and major
+hazards: one under the county's order to stop using it, one on the 挂牌督办 register, one
+found in an unannounced visit and still hidden from its hospital, with before and after
+photos. They run through the real engine (each step at its
 own time on the clock), so ledger, inboxes, timers, notifications and the dashboard are what
 the system itself made of them. Seeded once: nothing happens when any hazard exists.
 """
@@ -33,8 +36,9 @@ class Scenario:
     location: str
     description: str
     days_ago: int  # when it was reported
-    outcome: str  # triage, rectify, overdue, failed, closed, major
+    outcome: str  # triage, rectify, overdue, failed, closed, major, listed, hidden
     level: str = "general"
+    source: str | None = None  # default: an inspection for a regulator, else self-inspection
 
 
 SCENARIOS = [
@@ -54,13 +58,37 @@ SCENARIOS = [
              "灭火器压力不足，部分过期未检", 20, "failed"),
     Scenario("LA-JA-H01", "inspector", "hazardous_chemicals", "检验科试剂库",
              "易制毒化学品未双人双锁管理，台账不全", 40, "closed"),
-    Scenario("LA-YA-H01", "safety2", "flood", "地下车库入口",
+    Scenario("LA-YA-H01", "yuan", "flood", "地下车库入口",
              "防汛挡水板缺失，排水泵未试运行", 55, "closed"),
     Scenario("LA-JA-H01", "safety", "management", "保卫科",
              "动火作业审批记录缺失", 70, "closed"),
     Scenario("LA-JA-H01", "inspector", "medical_gas", "高压氧舱机房",
              "高压氧舱安全阀超期未校验，仍在使用", 4, "major", "major"),
+    Scenario("LA-JA-H01", "city", "special_equipment", "门诊楼2号电梯",
+             "电梯安全钳动作试验不合格，仍在载客运行", 12, "listed", "major", "spot_check"),
+    Scenario("LA-JA-H01", "city", "fire", "住院部五楼",
+             "消防控制室无人值守，自动喷水灭火系统处于手动状态", 1, "hidden", "major",
+             "unannounced"),
 ]
+REGULATORS = ("inspector", "yuan", "city")
+ORDERED_BY = {"inspector": "jinan", "yuan": "yuan", "city": "city"}
+RECHECK = {"inspector": ("Task_Recheck", "inspector"), "yuan": ("Task_Recheck", "yuan"),
+           "city": ("Task_RecheckCity", "city")}
+
+MAJOR_ORDER = {"order_measure": "stop_use",
+               "order_requirements": "立即停止使用，撤离无关人员，设置警戒区，专人值守"}
+CONTROLS = {"control_measures": "停止使用并断电，设置警戒区，张贴停用告示",
+            "shutdown_scope": "partial", "evacuated": True, "warning_posted": True,
+            "monitoring": True, "harm": "可能造成人员伤亡", "difficulty": "需更换部件并检验"}
+EMERGENCY = {"emergency_department": "六安市金安区应急管理局",
+             "emergency_reporter": "金安区人民医院院长"}
+PLAN = {"plan_goal": "更换失效部件，检验合格后恢复使用",
+        "plan_methods": "委托有资质单位维修并检验", "plan_funding": "专项资金3万元",
+        "plan_organisation": "后勤保障部牵头，设备科配合", "plan_timeline": "30日内完成",
+        "plan_safety": "停用期间改走其他电梯，制定应急预案", "responsible_user": "principal"}
+LISTED = {"plan_decision": "approved", "listed_supervision": True,
+          "listing_reason": "市卫健委抽查发现，涉及门诊患者安全，列为区级挂牌督办",
+          "supervision_note": "同意方案，按期整改"}
 
 COLORS = {"before": (190, 70, 60), "after": (60, 150, 90)}
 
@@ -109,21 +137,28 @@ class DemoCases:
     def run(self, s: Scenario) -> None:
         reported = self.now - timedelta(days=s.days_ago)
         photo = self.upload(s.reporter, "before", reported)
+        regulator = s.reporter in REGULATORS
         data = {"unit_code": s.unit, "location": s.location, "category": s.category,
                 "level": s.level, "description": s.description, "photos_before": [photo],
-                "source": "inspection" if s.reporter == "inspector" else "self_inspection",
+                "source": s.source or ("inspection" if regulator else "self_inspection"),
                 "campaign": "2026-YDQ"}
         self.clock.set(reported)
         case_id = cases.report_hazard(self.rt, self.actor(s.reporter), data)["case"].case_id
-        if s.outcome in ("triage", "major"):
+        if s.level == "major":
+            self.major(case_id, s, reported)
+            return
+        if s.outcome == "triage":
             return
         safety = "safety2" if s.unit == "LA-YA-H01" else "safety"
         rectifier = "rectifier2" if s.unit == "LA-YA-H01" else "rectifier"
-        verifier = "yuan" if s.unit == "LA-YA-H01" else "verifier"
+        # a regulator orders what it found and re-checks it; a unit's own finding, its verifier
+        orderer = ORDERED_BY.get(s.reporter, safety)
+        triage = "Task_TriageCity" if s.reporter == "city" else "Task_Triage"
+        verify, verifier = RECHECK.get(s.reporter, ("Task_Verify", "verifier"))
         ordered = reported + timedelta(hours=3)
         days = {"rectify": 14, "overdue": 10, "failed": 10, "closed": 7}[s.outcome]
         deadline = self.rt.calendar.today(ordered + timedelta(days=days)).isoformat()
-        self.complete(case_id, "Task_Triage", safety, {
+        self.complete(case_id, triage, orderer, {
             "disposition": "order", "responsible_user": rectifier, "deadline": deadline,
             "order_note": "按期整改到位，整改后上传照片"}, ordered)
         if s.outcome in ("rectify", "overdue"):
@@ -134,12 +169,35 @@ class DemoCases:
                 self.upload(rectifier, "after", fixed)]}, fixed)
         checked = fixed + timedelta(days=1)
         if s.outcome == "failed":
-            self.complete(case_id, "Task_Verify", verifier, {
+            self.complete(case_id, verify, verifier, {
                 "verify_result": "failed", "verify_opinion": "整改不到位",
                 "fail_reason": "仍有两具灭火器压力不足"}, checked)
             return
-        self.complete(case_id, "Task_Verify", verifier, {
+        self.complete(case_id, verify, verifier, {
             "verify_result": "passed", "verify_opinion": "已整改到位，同意销号"}, checked)
+
+    def major(self, case_id: int, s: Scenario, reported: datetime) -> None:
+        """A major hazard: the regulator's order at once, then (``listed``) controls, the
+        report to 应急管理, the plan and the county's review listing it for supervision;
+        ``hidden`` stays with the regulators, unordered."""
+        if s.outcome == "hidden":
+            return
+        at = reported + timedelta(hours=2)
+        self.complete(case_id, "Task_MajorOrder", ORDERED_BY.get(s.reporter, "jinan"),
+                      MAJOR_ORDER, at)
+        if s.outcome == "major":
+            return
+        summary = f"{s.location}{s.description}，已停止使用"
+        self.complete(case_id, "Task_Controls", "principal", {
+            **CONTROLS, "cause": s.description, "report_summary": summary},
+            at + timedelta(hours=2))
+        day = self.rt.calendar.today(at)
+        self.complete(case_id, "Task_ReportEmergency", "principal", {
+            **EMERGENCY, "emergency_reported_on": day.isoformat(),
+            "emergency_summary": summary}, at + timedelta(hours=3))
+        self.complete(case_id, "Task_Plan", "principal", {
+            **PLAN, "deadline": (day + timedelta(days=30)).isoformat()}, at + timedelta(days=1))
+        self.complete(case_id, "Task_ReviewPlan", "jinan", LISTED, at + timedelta(days=2))
 
 
 def seed_demo_cases(rt: Runtime, clock: FixedClock, now: datetime) -> int:

@@ -21,10 +21,15 @@ topic                          sets             does
 ``hazard.publish_notice``      —                publishes (通报) the hazard: visible to its
                                                 unit; notifies principal and county
 ``hazard.reclassify``          ``level``        applies ``data["reclassify"]`` =
-                                                ``{"level": ..., "reason": ...}``
+                                                ``{"level": ..., "reason": ...}``; back to
+                                                一般, a listed hazard is delisted (摘牌)
 ``hazard.close``               ``outcome``      ``closed``
-``hazard.void``                ``outcome``      ``voided``
+``hazard.void``                ``outcome``      ``voided``; a listed hazard is delisted
 =============================  ===============  ============================================
+
+Who found and who ordered (``hazard.record_finding``, ``hazard.record_order``) are in
+:mod:`~hazardflow.workflows.authority`; the 挂牌督办 register (``hazard.list_supervision``,
+``hazard.delist``) in :mod:`~hazardflow.workflows.supervision`.
 """
 
 from __future__ import annotations
@@ -37,12 +42,14 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import Grant, HandlerRegistry, ServiceCall
 
+from .authority import FINDING_OUTPUTS, ORDER_OUTPUTS, record_finding, record_order
 from .calendar import BusinessCalendar
 from .counters import next_value
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
 from .notifications import add_notification, kind_name
 from .resolver import OrgResolver, split_candidates
 from .schema import app_user, escalation_sent, hazard
+from .supervision import delist, delist_case, list_hazard
 from .units import Unit, city_unit, county_of, require_unit
 
 _resolver = OrgResolver()
@@ -191,6 +198,9 @@ def reclassify(call: ServiceCall) -> dict[str, Any]:
         raise ValueError("a reason is required to change a hazard's level")
     call.conn.execute(update(hazard).where(hazard.c.case_id == call.case_id).values(
         level=level, updated_at=call.now))
+    if level == "general":
+        delist_case(call.conn, call.case_id, by=call.actor, at=call.now,
+                    reason=f"重新定级为一般隐患：{reason.strip()}")
     return {"level": level}
 
 
@@ -199,6 +209,10 @@ def close(call: ServiceCall) -> dict[str, Any]:
 
 
 def void(call: ServiceCall) -> dict[str, Any]:
+    change = call.data.get("void")
+    reason = str(change.get("reason") or "") if isinstance(change, Mapping) else ""
+    delist_case(call.conn, call.case_id, by=call.actor, at=call.now,
+                reason=f"隐患作废：{reason.strip()}")
     return {"outcome": "voided"}
 
 
@@ -221,3 +235,8 @@ def register_handlers(registry: HandlerRegistry, calendar: BusinessCalendar) -> 
     registry.register("hazard.reclassify", reclassify, ("level",))
     registry.register("hazard.close", close, ("outcome",))
     registry.register("hazard.void", void, ("outcome",))
+    registry.register("hazard.record_finding", on_calendar(record_finding, calendar),
+                      FINDING_OUTPUTS)
+    registry.register("hazard.record_order", on_calendar(record_order, calendar), ORDER_OUTPUTS)
+    registry.register("hazard.list_supervision", list_hazard)
+    registry.register("hazard.delist", delist)

@@ -4,7 +4,11 @@ The case data carries the hazard's fields under these keys (forms write them):
 ``unit_code``, ``location``, ``category``, ``level`` (general | major), ``description``,
 ``source``, ``campaign``, ``deadline`` (YYYY-MM-DD), ``responsible_user`` (a username),
 ``notice_no``, ``outcome`` (closed | voided) and, optionally, ``visible_to_unit`` (default:
-false for source ``unannounced``, true otherwise).
+false for source ``unannounced``, true otherwise). Who found it and who ordered it
+(``found_by_level``, ``found_by_body``, ``order_kind``, ``ordered_by_body``,
+``ordered_by_user``, ``ordered_on``; ``workflows/authority.py``) and a major hazard's report to
+the 应急管理 department (``emergency_reported_on``) are copied to the row as well. A closed
+一般 hazard is 已销号, a closed 重大 one 已核销 (:func:`status_name`).
 
 Visibility (``policy.visible_hazards``): a user sees the hazards of every unit where they
 hold a role and of all units below it, so county roles see their county and city roles see
@@ -32,7 +36,11 @@ from .schema import hazard, unit
 from .units import require_unit, subtree_ids
 
 LEVELS: dict[str, str] = {"general": "一般隐患", "major": "重大隐患"}
-STATUSES: dict[str, str] = {"open": "整改中", "closed": "已销号", "voided": "已作废"}
+STATUSES: dict[str, str] = {"open": "整改中", "closed": "已销号/已核销", "voided": "已作废"}
+CLOSED_NAMES: dict[str, str] = {"general": "已销号", "major": "已核销"}
+# case variables copied as they are onto the ledger row's columns of the same name
+AUTHORITY_KEYS = ("found_by_level", "found_by_body", "order_kind", "ordered_by_body",
+                  "ordered_by_user", "ordered_on", "emergency_reported_on")
 # The codes of the register form (bpmn/forms/hazard_register.json), with short names.
 SOURCES: dict[str, str] = {
     "self_inspection": "单位自查", "inspection": "监管检查/督查", "spot_check": "市卫健委抽查",
@@ -48,6 +56,14 @@ CATEGORIES: dict[str, str] = {
 }
 UNANNOUNCED = "unannounced"  # the source whose findings stay hidden from their unit
 STAGE_SEPARATOR = "、"
+
+
+def status_name(status: str, level: str | None) -> str:
+    """A ledger status as people say it: a closed 一般 hazard is 已销号, a closed 重大 one
+    (reviewed on site by the regulator) 已核销."""
+    if status == "closed":
+        return CLOSED_NAMES.get(level or "", CLOSED_NAMES["general"])
+    return STATUSES.get(status, status)
 
 
 def _level(value: Any) -> str:
@@ -148,7 +164,7 @@ def sync_values(view: CaseView, calendar: BusinessCalendar,
         values["level"] = _level(data["level"])
     if "deadline" in data:
         values["deadline"] = _deadline(data["deadline"], calendar)
-    for key in ("responsible_user", "notice_no"):
+    for key in ("responsible_user", "notice_no", *AUTHORITY_KEYS):
         if key in data:
             values[key] = _text(data[key])
     for key in ("category", "location", "description"):

@@ -44,6 +44,7 @@ KINDS: dict[str, str] = {
     "overdue": "隐患整改超期",
     "escalate": "隐患超期升级",
     "report_up": "重大隐患上报",
+    "major_registered": "重大隐患登记",
     "listed_supervision": "重大隐患挂牌督办",
     "supervision_letter": "督办函",
     "publish": "隐患通报",

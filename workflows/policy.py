@@ -39,7 +39,7 @@ from hazardflow.engine.schema import human_task, incident, process_case, task_ca
 from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .schema import hazard, notification, unit
 from .schema_campaigns import inspection, spot_check_draw, unit_report
-from .units import ancestors, subtree_ids
+from .units import ancestors, city_unit, county_of, subtree_ids
 
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
 # a unit's own staff: they report its hazards and ask for later deadlines
@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "monitor": (frozenset({"inspector", "county_supervisor", "city_supervisor", "city_leader"}),
                 "查看监控（滞留案件、流程热力、看板、督办）"),
     "monitor.thresholds": (frozenset({"city_supervisor"}), "设置监控的滞留阈值"),
+    "supervision.view": (frozenset({"inspector", "county_supervisor", "city_supervisor",
+                                    "city_leader"}), "查看挂牌督办台账"),
     "admin": (frozenset(), "管理单位和用户"),
 }
 # who may record each kind of inspection (admin: all); the unit must be in their scope
@@ -179,6 +181,24 @@ def require_unit_in_scope(conn: Connection, actor: Actor, unit_code: str, what: 
     if not inside:
         raise Forbidden(f"单位 {unit_code} 不在您的范围内，您不能{what} "
                         f"(unit {unit_code} is outside your units)")
+
+
+def acting_body(conn: Connection, actor: Actor, unit_code: str, *,
+                own_finding: bool = False) -> tuple[str, str]:
+    """(level, unit code) of the body in whose name ``actor`` acts on a hazard of
+    ``unit_code``: ``county`` for a supervisory role at the unit's supervising body (its
+    县区卫健委 or 开发区卫健办; the 市卫健委 for a city-direct unit), ``city`` for one at the
+    city commission above a county, else ``unit`` (the unit itself; also ``own_finding``,
+    the unit's self-inspection, whoever records it)."""
+    if not own_finding:
+        above = held_units(actor, SUPERVISORY_ROLES)
+        supervising = county_of(conn, unit_code)
+        if supervising.code in above:
+            return "county", supervising.code
+        city = city_unit(conn)
+        if city.code in above:
+            return "city", city.code
+    return "unit", unit_code
 
 
 def require_may_record(actor: Actor, kind: str, what: str) -> None:

@@ -90,6 +90,17 @@ hazard = Table(
     # False keeps an unannounced-visit (暗访) finding from the unit it concerns until published.
     Column("visible_to_unit", Boolean, nullable=False, server_default=text("true")),
     Column("published_at", UtcDateTime),
+    # Who found it: the level (unit, county, city) and unit code of the body whose staff
+    # registered it; who ordered its rectification: the body, the person, whether it is a
+    # regulator's order or the unit's own (order_kind regulator | unit), and the business day
+    # of the order; a major hazard's report to the 应急管理 department (workflows/authority.py).
+    Column("found_by_level", String(8)),
+    Column("found_by_body", String(64)),
+    Column("order_kind", String(16)),
+    Column("ordered_by_body", String(64)),
+    Column("ordered_by_user", String(64)),
+    Column("ordered_on", String(10)),  # YYYY-MM-DD
+    Column("emergency_reported_on", String(10)),  # YYYY-MM-DD
     Index("ix_hazard_unit_id", "unit_id"),
     Index("ix_hazard_county_code_status", "county_code", "status"),
     Index("ix_hazard_level_status", "level", "status"),

@@ -25,6 +25,7 @@ def all_metadata() -> sa.MetaData:
     import hazardflow.workflows.schema_files  # noqa: F401
     import hazardflow.workflows.schema_inbox  # noqa: F401
     import hazardflow.workflows.schema_monitor  # noqa: F401
+    import hazardflow.workflows.schema_supervision  # noqa: F401
     import hazardflow.workflows.sessions  # noqa: F401
 
     return metadata

@@ -91,11 +91,32 @@ def verify_failed(reason: str = "安全出口仍被锁闭") -> dict[str, Any]:
     return {"verify_result": "failed", "verify_opinion": "整改不到位", "fail_reason": reason}
 
 
-def controls_form() -> dict[str, Any]:
+def major_order_form(measure: str = "stop_use") -> dict[str, Any]:
+    return {"order_measure": measure,
+            "order_requirements": "立即停用液氧站，撤离无关人员，设置警戒，改用备用氧源"}
+
+
+def controls_form(**overrides: Any) -> dict[str, Any]:
     return {"control_measures": "划定警戒区，专人值守", "shutdown_scope": "partial",
-            "evacuated": True, "warning_posted": True, "cause": "液氧站安全阀失效且未检验",
+            "evacuated": True, "warning_posted": True, "monitoring": True,
+            "cause": "液氧站安全阀失效且未检验",
             "harm": "可能发生爆炸，危及住院部", "difficulty": "需停用液氧站并更换设备",
-            "report_summary": "液氧站安全阀失效，已局部停用，报请监管部门"}
+            "report_summary": "液氧站安全阀失效，已局部停用，报请监管部门", **overrides}
+
+
+def emergency_form(day: date = date(2026, 11, 2)) -> dict[str, Any]:
+    return {"emergency_reported_on": day.isoformat(),
+            "emergency_department": "六安市金安区应急管理局",
+            "emergency_reporter": "金安区人民医院院长",
+            "emergency_summary": "液氧站安全阀失效，已局部停用"}
+
+
+def plan_approved(listed: bool = False, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"plan_decision": "approved", "listed_supervision": listed,
+                            "supervision_note": "同意方案"}
+    if listed:
+        data["listing_reason"] = "涉及住院部供氧安全，列为区级挂牌督办"
+    return {**data, **extra}
 
 
 PLAN_PARTS = ("plan_goal", "plan_methods", "plan_funding", "plan_organisation",

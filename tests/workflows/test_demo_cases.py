@@ -15,6 +15,7 @@ from hazardflow.workflows.demo_cases import SCENARIOS, seed_demo_cases
 from hazardflow.workflows.runtime import seed_definitions
 from hazardflow.workflows.schema import hazard
 from hazardflow.workflows.schema_files import evidence
+from hazardflow.workflows.schema_supervision import supervision_listing
 from tests.factories import make_runtime
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -31,12 +32,17 @@ def test_demo_cases_cover_every_state_once(db: sa.Engine, tmp_path: Path) -> Non
     with db.connect() as conn:
         rows = conn.execute(sa.select(hazard.c.status, hazard.c.stage, hazard.c.deadline,
                                       hazard.c.level)).all()
+        register_rows = conn.execute(sa.select(sa.func.count()).select_from(
+            supervision_listing)).scalar_one()
         attached = conn.execute(sa.select(sa.func.count()).select_from(evidence).where(
             evidence.c.case_id.is_not(None))).scalar_one()
     statuses = Counter(r.status for r in rows)
-    assert statuses == {"open": 8, "closed": 3}
+    assert statuses == {"open": 10, "closed": 3}
     today = NOW.date().isoformat()
     overdue = [r for r in rows if r.status == "open" and r.deadline and r.deadline < today]
     assert len(overdue) == 3  # two never rectified, one sent back by the verifier
-    assert any(r.level == "major" and r.stage == "管控与停产整改" for r in rows)
+    majors = {r.stage for r in rows if r.level == "major"}
+    # ordered to stop using it, on the 挂牌督办 register, hidden with the regulators
+    assert majors == {"管控与停止使用", "重大隐患整改", "责令立即整改/停止使用"}
+    assert register_rows == 1
     assert attached == len(SCENARIOS) + 4  # a before photo each, an after photo per rectification

@@ -26,8 +26,11 @@ from .lifecycle import (
     Lifecycle,
     Note,
     controls_form,
+    emergency_form,
     end_of_day,
+    major_order_form,
     order_form,
+    plan_approved,
     plan_form,
     rectify_form,
     verify_failed,
@@ -87,9 +90,11 @@ def rectifying(lc: Lifecycle, path: Path, deadline: date = D) -> int:
         lc.complete(case_id, "Task_Triage", "safety", order_form(deadline))
     else:
         case_id = lc.report(level="major")
+        lc.complete(case_id, "Task_MajorOrder", "jinan", major_order_form())
         lc.complete(case_id, "Task_Controls", "principal", controls_form())
+        lc.complete(case_id, "Task_ReportEmergency", "principal", emergency_form())
         lc.complete(case_id, "Task_Plan", "principal", plan_form(deadline))
-        lc.complete(case_id, "Task_ReviewPlan", "jinan", {"listed_supervision": False})
+        lc.complete(case_id, "Task_ReviewPlan", "jinan", plan_approved())
     assert lc.open_elements(case_id) == [path.task]
     assert lc.now() == T0
     return case_id

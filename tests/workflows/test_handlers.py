@@ -54,6 +54,12 @@ def test_every_topic_is_registered_with_its_outputs(registry: HandlerRegistry) -
         "hazard.reclassify": frozenset({"level"}),
         "hazard.close": frozenset({"outcome"}),
         "hazard.void": frozenset({"outcome"}),
+        "hazard.record_finding": frozenset({"found_by_level", "found_by_body",
+                                            "found_by_user"}),
+        "hazard.record_order": frozenset({"ordered_by_level", "ordered_by_body",
+                                          "ordered_by_user", "order_kind", "ordered_on"}),
+        "hazard.list_supervision": frozenset(),
+        "hazard.delist": frozenset(),
     }
 
 

@@ -62,7 +62,7 @@ def test_failed_items_become_linked_cases_and_a_major_trigger_a_major_case(
     assert (row["campaign"], row["source"], row["category"]) == ("2026-YDQ", "inspection",
                                                                  "fire")
     assert found["code"] in row["description"] and "喷淋系统关闭" in row["description"]
-    assert lc.open_elements(failed[1]["case_id"]) == ["Task_Controls"]
+    assert lc.open_elements(failed[1]["case_id"]) == ["Task_MajorOrder"]
     assert lc.open_elements(failed[0]["case_id"]) == ["Task_Triage"]
 
 
@@ -120,7 +120,7 @@ def test_a_notice_lists_every_hazard_of_the_inspection(lc: Lifecycle) -> None:
     document = inspection_uc.issue_notice(lc.rt, lc.actor("jinan"), found["id"])
     again = inspection_uc.issue_notice(lc.rt, lc.actor("jinan"), found["id"])
     with lc.db.connect() as conn:
-        pdf = documents.render_pdf(conn, document.id, lc.rt.calendar)
+        pdf = documents.issued_pdf(conn, document.id)
     assert again.id == document.id
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     for r in failed:
@@ -143,13 +143,14 @@ def test_an_opinion_records_the_recheck_of_every_hazard_of_the_inspection(
         lc.complete(r["case_id"], "Task_Triage", "jinan", order_form(lc.now().date()))
         lc.complete(r["case_id"], "Task_Rectify", "rectifier", rectify_form())
     first, second = failed
-    lc.complete(first["case_id"], "Task_Verify", "verifier", verify_passed())
+    # the county found and ordered them: it re-checks them, not the hospital's verifier
+    lc.complete(first["case_id"], "Task_Recheck", "inspector", verify_passed())
     with pytest.raises(Conflict):  # the second hazard has not been re-checked yet
         inspection_uc.issue_opinion(lc.rt, lc.actor("jinan"), found["id"])
-    lc.complete(second["case_id"], "Task_Verify", "verifier", verify_failed("管道井仍未封堵"))
+    lc.complete(second["case_id"], "Task_Recheck", "jinan", verify_failed("管道井仍未封堵"))
     opinion = inspection_uc.issue_opinion(lc.rt, lc.actor("jinan"), found["id"])
     with lc.db.connect() as conn:
-        pdf = documents.render_pdf(conn, opinion.id, lc.rt.calendar)
+        pdf = documents.issued_pdf(conn, opinion.id)
         listed = inspection_documents(conn, found["id"])
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert first["hazard_code"] in text and second["hazard_code"] in text

@@ -23,6 +23,7 @@ from .lifecycle import (
     controls_form,
     end_of_day,
     fix_form,
+    major_order_form,
     on_spot_form,
     order_form,
     rectify_form,
@@ -33,8 +34,9 @@ from .lifecycle import (
 D = date(2026, 11, 20)  # the rectification deadline: lapses 2026-11-20 24:00 in Lu'an
 TRIAGE_CANDIDATES = {("safety_officer", UNIT), ("county_supervisor", "LA-JA"),
                      ("city_supervisor", "LA-JA")}
-VERIFY_CANDIDATES = {("verifier", UNIT), ("county_supervisor", "LA-JA"),
-                     ("city_supervisor", "LA-JA")}
+VERIFY_CANDIDATES = {("verifier", UNIT)}  # the unit's own finding, ordered by the unit
+RECHECK_CANDIDATES = {("county_supervisor", "LA-JA"), ("inspector", "LA-JA"),
+                      ("city_supervisor", "LA-JA")}
 LADDER = ("BoundaryEvent_RectifyRemind", "BoundaryEvent_RectifyDue",
           "BoundaryEvent_RectifyOverdue", "BoundaryEvent_RectifyLetter",
           "BoundaryEvent_RectifyPublish")
@@ -140,7 +142,10 @@ def test_failed_on_the_spot_fix_goes_back_to_triage_and_can_be_ordered(lc: Lifec
     assert lc.open_elements(case_id) == ["Task_Rectify"]
     assert lc.hazard(case_id)["notice_no"] == "金安卫健整改〔2026〕1号"
     lc.complete(case_id, "Task_Rectify", "rectifier", rectify_form())
-    lc.complete(case_id, "Task_Verify", "verifier", verify_passed())
+    # the body that ordered the rectification re-checks it
+    assert lc.open_elements(case_id) == ["Task_Recheck"]
+    assert lc.candidates(lc.task_id(case_id, "Task_Recheck")) == RECHECK_CANDIDATES
+    lc.complete(case_id, "Task_Recheck", "jinan", verify_passed())
     assert lc.hazard(case_id)["status"] == "closed"
 
 
@@ -182,7 +187,7 @@ def test_ordered_rectification_failed_then_passed_verification(lc: Lifecycle) ->
     lc.complete(case_id, "Task_Rectify", "rectifier", rectify_form("已拆除门锁，换装推杠锁"))
     lc.clock.advance(timedelta(days=1))
     closed_at = lc.now()
-    lc.complete(case_id, "Task_Verify", "jinan", verify_passed())  # the county verifies
+    lc.complete(case_id, "Task_Verify", "verifier", verify_passed())
     hazard = lc.hazard(case_id)
     assert (hazard["status"], hazard["closed_at"]) == ("closed", closed_at)
     assert (hazard["deadline"], hazard["responsible_user"]) == ("2026-11-20", "rectifier")
@@ -208,10 +213,11 @@ def test_a_city_direct_unit_is_supervised_by_the_city_itself(lc: Lifecycle) -> N
     lc.complete(case_id, "Task_Triage", "city", order_form(D, responsible="zs_rect"))
     assert lc.hazard(case_id)["notice_no"] == "六卫健整改〔2026〕1号"
     lc.complete(case_id, "Task_Rectify", "zs_rect", rectify_form())
-    verify = lc.task(case_id, "Task_Verify")
-    assert lc.candidates(verify.id) == {("verifier", "LA-ZS-01"), ("county_supervisor", "LA"),
-                                        ("city_supervisor", "LA")}
-    lc.complete(case_id, "Task_Verify", "city", verify_passed())
+    # the city, supervising its own city-direct unit, found and ordered it: it re-checks
+    recheck = lc.task(case_id, "Task_Recheck")
+    assert lc.candidates(recheck.id) == {("county_supervisor", "LA"), ("inspector", "LA"),
+                                         ("city_supervisor", "LA")}
+    lc.complete(case_id, "Task_Recheck", "city", verify_passed())
     assert lc.hazard(case_id)["status"] == "closed"
 
 
@@ -243,7 +249,7 @@ def test_the_verifier_who_fixed_on_the_spot_is_refused(lc: Lifecycle) -> None:
     with pytest.raises(Forbidden) as info:
         lc.complete(case_id, "Task_Verify", "both", verify_passed())
     assert "separation of duties" in info.value.message
-    lc.complete(case_id, "Task_Verify", "jinan", verify_passed())
+    lc.complete(case_id, "Task_Verify", "verifier", verify_passed())
     assert lc.hazard(case_id)["status"] == "closed"
 
 
@@ -258,26 +264,30 @@ def test_reclassified_as_major_mid_way_the_case_re_enters_on_the_major_path(
     result = lc.message(case_id, "reclassify",
                         {"level": "major", "reason": "经复核，安全出口锁闭属重大火灾隐患"}, "jinan")
     assert result.status == "active"
-    assert lc.open_elements(case_id) == ["Task_Controls"]
+    assert lc.open_elements(case_id) == ["Task_MajorOrder"]  # the regulator orders first
     assert [t.state for t in lc.tasks(case_id, "Task_Rectify")] == ["cancelled"]
-    controls = lc.task(case_id, "Task_Controls")
-    assert lc.candidates(controls.id) == {("principal", UNIT)}
-    assert (controls.due_at, controls.priority) == (lc.now() + timedelta(days=1), 90)
     assert lc.pending_timers(case_id) == {}  # the general ladder went with Task_Rectify
     hazard = lc.hazard(case_id)
     assert (hazard["level"], hazard["status"], hazard["stage"]) == \
-        ("major", "open", "管控与停产整改")
+        ("major", "open", "责令立即整改/停止使用")
     assert lc.data(case_id)["level"] == "major"
-    assert lc.ran(case_id)[-4:] == ["BoundaryEvent_Reclassify", "ServiceTask_Reclassify",
-                                    "StartEvent_Handle", "Gateway_Level"]
+    assert lc.ran(case_id)[-5:] == ["BoundaryEvent_Reclassify", "ServiceTask_Reclassify",
+                                    "StartEvent_Handle", "Gateway_Level",
+                                    "ServiceTask_MajorRegistered"]
     assert lc.actions(case_id)[-1] == "message"
+    lc.complete(case_id, "Task_MajorOrder", "jinan", major_order_form())
+    controls = lc.task(case_id, "Task_Controls")
+    assert lc.candidates(controls.id) == {("principal", UNIT)}
+    assert (controls.due_at, controls.priority) == (lc.now() + timedelta(days=1), 90)
     lc.complete(case_id, "Task_Controls", "principal", controls_form())
-    assert lc.open_elements(case_id) == ["Task_Plan"]
-    assert [k for k, _ in lc.note_summary(case_id)] == ["report_up", "report_up"]
+    assert lc.open_elements(case_id) == ["Task_ReportEmergency"]
+    assert [k for k, _ in lc.note_summary(case_id)] == ["major_registered", "report_up",
+                                                        "report_up"]
 
 
 def test_reclassified_as_general_a_major_case_goes_to_triage(lc: Lifecycle) -> None:
     case_id = lc.report(level="major")
+    lc.complete(case_id, "Task_MajorOrder", "jinan", major_order_form())
     lc.complete(case_id, "Task_Controls", "principal", controls_form())
     lc.message(case_id, "reclassify", {"level": "general", "reason": "经专家复核属一般隐患"},
                "jinan")

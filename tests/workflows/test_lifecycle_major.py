@@ -1,6 +1,7 @@
 """The major-hazard (重大隐患) lifecycle through the real engine, resolver, handlers and ledger:
-controls → report up → governance plan (six parts) → plan review / 挂牌督办 → rectification →
-assessment and application to resume → regulator review within 10 days → 核销.
+the county told at once → the regulator's order → controls → report up → the report to 应急管理
+→ governance plan (six parts) → plan review / 挂牌督办 → rectification → assessment and
+application to resume use → regulator review within 10 days → 摘牌, 核销.
 
 Every step is checked by the driver (tests/workflows/lifecycle.py): a fresh deserialization
 matches the live case, the task and timer mirrors match it, and the audit chain verifies.
@@ -23,7 +24,10 @@ from .lifecycle import (
     Lifecycle,
     apply_resume_form,
     controls_form,
+    emergency_form,
     end_of_day,
+    major_order_form,
+    plan_approved,
     plan_form,
     rectify_form,
     review_failed,
@@ -31,7 +35,7 @@ from .lifecycle import (
 )
 
 D = date(2026, 12, 31)  # the deadline in the governance plan
-SUPERVISORS = {("county_supervisor", "LA-JA"), ("city_supervisor", "LA-JA")}
+SUPERVISORS = {("county_supervisor", "LA-JA"), ("city_supervisor", "LA")}
 MAJOR_LADDER = ("BoundaryEvent_MajorRemind", "BoundaryEvent_MajorDue",
                 "BoundaryEvent_MajorOverdue", "BoundaryEvent_MajorLetter",
                 "BoundaryEvent_MajorPublish")
@@ -48,15 +52,23 @@ def report_major(lc: Lifecycle) -> int:
 
 
 def to_review(lc: Lifecycle, case_id: int, listed: bool) -> None:
+    lc.complete(case_id, "Task_MajorOrder", "jinan", major_order_form())
     lc.complete(case_id, "Task_Controls", "principal", controls_form())
+    lc.complete(case_id, "Task_ReportEmergency", "principal", emergency_form())
     lc.complete(case_id, "Task_Plan", "principal", plan_form(D))
-    lc.complete(case_id, "Task_ReviewPlan", "jinan",
-                {"listed_supervision": listed, "supervision_note": "同意方案"})
+    lc.complete(case_id, "Task_ReviewPlan", "jinan", plan_approved(listed))
 
 
 def test_major_hazard_from_controls_to_written_off(lc: Lifecycle) -> None:
     case_id = report_major(lc)
     assert lc.hazard(case_id)["level"] == "major"
+    assert lc.note_summary(case_id) == [("major_registered", "county_supervisor@LA-JA")]
+    order = lc.task(case_id, "Task_MajorOrder")
+    assert lc.candidates(order.id) == {("county_supervisor", "LA-JA"), ("inspector", "LA-JA"),
+                                       ("city_supervisor", "LA")}
+    with pytest.raises(Forbidden):  # the hospital does not order itself
+        lc.complete(case_id, "Task_MajorOrder", "principal", major_order_form())
+    lc.complete(case_id, "Task_MajorOrder", "jinan", major_order_form())
     controls = lc.task(case_id, "Task_Controls")
     assert lc.candidates(controls.id) == {("principal", UNIT)}
     assert (controls.assignee, controls.due_at, controls.priority) == \
@@ -67,12 +79,13 @@ def test_major_hazard_from_controls_to_written_off(lc: Lifecycle) -> None:
     # controls and shutdown, then the report goes up to the county and the city
     lc.clock.advance(timedelta(hours=2))
     lc.complete(case_id, "Task_Controls", "principal", controls_form())
-    assert lc.note_summary(case_id) == [("report_up", "county_supervisor@LA-JA"),
-                                        ("report_up", "city_supervisor@LA")]
-    report = lc.notes(case_id)[0]
+    assert lc.note_summary(case_id)[1:] == [("report_up", "county_supervisor@LA-JA"),
+                                            ("report_up", "city_supervisor@LA")]
+    report = lc.notes(case_id)[1]
     assert report.title == "【重大隐患上报】隐患 YH-2026-000001"
     assert "金安区人民医院" in report.body and "重大隐患" in report.body
     assert report.at == lc.now()
+    lc.complete(case_id, "Task_ReportEmergency", "principal", emergency_form())
 
     # the governance plan: every one of the six parts is required, field by field
     plan = lc.task(case_id, "Task_Plan")
@@ -93,11 +106,10 @@ def test_major_hazard_from_controls_to_written_off(lc: Lifecycle) -> None:
     review = lc.task(case_id, "Task_ReviewPlan")
     assert lc.candidates(review.id) == SUPERVISORS
     with pytest.raises(Forbidden):
-        lc.complete(case_id, "Task_ReviewPlan", "principal", {"listed_supervision": True})
-    lc.complete(case_id, "Task_ReviewPlan", "jinan",
-                {"listed_supervision": True, "supervision_note": "列为区级挂牌督办"})
-    assert lc.note_summary(case_id)[2:] == [("listed_supervision", "city_supervisor@LA")]
-    assert lc.notes(case_id)[2].title == "【重大隐患挂牌督办】隐患 YH-2026-000001"
+        lc.complete(case_id, "Task_ReviewPlan", "principal", plan_approved(listed=True))
+    lc.complete(case_id, "Task_ReviewPlan", "jinan", plan_approved(listed=True))
+    assert lc.note_summary(case_id)[3:] == [("listed_supervision", "city_supervisor@LA")]
+    assert lc.notes(case_id)[3].title == "【重大隐患挂牌督办】隐患 YH-2026-000001"
 
     # rectification by the responsible person named in the plan, under the major ladder
     rectify = lc.task(case_id, "Task_RectifyMajor")
@@ -154,16 +166,18 @@ def test_major_hazard_from_controls_to_written_off(lc: Lifecycle) -> None:
         ("closed", closed_at, "major")
     assert (hazard["deadline"], hazard["responsible_user"]) == ("2026-12-31", "principal")
     assert lc.data(case_id)["outcome"] == "closed"
-    assert lc.ran(case_id)[-4:] == ["EndEvent_MajorDone", "SubProcess_Handle",
-                                    "ServiceTask_Close", "EndEvent_Closed"]
+    assert lc.ran(case_id)[-5:] == ["ServiceTask_Delist", "EndEvent_MajorDone",
+                                    "SubProcess_Handle", "ServiceTask_Close", "EndEvent_Closed"]
     assert lc.open_tasks(case_id) == [] and lc.pending_timers(case_id) == {}
-    assert len(lc.notes(case_id)) == 3  # report up ×2, listed supervision; nothing lapsed
+    assert len(lc.notes(case_id)) == 4  # registered, report up ×2, listed; nothing lapsed
 
 
 def test_plan_review_without_listing_tells_no_one(lc: Lifecycle) -> None:
     case_id = report_major(lc)
     to_review(lc, case_id, listed=False)
-    assert [k for k, _ in lc.note_summary(case_id)] == ["report_up", "report_up"]
+    assert [k for k, _ in lc.note_summary(case_id)] == ["major_registered", "report_up",
+                                                        "report_up"]
+    assert "ServiceTask_List" not in lc.ran(case_id)
     assert "ServiceTask_ListedNotify" not in lc.ran(case_id)
     assert lc.open_elements(case_id) == ["Task_RectifyMajor"]
     lc.complete(case_id, "Task_RectifyMajor", "principal", rectify_form())
@@ -200,9 +214,11 @@ def test_the_regulator_who_rectified_is_refused(lc: Lifecycle) -> None:
     # a principal who also holds a county supervisor's role (two hats, one person)
     lc.add_user("twohats", f"principal@{UNIT}", "county_supervisor@LA-JA")
     case_id = report_major(lc)
+    lc.complete(case_id, "Task_MajorOrder", "jinan", major_order_form())
     lc.complete(case_id, "Task_Controls", "twohats", controls_form())
+    lc.complete(case_id, "Task_ReportEmergency", "twohats", emergency_form())
     lc.complete(case_id, "Task_Plan", "twohats", plan_form(D, responsible="twohats"))
-    lc.complete(case_id, "Task_ReviewPlan", "jinan", {"listed_supervision": False})
+    lc.complete(case_id, "Task_ReviewPlan", "jinan", plan_approved())
     lc.complete(case_id, "Task_RectifyMajor", "twohats", rectify_form())
     lc.complete(case_id, "Task_ApplyResume", "principal", apply_resume_form())
     with pytest.raises(Forbidden) as info:
