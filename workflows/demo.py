@@ -52,7 +52,7 @@ USERS: list[tuple[str, str, list[str]]] = [
     ("admin", "系统管理员", ["admin"]),
     ("designer", "流程设计人员", ["designer"]),
     ("city", "市卫健委综合监督科", ["city_supervisor@LA"]),
-    ("leader", "市领导", ["city_leader@LA"]),
+    ("leader", "市卫健委分管领导", ["city_leader@LA"]),
     ("jinan", "金安区卫健委监管员", ["county_supervisor@LA-JA"]),
     ("yuan", "裕安区卫健委监管员", ["county_supervisor@LA-YA"]),
     ("kaifa", "开发区卫健办监管员", ["county_supervisor@LA-KF"]),

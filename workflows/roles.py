@@ -20,7 +20,7 @@ ROLES: dict[str, str] = {
     "verifier": "验收人",
     "county_supervisor": "县区卫健委监管人员",
     "city_supervisor": "市卫健委综合监督科",
-    "city_leader": "城市领导(只读)",
+    "city_leader": "市卫健委分管领导",
     "designer": "流程设计人员",
     "admin": "系统管理员",
 }
