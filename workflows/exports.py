@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .calendar import BusinessCalendar
-from .ledger import CATEGORIES, LEVELS, SOURCES, STATUSES
+from .ledger import CATEGORIES, LEVELS, SOURCES, status_name
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -157,7 +157,7 @@ def ledger_sheet(rows: Iterable[Mapping[str, Any]], today: date | None = None,
             CATEGORIES.get(row.get("category") or "", row.get("category")),
             LEVELS.get(row.get("level") or "", row.get("level")), row.get("description"),
             SOURCES.get(row.get("source") or "", row.get("source")), row.get("campaign"),
-            STATUSES.get(row.get("status") or "", row.get("status")), row.get("stage"),
+            status_name(str(row.get("status") or ""), row.get("level")), row.get("stage"),
             deadline, names.get(person, person) if person else None,
             names.get(row.get("reported_by") or "", row.get("reported_by")),
             row.get("reported_at"), row.get("closed_at"), overdue,

@@ -132,5 +132,6 @@ from . import (  # noqa: E402,F401
     hazards,
     monitor,
     spec,
+    supervision,
     tasks,
 )

@@ -151,6 +151,7 @@ def register(app: Flask) -> None:
         monitor,
         notifications,
         register_hazard,
+        supervision,
         tasks,
     )
     from .attach import evidence_url
