@@ -91,6 +91,12 @@ def send_evidence(actor: Actor, evidence_id: int, *, thumb: bool = False) -> Res
     return response
 
 
+def request_base() -> str:
+    """The scheme and host this request came to: the default base of the verification URL
+    an issued document's QR code carries (``HAZARDFLOW_PUBLIC_URL`` wins over it)."""
+    return request.host_url
+
+
 def send_document(found: Rendered) -> Response:
     """A document the app made (整改通知书, 复查意见书), shown in the browser's PDF viewer."""
     response = security.document_response(found.pdf, f"{found.document.number}.pdf")

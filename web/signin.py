@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
-from limits import RateLimitItemPerHour
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
@@ -105,6 +105,26 @@ class SigninPolicy:
 
     def succeeded(self, username: str, address: str) -> None:
         self._run("succeeded", username, address)
+
+    def throttle(self, what: str, address: str, per_minute: int) -> int:
+        """Count one request of ``what`` (a public page, e.g. ``verify``) from ``address``:
+        0 while the address stays within ``per_minute`` requests a minute, else the seconds
+        until it may ask again (the same shared storage as the sign-in counts)."""
+        item = RateLimitItemPerMinute(per_minute)
+        try:
+            return self._throttle_on(self._counters(), item, what, address)
+        except Exception:  # redis errors vary by client version: any failure falls back
+            log.warning("%s counts: storage unreachable, counting in memory", what,
+                        exc_info=True)
+            return self._throttle_on(self.fallback, item, what, address)
+
+    def _throttle_on(self, counters: Counters, item: RateLimitItem, what: str,
+                     address: str) -> int:
+        key = (f"{self.prefix}/{what}", address)
+        if counters.window.hit(item, *key):
+            return 0
+        reset = counters.window.get_window_stats(item, *key).reset_time
+        return max(1, math.ceil(reset - time.time()))
 
     def _wait_on(self, counters: Counters, username: str, address: str) -> int:
         waits: list[float] = []

@@ -1,81 +1,95 @@
-"""Numbered documents: 整改通知书 (rectification notice) and 复查意见书 (re-inspection
-opinion), printable as PDF with CJK fonts.
+"""Numbered documents, in the name of the body that ordered (16号令, 安全生产法).
 
-**Numbers** are per issuing body and year: ``金安卫健整改〔2026〕3号``, ``金安卫健复查〔2026〕1号``
-(the unit's short name, else its code). They come from the same counters as the numbers the
-``hazard.number_notice`` handler gives (``整改:<unit code>:<year>``), so a notice issued here
-and a number taken by the process never collide. A single hazard already numbered by the
-process (``hazard.notice_no``, issued by its supervising county) keeps that number on its
-notice: the process's number *is* the notice.
+**Which document, in whose name.** A notice (kind ``notice``) speaks for the body that
+ordered the rectification (:mod:`document_facts`): a county or city commission's order gives
+its 责令限期整改指令书 (form ``directive``), a unit's own order (its safety officer, after a
+self-inspection) the unit's internal 隐患整改通知单 (``unit_notice``). An opinion (kind
+``opinion``) speaks for the body that re-checked: the commission's 整改复查意见书
+(``review``) naming its reviewers, or the unit's 隐患整改验收单 (``unit_acceptance``) — never
+the unit's own staff in a regulator's name.
 
-**Contents.** One document lists one or more hazards (``document_case``, in order), e.g.
-every hazard found in one inspection. What it says about each case is frozen at issue time
-(``snapshot``): the ledger fields, the requirements (the triage's ``order_note``, or the
-governance plan), the rectification and, for an opinion, the latest re-check (``verify_*``
-or ``review_*`` from the verifier's form), read from the case's audit log.
+**One per order.** A document rests, for each hazard it lists, on one audit record: the
+order (a notice) or the re-check (an opinion). Each record has at most one document
+(``uq_document_case_basis``): issuing again returns the same document; a document listing it
+among other hazards refuses (:mod:`inspection_documents` decides which: an inspection's
+findings get the inspection's one notice).
 
-**Idempotence.** Issuing again for the same kind and the same cases returns the existing
-document while it is still current: a notice until the process gives the hazard a new notice
-number (a re-order after a failed check); an opinion until a newer re-check is recorded.
+**Dated, then numbered when signed.** A document is dated on the business day of the order
+or re-check (``dated_on``), whenever it is printed or signed; it is numbered when it is
+issued (签发), by someone entitled to sign for its body (``policy.may_sign_for``), from the
+body's counter for that form and the year of its date: ``金安卫健责改〔2026〕3号``,
+``金安卫健复查〔2026〕1号``; a unit numbers its own, ``金安区人民医院隐改〔2026〕001号``.
 
-Issuing is recorded in the system journal (``document.issued``, subject
-``document:<number>``), not in the cases' audit logs, which need the case lock.
+**Frozen when issued.** What it says (the hazards, the requirements, the legal texts of its
+body, the inspectors with their 执法证号, the key sentences, its verification code) is
+stored with it, the PDF rendered once and kept with its SHA-256 (:mod:`document_render`,
+:mod:`verification`). Issuing is journaled (``document.issued``).
 """
 
 from __future__ import annotations
 
-import functools
+import hashlib
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
-from jinja2 import FunctionLoader, StrictUndefined, pass_context
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from hazardflow.engine import Actor, Conflict, Detail, InvalidInput, NotFound, journal
-from hazardflow.engine.schema import audit_event
+from hazardflow.engine import Actor, Conflict, Detail, Forbidden, InvalidInput, NotFound, journal
 
+from . import document_facts as facts_of
+from . import policy
 from .calendar import BusinessCalendar
+from .certificates import certificate_of
 from .counters import next_value
-from .ledger import CATEGORIES, LEVELS, hazard_for_case
-from .policy import within_held_units
+from .document_facts import Act
+from .legal_texts import texts_for
 from .schema import hazard
-from .schema_files import document, document_case
-from .units import Unit, county_of, get_unit, get_unit_by_code
-from .users import get_user
+from .schema_files import document, document_case, document_file
+from .units import Unit, get_unit, require_unit
+
+VERIFY_BYTES = 18  # 144 bits: secrets.token_urlsafe(18), 24 characters
 
 
 @dataclass(frozen=True)
-class DocKind:
-    name: str  # 整改通知书
-    word: str  # 整改: the word in the number and in the counter's name
-    issuers: frozenset[str]  # roles that may issue it for a case in their scope
+class Form:
+    kind: str  # notice | opinion
+    name: str  # 责令限期整改指令书
+    word: str  # 责改: in the number and the counter's name
+    regulator: bool  # a commission's (county or city), else a unit's own
 
 
-KINDS: dict[str, DocKind] = {
-    "notice": DocKind("整改通知书", "整改", frozenset(
-        {"safety_officer", "county_supervisor", "city_supervisor", "inspector"})),
-    "opinion": DocKind("复查意见书", "复查", frozenset(
-        {"verifier", "safety_officer", "county_supervisor", "city_supervisor", "inspector"})),
+FORMS: dict[str, Form] = {
+    "directive": Form("notice", "责令限期整改指令书", "责改", True),
+    "unit_notice": Form("notice", "隐患整改通知单", "隐改", False),
+    "review": Form("opinion", "整改复查意见书", "复查", True),
+    "unit_acceptance": Form("opinion", "隐患整改验收单", "验收", False),
 }
-RESULTS = {"passed": "通过", "failed": "不通过"}
+KINDS: dict[str, str] = {"notice": "整改通知书", "opinion": "复查意见书"}  # what one asks for
+
+
+def form_key(kind: str, regulator: bool) -> str:
+    return next(k for k, f in FORMS.items() if f.kind == kind and f.regulator == regulator)
 
 
 @dataclass(frozen=True)
 class Document:
     id: int
     kind: str
+    form: str
     number: str
     issuer_unit_id: int
     issued_by: str
     issued_at: datetime
+    dated_on: str | None
     title: str
+    verify_code: str | None
+    pdf_sha256: str | None
 
     @classmethod
     def from_row(cls, row: Any) -> Document:
@@ -83,22 +97,22 @@ class Document:
 
     @property
     def kind_name(self) -> str:
-        return KINDS[self.kind].name
+        return FORMS[self.form].name if self.form in FORMS else KINDS[self.kind]
 
 
-def _kind(kind: str) -> DocKind:
+def check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise InvalidInput("unknown document kind", [Detail(
             f"文书类别须为 {', '.join(KINDS)} 之一", field="kind")])
-    return KINDS[kind]
+    return kind
 
 
-def document_number(conn: Connection, issuer: Unit, word: str, now: datetime,
-                    calendar: BusinessCalendar) -> str:
-    """The next number of ``issuer``'s ``word`` documents this business year."""
-    year = calendar.year_of(now)
-    n = next_value(conn, f"{word}:{issuer.code}:{year}")
-    return f"{issuer.issuer_name}{word}〔{year}〕{n}号"
+def document_number(conn: Connection, issuer: Unit, form: Form, year: int) -> str:
+    """The next number of ``issuer``'s documents of ``form`` dated in ``year``."""
+    n = next_value(conn, f"{form.word}:{issuer.code}:{year}")
+    if form.regulator:
+        return f"{issuer.issuer_name}{form.word}〔{year}〕{n}号"
+    return f"{issuer.short_name or issuer.name}{form.word}〔{year}〕{n:03d}号"
 
 
 def cn_date(value: datetime | date | str | None, calendar: BusinessCalendar) -> str:
@@ -112,173 +126,218 @@ def cn_date(value: datetime | date | str | None, calendar: BusinessCalendar) -> 
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-# -- what a document says about a case ----------------------------------------------------
+# -- what a document rests on ----------------------------------------------------------------
 
-def _person(conn: Connection, username: Any) -> str:
-    if not isinstance(username, str) or not username:
-        return ""
-    user = get_user(conn, username)
-    return user.display_name if user else username
+@dataclass(frozen=True)
+class Basis:
+    """For one hazard: the order or re-check a document rests on, and what it says."""
 
-
-def case_facts(conn: Connection, case_id: int) -> dict[str, Any]:
-    """What a document says about a hazard case now (see the module doc); NotFound when the
-    case has no ledger row."""
-    row = hazard_for_case(conn, case_id)
-    if row is None:
-        raise NotFound(f"case {case_id} is not a hazard case", case_id=case_id)
-    requirement = rectification = ""
-    check: dict[str, Any] | None = None
-    completions = conn.execute(
-        sa.select(audit_event.c.seq, audit_event.c.actor, audit_event.c.at,
-                  audit_event.c.payload)
-        .where(audit_event.c.case_id == case_id, audit_event.c.action == "complete")
-        .order_by(audit_event.c.seq))
-    for seq, actor, at, payload in completions:
-        data = json.loads(payload).get("data") or {}
-        if data.get("order_note"):
-            requirement = str(data["order_note"])
-        elif data.get("plan_methods"):
-            requirement = "；".join(str(data[k]) for k in ("plan_goal", "plan_methods")
-                                   if data.get(k))
-        note = data.get("rectification_note") or data.get("fix_note")
-        if note:
-            rectification = str(note)
-        for prefix in ("verify", "review"):
-            if data.get(f"{prefix}_result") in RESULTS:
-                result = data[f"{prefix}_result"]
-                check = {"seq": seq, "result": result, "result_name": RESULTS[result],
-                         "opinion": str(data.get(f"{prefix}_opinion") or ""),
-                         "reason": str(data.get("fail_reason") or ""),
-                         "by": _person(conn, actor), "at": at.isoformat()}
-    return {
-        "case_id": case_id, "code": row["code"], "unit_code": row["unit_code"],
-        "unit_name": row["unit_name"], "location": row["location"],
-        "category": CATEGORIES.get(row["category"], row["category"]),
-        "level": LEVELS.get(row["level"], row["level"]), "description": row["description"],
-        "deadline": row["deadline"] or "", "responsible": _person(conn, row["responsible_user"]),
-        "notice_no": row["notice_no"] or "", "requirement": requirement,
-        "rectification": rectification, "check": check,
-    }
+    case_id: int
+    act: Act
+    first_order: bool  # a notice's order is the hazard's first
+    people: tuple[str, ...]  # usernames acting for the body on it (finder, orderer, checker)
+    snapshot: dict[str, Any]
 
 
-def _current_key(kind: str, facts: dict[str, Any]) -> Any:
-    """What must not have changed for an issued document to still be current."""
+def basis(conn: Connection, kind: str, case_id: int, calendar: BusinessCalendar,
+          found: facts_of.History | None = None) -> Basis:
+    """What a ``kind`` document of the case rests on now; Conflict before the order (a
+    notice) or the re-check (an opinion)."""
+    fields = facts_of.hazard_facts(conn, case_id)
+    found = found or facts_of.history(conn, case_id, fields["unit_code"], calendar)
     if kind == "notice":
-        return facts["notice_no"]
-    return (facts["check"] or {}).get("seq")
+        order = found.order
+        if order is None:
+            raise Conflict(f"隐患 {fields['code']} 尚未下达整改通知（未确定整改期限），"
+                           "不能签发整改通知", case_id=case_id, code="not_ordered")
+        people = [order.by]
+        finder = fields["found_by_user"]
+        if finder and finder != order.by and _acts_for(conn, finder, fields, order.body):
+            people.insert(0, finder)
+        return Basis(case_id, order, found.first_order(order), tuple(people),
+                     facts_of.order_facts(conn, fields, order))
+    check = found.check
+    if check is None:
+        raise Conflict(f"隐患 {fields['code']} 尚未复查（验收），不能出具复查意见",
+                       case_id=case_id, code="not_checked")
+    return Basis(case_id, check, False, (check.by,),
+                 facts_of.check_facts(conn, fields, found, check))
 
 
-# -- issuing -------------------------------------------------------------------------------
-
-def may_issue(conn: Connection, actor: Actor, kind: str, case_id: int) -> bool:
-    """Whether ``actor`` holds a role that issues ``kind`` at or above the case's unit."""
-    roles = _kind(kind).issuers
-    if actor.admin:
-        return True
-    return conn.execute(sa.select(hazard.c.id).where(
-        hazard.c.case_id == case_id,
-        within_held_units(hazard.c.unit_id, actor, roles=roles, name="issuer_scope"))
-    ).first() is not None
+def _acts_for(conn: Connection, username: str, fields: dict[str, Any], body: str) -> bool:
+    """Whether the hazard's finder found it for ``body`` (they are named on its notice)."""
+    if fields["found_by_body"]:
+        return bool(fields["found_by_body"] == body)
+    _, acting = policy.acting_body(conn, facts_of.person(conn, username), fields["unit_code"])
+    return acting == body
 
 
-def issuable_kinds(conn: Connection, actor: Actor, case_id: int) -> list[str]:
-    """The kinds of document ``actor`` may issue for the case (none for a case that is not
-    a hazard's)."""
-    if hazard_for_case(conn, case_id) is None:
-        return []
-    return [kind for kind in KINDS if may_issue(conn, actor, kind, case_id)]
+def covering(conn: Connection, case_id: int, seq: int) -> Document | None:
+    """The document resting on the case's audit record ``seq``, if one was issued."""
+    row = conn.execute(sa.select(document).join(
+        document_case, document_case.c.document_id == document.c.id).where(
+        document_case.c.case_id == case_id, document_case.c.basis_seq == seq)).first()
+    return Document.from_row(row) if row else None
 
 
-def _cases_of(conn: Connection, document_id: int) -> list[tuple[int, dict[str, Any]]]:
-    rows = conn.execute(sa.select(document_case.c.case_id, document_case.c.snapshot)
-                        .where(document_case.c.document_id == document_id)
-                        .order_by(document_case.c.position))
-    return [(int(r.case_id), json.loads(r.snapshot)) for r in rows]
+# -- issuing ---------------------------------------------------------------------------------
+
+def may_sign(actor: Actor, found: Basis) -> bool:
+    """Whether ``actor`` may sign (签发) the document resting on ``found`` for its body."""
+    return policy.may_sign_for(actor, found.act.body, regulator=found.act.regulator)
 
 
-def _still_current(conn: Connection, kind: str, ids: list[int],
-                   facts: list[dict[str, Any]]) -> Document | None:
-    candidates = conn.execute(
-        sa.select(document).join(document_case, document_case.c.document_id == document.c.id)
-        .where(document.c.kind == kind, document_case.c.case_id == ids[0])
-        .order_by(document.c.id.desc()))
-    for row in candidates:
-        listed = _cases_of(conn, row.id)
-        if [c for c, _ in listed] == ids and all(
-                _current_key(kind, snap) == _current_key(kind, f)
-                for (_, snap), f in zip(listed, facts, strict=True)):
-            return Document.from_row(row)
-    return None
-
-
-def _process_number(conn: Connection, kind: str, issuer: Unit,
-                    facts: list[dict[str, Any]]) -> str | None:
-    """The number the process already gave a single hazard's notice, if this issuer gave it."""
-    if kind != "notice" or len(facts) != 1 or not facts[0]["notice_no"]:
-        return None
-    if county_of(conn, facts[0]["unit_code"]).id != issuer.id:
-        return None
-    taken = conn.execute(sa.select(document.c.id).where(
-        document.c.number == facts[0]["notice_no"])).first()
-    return None if taken else str(facts[0]["notice_no"])
-
-
-def issue_document(conn: Connection, *, kind: str, case_ids: Sequence[int],
-                   issuer_unit_code: str, issued_by: str, now: datetime,
-                   calendar: BusinessCalendar) -> Document:
-    """Number and record a document listing ``case_ids`` in order (see the module doc).
-
-    Conflict when a notice lists a hazard without a deadline (no rectification ordered) or an
-    opinion lists one without a re-check.
-    """
-    spec = _kind(kind)
-    ids = list(dict.fromkeys(int(c) for c in case_ids))
-    if not ids:
-        raise InvalidInput("a document lists at least one case")
-    issuer = get_unit_by_code(conn, issuer_unit_code)
-    if issuer is None:
-        raise InvalidInput("unknown issuing unit", [Detail(
-            f"没有这个单位：{issuer_unit_code}", field="issuer_unit_code")])
-    facts = [case_facts(conn, c) for c in ids]
-    if kind == "notice":
-        missing = [f["code"] for f in facts if not f["deadline"]]
-        if missing:
-            raise Conflict(f"隐患 {'、'.join(missing)} 尚未下达整改通知（未确定整改期限），"
-                           "不能出具整改通知书", case_id=ids[0], code="not_ordered")
-    else:
-        missing = [f["code"] for f in facts if not f["check"]]
-        if missing:
-            raise Conflict(f"隐患 {'、'.join(missing)} 尚未复查（验收），不能出具复查意见书",
-                           case_id=ids[0], code="not_checked")
-    found = _still_current(conn, kind, ids, facts)
-    if found is not None:
-        return found
-    number = (_process_number(conn, kind, issuer, facts)
-              or document_number(conn, issuer, spec.word, now, calendar))
-    units = "、".join(dict.fromkeys(f["unit_name"] for f in facts))
+def issue(conn: Connection, actor: Actor, kind: str, bases: Sequence[Basis], *,
+          now: datetime, calendar: BusinessCalendar, verify_base: str,
+          extra: dict[str, Any] | None = None) -> tuple[Document, bool]:
+    """Issue the ``kind`` document resting on ``bases`` (one per hazard, in order) in the
+    name of their body, signed by ``actor``; (document, True). When exactly this document
+    was issued already: (it, False). Conflict when one of them already has another document
+    or they speak for different bodies; Forbidden unless ``actor`` signs for the body (the
+    same document again too).
+    ``extra`` is frozen into the content too (the inspection a notice is for)."""
+    check_kind(kind)
+    if not bases:
+        raise InvalidInput("a document lists at least one hazard")
+    ids = [b.case_id for b in bases]
+    existing = {b.case_id: covering(conn, b.case_id, b.act.seq) for b in bases}
+    issued = {d.id: d for d in existing.values() if d is not None}
+    if issued:
+        only = next(iter(issued.values()))
+        if len(issued) == 1 and None not in existing.values() \
+                and document_case_ids(conn, only.id) == ids:
+            if not may_sign(actor, bases[0]):  # issuing again is signing too
+                body = require_unit(conn, bases[0].act.body)
+                raise Forbidden(f"您不能代表{body.name}签发{only.kind_name} "
+                                f"(you may not sign for {body.code})", case_id=ids[0])
+            return only, False
+        named = "、".join(f"{b.snapshot['code']}（{d.number}）" for b in bases
+                         if (d := existing[b.case_id]) is not None)
+        raise Conflict(f"隐患 {named} 的这次{_act_name(kind)}已有文书，一次{_act_name(kind)}"
+                       f"只出具一份 (one document per {kind} basis)", case_id=ids[0],
+                       code="already_issued")
+    bodies = {b.act.body for b in bases}
+    if len(bodies) != 1:
+        raise Conflict(f"这些隐患由不同主体{_act_name(kind)}（{'、'.join(sorted(bodies))}），"
+                       "须分别出具 (different bodies: issue each hazard's own)",
+                       case_id=ids[0], code="different_bodies")
+    body = require_unit(conn, bodies.pop())
+    form = form_key(kind, bases[0].act.regulator)
+    spec = FORMS[form]
+    if not may_sign(actor, bases[0]):
+        raise Forbidden(f"您不能代表{body.name}签发{spec.name} "
+                        f"(you may not sign for {body.code})", case_id=ids[0])
+    dated = max(b.act.on for b in bases)
+    number = document_number(conn, body, spec, dated.year)
+    code = secrets.token_urlsafe(VERIFY_BYTES)
+    content = {**_content(conn, actor, spec, body, bases, dated, calendar,
+                          f"{verify_base.rstrip('/')}/verify/{code}"), **(extra or {})}
+    units = "、".join(dict.fromkeys(b.snapshot["unit_name"] for b in bases))
     title = f"{units}{spec.name}"[:255]
-    new = conn.execute(document.insert().values(
-        kind=kind, number=number, issuer_unit_id=issuer.id, issued_by=issued_by,
-        issued_at=now, title=title)).inserted_primary_key
-    assert new is not None
-    doc_id = int(new[0])
-    conn.execute(document_case.insert(), [
-        {"document_id": doc_id, "case_id": c, "position": i,
-         "snapshot": json.dumps(f, ensure_ascii=False, sort_keys=True)}
-        for i, (c, f) in enumerate(zip(ids, facts, strict=True), start=1)])
-    journal.record(conn, actor=issued_by, action="document.issued",
+    try:
+        with conn.begin_nested():
+            new = conn.execute(document.insert().values(
+                kind=kind, form=form, number=number, issuer_unit_id=body.id,
+                issued_by=actor.id, issued_at=now, dated_on=dated.isoformat(), title=title,
+                content=json.dumps(content, ensure_ascii=False, sort_keys=True),
+                verify_code=code)).inserted_primary_key
+            assert new is not None
+            doc_id = int(new[0])
+            conn.execute(document_case.insert(), [
+                {"document_id": doc_id, "case_id": b.case_id, "position": i,
+                 "basis_seq": b.act.seq,
+                 "snapshot": json.dumps(b.snapshot, ensure_ascii=False, sort_keys=True)}
+                for i, b in enumerate(bases, start=1)])
+    except IntegrityError:  # someone issued one for the same order at the same moment
+        raise Conflict(f"刚刚已有人出具了这份{spec.name}，请刷新 (issued meanwhile)",
+                       case_id=ids[0], code="already_issued") from None
+    from .document_render import render_pdf  # WeasyPrint: imported when first needed
+
+    pdf = render_pdf(conn, doc_id, calendar)
+    digest = hashlib.sha256(pdf).hexdigest()
+    conn.execute(document_file.insert().values(document_id=doc_id, pdf=pdf))
+    conn.execute(sa.update(document).where(document.c.id == doc_id).values(pdf_sha256=digest))
+    if kind == "notice":  # the ledger shows the number of the hazard's notice
+        conn.execute(sa.update(hazard).where(hazard.c.case_id.in_(ids))
+                     .values(notice_no=number, updated_at=now))
+    journal.record(conn, actor=actor.id, action="document.issued",
                    subject=f"document:{number}", at=now,
-                   payload={"kind": kind, "number": number, "issuer": issuer.code,
-                            "cases": ids, "hazards": [f["code"] for f in facts]})
-    return Document(doc_id, kind, number, issuer.id, issued_by, now, title)
+                   payload={"kind": kind, "form": form, "number": number,
+                            "issuer": body.code, "dated_on": dated.isoformat(), "cases": ids,
+                            "bases": [b.act.seq for b in bases],
+                            "hazards": [b.snapshot["code"] for b in bases],
+                            "pdf_sha256": digest})
+    found = get_document(conn, doc_id)
+    assert found is not None
+    return found, True
 
 
-# -- reading -------------------------------------------------------------------------------
+def _act_name(kind: str) -> str:
+    return "整改通知" if kind == "notice" else "复查"
+
+
+def _content(conn: Connection, actor: Actor, spec: Form, body: Unit, bases: Sequence[Basis],
+             dated: date, calendar: BusinessCalendar, verify_url: str) -> dict[str, Any]:
+    """Everything the document says besides its hazards, frozen when it is signed."""
+    people: list[dict[str, str]] = []
+    for username in dict.fromkeys(u for b in bases for u in b.people):
+        cert = certificate_of(conn, username) or ""
+        name = facts_of.display_name(conn, username)
+        if spec.regulator and not cert:
+            raise Conflict(f"检查人员 {name} 未登记行政执法证号，不能以{body.name}名义出具"
+                           f"{spec.name}；请管理员在用户页登记 ({username} has no "
+                           "enforcement certificate number)", code="no_certificate")
+        people.append({"name": name, "cert": cert})
+    levels = {b.snapshot["level_code"] for b in bases}
+    basis_part = "notice_basis" if spec.kind == "notice" else "opinion_basis"
+    legal = [t.cited() for t in texts_for(conn, body.code, basis_part, levels)] \
+        if spec.regulator else []
+    appeal = [t.cited() for t in texts_for(conn, body.code, "appeal", levels)] \
+        if spec.regulator else []
+    return {"issuer_name": body.name, "signer": facts_of.display_name(conn, actor.id),
+            "people": people, "legal_basis": legal, "appeal": appeal,
+            "key_sentences": _key_sentences(spec, bases, calendar),
+            "dated_on": dated.isoformat(), "verify_url": verify_url}
+
+
+def _key_sentences(spec: Form, bases: Sequence[Basis], calendar: BusinessCalendar) -> list[str]:
+    """The sentences a reader of the printout compares on the verification page."""
+    units = "、".join(dict.fromkeys(b.snapshot["unit_name"] for b in bases))
+    out: list[str] = []
+    if spec.kind == "notice":
+        out.append(f"{'责令' if spec.regulator else '要求'}{units}对下列 {len(bases)} 项"
+                   "事故隐患限期整改：")
+        for b in bases:
+            s = b.snapshot
+            when = f"于{cn_date(s['deadline'], calendar)}前整改完毕" if s["deadline"] \
+                else "立即整改"
+            out.append(f"{s['code']}（{s['location']}，{s['level']}）：{s['description']}；{when}。")
+    else:
+        out.append(f"对{units}下列 {len(bases)} 项事故隐患的整改情况进行了复查：")
+        for b in bases:
+            check = b.snapshot["check"]
+            out.append(f"{b.snapshot['code']}：复查{check['result_name']}。")
+    return out
+
+
+# -- reading ---------------------------------------------------------------------------------
 
 def get_document(conn: Connection, document_id: int) -> Document | None:
     row = conn.execute(sa.select(document).where(document.c.id == document_id)).first()
     return Document.from_row(row) if row else None
+
+
+def content_of(conn: Connection, document_id: int) -> dict[str, Any]:
+    raw = conn.execute(sa.select(document.c.content)
+                       .where(document.c.id == document_id)).scalar()
+    return dict(json.loads(raw or "{}"))
+
+
+def issued_pdf(conn: Connection, document_id: int) -> bytes | None:
+    """The PDF as it was issued (None for a document issued before PDFs were kept)."""
+    found = conn.execute(sa.select(document_file.c.pdf)
+                         .where(document_file.c.document_id == document_id)).scalar()
+    return bytes(found) if found is not None else None
 
 
 def documents_for_case(conn: Connection, case_id: int) -> list[Document]:
@@ -289,77 +348,21 @@ def documents_for_case(conn: Connection, case_id: int) -> list[Document]:
     return [Document.from_row(r) for r in rows]
 
 
-def current_document(conn: Connection, kind: str, case_id: int) -> Document | None:
-    """The newest ``kind`` document listing the case that is still current for it (issued
-    alone or with other cases), or None."""
-    _kind(kind)
-    key = _current_key(kind, case_facts(conn, case_id))
-    rows = conn.execute(
-        sa.select(document, document_case.c.snapshot)
-        .join(document_case, document_case.c.document_id == document.c.id)
-        .where(document.c.kind == kind, document_case.c.case_id == case_id)
-        .order_by(document.c.id.desc()))
-    for row in rows:
-        if _current_key(kind, json.loads(row.snapshot)) == key:
-            return Document.from_row(row)
-    return None
-
-
 def document_case_ids(conn: Connection, document_id: int) -> list[int]:
-    return [c for c, _ in _cases_of(conn, document_id)]
+    return [int(c) for c in conn.execute(
+        sa.select(document_case.c.case_id).where(document_case.c.document_id == document_id)
+        .order_by(document_case.c.position)).scalars()]
 
 
-# -- rendering -----------------------------------------------------------------------------
-
-def _load_template(name: str) -> str | None:
-    if "/" in name or "\\" in name or name.startswith("."):
-        return None
-    path = resources.files("hazardflow.workflows").joinpath("doc_templates", name)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+def snapshots(conn: Connection, document_id: int) -> list[dict[str, Any]]:
+    """What the document says about each hazard it lists, in order."""
+    return [json.loads(s) for s in conn.execute(
+        sa.select(document_case.c.snapshot).where(document_case.c.document_id == document_id)
+        .order_by(document_case.c.position)).scalars()]
 
 
-@functools.cache
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(loader=FunctionLoader(_load_template), autoescape=True,
-                                        undefined=StrictUndefined)
-    env.filters["cn_date"] = _cn_date_filter
-    return env
-
-
-@pass_context
-def _cn_date_filter(context: Context, value: datetime | date | str | None) -> str:
-    """``cn_date`` in a template, in the business time of the ``calendar`` it renders with."""
-    return cn_date(value, context["calendar"])
-
-
-def render_html(conn: Connection, document_id: int, calendar: BusinessCalendar) -> str:
-    """The document as HTML (what the PDF is made from), dated in business time."""
-    doc = get_document(conn, document_id)
-    if doc is None:
-        raise NotFound(f"document {document_id} does not exist")
-    issuer = get_unit(conn, doc.issuer_unit_id)
-    assert issuer is not None
-    cases = [snap for _, snap in _cases_of(conn, document_id)]
-    recipients = list(dict.fromkeys(c["unit_name"] for c in cases))
-    notices = list(dict.fromkeys(
-        [c["notice_no"] for c in cases if c["notice_no"]]
-        + [d.number for c in cases for d in documents_for_case(conn, c["case_id"])
-           if d.kind == "notice" and d.issued_at <= doc.issued_at]))
-    template = _environment().get_template(f"{doc.kind}.html")
-    return template.render(doc=doc, kind_name=doc.kind_name, issuer=issuer,
-                           recipients=recipients, cases=cases, notices=notices,
-                           issued_on=cn_date(doc.issued_at, calendar), calendar=calendar)
-
-
-def render_pdf(conn: Connection, document_id: int, calendar: BusinessCalendar) -> bytes:
-    """The document as an A4 PDF (WeasyPrint, Noto CJK fonts)."""
-    from weasyprint import HTML  # heavy: imported when a PDF is first asked for
-
-    pdf: bytes = HTML(string=render_html(conn, document_id, calendar),
-                      url_fetcher=_no_fetching).write_pdf()
-    return pdf
-
-
-def _no_fetching(url: str, *args: Any, **kwargs: Any) -> Any:
-    """Documents are self-contained: nothing is fetched while rendering."""
-    raise ValueError(f"documents do not load resources ({url[:60]})")
+def issuer_of(conn: Connection, doc: Document) -> Unit:
+    found = get_unit(conn, doc.issuer_unit_id)
+    if found is None:
+        raise NotFound(f"document {doc.id} has no issuing unit")
+    return found

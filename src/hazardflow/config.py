@@ -56,6 +56,11 @@ class Settings:
     audit_key: str = field(default="", repr=False)
     audit_key_file: str = ""  # default <instance_path>/audit.key (one hex key per line)
     audit_witness_file: str = ""  # default <instance_path>/audit.witness (checkpoints written)
+    # where the public reaches the app: the base of the /verify/<code> URL an issued
+    # document's QR code carries (e.g. https://yh.lawjw.gov.cn); default the request's host
+    public_url: str = ""
+    # /verify/<code> needs no sign-in: requests per address per minute before 429
+    verify_per_address_minute: int = 30
 
     @property
     def sqlite_path(self) -> Path:
@@ -88,6 +93,11 @@ class Settings:
             raise ConfigError(f"{PREFIX}MAX_UPLOAD_BYTES must be positive")
         if self.audit_key:
             parse_audit_keys(self.audit_key, f"{PREFIX}AUDIT_KEY")
+        if self.public_url and not self.public_url.startswith(("https://", "http://")):
+            raise ConfigError(f"{PREFIX}PUBLIC_URL must be an absolute http(s) URL such as "
+                              f"https://yh.example.gov.cn, not {self.public_url!r}")
+        if self.verify_per_address_minute <= 0:
+            raise ConfigError(f"{PREFIX}VERIFY_PER_ADDRESS_MINUTE must be positive")
         return self
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from pypdf import PdfReader
 from werkzeug.test import TestResponse
 
@@ -16,7 +18,15 @@ from hazardflow.workflows import evidence as ev
 
 from .conftest import Login, make_app
 from .pages import Browser, png_bytes
-from .support import complete_ok, open_task, ordered_hazard, rectify_form, verify_form
+from .support import (
+    complete_ok,
+    open_task,
+    order_form,
+    ordered_hazard,
+    rectify_form,
+    report,
+    verify_form,
+)
 
 
 def post_file(browser: Browser, content: bytes, filename: str, csrf: bool = True,
@@ -121,71 +131,85 @@ def issue(browser: Browser, case_id: int, kind: str) -> TestResponse:
     return browser.post(f"/cases/{case_id}/documents/{kind}")
 
 
+def self_ordered(client: FlaskClient, login: Login) -> dict[str, Any]:
+    """A hazard the hospital's own inspection found and its safety officer ordered."""
+    body = report(client, login("safety"), source="self_inspection")
+    case_id = body["case"]["id"]
+    triage = open_task(client, login("safety"), case_id, "Task_Triage")
+    complete_ok(client, login("safety"), triage, order_form())
+    return {"code": body["hazard"]["code"], "case_id": case_id,
+            "rectify_task": open_task(client, login("rectifier"), case_id, "Task_Rectify")}
+
+
+UNIT_NOTICE = "金安区人民医院隐改〔2026〕001号"
+
+
 def test_notice_is_numbered_when_issued_and_reused(app: Flask, login: Login) -> None:
     client = app.test_client()
-    case = ordered_hazard(client, login)
+    case = self_ordered(client, login)
     path = f"/cases/{case['case_id']}/documents/notice.pdf"
-    jinan = Browser(app, "jinan")
-    page = jinan.html(f"/cases/{case['case_id']}")
+    safety = Browser(app, "safety")
+    page = safety.html(f"/cases/{case['case_id']}")
     assert f'action="/cases/{case["case_id"]}/documents/notice"' in page
-    issued_now = issue(jinan, case["case_id"], "notice")
+    issued_now = issue(safety, case["case_id"], "notice")
     assert issued_now.status_code == 303
     assert issued_now.headers["Location"].endswith(f"/cases/{case['case_id']}#documents")
-    assert "金安卫健整改〔2026〕1号" in jinan.html(f"/cases/{case['case_id']}")
-    first = jinan.get(path)
+    assert UNIT_NOTICE in safety.html(f"/cases/{case['case_id']}")
+    first = safety.get(path)
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     text = pdf_text(first.data)
-    assert "整改通知书" in text and case["code"] in text and "金安卫健整改〔2026〕1号" in text
+    assert "隐患整改通知单" in text and case["code"] in text and UNIT_NOTICE in text
     assert Browser(app, "rectifier").get(path).status_code == 200  # issued: the unit reads it
     assert Browser(app, "yuan").get(path).status_code == 404
-    assert issue(jinan, case["case_id"], "notice").status_code == 303  # still current: reused
-    assert pdf_text(jinan.get(path).data) == text
+    assert issue(safety, case["case_id"], "notice").status_code == 303  # issued: the same
+    assert safety.get(path).data == first.data  # served as issued, byte for byte
     with app.app_context(), read_transaction(app.extensions["hazardflow"].db) as conn:
         issued = documents.documents_for_case(conn, case["case_id"])
-    assert [(d.kind, d.number) for d in issued] == [("notice", "金安卫健整改〔2026〕1号")]
-    assert jinan.get(f"/documents/{issued[0].id}.pdf").status_code == 200
+    assert [(d.kind, d.number) for d in issued] == [("notice", UNIT_NOTICE)]
+    assert safety.get(f"/documents/{issued[0].id}.pdf").status_code == 200
     assert Browser(app, "yuan").get(f"/documents/{issued[0].id}.pdf").status_code == 404
-    assert jinan.get(f"/cases/{case['case_id']}/documents/other.pdf").status_code == 404
+    assert safety.get(f"/cases/{case['case_id']}/documents/other.pdf").status_code == 404
 
 
 def test_issuing_needs_the_csrf_token_and_an_entitled_user(app: Flask, login: Login) -> None:
-    case = ordered_hazard(app.test_client(), login)
+    case = self_ordered(app.test_client(), login)
     before = numbers_and_documents(app)
-    jinan = Browser(app, "jinan")
-    forged = jinan.client.post(f"/cases/{case['case_id']}/documents/notice")
+    safety = Browser(app, "safety")
+    forged = safety.client.post(f"/cases/{case['case_id']}/documents/notice")
     assert forged.status_code == 400  # no CSRF token: a cross-site form cannot issue
-    rectifier = Browser(app, "rectifier")  # sees the case, may not issue
-    assert "/documents/notice\"" not in rectifier.html(f"/cases/{case['case_id']}")
-    assert issue(rectifier, case["case_id"], "notice").status_code == 403
+    for name in ("rectifier", "jinan"):  # see the case; may not sign the hospital's notice
+        browser = Browser(app, name)
+        assert "/documents/notice\"" not in browser.html(f"/cases/{case['case_id']}")
+        assert issue(browser, case["case_id"], "notice").status_code == 403
     assert issue(Browser(app, "yuan"), case["case_id"], "notice").status_code == 404
-    assert issue(jinan, case["case_id"], "other").status_code == 404
+    assert issue(safety, case["case_id"], "other").status_code == 404
     assert numbers_and_documents(app) == before
 
 
 def test_opinion_waits_for_the_recheck(app: Flask, login: Login) -> None:
     client = app.test_client()
-    case = ordered_hazard(client, login)
+    case = self_ordered(client, login)
     path = f"/cases/{case['case_id']}/documents/opinion.pdf"
-    verifier = Browser(app, "verifier")
-    early = issue(verifier, case["case_id"], "opinion")
+    safety = Browser(app, "safety")
+    early = issue(safety, case["case_id"], "opinion")
     assert early.status_code == 409 and "尚未复查" in early.get_data(as_text=True)
-    assert Browser(app, "rectifier").get(path).status_code == 404  # may not issue: none yet
+    assert Browser(app, "rectifier").get(path).status_code == 404  # none yet
     complete_ok(client, login("rectifier"), case["rectify_task"], rectify_form())
     verify = open_task(client, login("verifier"), case["case_id"], "Task_Verify")
     complete_ok(client, login("verifier"), verify, verify_form(passed=True))
-    assert issue(verifier, case["case_id"], "opinion").status_code == 303
-    response = verifier.get(path)
+    assert issue(safety, case["case_id"], "opinion").status_code == 303
+    response = safety.get(path)
     assert response.status_code == 200
     text = pdf_text(response.data)
-    assert "复查意见书" in text and "金安卫健复查〔2026〕1号" in text and "通过" in text
-    assert case["code"] in text and "已整改到位" in text
+    assert "隐患整改验收单" in text and "金安区人民医院验收〔2026〕001号" in text
+    assert case["code"] in text and "已整改到位" in text and "通过" in text
 
 
 def test_document_list_partial_links_each_issued_document(app: Flask, login: Login) -> None:
-    case = ordered_hazard(app.test_client(), login)
-    jinan = Browser(app, "jinan")
-    issue(jinan, case["case_id"], "notice")
-    assert jinan.get(f"/cases/{case['case_id']}/documents/notice.pdf").status_code == 200
+    case = self_ordered(app.test_client(), login)
+    safety = Browser(app, "safety")
+    issue(safety, case["case_id"], "notice")
+    assert safety.get(f"/cases/{case['case_id']}/documents/notice.pdf").status_code == 200
     with app.test_request_context(), read_transaction(app.extensions["hazardflow"].db) as conn:
         issued = documents.documents_for_case(conn, case["case_id"])
         html = app.jinja_env.from_string(
@@ -193,6 +217,7 @@ def test_document_list_partial_links_each_issued_document(app: Flask, login: Log
             "{{ document_list(case_id, issued) }}").render(case_id=case["case_id"],
                                                            issued=issued, _=lambda s: s)
     assert f'href="/documents/{issued[0].id}.pdf"' in html and issued[0].number in html
+    assert "隐患整改通知单" in html and "2026-11-02" in html
     assert f'/cases/{case["case_id"]}/documents/opinion.pdf' in html
 
 
@@ -211,11 +236,11 @@ def numbers_and_documents(app: Flask) -> tuple[list[tuple[str, int]], int]:
 
 
 def test_a_get_issues_nothing_and_takes_no_number(app: Flask, login: Login) -> None:
-    case = ordered_hazard(app.test_client(), login)
+    case = self_ordered(app.test_client(), login)
     before = numbers_and_documents(app)
-    jinan = Browser(app, "jinan")  # entitled to issue both kinds
+    safety = Browser(app, "safety")  # entitled to sign both kinds
     for kind in ("notice", "opinion"):
-        response = jinan.get(f"/cases/{case['case_id']}/documents/{kind}.pdf")
+        response = safety.get(f"/cases/{case['case_id']}/documents/{kind}.pdf")
         assert response.status_code == 404
         assert "尚未" in response.get_data(as_text=True)
     assert numbers_and_documents(app) == before

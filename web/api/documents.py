@@ -21,9 +21,10 @@ TAG = "documents"
 
 
 def described(doc: Document) -> dict[str, Any]:
-    return {"id": doc.id, "kind": doc.kind, "kind_name": doc.kind_name, "number": doc.number,
-            "title": doc.title, "issued_by": doc.issued_by,
-            "issued_at": doc.issued_at.isoformat(), "pdf": f"/api/v1/documents/{doc.id}"}
+    return {"id": doc.id, "kind": doc.kind, "form": doc.form, "kind_name": doc.kind_name,
+            "number": doc.number, "title": doc.title, "issued_by": doc.issued_by,
+            "issued_at": doc.issued_at.isoformat(), "dated_on": doc.dated_on,
+            "pdf_sha256": doc.pdf_sha256, "pdf": f"/api/v1/documents/{doc.id}"}
 
 
 @bp.get("/cases/<int:case_id>/documents")
@@ -41,10 +42,11 @@ def case_documents(case_id: int) -> dict[str, Any]:
 @endpoint("issue_document", TAG, {200: DocumentAnswer, 201: DocumentAnswer},
           errors=(403, 404, 409), path={"kind": {"enum": ["notice", "opinion"]}})
 def issue(case_id: int, kind: str) -> tuple[dict[str, Any], int]:
-    """签发案件的整改通知书（notice）或出具复查意见书（opinion），由监管的县区编号；仍有效的
-    已签发文书答复 200 (issue the case's rectification notice or re-inspection opinion,
-    numbered by its supervising county; one still current is answered with 200)"""
-    issued = usecase.issue(runtime, current_actor(), case_id, kind)
+    """以下达整改（复查）主体的名义签发案件的整改通知（notice）或复查意见（opinion），签发时
+    编号，须有权代表该主体签发；这次整改通知（复查）已签发的答复 200 (issue the case's notice
+    or opinion in the name of the body that ordered or re-checked, numbered when signed by
+    someone entitled to sign for it; one already issued for this order is answered 200)"""
+    issued = usecase.issue(runtime, current_actor(), case_id, kind, files.request_base())
     return {"document": described(issued.document)}, 201 if issued.fresh else 200
 
 

@@ -5,7 +5,8 @@
   ``{error, message, details}`` with 400 (no file), 413 (too large), 422 (refused type).
 - ``GET /evidence/<id>`` and ``/evidence/<id>/thumb``: the bytes, 404 unless visible.
 - ``POST /cases/<id>/documents/<notice|opinion>`` (CSRF): issue (签发/出具) the case's
-  document, numbered, for a user entitled to it (``documents.may_issue``); back to the case.
+  document in the name of the body that ordered (re-checked), numbered, for a user entitled
+  to sign for that body (``policy.may_sign_for``); back to the case.
 - ``GET /cases/<id>/documents/<notice|opinion>.pdf``: the case's issued document; 404,
   saying so, while none is issued. A GET never issues anything.
 - ``GET /documents/<id>.pdf``: an issued document, for whoever sees all the cases it lists.
@@ -58,7 +59,7 @@ def evidence_thumb(evidence_id: int) -> Response:
 @bp.post("/cases/<int:case_id>/documents/<kind>")
 @login_required
 def issue_document(case_id: int, kind: str) -> Redirect:
-    issued = usecase.issue(runtime, current_actor(), case_id, kind)
+    issued = usecase.issue(runtime, current_actor(), case_id, kind, files.request_base())
     doc = issued.document
     if issued.fresh:
         flash(_("已签发%(name)s %(number)s。", name=_(doc.kind_name), number=doc.number), "info")
