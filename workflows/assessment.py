@@ -1,26 +1,29 @@
-"""The annual target assessment (年度目标管理考核): a score per unit from configurable rules.
+"""The annual target assessment (年度目标管理考核): a score per reporter from configurable rules.
 
-Each unit starts from :data:`BASE` points; each rule measures something about the unit's
-year and deducts ``points`` per unit of that measure, at most ``cap``. The defaults are in
-:data:`DEFAULT_RULES`; the city changes points and caps (``assessment_rule`` rows, each
-change journaled). Every unit can see its measures and deductions.
+The city assesses the addressees of the founding notice — the county-level bodies (县区卫健委,
+开发区卫健办) and the 市直 units — and ranks them; each county-level body ranks the units that
+report to it, in its own view (``report_chain``). A body's score reads its area's outcomes,
+its own reporting, the city's spot checks in its area, its units' self-inspection coverage
+and its own supervision work; a unit's, its own.
 
-Measures for year Y (business days of the calendar, ``HAZARDFLOW_BUSINESS_TZ``):
+Each reporter starts from :data:`BASE` points; each rule deducts ``points`` per unit of its
+measure (``assessment_measures``), at most ``cap``. Finding hazards costs nothing: only
+hazards left past their deadline, rectified late or found again by a 回头看 do; unpublished
+暗访 findings do not count; a unit that registers nothing still reads its self-inspection
+coverage. The defaults are :data:`DEFAULT_RULES`; the city changes points and caps
+(``assessment_rule`` rows, each change journaled). Every line of a breakdown names its rule
+and the items (hazards, reports, checks, checklists, units) it deducts for.
 
-- ``late_monthly``: monthly reports of Y submitted late, or still open after their due day;
-- ``overdue_hazard``: hazards reported in Y that are open past their deadline, or were
-  closed after it;
-- ``failed_spot_check``: the unit's spot checks drawn in Y whose inspection failed an item;
-- ``unannounced_finding``: published unannounced-visit (暗访) hazards reported in Y;
-- ``rectification_rate``: the shortfall of the rectification rate (closed / found, voided
-  left out) below 100%, in percentage points.
+A ranking is shown with its ranks only to who oversees every unit in it (the city; a county
+its own units); anyone else sees their own rows without a rank, which another unit's hazards
+they may not see would move.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,18 +31,11 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, journal
 
+from . import policy, report_chain
+from .assessment_measures import Measure, Year, measure
 from .calendar import BusinessCalendar
-from .campaigns import reporting_units
-from .policy import units_overseen
-from .schema import hazard
-from .schema_campaigns import (
-    assessment_rule,
-    inspection,
-    inspection_result,
-    spot_check,
-    spot_check_draw,
-    unit_report,
-)
+from .schema_campaigns import assessment_rule
+from .units import city_unit, get_unit_by_code
 
 BASE = 100.0
 FIRST_YEAR = 2000  # years before it have nothing to assess; the latest is next year
@@ -49,17 +45,24 @@ FIRST_YEAR = 2000  # years before it have nothing to assess; the latest is next 
 class Rule:
     code: str
     name: str
-    unit: str  # what one of the measure is: 份, 项, 次, 个百分点
+    unit: str  # what one of the measure is: 项, 份, 次, 个百分点
     points: float
     cap: float
+    bodies_only: bool = False  # measures a county-level body's own supervision work
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
-    Rule("late_monthly", "月报迟报或未报", "份", 2.0, 12.0),
-    Rule("overdue_hazard", "隐患超期整改或超期未改", "项", 1.0, 20.0),
-    Rule("failed_spot_check", "市卫健委抽查不合格", "次", 5.0, 20.0),
-    Rule("unannounced_finding", "暗查暗访发现隐患", "项", 1.0, 15.0),
-    Rule("rectification_rate", "整改率未达100%", "个百分点", 0.2, 20.0),
+    Rule("overdue_open", "隐患超期未整改", "项", 2.0, 20.0),
+    Rule("closed_late", "隐患逾期整改", "项", 0.5, 10.0),
+    Rule("repeat", "回头看复现隐患（整改不到位）", "项", 3.0, 15.0),
+    Rule("late_monthly", "月报迟报", "份", 2.0, 12.0),
+    Rule("missing_monthly", "月报逾期未报", "份", 3.0, 18.0),
+    Rule("failed_spot_check", "市卫健委抽查、暗访不合格", "次", 5.0, 20.0),
+    Rule("self_inspection", "自查覆盖不足（专项行动检查表未自查）", "个百分点", 0.1, 10.0),
+    Rule("supervision_coverage", "督查覆盖不足（辖区单位未督查）", "个百分点", 0.1, 10.0,
+         bodies_only=True),
+    Rule("unfollowed_finding", "督查发现隐患未跟踪整改到位", "项", 1.0, 10.0,
+         bodies_only=True),
 )
 
 
@@ -67,7 +70,7 @@ def rules(conn: Connection) -> list[Rule]:
     """The rules in force: the defaults with the city's overrides."""
     overrides = {r.code: r for r in conn.execute(sa.select(assessment_rule))}
     return [Rule(d.code, d.name, d.unit, float(overrides[d.code].points),
-                 float(overrides[d.code].cap)) if d.code in overrides else d
+                 float(overrides[d.code].cap), d.bodies_only) if d.code in overrides else d
             for d in DEFAULT_RULES]
 
 
@@ -101,94 +104,90 @@ def check_year(year: int | str, this_year: int) -> int:
     return int(text)
 
 
-def measures(conn: Connection, year: int, now: datetime,
-             calendar: BusinessCalendar) -> dict[int, dict[str, float]]:
-    """Per unit id: the value of every rule's measure for ``year`` (business days)."""
-    today = calendar.today(now)
-    start, end = calendar.start_of(date(year, 1, 1)), calendar.start_of(date(year + 1, 1, 1))
-    as_of = min(today, date(year, 12, 31)).isoformat()
-    units = {u.id: u for u in reporting_units(conn)}
-    out = {uid: {r.code: 0.0 for r in DEFAULT_RULES} for uid in units}
-
-    def add(code: str, rows: Any) -> None:
-        for unit_id, value in rows:
-            if unit_id in out:
-                out[unit_id][code] += float(value or 0)
-
-    add("late_monthly", conn.execute(
-        sa.select(unit_report.c.unit_id, sa.func.count()).where(
-            unit_report.c.kind == "monthly", unit_report.c.period.startswith(f"{year}-"),
-            sa.or_(unit_report.c.late.is_(True),
-                   sa.and_(unit_report.c.status != "submitted",
-                           unit_report.c.due_on < today.isoformat())))
-        .group_by(unit_report.c.unit_id)))
-    in_year = sa.and_(hazard.c.reported_at >= start, hazard.c.reported_at < end)
-    add("overdue_hazard", conn.execute(
-        sa.select(hazard.c.unit_id, sa.func.count()).where(
-            in_year, hazard.c.status == "open", hazard.c.deadline.is_not(None),
-            hazard.c.deadline < as_of).group_by(hazard.c.unit_id)))
-    add("overdue_hazard", [  # closed, but after the deadline (a business date)
-        (r.unit_id, 1) for r in conn.execute(
-            sa.select(hazard.c.unit_id, hazard.c.closed_at, hazard.c.deadline).where(
-                in_year, hazard.c.status == "closed", hazard.c.deadline.is_not(None)))
-        if calendar.today(r.closed_at).isoformat() > r.deadline])
-    failed = sa.select(inspection.c.spot_check_id).join(
-        inspection_result, inspection_result.c.inspection_id == inspection.c.id).where(
-        inspection_result.c.result == "fail")
-    add("failed_spot_check", conn.execute(
-        sa.select(spot_check.c.unit_id, sa.func.count()).join(
-            spot_check_draw, spot_check_draw.c.id == spot_check.c.draw_id).where(
-            spot_check_draw.c.drawn_at >= start, spot_check_draw.c.drawn_at < end,
-            spot_check.c.id.in_(failed)).group_by(spot_check.c.unit_id)))
-    add("unannounced_finding", conn.execute(
-        sa.select(hazard.c.unit_id, sa.func.count()).where(
-            in_year, hazard.c.source == "unannounced", hazard.c.visible_to_unit.is_(True))
-        .group_by(hazard.c.unit_id)))
-    for unit_id, found, closed in conn.execute(
-            sa.select(hazard.c.unit_id, sa.func.count(),
-                      sa.func.sum(sa.case((hazard.c.status == "closed", 1), else_=0)))
-            .where(in_year, hazard.c.status != "voided").group_by(hazard.c.unit_id)):
-        if unit_id in out and found:
-            out[unit_id]["rectification_rate"] = round(100.0 * (1 - (closed or 0) / found), 2)
-    return out
+def score(conn: Connection, who: report_chain.Reporter, in_force: list[Rule],
+          y: Year) -> dict[str, Any]:
+    """A reporter's score and its breakdown: one line per rule that applies to it."""
+    measured = measure(conn, who, y)
+    lines: list[dict[str, Any]] = []
+    for rule in in_force:
+        if rule.bodies_only and not who.body:
+            continue
+        found = measured.get(rule.code, Measure())
+        deduction = round(min(rule.points * found.value, rule.cap), 2)
+        lines.append({"code": rule.code, "name": rule.name, "unit": rule.unit,
+                      "measure": found.value, "points": rule.points, "cap": rule.cap,
+                      "deduction": deduction, "items": found.items})
+    return {"unit_code": who.code, "unit_name": who.name, "county_code": who.county_code,
+            "body": who.body, "score": round(BASE - sum(x["deduction"] for x in lines), 2),
+            "rank": None, "breakdown": lines}
 
 
 def assess(conn: Connection, actor: Actor, year: int, now: datetime,
-           calendar: BusinessCalendar) -> dict[str, Any]:
-    """The ranking (all units) and the rows ``actor`` may see, each with its breakdown."""
+           calendar: BusinessCalendar, scope: str | None = None) -> dict[str, Any]:
+    """The ranking of the reporters to the body ``scope`` (default: the actor's own body,
+    ``policy.home_body``; the city's: the addressees), ranked when the actor oversees all of
+    them; else the actor's own units' rows, unranked. ``own``: the body's own row as the
+    city scores it (unranked), when the actor oversees the body."""
     check_year(year, calendar.year_of(now))
+    y = Year(year, now, calendar)
     in_force = rules(conn)
-    units = {u.id: u for u in reporting_units(conn)}
-    scored: list[dict[str, Any]] = []
-    for unit_id, values in measures(conn, year, now, calendar).items():
-        lines: list[dict[str, Any]] = []
-        total = 0.0
-        for rule in in_force:
-            value = values[rule.code]
-            deduction = round(min(rule.points * value, rule.cap), 2)
-            total += deduction
-            lines.append({"code": rule.code, "name": rule.name, "unit": rule.unit,
-                          "measure": value, "points": rule.points, "cap": rule.cap,
-                          "deduction": deduction})
-        u = units[unit_id]
-        scored.append({"unit_code": u.code, "unit_name": u.name, "county_code": u.county_code,
-                       "score": round(BASE - total, 2),
-                       "breakdown": lines})
-    scored.sort(key=lambda r: (-r["score"], r["unit_code"]))
-    rank, previous = 0, None
-    for n, row in enumerate(scored, start=1):
-        if row["score"] != previous:
-            rank, previous = n, row["score"]
-        row["rank"] = rank
-    seen = units_overseen(conn, actor)
-    rows = [r for r in scored if seen is None or r["unit_code"] in seen]
+    home = policy.home_body(conn, actor)
+    body = (scope or "").strip()[:64] or home
+    seen = policy.units_overseen(conn, actor)
+    if body is None:
+        who = [r for r in report_chain.reporters(conn) if seen is not None and r.code in seen]
+    else:
+        who = report_chain.reporting_to(conn, body)
+    ranked = body is not None and (seen is None or body == home)
+    if not ranked:
+        who = [r for r in who if seen is None or r.code in seen]
+    rows = [score(conn, r, in_force, y) for r in who]
+    if ranked:
+        rows.sort(key=lambda r: (-r["score"], r["unit_code"]))
+        rank, previous = 0, None
+        for n, row in enumerate(rows, start=1):
+            if row["score"] != previous:
+                rank, previous = n, row["score"]
+            row["rank"] = rank
+    own = None
+    mine = report_chain.reporter(conn, body) if body else None
+    if mine is not None and (seen is None or mine.code in seen):
+        own = score(conn, mine, in_force, y)
+    found = get_unit_by_code(conn, body) if body else None
     return {"year": year, "base": BASE, "rules": [r.__dict__ for r in in_force],
-            "rows": rows, "units": len(scored)}
+            "scope": {"code": found.code, "name": found.name} if found else None,
+            "city": city_unit(conn).code, "ranked": ranked, "rows": rows,
+            "units": len(rows), "own": own}
 
 
 def ranking_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """The ranking as a sheet: one row per reporter, a column of deductions per rule."""
     header = ["名次", "单位编码", "单位", "所属县区", "得分",
               *[f"{r['name']}（扣分）" for r in result["rules"]]]
-    body = [[r["rank"], r["unit_code"], r["unit_name"], r["county_code"], r["score"],
-             *[line["deduction"] for line in r["breakdown"]]] for r in result["rows"]]
+    body = []
+    for row in _rows(result):
+        lines = {line["code"]: line["deduction"] for line in row["breakdown"]}
+        body.append([row["rank"] if row["rank"] is not None else "", row["unit_code"],
+                     row["unit_name"], row["county_code"], row["score"],
+                     *[lines.get(r["code"], "") for r in result["rules"]]])
     return header, body
+
+
+def deductions_table(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    """Every deduction with its rule and what it is for: one row per item (a hazard, a
+    report, a check, a checklist not self-inspected, a unit not inspected)."""
+    header = ["单位编码", "单位", "扣分项", "计量", "扣分", "明细", "所在单位", "说明"]
+    body: list[list[Any]] = []
+    for row in _rows(result):
+        for line in row["breakdown"]:
+            if not line["deduction"]:
+                continue
+            for item in line["items"] or [{"ref": "", "unit": "", "note": ""}]:
+                body.append([row["unit_code"], row["unit_name"], line["name"],
+                             f"{line['measure']} {line['unit']}", line["deduction"],
+                             item["ref"], item["unit"], item["note"]])
+    return header, body
+
+
+def _rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*([result["own"]] if result["own"] else []), *result["rows"]]

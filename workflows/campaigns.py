@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Conflict, Detail, InvalidInput, NotFound
 from hazardflow.engine.db import new_id
 
+from .classification import seed_major_hazard_list
 from .ledger import CATEGORIES
 from .policy import supervises, unit_scope_clause, visible_hazards
 from .schema import hazard, unit
@@ -33,7 +34,11 @@ from .schema_campaigns import (
     unit_report,
 )
 
-REPORTING_KINDS = ("institution", "city_direct")  # the units that report and are assessed
+# The units that report and are assessed: every institution but a 村卫生室 (its 乡镇卫生院's
+# report covers it: a report counts the unit and the units below it) and a 诊所 (the county's
+# supervision covers it); county-level bodies consolidate.
+REPORTING_KINDS = ("institution", "city_direct", "township_hospital", "community_health_center",
+                   "private_hospital", "cdc", "supervision_institute")
 
 FOUNDING = {
     "code": "2026-YDQ",
@@ -232,7 +237,8 @@ def bundled_checklists() -> list[dict[str, Any]]:
 
 def save_checklist(conn: Connection, data: Mapping[str, Any], now: datetime) -> int:
     """Store a checklist (code, name, theme, category, items[text, legal_basis, category,
-    major_trigger]); an existing code is left as it is. Returns its id."""
+    major_trigger, major_item]) as its version 1; an existing code is left as it is (the
+    city's edits are versions of their own). Returns its id."""
     found = conn.execute(sa.select(checklist.c.id).where(
         checklist.c.code == data["code"])).scalar()
     if found is not None:
@@ -247,7 +253,9 @@ def save_checklist(conn: Connection, data: Mapping[str, Any], now: datetime) -> 
         {"checklist_id": checklist_id, "position": i + 1, "text": item["text"],
          "legal_basis": item.get("legal_basis", ""),
          "category": item.get("category") or data["category"],
-         "major_trigger": bool(item.get("major_trigger"))} for i, item in enumerate(items)])
+         "major_trigger": bool(item.get("major_trigger") or item.get("major_item")),
+         "major_item": item.get("major_item") or None, "version_from": 1}
+        for i, item in enumerate(items)])
     return checklist_id
 
 
@@ -256,19 +264,34 @@ def list_checklists(conn: Connection) -> list[dict[str, Any]]:
                                                    .order_by(checklist.c.code))]
 
 
-def get_checklist(conn: Connection, code: str) -> dict[str, Any]:
+def items_in_version(checklist_id: Any, version: Any) -> sa.ColumnElement[bool]:
+    """The ``checklist_item`` rows of a checklist's version (SQL)."""
+    return sa.and_(checklist_item.c.checklist_id == checklist_id,
+                   checklist_item.c.version_from <= version,
+                   sa.or_(checklist_item.c.version_to.is_(None),
+                          checklist_item.c.version_to > version))
+
+
+def get_checklist(conn: Connection, code: str, version: int | None = None) -> dict[str, Any]:
+    """A checklist with the items of ``version`` (default: the current one)."""
     row = conn.execute(sa.select(checklist).where(checklist.c.code == code)).first()
     if row is None:
         raise NotFound(f"检查表 {code} 不存在 (checklist {code} does not exist)")
+    wanted = row.version if version is None else version
+    if not isinstance(wanted, int) or isinstance(wanted, bool) or not 1 <= wanted <= row.version:
+        raise _bad(f"检查表 {code} 没有第 {version} 版，现行第 {row.version} 版 (checklist "
+                   f"{code} has no version {version!r})", "checklist_version")
     out = dict(row._mapping)
+    out["current_version"], out["version"] = row.version, wanted
     out["items"] = [dict(i._mapping) for i in conn.execute(
-        sa.select(checklist_item).where(checklist_item.c.checklist_id == row.id)
+        sa.select(checklist_item).where(items_in_version(row.id, wanted))
         .order_by(checklist_item.c.position))]
     return out
 
 
 def seed_campaigns(conn: Connection, now: datetime) -> dict[str, int]:
     """The bundled checklists and the founding campaign, skipping what exists."""
+    seed_major_hazard_list(conn)  # the checklists' items point into it
     before = conn.execute(sa.select(sa.func.count()).select_from(checklist)).scalar_one()
     for data in bundled_checklists():
         save_checklist(conn, data, now)

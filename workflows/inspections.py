@@ -32,6 +32,7 @@ from hazardflow.engine.db import new_id
 
 from . import evidence
 from .calendar import BusinessCalendar
+from .campaigns import get_checklist
 from .cases import start_case
 from .counters import next_value
 from .ledger import SOURCES
@@ -50,11 +51,12 @@ from .units import Unit, get_unit_by_code
 
 KINDS: dict[str, str] = {
     "self": "自查", "routine": "日常检查", "special": "专项检查", "spot_check": "抽查",
-    "unannounced": "暗查暗访", "supervision": "督导检查",
+    "unannounced": "暗查暗访", "supervision": "督导检查", "review": "回头看",
 }
 SOURCE_OF_KIND: dict[str, str] = {
     "self": "self_inspection", "routine": "inspection", "special": "inspection",
     "supervision": "inspection", "spot_check": "spot_check", "unannounced": "unannounced",
+    "review": "inspection",
 }
 RESULTS: dict[str, str] = {"pass": "合格", "fail": "不合格", "na": "不适用"}
 assert set(SOURCE_OF_KIND.values()) <= set(SOURCES)
@@ -84,6 +86,7 @@ def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_co
                       campaign_code: str | None = None, location: str = "",
                       summary: str = "", inspected_on: str | None = None,
                       spot_check_id: int | None = None,
+                      checklist_version: int | None = None,
                       calendar: BusinessCalendar) -> dict[str, Any]:
     """Store an inspection and open one hazard case per failed item (the caller has checked
     that ``actor`` may record this kind at this unit).
@@ -92,11 +95,15 @@ def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_co
     "result": pass|fail|na, "note", "location", "photos": [evidence ids]}``; a failed item
     needs at least one photo (the hazard register form asks for one). Without
     ``inspected_on`` it is inspected today; the code counts in the business year.
+    ``checklist_version``: the version of the
+    checklist the inspection started with (the form it was filled in on), kept even when the
+    city has changed the checklist since; default the current one. A failed item that checks
+    an item of the 2023 list names it (``major_item``) in its 重大 case.
     """
     now = engine.clock.now()
     where = inspected_unit(conn, unit_code)
     check_kind(kind)
-    items = _items(conn, checklist_code)
+    items = _items(conn, checklist_code, checklist_version)
     rows = _checked_results(items, results)
     evidence.check_form_evidence(conn, {f"photos{r['item']['position']}": r["photos"]
                                         for r in rows if r["result"] == "fail"}, actor.id)
@@ -110,7 +117,8 @@ def record_inspection(conn: Connection, engine: Engine, actor: Actor, *, unit_co
     code = f"JC-{year}-{next_value(conn, f'inspection:{year}'):06d}"
     inspection_id = new_id(conn.execute(inspection.insert().values(
         code=code, kind=kind, campaign_code=campaign_code or None, unit_id=where.id,
-        checklist_id=items[0]["checklist_id"], inspector=actor.id, inspected_on=day,
+        checklist_id=items[0]["checklist_id"], checklist_version=items[0]["in_version"],
+        inspector=actor.id, inspected_on=day,
         location=location.strip()[:255], summary=summary, spot_check_id=spot_check_id,
         visible_to_unit=kind != "unannounced", created_at=now)))
     conn.execute(inspection_result.insert(), [
@@ -146,14 +154,16 @@ def _day(value: Any, today: date) -> str:
                    "inspected_on") from None
 
 
-def _items(conn: Connection, checklist_code: str) -> list[dict[str, Any]]:
-    rows = [dict(r._mapping) for r in conn.execute(
-        sa.select(checklist_item).join(checklist, checklist.c.id == checklist_item.c.checklist_id)
-        .where(checklist.c.code == checklist_code).order_by(checklist_item.c.position))]
-    if not rows:
+def _items(conn: Connection, checklist_code: str,
+           version: int | None) -> list[dict[str, Any]]:
+    """The items of the checklist's ``version`` (default: the current one), each with
+    ``in_version``: that version."""
+    if not isinstance(checklist_code, str) or not conn.execute(
+            sa.select(checklist.c.id).where(checklist.c.code == checklist_code)).first():
         raise _bad(f"没有检查表 {checklist_code} (no checklist {checklist_code!r})",
                    "checklist_code")
-    return rows
+    found = get_checklist(conn, checklist_code, version)
+    return [{**item, "in_version": found["version"]} for item in found["items"]]
 
 
 def _checked_results(items: list[dict[str, Any]],
@@ -199,7 +209,7 @@ def _open_cases(conn: Connection, engine: Engine, actor: Actor, inspection_id: i
                   inspection_result.c.note, inspection_result.c.location,
                   inspection_result.c.photos, checklist_item.c.text,
                   checklist_item.c.legal_basis, checklist_item.c.category,
-                  checklist_item.c.major_trigger)
+                  checklist_item.c.major_trigger, checklist_item.c.major_item)
         .join(checklist_item, checklist_item.c.id == inspection_result.c.item_id)
         .where(inspection_result.c.inspection_id == inspection_id,
                inspection_result.c.result == "fail",
@@ -219,6 +229,8 @@ def _open_cases(conn: Connection, engine: Engine, actor: Actor, inspection_id: i
             "level": "major" if row.major_trigger else "general",
             "description": description[:2000], "photos_before": photos,
             "source": SOURCE_OF_KIND[head.kind]}
+        if row.major_item:
+            data["major_item"] = row.major_item
         if head.campaign_code:
             data["campaign"] = head.campaign_code
         out = start_case(conn, engine, actor, HAZARD_PROCESS, data, with_evidence=False)
@@ -258,7 +270,8 @@ def get_inspection(conn: Connection, actor: Actor, inspection_id: int) -> dict[s
     out["results"] = [dict(r._mapping) for r in conn.execute(
         sa.select(inspection_result, checklist_item.c.position, checklist_item.c.text,
                   checklist_item.c.legal_basis, checklist_item.c.major_trigger,
-                  checklist_item.c.category, hazard.c.level, hazard.c.status)
+                  checklist_item.c.major_item, checklist_item.c.category, hazard.c.level,
+                  hazard.c.status)
         .join(checklist_item, checklist_item.c.id == inspection_result.c.item_id)
         .outerjoin(hazard, hazard.c.case_id == inspection_result.c.case_id)
         .where(inspection_result.c.inspection_id == inspection_id)

@@ -5,16 +5,25 @@ topic                  sets         does
 =====================  ===========  ===================================================
 ``report.open_round``  ``opened``   params ``kind`` (monthly | quarterly | annual),
                                     ``process`` (the key of the per-unit report
-                                    process), optional ``due_day`` and ``unit_kinds``
-                                    (comma list; default institution,city_direct):
-                                    starts one report case per reporting unit that has
-                                    none for the period yet (a round run twice opens
+                                    process), optional ``due_day`` (the last on-time
+                                    day of the month after the period, for reports to
+                                    the city), ``unit_due_day`` (for reports to a
+                                    county-level body; default ``due_day``),
+                                    ``unit_kinds`` (comma list: only reporting units of
+                                    these kinds; default every reporting unit),
+                                    ``bodies`` ("true": the county-level bodies report
+                                    too, consolidating) and ``since_campaign`` ("true":
+                                    also the periods since the start of the campaigns
+                                    running in the last period, as backfills): starts
+                                    one report case per reporter (``report_chain``) and
+                                    period that has none yet (a round run twice opens
                                     nothing new)
 ``report.fill``        ``report_id``  creates or refreshes the unit's report row with
-                                    the figures from the ledger
-``report.submit``      ``late``     freezes the figures, stores the narrative, marks the
-                                    report submitted, late when after ``due_on``;
-                                    param ``signed`` ("true"): the actor signs it
+                                    what it says (``report_chain.contents``)
+``report.submit``      ``late``     freezes the contents, stores the narrative, marks the
+                                    report submitted, late when after ``due_on`` (never
+                                    a backfill); param ``signed`` ("true"): the actor
+                                    signs it
 ``report.remind``      —            params ``recipients`` (candidate syntax) and
                                     ``kind`` (report_remind | report_overdue);
                                     ``once_per`` as for ``notify``
@@ -23,12 +32,13 @@ topic                  sets         does
 The round starts each report case inside its own step (``engine.start_case_within``), so the
 round and the reports it opens commit together or not at all. Periods, figures and lateness
 are business days of the calendar :func:`register_report_handlers` is given (the engine's).
+A backfill is due with the round's own period, so its reminders do not fire at once.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,16 +47,16 @@ from hazardflow.engine import SYSTEM, Engine, ServiceCall
 from hazardflow.engine.db import new_id
 from hazardflow.engine.schema import human_task
 
-from . import reports
+from . import report_chain, reports
 from .calendar import BusinessCalendar
-from .campaigns import REPORTING_KINDS, active_campaign_for
 from .handlers import first_time, on_calendar
 from .notifications import KINDS as NOTIFICATION_KINDS
 from .notifications import add_notification
 from .resolver import OrgResolver, split_candidates
-from .schema import unit
+from .schema import app_user, unit, user_role
 from .schema_campaigns import unit_report
-from .units import require_unit
+from .schema_reporting import report_route
+from .units import city_unit, require_unit
 
 REPORT_NOTIFICATIONS = {"report_remind": "报表报送提醒", "report_overdue": "报表逾期未报"}
 NARRATIVE_FIELDS = {"narrative": "", "campaign_actions": "专项行动开展情况：",
@@ -61,6 +71,14 @@ def _kind(call: ServiceCall) -> str:
     return str(kind)
 
 
+def _flag(value: Any) -> bool:
+    return str(value or "").strip().lower() == "true"
+
+
+def _day(value: Any) -> int | None:
+    return int(value) if value else None
+
+
 class ReportHandlers:
     def __init__(self, engine: Engine, calendar: BusinessCalendar) -> None:
         self.engine = engine
@@ -69,41 +87,58 @@ class ReportHandlers:
     def open_round(self, call: ServiceCall) -> dict[str, Any]:
         kind = _kind(call)
         process = str(call.params.get("process") or f"{kind}_report")
-        due_day = int(call.params["due_day"]) if call.params.get("due_day") else None
+        due_day = _day(call.params.get("due_day"))
+        unit_due_day = _day(call.params.get("unit_due_day")) or due_day
         kinds = split_candidates(str(call.params.get("unit_kinds") or ""))
-        today = self.calendar.today(call.now)
-        period = reports.period_for(kind, today)
-        due = reports.due_on(kind, period, due_day)
+        current = reports.period_for(kind, self.calendar.today(call.now))
+        periods = self._periods(call, kind, current)
         definition = self.engine.definitions.resolve(call.conn, process)
-        units = call.conn.execute(sa.select(unit.c.id, unit.c.code).where(
-            unit.c.active.is_(True), unit.c.kind.in_(kinds or REPORTING_KINDS))
-            .order_by(unit.c.code)).all()
+        city = city_unit(call.conn).code
         opened = 0
-        for row in units:
-            if reports.exists(call.conn, kind, period, row.id):
-                continue
-            data = {"unit_code": row.code, "kind": kind, "period": period,
-                    "due_on": due.isoformat()}
-            campaign = active_campaign_for(call.conn, row.id, min(today, due))
-            if campaign:
-                data["campaign"] = campaign
-            # the report's own case, started in this step's transaction
-            self.engine.start_case_within(call.conn, definition, data, SYSTEM,
-                                          business_key=f"{kind}:{period}:{row.code}",
-                                          now=call.now)
-            opened += 1
+        for who in report_chain.reporters(call.conn, kinds or None,
+                                          bodies=_flag(call.params.get("bodies"))):
+            due = reports.due_on(kind, current,
+                                 due_day if who.reports_to == city else unit_due_day)
+            for period in periods:
+                if reports.exists(call.conn, kind, period, who.id):
+                    continue
+                data: dict[str, Any] = {"unit_code": who.code, "kind": kind, "period": period,
+                                        "due_on": due.isoformat(), "reports_to": who.reports_to}
+                if period != current:
+                    data["backfill"] = True
+                last_day = reports.window(kind, period)[1] - timedelta(days=1)
+                ids = report_chain.covered_ids(call.conn, who) if who.body else [who.id]
+                campaign = report_chain.campaign_of(call.conn, ids, last_day)
+                if campaign:
+                    data["campaign"] = campaign
+                # the report's own case, started in this step's transaction
+                self.engine.start_case_within(call.conn, definition, data, SYSTEM,
+                                              business_key=f"{kind}:{period}:{who.code}",
+                                              now=call.now)
+                opened += 1
         return {"opened": opened}
+
+    def _periods(self, call: ServiceCall, kind: str, current: str) -> list[str]:
+        """The round's period, and with ``since_campaign`` the periods back to the start of
+        the earliest campaign running in it."""
+        if not _flag(call.params.get("since_campaign")):
+            return [current]
+        start, end = reports.window(kind, current)
+        starts = report_chain.campaign_starts(call.conn, start, end - timedelta(days=1))
+        if not starts or starts[0] >= start:
+            return [current]
+        return reports.periods_between(kind, reports.period_of(kind, starts[0]), current)
 
 
 def fill(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
-    """Create (or refresh while open) the case's report row with the ledger's figures."""
+    """Create (or refresh while open) the case's report row with what the report says."""
     kind = _kind(call)
     period = str(call.data.get("period") or "")
     where = require_unit(call.conn, str(call.data.get("unit_code") or ""))
     due = str(call.data.get("due_on") or reports.due_on(kind, period).isoformat())
     date.fromisoformat(due)
-    numbers = json.dumps(reports.figures(call.conn, where.id, kind, period, call.now,
-                                         calendar), ensure_ascii=False)
+    numbers = json.dumps(_contents(call, where.code, kind, period, calendar),
+                         ensure_ascii=False)
     row = reports.report_row(call.conn, case_id=call.case_id)
     if row is None:
         if reports.exists(call.conn, kind, period, where.id):
@@ -113,11 +148,25 @@ def fill(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
             case_id=call.case_id, due_on=due, status="open", figures=numbers,
             opened_at=call.now, filled_at=call.now,
             campaign_code=call.data.get("campaign") or None)))
+        reports_to = str(call.data.get("reports_to") or "") or where.county_code
+        if reports_to:
+            call.conn.execute(report_route.insert().values(
+                report_id=report_id, reports_to=reports_to,
+                backfill=call.data.get("backfill") is True))
         return {"report_id": report_id}
     if row["status"] == "open":
         call.conn.execute(sa.update(unit_report).where(unit_report.c.id == row["id"])
                           .values(figures=numbers, filled_at=call.now))
     return {"report_id": int(row["id"])}
+
+
+def _contents(call: ServiceCall, unit_code: str, kind: str, period: str,
+              calendar: BusinessCalendar) -> dict[str, Any]:
+    who = report_chain.reporter(call.conn, unit_code)
+    if who is None:  # started by hand for a unit outside the chain: the unit alone
+        where = require_unit(call.conn, unit_code)
+        return reports.figures(call.conn, [where.id], kind, period, call.now, calendar)
+    return report_chain.contents(call.conn, who, kind, period, call.now, calendar)
 
 
 def submit(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
@@ -129,15 +178,17 @@ def submit(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
     parts = [(label, str(call.data.get(name) or "").strip())
              for name, label in NARRATIVE_FIELDS.items()]
     narrative = "\n".join(label + text for label, text in parts if text)
-    numbers = reports.figures(call.conn, row["unit_id"], row["kind"], row["period"], call.now,
-                              calendar)
-    late = reports.is_late(call.now, row["due_on"], calendar)
-    signed = str(call.params.get("signed") or "").lower() == "true"
+    numbers = _contents(call, row["unit_code"], row["kind"], row["period"], calendar)
+    late = not row["backfill"] and reports.is_late(call.now, row["due_on"], calendar)
+    signed = _flag(call.params.get("signed"))
     call.conn.execute(sa.update(unit_report).where(unit_report.c.id == row["id"]).values(
         status="submitted", submitted_at=call.now, late=late, narrative=narrative,
         figures=json.dumps(numbers, ensure_ascii=False), filled_at=call.now,
         submitted_by=_filled_by(call) or call.actor.id,
         signed_by=call.actor.id if signed else None))
+    if signed:
+        call.conn.execute(sa.update(report_route).where(
+            report_route.c.report_id == row["id"]).values(signed_at=call.now))
     return {"late": late}
 
 
@@ -162,10 +213,22 @@ def remind(call: ServiceCall) -> None:
     title = f"【{NOTIFICATION_KINDS[kind]}】{row['unit_name']} {row['period']} {row['kind_name']}"
     body = (f"{row['unit_name']} {row['period']} {row['kind_name']}应于 {row['due_on']} "
             f"（含）前报送" + ("，现已逾期。" if kind == "report_overdue" else "。"))
-    for item in split_candidates(recipients):
-        for grant in _resolver.resolve(item, call.data, call.conn):
+    grants = [g for item in split_candidates(recipients)
+              for g in _resolver.resolve(item, call.data, call.conn)]
+    for grant in dict.fromkeys(grants):
+        if _held(call, grant):  # a body fills its report as a supervisor, a unit not
             add_notification(call.conn, kind=kind, title=title, body=body, now=call.now,
                              grant=grant, case_id=call.case_id)
+
+
+def _held(call: ServiceCall, grant: tuple[str, str | None]) -> bool:
+    """Whether an active user holds the role at the unit (a notice to nobody is noise)."""
+    role, code = grant
+    return call.conn.execute(sa.select(user_role.c.id)
+                             .join(app_user, app_user.c.id == user_role.c.user_id)
+                             .join(unit, unit.c.id == user_role.c.unit_id)
+                             .where(user_role.c.role == role, unit.c.code == code,
+                                    app_user.c.active.is_(True)).limit(1)).first() is not None
 
 
 def register_report_handlers(engine: Engine, calendar: BusinessCalendar) -> None:

@@ -1,20 +1,28 @@
 """Periodic reports of every unit (月报, 季报, 年报): periods, deadlines, the figures filled in
 from the ledger, lateness, and the consolidated view.
 
-Periods and deadlines (business days of the calendar, ``HAZARDFLOW_BUSINESS_TZ``; ``due_on``
-is the last on-time day):
+**The period rule.** A period is a whole calendar month, quarter or year of business days
+(``HAZARDFLOW_BUSINESS_TZ``), from its first day's 00:00 to the next period's 00:00, so every
+moment belongs to exactly one period: a hazard registered at 23:59 on 31 December is in
+December's report. A report is opened after its period has ended (the round on 1 January
+opens December's 月报, the fourth quarter's 季报 and the year's 年报) and due in the month after
+it; its figures are the ledger's as of the period's end.
 
-=============  =========  ======================================  =========================
-kind           period     window counted                          due_on
-=============  =========  ======================================  =========================
-``monthly``    2026-12    the month                               the 23rd ("before the 24th")
-``quarterly``  2026-Q4    the quarter                             the 15th after the quarter
-``annual``     2026       the year                                31 January after the year
-=============  =========  ======================================  =========================
+=============  =========  ================================================================
+kind           period     due_on (the last on-time day, inclusive)
+=============  =========  ================================================================
+``monthly``    2026-12    2027-01-24 to the city ("每月24日前": the 24th is on time); the
+                          institutions under a county report to it by the 20th
+                          (:data:`UNIT_DUE_DAY`; both days are parameters of the round)
+``quarterly``  2026-Q4    2027-01-15 ("下一季度15日前", 16号令 第十四条)
+``annual``     2026       2027-01-31 ("下一年1月31日前", 16号令 第十四条)
+=============  =========  ================================================================
 
-A report submitted on a day after ``due_on`` is late; one still open after it is overdue
-and counts as late in the consolidated view. The figures only count hazards the unit itself
-may see (an unpublished unannounced-visit finding is left out of the unit's own report).
+A report submitted on a day after ``due_on`` is late; one still open after it is missing
+and counts as late in the consolidated view, except a backfill (a period before the round
+that opened it, e.g. the months of a campaign that began before the system): those are
+never late. The figures only count hazards the unit itself may see (an unpublished
+unannounced-visit finding is left out).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,10 +43,11 @@ from .ledger import CATEGORIES, LEVELS
 from .policy import unit_scope_clause
 from .schema import hazard, unit
 from .schema_campaigns import inspection, unit_report
-from .units import subtree_ids
+from .schema_reporting import report_route
 
 KINDS: dict[str, str] = {"monthly": "月报", "quarterly": "季报", "annual": "年报"}
-DEFAULT_DUE_DAY = {"monthly": 23, "quarterly": 15, "annual": 31}
+DEFAULT_DUE_DAY = {"monthly": 24, "quarterly": 15, "annual": 31}
+UNIT_DUE_DAY = 20  # a unit under a county reports its 月报 to the county by then
 PERIOD_PATTERNS = {"monthly": r"\d{4}-\d{2}", "quarterly": r"\d{4}-Q\d", "annual": r"\d{4}"}
 
 
@@ -54,14 +63,36 @@ def check_kind(kind: str) -> str:
 
 
 def period_for(kind: str, day: date) -> str:
-    """The period a round opened on the business day ``day`` reports on: this month, the
-    last quarter, the last year."""
+    """The period a round opened on the business day ``day`` reports on: the last complete
+    month, quarter or year."""
     if check_kind(kind) == "monthly":
-        return f"{day.year}-{day.month:02d}"
+        last = day.replace(day=1) - timedelta(days=1)
+        return f"{last.year}-{last.month:02d}"
     if kind == "quarterly":
         quarter = (day.month - 1) // 3  # the previous quarter: 0 means Q4 of last year
         return f"{day.year - 1}-Q4" if quarter == 0 else f"{day.year}-Q{quarter}"
     return str(day.year - 1)
+
+
+def period_of(kind: str, day: date) -> str:
+    """The period the business day ``day`` belongs to."""
+    if check_kind(kind) == "monthly":
+        return f"{day.year}-{day.month:02d}"
+    if kind == "quarterly":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return str(day.year)
+
+
+def periods_between(kind: str, first: str, last: str) -> list[str]:
+    """The periods from ``first`` to ``last``, both included (none when first is later)."""
+    out: list[str] = []
+    start, _ = window(kind, first)
+    _, stop = window(kind, last)
+    while start < stop:
+        period = period_of(kind, start)
+        out.append(period)
+        start = window(kind, period)[1]
+    return out
 
 
 def window(kind: str, period: str) -> tuple[date, date]:
@@ -90,11 +121,11 @@ def window(kind: str, period: str) -> tuple[date, date]:
 
 
 def due_on(kind: str, period: str, due_day: int | None = None) -> date:
-    """The last on-time day: in the month (monthly), or in the month after the period."""
+    """The last on-time day: ``due_day`` (default :data:`DEFAULT_DUE_DAY`) of the month after
+    the period."""
     day = due_day or DEFAULT_DUE_DAY[check_kind(kind)]
-    start, end = window(kind, period)
-    month = start if kind == "monthly" else end
-    return date(month.year, month.month, day)
+    _, end = window(kind, period)
+    return date(end.year, end.month, day)
 
 
 def is_late(submitted_at: datetime, due: str | date, calendar: BusinessCalendar) -> bool:
@@ -103,15 +134,16 @@ def is_late(submitted_at: datetime, due: str | date, calendar: BusinessCalendar)
     return calendar.today(submitted_at) > last
 
 
-def figures(conn: Connection, unit_id: int, kind: str, period: str,
+def figures(conn: Connection, unit_ids: Sequence[int], kind: str, period: str,
             now: datetime, calendar: BusinessCalendar) -> dict[str, Any]:
-    """What the ledger says about a unit's period (business days of ``calendar``), as of
-    ``now`` (or the period's end)."""
+    """What the ledger says about the units a report covers (``report_chain.covered_ids``)
+    in a period (business days of ``calendar``), as of the period's end (or ``now``, while
+    it runs)."""
     start, end = window(kind, period)
     since, until = calendar.start_of(start), min(calendar.start_of(end), now)
     as_of = calendar.today(until).isoformat()
-    mine = sa.and_(hazard.c.unit_id.in_(subtree_ids({_code(conn, unit_id)}, "report_unit")),
-                   hazard.c.visible_to_unit.is_(True))
+    units = sorted(set(unit_ids))
+    mine = sa.and_(hazard.c.unit_id.in_(units), hazard.c.visible_to_unit.is_(True))
 
     def split(*where: Any) -> dict[str, Any]:
         rows = conn.execute(sa.select(hazard.c.level, hazard.c.category, sa.func.count())
@@ -127,18 +159,18 @@ def figures(conn: Connection, unit_id: int, kind: str, period: str,
     reported = sa.and_(hazard.c.reported_at >= since, hazard.c.reported_at < until)
     closed = sa.and_(hazard.c.status == "closed", hazard.c.closed_at >= since,
                      hazard.c.closed_at < until)
-    overdue = sa.and_(hazard.c.status == "open", hazard.c.deadline.is_not(None),
-                      hazard.c.deadline < as_of)
+    still_open = open_at(until)  # as the period ended, whatever happened since
+    overdue = sa.and_(still_open, hazard.c.deadline.is_not(None), hazard.c.deadline < as_of)
     majors = [{"code": r.code, "stage": r.stage, "deadline": r.deadline,
                "location": r.location, "category": r.category}
               for r in conn.execute(sa.select(hazard).where(
-                  mine, hazard.c.level == "major", hazard.c.status == "open")
+                  mine, hazard.c.level == "major", still_open)
                   .order_by(hazard.c.code))]
     public = conn.execute(sa.select(sa.func.count(), sa.func.sum(sa.case(
         (hazard.c.status == "closed", 1), else_=0))).where(
         mine, reported, hazard.c.source == "public_report")).one()
     kinds: dict[str, int] = dict(conn.execute(sa.select(inspection.c.kind, sa.func.count()).where(
-        inspection.c.unit_id == unit_id, inspection.c.visible_to_unit.is_(True),
+        inspection.c.unit_id.in_(units), inspection.c.visible_to_unit.is_(True),
         inspection.c.inspected_on >= start.isoformat(),
         inspection.c.inspected_on < end.isoformat()).group_by(inspection.c.kind)).all())
     campaign_found = conn.execute(sa.select(hazard.c.campaign, sa.func.count()).where(
@@ -153,20 +185,28 @@ def figures(conn: Connection, unit_id: int, kind: str, period: str,
     }
 
 
-def _code(conn: Connection, unit_id: int) -> str:
-    code = conn.execute(sa.select(unit.c.code).where(unit.c.id == unit_id)).scalar()
-    if code is None:
-        raise NotFound(f"单位 {unit_id} 不存在 (unit {unit_id} does not exist)")
-    return str(code)
+def open_at(moment: datetime) -> sa.ColumnElement[bool]:
+    """Hazards registered before ``moment`` and not closed by then (voided ones left out)."""
+    return sa.and_(hazard.c.reported_at < moment, sa.or_(
+        hazard.c.status == "open",
+        sa.and_(hazard.c.status == "closed", hazard.c.closed_at >= moment)))
 
 
 # -- the report rows ---------------------------------------------------------------------
 
+def _with_route() -> sa.Select[Any]:
+    """Report rows with their unit's code and name and their route (``report_route``)."""
+    return (sa.select(unit_report, unit.c.code.label("unit_code"),
+                      unit.c.name.label("unit_name"), report_route.c.reports_to,
+                      sa.func.coalesce(report_route.c.backfill, False).label("backfill"),
+                      report_route.c.signed_at)
+            .join(unit, unit.c.id == unit_report.c.unit_id)
+            .outerjoin(report_route, report_route.c.report_id == unit_report.c.id))
+
+
 def report_row(conn: Connection, *, case_id: int | None = None,
                report_id: int | None = None) -> dict[str, Any] | None:
-    query = (sa.select(unit_report, unit.c.code.label("unit_code"),
-                       unit.c.name.label("unit_name"))
-             .join(unit, unit.c.id == unit_report.c.unit_id))
+    query = _with_route()
     query = query.where(unit_report.c.case_id == case_id) if case_id is not None \
         else query.where(unit_report.c.id == report_id)
     row = conn.execute(query).first()
@@ -175,6 +215,7 @@ def report_row(conn: Connection, *, case_id: int | None = None,
     out = dict(row._mapping)
     out["figures"] = json.loads(row.figures or "{}")
     out["kind_name"] = KINDS.get(row.kind, row.kind)
+    out["backfill"] = bool(row.backfill)
     return out
 
 
@@ -204,42 +245,68 @@ def periods(conn: Connection, kind: str) -> list[str]:
         .order_by(unit_report.c.period.desc())).scalars()]
 
 
-def consolidated(conn: Connection, actor: Actor, kind: str, period: str,
-                 now: datetime, calendar: BusinessCalendar) -> dict[str, Any]:
-    """One row per report the actor may see, and the totals over them (InvalidInput for a
-    kind or period that is not one); missing when still open after its due business day."""
+def consolidated(conn: Connection, actor: Actor, kind: str, period: str, now: datetime,
+                 calendar: BusinessCalendar, under: str | None = None) -> dict[str, Any]:
+    """One row per report the actor may see (those made to the body ``under``, when given),
+    the totals over them, and the report of ``under`` itself (``own``, when the actor may
+    see it); InvalidInput for a kind or period that is not one. A report still open after
+    its due business day is missing; a backfill is never late nor missing."""
     window(kind, period)
-    today = calendar.today(now).isoformat()
-    rows = conn.execute(sa.select(unit_report, unit.c.code.label("unit_code"),
-                                  unit.c.name.label("unit_name"))
-                        .join(unit, unit.c.id == unit_report.c.unit_id)
-                        .where(unit_report.c.kind == check_kind(kind),
-                               unit_report.c.period == period, _scope(actor))
-                        .order_by(unit_report.c.county_code, unit.c.code))
-    items = []
+    made_to = report_route.c.reports_to == under if under else sa.true()
+    items = _items(conn, calendar.today(now), unit_report.c.kind == check_kind(kind),
+                   unit_report.c.period == period, _scope(actor), made_to)
+    bodies = set(conn.execute(sa.select(report_route.c.reports_to).join(
+        unit_report, unit_report.c.id == report_route.c.report_id).where(
+        unit_report.c.kind == kind, unit_report.c.period == period).distinct()).scalars())
     totals = {"units": 0, "submitted": 0, "on_time": 0, "late": 0, "missing": 0,
               "new": 0, "new_major": 0, "rectified": 0, "overdue": 0, "major_open": 0}
-    for row in rows:
-        fig = json.loads(row.figures or "{}")
-        missing = row.status != "submitted" and row.due_on < today
-        item = {"id": row.id, "unit_code": row.unit_code, "unit_name": row.unit_name,
-                "county_code": row.county_code, "status": row.status, "due_on": row.due_on,
-                "submitted_at": row.submitted_at, "late": bool(row.late), "missing": missing,
-                "new": _n(fig, "new"), "new_major": _n(fig, "new", "major"),
-                "rectified": _n(fig, "rectified"), "overdue": _n(fig, "overdue"),
-                "major_open": len(fig.get("major_open") or []),
-                "narrative": row.narrative}
-        items.append(item)
+    for item in items:
+        item["consolidates"] = item["unit_code"] in bodies  # others report to it
         totals["units"] += 1
-        totals["submitted"] += row.status == "submitted"
-        totals["on_time"] += row.status == "submitted" and not row.late
-        totals["late"] += bool(row.late) or missing
-        totals["missing"] += missing
+        totals["submitted"] += item["status"] == "submitted"
+        totals["on_time"] += item["status"] == "submitted" and not item["late"]
+        totals["late"] += item["late"] or item["missing"]
+        totals["missing"] += item["missing"]
         for key in ("new", "new_major", "rectified", "overdue", "major_open"):
             totals[key] += item[key]
+    own = _items(conn, calendar.today(now), unit_report.c.kind == kind,
+                 unit_report.c.period == period, _scope(actor),
+                 unit.c.code == under) if under else []
+    for item in own:
+        item["consolidates"] = item["unit_code"] in bodies
     rate = totals["on_time"] / totals["units"] if totals["units"] else None
-    return {"kind": kind, "period": period, "items": items,
-            "totals": {**totals, "on_time_rate": rate}}
+    return {"kind": kind, "period": period, "under": under, "items": items,
+            "own": own[0] if own else None, "totals": {**totals, "on_time_rate": rate}}
+
+
+def made_to(conn: Connection, body_code: str, kind: str, period: str,
+            now: datetime, calendar: BusinessCalendar) -> list[dict[str, Any]]:
+    """The reports of a period made to ``body_code`` (a county's institutions'), as items of
+    the consolidated view, without the narrative."""
+    items = _items(conn, calendar.today(now), unit_report.c.kind == kind,
+                   unit_report.c.period == period, report_route.c.reports_to == body_code)
+    return [{**{k: v for k, v in i.items() if k != "narrative"},
+             "submitted_at": i["submitted_at"].isoformat() if i["submitted_at"] else None}
+            for i in items]
+
+
+def _items(conn: Connection, today: date, *where: Any) -> list[dict[str, Any]]:
+    rows = conn.execute(_with_route().where(*where)
+                        .order_by(unit_report.c.county_code, unit.c.code))
+    items = []
+    for row in rows:
+        fig = json.loads(row.figures or "{}")
+        items.append({
+            "id": row.id, "unit_code": row.unit_code, "unit_name": row.unit_name,
+            "county_code": row.county_code, "reports_to": row.reports_to,
+            "status": row.status, "due_on": row.due_on, "submitted_at": row.submitted_at,
+            "backfill": bool(row.backfill), "late": bool(row.late) and not row.backfill,
+            "missing": row.status != "submitted" and row.due_on < today.isoformat()
+            and not row.backfill,
+            "new": _n(fig, "new"), "new_major": _n(fig, "new", "major"),
+            "rectified": _n(fig, "rectified"), "overdue": _n(fig, "overdue"),
+            "major_open": len(fig.get("major_open") or []), "narrative": row.narrative})
+    return items
 
 
 def _n(fig: dict[str, Any], part: str, level: str | None = None) -> int:

@@ -2,6 +2,11 @@
 reproducible from its recorded seed, checks assigned to inspectors, and the published
 通报 that names the units and the negative examples.
 
+The population is the reporting units (institutions and 市直 units; a campaign's only, when
+it names one), or the county-level bodies (县区卫健委, 开发区卫健办: the city checks a county's
+own supervision work, with the ``county_supervision`` checklist: were its findings followed
+up?), or every addressee of the notice (the bodies and the 市直 units) — :data:`POPULATIONS`.
+
 The draw uses its own ``random.Random(seed)`` over the population sorted by code, never the
 global generator, so :func:`redraw` gives the same units from the stored record. Stratified
 by county: each county's units are shuffled, the counties' order too, and units are taken
@@ -31,6 +36,7 @@ from .calendar import BusinessCalendar
 from .campaigns import reporting_units
 from .counters import next_value
 from .inspections import publish_inspection
+from .report_chain import addressees
 from .schema import hazard, unit
 from .schema_campaigns import (
     campaign,
@@ -44,6 +50,8 @@ from .schema_campaigns import (
 from .units import city_unit
 
 DRAW_KINDS = {"spot_check": "抽查", "unannounced": "暗查暗访"}
+POPULATIONS = {"units": "医疗卫生机构和市直单位", "bodies": "县区卫健委和开发区卫健办",
+               "addressees": "县区卫健委、开发区卫健办和市直单位"}
 
 
 def sample(population: Sequence[tuple[str, str | None]], size: int, seed: str,
@@ -71,11 +79,14 @@ def sample(population: Sequence[tuple[str, str | None]], size: int, seed: str,
 
 def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, now: datetime,
          calendar: BusinessCalendar, seed: str | None = None, stratified: bool = False,
-         campaign_code: str | None = None) -> int:
-    """Record a draw and its checks; the population is the campaign's units (else every
-    reporting unit). Returns the draw's id."""
+         campaign_code: str | None = None, population: str = "units") -> int:
+    """Record a draw and its checks from a :data:`POPULATIONS` (the units: the campaign's,
+    else every reporting unit). Returns the draw's id."""
     if kind not in DRAW_KINDS:
         raise _bad("抽查类型须为 spot_check 或 unannounced (the kind of draw)", "kind")
+    if population not in POPULATIONS:
+        raise _bad("抽查范围须为 units、bodies 或 addressees (the population drawn from)",
+                   "population")
     if not 1 <= size <= 500:
         raise _bad("抽取数量须在1到500之间 (size from 1 to 500)", "size")
     if len(title) > 255:
@@ -85,8 +96,8 @@ def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, n
     seed = (seed or "").strip() or secrets.token_hex(8)
     if len(seed) > 64:
         raise _bad("随机种子最长64字符 (a seed of at most 64 characters)", "seed")
-    units = reporting_units(conn)
-    if campaign_code:
+    units = _population(conn, population)
+    if campaign_code and population == "units":
         known = isinstance(campaign_code, str) and conn.execute(
             sa.select(campaign.c.id).where(campaign.c.code == campaign_code)).first()
         if not known:
@@ -96,14 +107,14 @@ def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, n
             campaign, campaign.c.id == campaign_unit.c.campaign_id)
             .where(campaign.c.code == campaign_code)).scalars())
         units = [u for u in units if u.id in taking_part]
-    population = [(u.code, u.county_code) for u in units]
-    chosen = sample(population, size, seed, stratified)
+    frame = [(u.code, u.county_code) for u in units]
+    chosen = sample(frame, size, seed, stratified)
     year = calendar.year_of(now)
     code = f"CC-{year}-{next_value(conn, f'spotcheck:{year}'):03d}"
     draw_id = new_id(conn.execute(spot_check_draw.insert().values(
         code=code, title=title.strip() or f"{DRAW_KINDS[kind]}{code}", kind=kind, seed=seed,
         sample_size=size, stratified=stratified, campaign_code=campaign_code or None,
-        population=json.dumps(population, ensure_ascii=False), drawn_by=drawn_by,
+        population=json.dumps(frame, ensure_ascii=False), drawn_by=drawn_by,
         drawn_at=now)))
     ids = {u.code: u.id for u in units}
     if chosen:
@@ -112,8 +123,18 @@ def draw(conn: Connection, *, title: str, kind: str, size: int, drawn_by: str, n
             for i, c in enumerate(chosen)])
     journal.record(conn, actor=drawn_by, action="spotcheck.drawn", subject=f"spotcheck:{code}",
                    payload={"seed": seed, "size": size, "stratified": stratified,
+                            "population": population,
                             "units": chosen}, at=now)
     return draw_id
+
+
+def _population(conn: Connection, population: str) -> list[Any]:
+    """The active units a draw picks from, as ``unit`` rows."""
+    if population == "units":
+        return reporting_units(conn)
+    wanted = {r.code for r in addressees(conn) if population == "addressees" or r.body}
+    return list(conn.execute(sa.select(unit).where(unit.c.code.in_(sorted(wanted)))
+                             .order_by(unit.c.code)))
 
 
 def _bad(message: str, field: str) -> InvalidInput:

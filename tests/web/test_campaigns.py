@@ -42,7 +42,7 @@ def test_an_inspection_through_the_api_opens_cases_tagged_with_the_campaign(
     progress = client.get(f"{API}/campaigns/2026-YDQ", headers=login("city")).get_json()
     assert progress["totals"]["found"] == 2 and progress["totals"]["major"] == 1
     assert_error(client.post(f"{API}/inspections", json={**body, "kind": "unannounced"},
-                             headers=inspector), 403)
+                             headers=login("safety")), 403)  # a unit makes no 暗访
     assert_error(client.post(f"{API}/inspections", json={**body, "results": body["results"][:1]},
                              headers=inspector), 422)
 
@@ -131,10 +131,11 @@ def test_a_page_and_its_api_twin_give_the_same_answer(
     assert_error(client.post(f"{API}/inspections/{inspection_id}/publish", headers=county), 403)
     assert Browser(app, "jinan").post(f"/campaigns/inspections/{inspection_id}/publish") \
         .status_code == 403
-    # an unpublished unannounced visit does not exist for the unit visited
-    assert_error(client.post(f"{API}/inspections/{inspection_id}/notice", headers=safety), 403)
+    # an unpublished unannounced visit does not exist for the unit visited: its safety
+    # officer, who signs the unit's own notices, cannot issue the visit's either
+    assert_error(client.post(f"{API}/inspections/{inspection_id}/notice", headers=safety), 404)
     assert Browser(app, "safety").post(f"/campaigns/inspections/{inspection_id}/notice") \
-        .status_code == 403
+        .status_code == 404
     assert_error(client.get(f"{API}/inspections/{inspection_id}", headers=safety), 404)
     assert Browser(app, "safety").get(f"/campaigns/inspections/{inspection_id}") \
         .status_code == 404

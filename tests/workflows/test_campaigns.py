@@ -28,9 +28,13 @@ def test_the_founding_campaign_is_seeded_with_its_themes_and_checklists(lc: Life
     assert found["name"] == "迎大庆、防风险、除隐患、保安全"
     assert [t["code"] for t in found["themes"]][:3] == ["flood", "confined_space",
                                                         "self_built_house"]
-    assert {t["checklist_code"] for t in found["themes"]} == lists == {
-        "flood_season", "confined_space", "self_built_house", "three_in_one",
-        "hazardous_chemicals", "construction", "hospital_fire"}
+    # the founding campaign's 1+7 themes each have their checklist; the bundle also holds the
+    # lists of the 2023 list's other areas and the county-supervision list, used by any visit
+    themed = {"flood_season", "confined_space", "self_built_house", "three_in_one",
+              "hazardous_chemicals", "construction", "hospital_fire"}
+    assert {t["checklist_code"] for t in found["themes"]} == themed
+    assert lists == themed | {"power_distribution", "special_equipment", "mechanical_parking",
+                              "building_structure", "contractor_lease", "county_supervision"}
     assert any(i["major_trigger"] for i in fire["items"])
     assert all(i["legal_basis"] for i in fire["items"])
     with lc.db.begin() as conn:  # seeding again adds nothing

@@ -77,9 +77,10 @@ def test_every_item_needs_a_result_and_a_failure_a_photo(lc: Lifecycle) -> None:
                   checklist_code="hospital_fire", results=given)
 
 
-def test_only_the_city_makes_unannounced_visits_and_only_in_scope(lc: Lifecycle) -> None:
-    with pytest.raises(Forbidden):
-        record(lc, "inspector", "unannounced", {1: "x"})
+def test_regulators_make_unannounced_visits_units_do_not_and_only_in_scope(
+        lc: Lifecycle) -> None:
+    with pytest.raises(Forbidden):  # the city's and the counties' 暗查暗访, not a unit's
+        record(lc, "safety", "unannounced", {1: "x"})
     with pytest.raises(Forbidden):  # 金安区's inspector at a 裕安区 hospital
         record(lc, "inspector", "routine", {1: "x"}, unit="LA-YA-H01")
 

@@ -151,8 +151,10 @@ def test_the_principal_and_the_county_still_hear_of_a_units_overdue_report(
     from .campaign_support import cst, report_of
 
     lc.engine.fire_due_timers(cst(2026, 12, 1))
-    report = report_of(lc, "monthly", "2026-12", UNIT)["case_id"]
-    lc.fire(report, cst(2026, 12, 24, 9, 0))  # the 23rd has passed: overdue
+    # December's first opens November's report (the month just ended), due at the county
+    # by the 20th
+    report = report_of(lc, "monthly", "2026-11", UNIT)["case_id"]
+    lc.fire(report, cst(2026, 12, 21, 0, 0))  # the 20th has passed: overdue
     for username in ("safety", "principal", "jinan"):
         kinds = [n["kind"] for n in listed(lc, username) if n["case_id"] == report]
         assert "report_overdue" in kinds, username

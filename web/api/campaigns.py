@@ -14,7 +14,6 @@ from .models.campaigns import (
     CampaignAnswer,
     CampaignRequest,
     Campaigns,
-    ChecklistAnswer,
     DrawAnswer,
     DrawRequest,
     InspectionAnswer,
@@ -24,7 +23,6 @@ from .models.campaigns import (
     Published,
     PublishRequest,
 )
-from .models.common import Object
 from .serialize import jsonable
 from .spec import endpoint
 
@@ -62,14 +60,6 @@ def campaign_progress(code: str) -> dict[str, Any]:
     return found
 
 
-@bp.get("/checklists/<code>")
-@login_required
-@endpoint("get_checklist", TAG, {200: ChecklistAnswer}, errors=(404,))
-def checklist_get(code: str) -> dict[str, Any]:
-    """检查表及其条目 (a checklist and its items)"""
-    return {"checklist": jsonable(campaign_uc.checklist(runtime, current_actor(), code))}
-
-
 @bp.post("/inspections")
 @login_required
 @endpoint("record_inspection", TAG, {201: InspectionAnswer}, errors=(403, 404, 409, 422),
@@ -83,7 +73,7 @@ def inspection_record(json: InspectionRequest) -> tuple[dict[str, Any], int]:
         results=[r.model_dump() for r in json.results],
         campaign_code=json.campaign_code or None, location=json.location,
         summary=json.summary, inspected_on=json.inspected_on or None,
-        spot_check_id=json.spot_check_id or None)
+        spot_check_id=json.spot_check_id or None, checklist_version=json.checklist_version)
     return {"inspection": jsonable(found)}, 201
 
 
@@ -114,16 +104,6 @@ def inspection_notice(inspection_id: int) -> tuple[dict[str, Any], int]:
     return {"document": {"id": doc.id, "number": doc.number, "title": doc.title}}, 201
 
 
-@bp.get("/reports/<kind>/<period>")
-@login_required
-@endpoint("get_consolidated_report", TAG, {200: Object}, errors=(404, 422))
-def report_consolidated(kind: str, period: str) -> dict[str, Any]:
-    """某期报表的汇总 (the consolidated view of a period's reports)"""
-    found: dict[str, Any] = jsonable(campaign_uc.consolidated_report(
-        runtime, current_actor(), kind, period))
-    return found
-
-
 @bp.post("/spotchecks")
 @login_required
 @endpoint("draw_spot_check", TAG, {201: DrawAnswer}, errors=(403, 422), json=DrawRequest)
@@ -132,7 +112,7 @@ def spotcheck_draw(json: DrawRequest) -> tuple[dict[str, Any], int]:
     found = campaign_uc.draw(
         runtime, current_actor(), title=json.title, kind=json.kind, size=json.size,
         seed=json.seed or None, stratified=json.stratified,
-        campaign_code=json.campaign_code or None)
+        campaign_code=json.campaign_code or None, population=json.population)
     return {"draw": jsonable(found)}, 201
 
 
@@ -152,12 +132,3 @@ def spotcheck_publish(draw_id: int, json: PublishRequest) -> dict[str, Any]:
     """发布通报（记入日志）(publish the 通报, journaled)"""
     return {"draw": jsonable(campaign_uc.publish_draw(runtime, current_actor(), draw_id,
                                                       json.summary))}
-
-
-@bp.get("/assessment/<int:year>")
-@login_required
-@endpoint("get_assessment", TAG, {200: Object}, errors=(422,))
-def assessment_get(year: int) -> dict[str, Any]:
-    """年度考核：排名与明细 (the annual assessment: ranking and breakdown)"""
-    found: dict[str, Any] = jsonable(campaign_uc.assessment(runtime, current_actor(), year))
-    return found

@@ -19,11 +19,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hazardflow.engine import Conflict, InvalidInput
-from hazardflow.workflows import inspections, policy, reports, spotchecks
+from hazardflow.workflows import inspections, policy, spotchecks
 from hazardflow.workflows.campaigns import Theme
 from hazardflow.workflows.exports import to_xlsx
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
 from hazardflow.workflows.usecases import campaigns as campaign_uc
+from hazardflow.workflows.usecases import checklists as checklist_uc
 from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from ..extensions import runtime
@@ -88,7 +89,8 @@ def _results(form: Any) -> list[dict[str, Any]]:
     return [{"item": p, "result": form.get(f"r{p}", ""), "note": form.get(f"note{p}", ""),
              "photos": [ref.strip() for value in form.getlist(f"photos{p}")
                         for ref in value.replace("，", ",").split(",") if ref.strip()],
-             "location": form.get(f"loc{p}", "")} for p in positions]
+             "location": form.get(f"loc{p}", ""),
+             "repeat_of": form.get(f"repeat{p}", "").strip() or None} for p in positions]
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -104,16 +106,18 @@ def inspection_new() -> str | Response:
             kind=form.get("kind", ""), checklist_code=code, results=_results(form),
             campaign_code=form.get("campaign_code") or None,
             location=form.get("location", ""), summary=form.get("summary", ""),
-            spot_check_id=form.get("spot_check_id") or None)
+            spot_check_id=form.get("spot_check_id") or None,
+            checklist_version=form.get("checklist_version") or None)
     except REFUSED as exc:
         flash_error(exc)
-        return _inspection_form(code, form)
+        return _inspection_form(code, form, form.get("checklist_version") or None)
     flash(_("检查已记录，不合格项已生成隐患案件。"), "ok")
     return redirect(url_for("campaigns.inspection", inspection_id=found["id"]))
 
 
-def _inspection_form(code: str, args: Any) -> str:
-    found = inspection_uc.new_inspection(runtime, current_actor(), code)
+def _inspection_form(code: str, args: Any, version: str | None = None) -> str:
+    """The form, on the checklist's version it started with (a refused form keeps it)."""
+    found = inspection_uc.new_inspection(runtime, current_actor(), code, version)
     return _page("inspection_new.html", checklist=found["checklist"],
                  checklists=found["checklists"], running=found["campaigns"], args=args)
 
@@ -123,7 +127,7 @@ def _inspection_form(code: str, args: Any) -> str:
 def inspection(inspection_id: int) -> str:
     found = inspection_uc.inspection_page(runtime, current_actor(), inspection_id)
     return _page("inspection.html", i=found["inspection"], results_names=inspections.RESULTS,
-                 issued=found["documents"])
+                 issued=found["documents"], may_publish=found["may_publish"])
 
 
 @bp.post("/inspections/<int:inspection_id>/<action>")
@@ -147,23 +151,50 @@ def inspection_act(inspection_id: int, action: str) -> Response:
     return redirect(url_for("campaigns.inspection", inspection_id=inspection_id))
 
 
-# -- reports ----------------------------------------------------------------------------
+# -- checklists -------------------------------------------------------------------------
 
-@bp.get("/reports")
+def _item_form(form: Any) -> dict[str, Any]:
+    """An item as the checklist page's form sends it."""
+    return {"text": form.get("text", ""), "legal_basis": form.get("legal_basis", ""),
+            "category": form.get("category", ""), "major_item": form.get("major_item") or None,
+            "major_trigger": form.get("major_trigger") in ("on", "1", "true")}
+
+
+@bp.get("/checklists/<code>")
 @login_required
-def report_list() -> str:
-    found = campaign_uc.report_page(runtime, current_actor(),
-                                    request.args.get("kind", "monthly"),
-                                    request.args.get("period") or None)
-    return _page("reports.html", report_kinds=reports.KINDS, **found)
+def checklist(code: str) -> str:
+    version = request.args.get("version", "")
+    found = checklist_uc.checklist_page(
+        runtime, current_actor(), code,
+        int(version) if version.isascii() and version.isdigit() else None)
+    return _page("checklist.html", **found)
 
 
-@bp.get("/reports/export.xlsx")
+@bp.post("/checklists/<code>/items")
 @login_required
-def report_export() -> Response:
-    return _xlsx(campaign_uc.report_export(runtime, current_actor(),
-                                           request.args.get("kind", "monthly"),
-                                           request.args.get("period") or None))
+def checklist_add(code: str) -> Response:
+    try:
+        checklist_uc.add_item(runtime, current_actor(), code, _item_form(request.form))
+        flash(_("已新增检查项，检查表已更新为新版本。"), "ok")
+    except REFUSED as exc:
+        flash_error(exc)
+    return redirect(url_for("campaigns.checklist", code=code))
+
+
+@bp.post("/checklists/<code>/items/<int:position>")
+@login_required
+def checklist_change(code: str, position: int) -> Response:
+    try:
+        if request.form.get("action") == "retire":
+            checklist_uc.retire_item(runtime, current_actor(), code, position)
+            flash(_("已停用该检查项，检查表已更新为新版本。"), "ok")
+        else:
+            checklist_uc.change_item(runtime, current_actor(), code, position,
+                                     _item_form(request.form))
+            flash(_("已修改检查项，检查表已更新为新版本；已开始的检查仍用原版本。"), "ok")
+    except REFUSED as exc:
+        flash_error(exc)
+    return redirect(url_for("campaigns.checklist", code=code))
 
 
 # -- spot checks ------------------------------------------------------------------------
@@ -180,14 +211,15 @@ def spotcheck_list() -> str | Response:
                 kind=form.get("kind", "spot_check"),
                 size=int(size) if size.isascii() and size.isdigit() else 0,
                 seed=form.get("seed") or None, stratified=bool(form.get("stratified")),
-                campaign_code=form.get("campaign_code") or None)
+                campaign_code=form.get("campaign_code") or None,
+                population=form.get("population") or "units")
         except REFUSED as exc:
             flash_error(exc)
             return redirect(url_for("campaigns.spotcheck_list"))
         return redirect(url_for("campaigns.spotcheck", draw_id=found["id"]))
     listed = campaign_uc.spot_checks(runtime, current_actor())
     return _page("spotchecks.html", draws=listed["draws"], running=listed["campaigns"],
-                 draw_kinds=spotchecks.DRAW_KINDS)
+                 draw_kinds=spotchecks.DRAW_KINDS, populations=spotchecks.POPULATIONS)
 
 
 @bp.get("/spotchecks/<int:draw_id>")
@@ -221,19 +253,3 @@ def spotcheck_act(draw_id: int, action: str) -> Response:
 @login_required
 def spotcheck_notice(draw_id: int) -> str:
     return _page("notice.html", d=campaign_uc.draw_notice(runtime, current_actor(), draw_id))
-
-
-# -- assessment -------------------------------------------------------------------------
-
-@bp.get("/assessment")
-@login_required
-def assessment_page() -> str:
-    return _page("assessment.html",
-                 a=campaign_uc.assessment(runtime, current_actor(), request.args.get("year")))
-
-
-@bp.get("/assessment/export.xlsx")
-@login_required
-def assessment_export() -> Response:
-    return _xlsx(campaign_uc.assessment_export(runtime, current_actor(),
-                                               request.args.get("year")))

@@ -15,12 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 
 from .. import assessment as scoring
-from .. import campaigns, inspections, policy, reports, spotchecks
+from .. import campaigns, inspections, policy, report_document, reports, spotchecks
 from ..exports import Sheet
 from ..runtime import Runtime
+from ..units import get_unit_by_code
 from ..uow import reading, unit_of_work
 
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
@@ -28,10 +31,11 @@ MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
 
 @dataclass(frozen=True)
 class Export:
-    """One sheet to download, and the file's name."""
+    """A sheet to download (and more after it), and the file's name."""
 
     filename: str
     sheet: Sheet
+    more: tuple[Sheet, ...] = ()
 
 
 def _bad(message: str, field: str) -> InvalidInput:
@@ -89,44 +93,75 @@ def checklist(rt: Runtime, actor: Actor, code: str) -> dict[str, Any]:
 
 # -- reports -----------------------------------------------------------------------------
 
-def consolidated_report(rt: Runtime, actor: Actor, kind: str, period: str) -> dict[str, Any]:
-    """The reports of a period the actor may see, and their totals."""
+def consolidated_report(rt: Runtime, actor: Actor, kind: str, period: str,
+                        under: str | None = None) -> dict[str, Any]:
+    """The reports of a period made to the body ``under`` (default: the actor's own body,
+    :func:`~hazardflow.workflows.policy.home_body`) that the actor may see, and their
+    totals."""
     with reading(rt) as conn:
-        return reports.consolidated(conn, actor, kind, period, rt.now(), rt.calendar)
+        return reports.consolidated(conn, actor, kind, period, rt.now(), rt.calendar,
+                                    _under(conn, actor, under))
 
 
-def report_page(rt: Runtime, actor: Actor, kind: str,
-                period: str | None = None) -> dict[str, Any]:
+def report_page(rt: Runtime, actor: Actor, kind: str, period: str | None = None,
+                under: str | None = None) -> dict[str, Any]:
     """The consolidated view of ``period`` (default: the latest with reports, else the
-    current one) and the periods there are reports for."""
+    last one ended) made to ``under`` (default: the actor's own body; the city drills down
+    to a county's institutions), and the periods there are reports for."""
     with reading(rt) as conn:
         known = reports.periods(conn, reports.check_kind(kind))
         chosen = period or (known[0] if known
                             else reports.period_for(kind, rt.calendar.today(rt.now())))
-        return {"view": reports.consolidated(conn, actor, kind, chosen, rt.now(), rt.calendar),
-                "periods": known, "kind": kind, "period": chosen}
+        body = _under(conn, actor, under)
+        view = reports.consolidated(conn, actor, kind, chosen, rt.now(), rt.calendar, body)
+        found = get_unit_by_code(conn, body) if body else None
+        return {"view": view, "periods": known, "kind": kind, "period": chosen,
+                "under": {"code": found.code, "name": found.name} if found else None,
+                "home": policy.home_body(conn, actor)}
 
 
-def report_export(rt: Runtime, actor: Actor, kind: str, period: str | None = None) -> Export:
+def _under(conn: Connection, actor: Actor, under: str | None) -> str | None:
+    if under is not None and not isinstance(under, str):
+        raise _bad("under 须为单位编码 (under is a unit code)", "under")
+    return (under or "").strip()[:64] or policy.home_body(conn, actor)
+
+
+def report_export(rt: Runtime, actor: Actor, kind: str, period: str | None = None,
+                  under: str | None = None) -> Export:
     """The consolidated view as a sheet."""
-    found = report_page(rt, actor, kind, period)
+    found = report_page(rt, actor, kind, period, under)
     header, rows = reports.consolidated_table(found["view"], rt.calendar)
     return Export(f"reports-{kind}-{found['period']}.xlsx",
                   Sheet(f"{reports.KINDS[kind]}汇总 {found['period']}", header, rows))
+
+
+def report_detail(rt: Runtime, actor: Actor, report_id: int) -> dict[str, Any]:
+    """One report with what it says, its attachments, who filled it in and who signed it
+    (NotFound unless the actor may see it: its unit's staff, its county, the city)."""
+    with reading(rt) as conn:
+        return report_document.detail(conn, actor, report_id, rt.now(), rt.calendar)
+
+
+def report_pdf(rt: Runtime, actor: Actor, report_id: int) -> tuple[str, bytes]:
+    """The report as a PDF in its unit's name: the file's name and its bytes."""
+    found = report_detail(rt, actor, report_id)
+    return report_document.filename(found), report_document.render_pdf(found, rt.calendar)
 
 
 # -- spot checks -------------------------------------------------------------------------
 
 def draw(rt: Runtime, actor: Actor, *, title: str, kind: str, size: int,
          seed: str | None = None, stratified: bool = False,
-         campaign_code: str | None = None) -> dict[str, Any]:
-    """Draw a reproducible sample of units (journaled); returns the draw."""
+         campaign_code: str | None = None, population: str = "units") -> dict[str, Any]:
+    """Draw a reproducible sample of units, or of county-level bodies to check their own
+    supervision work (``population``; journaled); returns the draw."""
     policy.require(actor, "campaign.manage")
     with unit_of_work(rt) as conn:
         draw_id = spotchecks.draw(conn, title=title, kind=kind, size=size, drawn_by=actor.id,
                                   now=rt.now(), calendar=rt.calendar, seed=seed,
                                   stratified=stratified,
-                                  campaign_code=campaign_code or None)
+                                  campaign_code=campaign_code or None,
+                                  population=population or "units")
         return spotchecks.get_draw(conn, draw_id)
 
 
@@ -176,19 +211,29 @@ def draw_notice(rt: Runtime, actor: Actor, draw_id: int) -> dict[str, Any]:
 
 # -- the annual assessment ---------------------------------------------------------------
 
-def assessment(rt: Runtime, actor: Actor, year: int | str | None = None) -> dict[str, Any]:
-    """The ranking of ``year`` (default: this year) with the breakdown of the rows the actor
-    may see; a year outside 2000 to next year is refused on ``year``."""
+def assessment(rt: Runtime, actor: Actor, year: int | str | None = None,
+               scope: str | None = None) -> dict[str, Any]:
+    """The ranking of ``year`` (default: this year) of the reporters to the body ``scope``
+    (default: the actor's own; the city's is the addressees of the notice), with every
+    deduction's rule and items, as far as the actor may see; a year outside 2000 to next
+    year is refused on ``year``."""
+    if scope is not None and not isinstance(scope, str):
+        raise _bad("scope 须为单位编码 (scope is a unit code)", "scope")
     with reading(rt) as conn:
-        return scoring.assess(conn, actor, _year(rt, year), rt.now(), rt.calendar)
+        return scoring.assess(conn, actor, _year(rt, year), rt.now(), rt.calendar,
+                              scope or None)
 
 
-def assessment_export(rt: Runtime, actor: Actor, year: int | str | None = None) -> Export:
-    """The ranking as a sheet."""
-    found = assessment(rt, actor, year)
+def assessment_export(rt: Runtime, actor: Actor, year: int | str | None = None,
+                      scope: str | None = None) -> Export:
+    """The ranking as a sheet, and every deduction with its rule and items as another."""
+    found = assessment(rt, actor, year, scope)
     header, rows = scoring.ranking_table(found)
-    return Export(f"assessment-{found['year']}.xlsx",
-                  Sheet(f"{found['year']}年度考核排名", header, rows))
+    detail_header, detail = scoring.deductions_table(found)
+    where = f"-{found['scope']['code']}" if found["scope"] else ""
+    return Export(f"assessment-{found['year']}{where}.xlsx",
+                  Sheet(f"{found['year']}年度考核排名", header, rows),
+                  (Sheet("扣分明细", detail_header, detail),))
 
 
 def _year(rt: Runtime, year: int | str | None) -> int:

@@ -44,6 +44,9 @@ class InspectionRequest(E):
     summary: StrictStr = ""
     inspected_on: StrictStr | None = Field(None, description="YYYY-MM-DD")
     spot_check_id: StrictInt | StrictStr | None = None
+    checklist_version: StrictInt | None = Field(
+        None, description="检查开始时检查表的版本，省略为现行版本 (the checklist's version the "
+                          "inspection started on; the current one when left out)")
 
 
 class DrawRequest(E):
@@ -54,6 +57,9 @@ class DrawRequest(E):
                                                      "when left out)")
     stratified: StrictBool = False
     campaign_code: StrictStr | None = None
+    population: StrictStr = Field("units", description=(
+        "抽取范围：units（医疗卫生机构和市直单位）、bodies（县区卫健委和开发区卫健办，检查其督查"
+        "工作）、addressees（两者）(what is drawn from: units, bodies, addressees)"))
 
 
 class PublishRequest(E):
