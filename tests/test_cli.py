@@ -23,6 +23,7 @@ from hazardflow.engine.db import make_engine
 from hazardflow.engine.schema import audit_event, human_task, process_definition
 from hazardflow.workflows import users
 from hazardflow.workflows.demo import DEMO_PASSWORD, USERS
+from hazardflow.workflows.demo_cases import SCENARIOS
 from hazardflow.workflows.schema import app_user, notification
 from hazardflow.workflows.usecases import cases, tasks
 
@@ -131,14 +132,20 @@ def test_init_db_does_not_print_the_database_password(empty_url: str, tmp_path: 
 def test_seed_demo_prints_every_login_and_the_password_and_is_idempotent(
         run: Run, database: sa.Engine) -> None:
     first = ok(run("seed-demo"))
+    assert first.startswith("database ready: ")
     assert f"every demo password is {DEMO_PASSWORD}" in first
-    assert "14 user(s) created" in first
-    for username, _, roles in USERS:
-        assert f"  {username:<12} {', '.join(roles)}" in first
+    assert f" {len(USERS)} user(s) created" in first
+    for username, name, roles in USERS:  # one line per login: who it is and its roles
+        assert f"\n  {username:<12} {name} ({', '.join(roles)})\n" in first, username
+    # the reference data is one short line, not a listing of the 2023 list
+    listed = [line for line in first.splitlines() if "判定清单" in line]
+    assert len(listed) == 1 and len(listed[0]) < 40, listed
     second = ok(run("seed-demo"))
     assert "0 unit(s), 0 user(s) created" in second
+    assert "判定清单" not in second
     with database.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(app_user)).scalar() == 14
+        assert conn.execute(sa.select(sa.func.count()).select_from(app_user)).scalar() == len(
+            USERS)
         assert users.authenticate(conn, "safety", DEMO_PASSWORD) is not None
 
 
@@ -235,8 +242,15 @@ def test_units_list_prints_the_tree_indented_by_depth(run: Run, seeded: sa.Engin
     assert lines[0].startswith("LA ") and "六安市卫生健康委员会" in lines[0]
     county = next(i for i, line in enumerate(lines) if line.strip().startswith("LA-JA "))
     assert lines[county].startswith("  LA-JA ") and "金安区卫生健康委员会" in lines[county]
-    assert lines[county + 1].startswith("    LA-JA-H01 ") and "金安区人民医院" in lines[county + 1]
-    assert len(lines) == 30
+    below = lines[county + 1:next(i for i in range(county + 1, len(lines))
+                                  if lines[i].startswith("  LA-"))]  # up to the next county
+    assert "    LA-JA-H01    金安区人民医院" in below
+    assert "    LA-JA-T01    金安区东桥镇卫生院" in below  # a 乡镇卫生院, its 村卫生室 below it
+    assert "      LA-JA-T01-V01 金安区东桥镇东桥村卫生室" in below
+    assert all(line.startswith("    ") and line.lstrip().startswith("LA-JA-")
+               for line in below), below
+    with seeded.connect() as conn:
+        assert len(lines) == conn.execute(sa.text("select count(*) from unit")).scalar()
 
 
 def test_timers_fire_sends_the_reminder_when_its_rung_is_due_and_only_once(
@@ -316,7 +330,7 @@ def test_a_database_url_that_is_not_a_url_is_refused(tmp_path: Path) -> None:
 
 def test_seed_demo_with_cases_runs_the_demo_hazards_once(run: Run, database: sa.Engine) -> None:
     first = ok(run("seed-demo", "--cases"))
-    assert "demo hazards: 11 created" in first
+    assert f"demo hazards: {len(SCENARIOS)} created" in first
     assert "demo hazards: 0 created" in ok(run("seed-demo", "--cases"))
     with database.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from hazard")).scalar() == 11
+        assert conn.execute(sa.text("select count(*) from hazard")).scalar() == len(SCENARIOS)

@@ -27,7 +27,7 @@ from hazardflow.engine.services import Grant
 
 from . import units as org
 from . import users
-from .roles import COUNTY_LEVEL_KINDS, ROLES, role_name
+from .roles import COUNTY_LEVEL_KINDS, ROLES, kind_name, parent_problem, role_name
 from .schema import app_user, hazard, unit, user_role
 from .units import Unit
 from .users import User
@@ -36,6 +36,8 @@ ADMIN_PREFIXES = ("user.", "role.", "unit.")
 MAX_NAME = 128
 MAX_UNIT_NAME = 255
 MAX_SHORT_NAME = 64
+# kinds whose place is fixed: the root, and the bodies directly under the city
+FIXED_KINDS = COUNTY_LEVEL_KINDS | {"city_commission", "city_direct"}
 
 
 class LockedOut(Forbidden):
@@ -131,22 +133,24 @@ def set_unit_active(conn: Connection, by: User, code: str, active: bool,
 
 def move_unit(conn: Connection, by: User, code: str, parent_code: str,
               now: datetime) -> Unit:
-    """Put an institution under another parent. Its supervising county (and that of every
-    unit below it, and of their open hazards) follows the new parent."""
+    """Put a unit under another parent, where its kind may sit (``roles.PARENT_KINDS``: a
+    村卫生室 under a 乡镇卫生院…). Its supervising county (and that of every unit below it,
+    and of their open hazards) follows the new parent. The city, county-level bodies and
+    city-direct units stay where they are: directly under the city."""
     found = require_unit(conn, code)
     parent = require_unit(conn, parent_code)
-    if found.kind != "institution":
-        raise _invalid("只有医疗卫生机构可以调整上级单位；"
-                       "县区卫健委、开发区卫健办和市直单位直属市卫健委", "parent")
+    if found.kind in FIXED_KINDS:
+        raise _invalid(f"{kind_name(found.kind)}不能调整上级单位；县区卫健委、开发区卫健办和"
+                       "市直单位直属市卫健委", "parent")
     if parent.id == found.parent_id:
         return found
     below = org.descendant_ids(conn, code)
     if parent.id in below:
         raise _invalid(f"不能把 {found.name} 放到它自己的下级单位之下", "parent")
-    if parent.kind == "city_commission" or parent.kind in COUNTY_LEVEL_KINDS:
-        county: str | None = parent.code
-    else:
-        county = parent.county_code
+    problem = parent_problem(found.kind, parent.kind)
+    if problem is not None:
+        raise _invalid(problem, "parent")
+    county = org.county_code_under(parent, found.kind, found.code)
     old_parent = org.get_unit(conn, found.parent_id) if found.parent_id else None
     conn.execute(sa.update(unit).where(unit.c.id.in_(sorted(below))).values(
         county_code=county))

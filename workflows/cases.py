@@ -29,9 +29,11 @@ from hazardflow.engine.schema import (
     process_definition,
 )
 
+from . import classification
 from .inbox import VIEWS, TaskQuery, list_tasks, task_dict, task_select
-from .ledger import hazard_for_case
+from .ledger import UNANNOUNCED, hazard_for_case
 from .policy import (
+    may_report_unannounced,
     require_visible_case,
     require_visible_task,
     staff_units,
@@ -94,6 +96,7 @@ def start_case(conn: Connection, engine: Engine, actor: Actor, key: str,
     definition = engine.definition(conn, key, version)
     if key == HAZARD_PROCESS:
         check_reporter(conn, actor, data)
+        classification.check(conn, data)
     if not engine.may_start(definition, actor):
         raise Forbidden(f"您不能发起该流程 (you may not start {key!r})")
     form = definition.forms.get(definition.start_form or "")
@@ -101,13 +104,17 @@ def start_case(conn: Connection, engine: Engine, actor: Actor, key: str,
     if with_evidence:
         evidence.check_form(conn, form, data, actor.id)
     result = engine.start_case(conn, key, data, actor, version=version)
+    if key == HAZARD_PROCESS:
+        classification.record(conn, result.case_id, data, actor.id, engine.clock.now())
     if with_evidence:
         evidence.attach_form(conn, form, data, result.case_id, actor.id)
     return {"case": result, "hazard": hazard_for_case(conn, result.case_id)}
 
 
 def check_reporter(conn: Connection, actor: Actor, data: Mapping[str, Any]) -> None:
-    """A hazard is reported for a unit the reporter works at or supervises."""
+    """A hazard is reported for a unit the reporter works at or supervises; only those who
+    inspect it from above say it came from an unannounced visit (``source`` unannounced,
+    ``policy.may_report_unannounced``)."""
     code = data.get("unit_code") if isinstance(data, Mapping) else None
     if not isinstance(code, str) or get_unit_by_code(conn, code) is None:
         raise InvalidInput("unknown unit", [Detail("没有这个单位 (no such unit)",
@@ -115,6 +122,12 @@ def check_reporter(conn: Connection, actor: Actor, data: Mapping[str, Any]) -> N
     if not actor.admin and code not in units_in_scope(conn, actor):
         raise Forbidden(f"您不能为单位 {code} 登记隐患 (you may not report hazards for unit "
                         f"{code})")
+    if data.get("source") == UNANNOUNCED and not may_report_unannounced(conn, actor, code):
+        message = ("隐患来源：只有上级卫生健康部门（含其卫生监督所）的检查人员或监管人员可以登记"
+                   "“暗查暗访”发现的隐患，本单位人员不能把本单位的隐患标为暗查暗访 (source: only "
+                   "an inspector or supervisor of a body above the unit may report an "
+                   "unannounced-visit finding)")
+        raise InvalidInput(message, [Detail(message, field="source")])
 
 
 def check_people(conn: Connection, case_id: int | None, data: Mapping[str, Any]) -> None:

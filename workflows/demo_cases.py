@@ -39,6 +39,8 @@ class Scenario:
     outcome: str  # triage, rectify, overdue, failed, closed, major, listed, hidden
     level: str = "general"
     source: str | None = None  # default: an inspection for a regulator, else self-inspection
+    major_item: str | None = None  # the item of the 2023 list that applies
+    item_reason: str | None = None  # why it stays 一般 although an item applies
 
 
 SCENARIOS = [
@@ -46,10 +48,15 @@ SCENARIOS = [
              "疏散通道堆放纸箱和废旧病床，通道宽度不足1米", 2, "triage"),
     Scenario("LA-JA-H01", "safety", "electrical", "住院部配电间",
              "配电柜前堆放杂物，柜门无法完全打开", 1, "triage"),
+    # 判定清单 第四条: gas appliances without a working gas alarm are a major hazard
     Scenario("LA-JA-H01", "inspector", "gas_canteen", "职工食堂操作间",
-             "燃气灶具未安装可燃气体报警装置", 9, "rectify"),
+             "燃气灶具未安装可燃气体报警装置", 9, "major", "major", major_item="4"),
+    # 第二条（二） (equipment used without a valid inspection) is considered and not met: the
+    # periodic inspection was passed on time, only the certificate's copy was not renewed
     Scenario("LA-JA-H01", "safety", "special_equipment", "医技楼3号电梯",
-             "电梯定期检验合格证超期未更新", 6, "rectify"),
+             "电梯定期检验合格证超期未更新（本年度定期检验已按期完成且合格，待特检院换发新证）",
+             6, "rectify", major_item="2.2",
+             item_reason="定期检验已按期完成且结论合格，仅合格证未换发，不属于使用未经检验的设备"),
     Scenario("LA-JA-H01", "inspector", "confined_space", "污水处理站调节池",
              "有限空间入口未设置警示标识，未配备气体检测仪", 30, "overdue"),
     Scenario("LA-YA-H01", "safety2", "medical_gas", "液氧站",
@@ -142,6 +149,10 @@ class DemoCases:
                 "level": s.level, "description": s.description, "photos_before": [photo],
                 "source": s.source or ("inspection" if regulator else "self_inspection"),
                 "campaign": "2026-YDQ"}
+        if s.major_item:
+            data["major_item"] = s.major_item
+        if s.item_reason:
+            data["major_item_reason"] = s.item_reason
         self.clock.set(reported)
         case_id = cases.report_hazard(self.rt, self.actor(s.reporter), data)["case"].case_id
         if s.level == "major":

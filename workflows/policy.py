@@ -36,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hazardflow.engine import Actor, Forbidden, NotFound
 from hazardflow.engine.schema import human_task, incident, process_case, task_candidate
 
-from .roles import SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
+from .roles import COMMISSION_KINDS, SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .schema import hazard, notification, unit
 from .schema_campaigns import inspection, spot_check_draw, unit_report
 from .units import ancestors, city_unit, county_of, subtree_ids
@@ -48,8 +48,9 @@ STAFF_ROLES = frozenset({"safety_officer", "principal", "rectifier"})
 # permission → (roles that hold it, what it is, in Chinese)
 PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "campaign.manage": (frozenset({"city_supervisor"}), "管理专项行动、抽查和考核"),
-    "inspection.issue": (frozenset({"inspector", "county_supervisor", "city_supervisor"}),
-                         "出具检查的整改通知书和复查意见书"),
+    "inspection.issue": (frozenset({"county_supervisor", "city_supervisor", "safety_officer",
+                                    "principal"}), "签发检查的整改通知和复查意见"),
+    "legal_text.manage": (frozenset({"city_supervisor"}), "维护执法文书引用的法律依据"),
     "case.supervise": (frozenset({"county_supervisor", "city_supervisor"}),
                        "向案件发送消息、重试故障"),
     "repair": (frozenset({"county_supervisor", "city_supervisor"}), "修复案件"),
@@ -60,6 +61,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "monitor": (frozenset({"inspector", "county_supervisor", "city_supervisor", "city_leader"}),
                 "查看监控（滞留案件、流程热力、看板、督办）"),
     "monitor.thresholds": (frozenset({"city_supervisor"}), "设置监控的滞留阈值"),
+    "checklist.manage": (frozenset({"city_supervisor"}), "增改检查表条目"),
     "supervision.view": (frozenset({"inspector", "county_supervisor", "city_supervisor",
                                     "city_leader"}), "查看挂牌督办台账"),
     "admin": (frozenset(), "管理单位和用户"),
@@ -71,7 +73,9 @@ RECORDING_ROLES: dict[str, frozenset[str]] = {
     "special": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
     "supervision": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
     "spot_check": frozenset({"inspector", "city_supervisor"}),
-    "unannounced": frozenset({"city_supervisor"}),
+    # the city's and a county's own 暗查暗访 (the city spot-checks what the county's achieved)
+    "unannounced": frozenset({"inspector", "county_supervisor", "city_supervisor"}),
+    "review": frozenset({"inspector", "county_supervisor", "city_supervisor"}),  # 回头看
 }
 
 
@@ -164,6 +168,18 @@ def counties_overseen(conn: Connection, actor: Actor) -> set[str] | None:
     return {county or code for code, county in rows}
 
 
+def home_body(conn: Connection, actor: Actor) -> str | None:
+    """The body whose incoming reports ``actor`` reads first: the city for who sees all, else
+    the one county-level body (its own supervising county) where they hold a role; None when
+    there is none or several."""
+    if sees_all(actor):
+        return city_unit(conn).code
+    bodies = set(conn.execute(sa.select(unit.c.code).where(
+        unit.c.code.in_(sorted(held_units(actor))), unit.c.county_code == unit.c.code))
+        .scalars())
+    return bodies.pop() if len(bodies) == 1 else None
+
+
 def staff_at_or_above(conn: Connection, actor: Actor, unit_code: str) -> bool:
     """Whether ``actor`` is on the staff (:data:`STAFF_ROLES`) of the unit or a unit above."""
     codes = {unit_code, *(u.code for u in ancestors(conn, unit_code))}
@@ -199,6 +215,54 @@ def acting_body(conn: Connection, actor: Actor, unit_code: str, *,
         if city.code in above:
             return "city", city.code
     return "unit", unit_code
+
+
+# Who signs (签发) a document for the body it speaks for (workflows/documents.py): a
+# commission's 指令书 and 复查意见书 by its supervisors, held at the commission itself (not
+# its inspectors, who are named on it with their 执法证号; not a higher body; not an
+# administrator); a unit's own 通知单 and 验收单 by its principal or safety officer.
+SIGNING_ROLES: dict[bool, frozenset[str]] = {
+    True: frozenset({"county_supervisor", "city_supervisor"}),
+    False: frozenset({"principal", "safety_officer"}),
+}
+
+
+def may_sign_for(actor: Actor, body_code: str, *, regulator: bool) -> bool:
+    """Whether ``actor`` signs documents for the body ``body_code`` (a commission when
+    ``regulator``, else a unit): one of :data:`SIGNING_ROLES` held at that very unit."""
+    roles = SIGNING_ROLES[regulator]
+    return any(r in roles and u == body_code for r, u in actor.grants)
+
+
+# who may say a finding came from an unannounced visit (暗查暗访): those who inspect from above
+UNANNOUNCED_ROLES = frozenset({"inspector", "county_supervisor", "city_supervisor"})
+
+
+def may_report_unannounced(conn: Connection, actor: Actor, unit_code: str) -> bool:
+    """Whether ``actor`` may register a hazard of ``unit_code`` as found in an unannounced
+    visit (暗查暗访): only an inspector or supervisor of a commission above the unit (its
+    县区卫健委 or 开发区卫健办, or the 市卫健委; a 卫生监督所's, which acts for its commission).
+    A unit's own staff never may: the source would hide their own report from their unit."""
+    above = {u.code for u in ancestors(conn, unit_code) if u.kind in COMMISSION_KINDS}
+    return any(r in UNANNOUNCED_ROLES and u in above for r, u in actor.grants)
+
+
+def may_publish(conn: Connection, actor: Actor, unit_code: str, body_code: str | None) -> bool:
+    """Whether ``actor`` may publish an inspection of ``unit_code`` made in the name of
+    ``body_code``: the city's 综合监督科 (``campaign.manage``), or a county supervisor acting
+    for that body (a county publishes its own 暗访)."""
+    if allows(actor, "campaign.manage"):
+        return True
+    return body_code is not None and "county_supervisor" in actor.roles \
+        and acting_body(conn, actor, unit_code)[1] == body_code
+
+
+def require_may_publish(conn: Connection, actor: Actor, unit_code: str,
+                        body_code: str | None) -> None:
+    """Forbidden unless :func:`may_publish`."""
+    if not may_publish(conn, actor, unit_code, body_code):
+        raise Forbidden("您没有权限公开该检查的发现 (you may not publish this inspection: "
+                        "the city or the body that made it)")
 
 
 def require_may_record(actor: Actor, kind: str, what: str) -> None:

@@ -13,7 +13,9 @@ One item is ``ROLE`` or ``ROLE@SCOPE``:
                            ``safety_officer@unit``, ``principal@unit``
 ``ROLE@county``            at the county-level body supervising the case's unit:
                            its 县区卫健委 (``LA-JA``) or the 开发区卫健办 (``LA-KF``), which
-                           counts as a county-level body for the units under it. For a
+                           counts as a county-level body for the units under it, however
+                           deep the unit sits (a 村卫生室 under its 乡镇卫生院,
+                           ``LA-JA-T01-V01``, resolves to ``LA-JA``). For a
                            city-direct unit (市直单位, ``LA-ZS-01``), for anything else directly
                            under the city, and for the city itself, the supervising body is
                            the city commission (``LA``): ``county_supervisor@county``
@@ -29,6 +31,8 @@ One item is ``ROLE`` or ``ROLE@SCOPE``:
 
 Roles: inspector, safety_officer, rectifier, principal, verifier, county_supervisor,
 city_supervisor, city_leader, designer, admin (see ``hazardflow.workflows.roles``).
+An inspector or county_supervisor of a 卫生监督所 (``LA-JA-WJ``) holds the role at its
+commission too (``users.grants_of``), so ``inspector@county`` for a 金安区 case names them.
 ``admin`` and ``designer`` are held without a unit and take no scope.
 
 Whitespace around the item is ignored; role and scope names are lower case. The case's

@@ -1,4 +1,4 @@
-"""The roles people hold, their Chinese names, and where each role may be held.
+"""The roles people hold, their Chinese names, the kinds of unit, and where each may be.
 
 A grant is a (role, unit code) pair. Most roles are held *at* a unit; ``admin`` and
 ``designer`` are held without one. Roles split into two groups for visibility:
@@ -39,19 +39,78 @@ UNIT_KINDS: dict[str, str] = {
     "dev_zone_office": "开发区卫健办",
     "city_direct": "市直卫健单位",
     "institution": "医疗卫生机构",
+    "township_hospital": "乡镇卫生院",
+    "village_clinic": "村卫生室",
+    "community_health_center": "社区卫生服务中心",
+    "private_hospital": "民营医院",
+    "clinic": "诊所",
+    "cdc": "疾病预防控制中心",
+    "supervision_institute": "卫生监督所",
 }
 
 # County-level bodies: they supervise the units below them (县区卫健委 and 开发区卫健办).
 COUNTY_LEVEL_KINDS: frozenset[str] = frozenset({"county_commission", "dev_zone_office"})
+COMMISSION_KINDS: frozenset[str] = COUNTY_LEVEL_KINDS | {"city_commission"}
+
+# Where each kind of unit sits: the kinds its parent may be (the root has none). A 村卫生室
+# is run by its 乡镇卫生院 (乡村一体化管理); 乡镇卫生院, 社区卫生服务中心 and 诊所 are a
+# county's; a 卫生监督所 or 疾控中心 belongs to a commission (the city's or a county's); a
+# 民营医院 is registered with a county or, when large, with the city.
+PARENT_KINDS: dict[str, frozenset[str]] = {
+    "city_commission": frozenset(),
+    "county_commission": frozenset({"city_commission"}),
+    "dev_zone_office": frozenset({"city_commission"}),
+    "city_direct": frozenset({"city_commission"}),
+    "institution": COMMISSION_KINDS | {"city_direct", "institution"},
+    "township_hospital": COUNTY_LEVEL_KINDS,
+    "village_clinic": frozenset({"township_hospital"}),
+    "community_health_center": COUNTY_LEVEL_KINDS,
+    "private_hospital": COMMISSION_KINDS,
+    "clinic": COUNTY_LEVEL_KINDS,
+    "cdc": COMMISSION_KINDS,
+    "supervision_institute": COMMISSION_KINDS,
+}
+
+# A 卫生监督所 acts for the commission above it (委托执法): its inspectors and supervisors
+# inspect and re-check as that commission's, and documents go out in the commission's name.
+DELEGATE_KINDS: frozenset[str] = frozenset({"supervision_institute"})
+DELEGATED_ROLES: frozenset[str] = frozenset({"inspector", "county_supervisor"})
 
 # Roles that only make sense at certain kinds of unit; roles not listed may be held anywhere.
 # county_supervisor may also be held at the city commission: the city supervises the
-# city-direct units itself (see the ``county`` scope in hazardflow.workflows.resolver).
+# city-direct units itself (see the ``county`` scope in hazardflow.workflows.resolver), and
+# at a 卫生监督所, for its commission.
 ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
-    "county_supervisor": COUNTY_LEVEL_KINDS | {"city_commission"},
+    "county_supervisor": COMMISSION_KINDS | DELEGATE_KINDS,
     "city_supervisor": frozenset({"city_commission"}),
     "city_leader": frozenset({"city_commission"}),
 }
+
+
+def kind_name(kind: str) -> str:
+    """The Chinese name of a kind of unit; the code itself for an unknown kind."""
+    return UNIT_KINDS.get(kind, kind)
+
+
+def parent_problem(kind: str, parent_kind: str | None) -> str | None:
+    """Why a unit of ``kind`` cannot sit under a unit of ``parent_kind`` (None: the root),
+    in Chinese with the English beside; None when it can."""
+    if kind not in UNIT_KINDS:
+        return (f"未知的单位类型：{kind} (unknown unit kind {kind!r}; known kinds: "
+                f"{', '.join(UNIT_KINDS)})")
+    allowed = PARENT_KINDS[kind]
+    if parent_kind is None:
+        return None if not allowed else (f"{kind_name(kind)}须有上级单位 "
+                                         f"(a unit of kind {kind} needs a parent unit)")
+    if not allowed:
+        return (f"{kind_name(kind)}是根单位，不能有上级单位 (a {kind} is the root of the "
+                f"tree: it has no parent)")
+    if parent_kind in allowed:
+        return None
+    order = [k for k in UNIT_KINDS if k in allowed]
+    return (f"{kind_name(kind)}的上级单位须为{'、'.join(kind_name(k) for k in order)}，"
+            f"不能是{kind_name(parent_kind)} (a {kind} must sit under {' or '.join(order)}, "
+            f"not under a {parent_kind})")
 
 
 def is_role(code: str) -> bool:

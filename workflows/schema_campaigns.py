@@ -59,6 +59,8 @@ campaign_unit = Table(
     PrimaryKeyConstraint("campaign_id", "unit_id", name="pk_campaign_unit"),
 )
 
+# A checklist is versioned (migration 0017): adding or changing an item makes a new version;
+# an inspection keeps the version it started with (``inspection.checklist_version``).
 checklist = Table(
     "checklist", metadata,
     Column("id", Integer, primary_key=True),
@@ -67,8 +69,14 @@ checklist = Table(
     Column("theme", String(64), nullable=False),
     Column("category", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("1")),  # the current one
+    Column("updated_by", String(64)),
+    Column("updated_at", UtcDateTime),
 )
 
+# An item row is never changed once an inspection may hold it: a change closes the row
+# (``version_to``) and adds one from the new version; the row is in the versions
+# version_from <= v < version_to (no version_to: still current).
 checklist_item = Table(
     "checklist_item", metadata,
     Column("id", Integer, primary_key=True),
@@ -80,7 +88,12 @@ checklist_item = Table(
     Column("category", String(64), nullable=False),
     # failing it is one of the health-sector major-hazard triggers (a 重大 case)
     Column("major_trigger", Boolean, nullable=False, server_default=text("false")),
-    UniqueConstraint("checklist_id", "position", name="uq_checklist_item_position"),
+    # the item of the 2023 list it checks (major_hazard_item.code), if any
+    Column("major_item", String(16)),
+    Column("version_from", Integer, nullable=False, server_default=text("1")),
+    Column("version_to", Integer),
+    UniqueConstraint("checklist_id", "version_from", "position",
+                     name="uq_checklist_item_position"),
 )
 
 # kinds: self 自查, routine 日常, special 专项, spot_check 抽查, unannounced 暗查暗访,
@@ -98,6 +111,7 @@ inspection = Table(
     Column("location", String(255), nullable=False, server_default=""),
     Column("summary", Text, nullable=False, server_default=""),
     Column("spot_check_id", Integer, ForeignKey("spot_check.id")),
+    Column("checklist_version", Integer, nullable=False, server_default=text("1")),
     Column("document_id", Integer),  # the notice listing its hazards, once issued
     Column("visible_to_unit", Boolean, nullable=False, server_default=text("true")),
     Column("published_at", UtcDateTime),

@@ -1,9 +1,15 @@
-"""The organisation tree: 市卫健委 → 县区卫健委 / 开发区卫健办 / 市直单位 → 医疗卫生机构.
+"""The organisation tree: 市卫健委 → 县区卫健委 / 开发区卫健办 / 市直单位 → 医疗卫生机构
+(乡镇卫生院 → 村卫生室, 社区卫生服务中心, 民营医院, 诊所, 疾控中心, 卫生监督所…).
 
 Units are addressed by their code (``LA``, ``LA-JA``, ``LA-JA-H01``) everywhere outside the
-database. The supervising county-level body of a unit (:func:`county_of`) is its nearest
-county commission or development-zone office, itself included; city-direct units (市直单位)
-and anything directly under the city are supervised by the city commission itself.
+database. Which kind may sit under which is ``roles.PARENT_KINDS`` (a 村卫生室 under its
+乡镇卫生院, so the tree can be deeper than three levels). The supervising county-level body
+of a unit (:func:`county_of`, stored as ``county_code``) is its nearest county commission or
+development-zone office above it however deep it sits, itself included; city-direct units
+(市直单位) and anything else directly under the city are supervised by the city commission
+itself. A 卫生监督所 acts for the commission above it: :func:`issuing_body` is the body in
+whose name its documents go out, and ``users.grants_of`` counts its inspectors' and
+supervisors' roles as held at that commission.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Connection
 
-from .roles import COUNTY_LEVEL_KINDS, UNIT_KINDS
+from .roles import COUNTY_LEVEL_KINDS, DELEGATE_KINDS, parent_problem
 from .schema import unit
 
 
@@ -68,28 +74,15 @@ def require_unit(conn: Connection, code: str) -> Unit:
 def create_unit(conn: Connection, code: str, name: str, kind: str,
                 parent_code: str | None = None, short_name: str | None = None,
                 active: bool = True) -> Unit:
-    """Add a unit under ``parent_code`` and work out its supervising county code."""
-    if kind not in UNIT_KINDS:
-        raise ValueError(f"unknown unit kind {kind!r}; known kinds: {', '.join(UNIT_KINDS)}")
+    """Add a unit under ``parent_code`` and work out its supervising county code; a kind
+    that may not sit under that parent (``roles.PARENT_KINDS``) is a ValueError."""
     if get_unit_by_code(conn, code) is not None:
         raise ValueError(f"unit code {code!r} is already in use")
     parent = require_unit(conn, parent_code) if parent_code is not None else None
-    if kind == "city_commission":
-        if parent is not None:
-            raise ValueError("a city commission is the root of the tree: it has no parent")
-        county_code = None
-    else:
-        if parent is None:
-            raise ValueError(f"a unit of kind {kind} needs a parent unit")
-        if kind in COUNTY_LEVEL_KINDS | {"city_direct"} and parent.kind != "city_commission":
-            raise ValueError(f"a unit of kind {kind} must sit directly under the city "
-                             f"commission, not under {parent.code}")
-        if kind in COUNTY_LEVEL_KINDS:
-            county_code = code
-        elif parent.kind == "city_commission":
-            county_code = parent.code
-        else:
-            county_code = parent.county_code
+    problem = parent_problem(kind, parent.kind if parent else None)
+    if problem is not None:
+        raise ValueError(problem)
+    county_code = county_code_under(parent, kind, code)
     result = conn.execute(unit.insert().values(
         code=code, name=name, kind=kind, short_name=short_name, active=active,
         parent_id=parent.id if parent else None, county_code=county_code))
@@ -98,6 +91,19 @@ def create_unit(conn: Connection, code: str, name: str, kind: str,
     return Unit(id=int(new_id), code=code, name=name, kind=kind,
                 parent_id=parent.id if parent else None, county_code=county_code,
                 active=active, short_name=short_name)
+
+
+def county_code_under(parent: Unit | None, kind: str, code: str) -> str | None:
+    """The supervising county code of a unit of ``kind`` and ``code`` under ``parent``: its
+    own code for a county-level body, the city's for a unit directly under the city, else
+    the parent's (however deep the parent sits); None for the root."""
+    if parent is None:
+        return None
+    if kind in COUNTY_LEVEL_KINDS:
+        return code
+    if parent.county_code is None:  # directly under the city
+        return parent.code
+    return parent.county_code
 
 
 def ancestors(conn: Connection, code: str) -> list[Unit]:
@@ -142,6 +148,27 @@ def county_of(conn: Connection, code: str) -> Unit:
     if found.county_code is None:  # the city itself
         return found
     return require_unit(conn, found.county_code)
+
+
+def issuing_body(conn: Connection, unit_code: str) -> Unit:
+    """The body in whose name a document made at ``unit_code`` goes out: for a 卫生监督所
+    (which acts for its commission) the commission above it, else the unit itself."""
+    found = require_unit(conn, unit_code)
+    if found.kind not in DELEGATE_KINDS or found.parent_id is None:
+        return found
+    parent = get_unit(conn, found.parent_id)
+    return parent if parent is not None else found
+
+
+def delegating_bodies(conn: Connection, codes: set[str]) -> dict[str, str]:
+    """For each of ``codes`` that is a 卫生监督所, the code of the commission it acts for."""
+    if not codes:
+        return {}
+    parent = unit.alias("delegating_parent")
+    rows = conn.execute(select(unit.c.code, parent.c.code).join(
+        parent, parent.c.id == unit.c.parent_id).where(
+        unit.c.code.in_(sorted(codes)), unit.c.kind.in_(sorted(DELEGATE_KINDS))))
+    return {code: by for code, by in rows}
 
 
 def city_unit(conn: Connection) -> Unit:

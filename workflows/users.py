@@ -14,10 +14,10 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import Actor, Grant
 
-from .roles import ROLES, check_role_at
+from .roles import DELEGATED_ROLES, ROLES, check_role_at
 from .schema import app_user, unit, user_role
 from .sessions import revoke_credentials
-from .units import get_unit_by_code
+from .units import delegating_bodies, get_unit_by_code
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that a miss costs as much as a hit.
@@ -199,13 +199,18 @@ def authenticate(conn: Connection, username: str, password: str,
 
 
 def grants_of(conn: Connection, user_id: int) -> list[Grant]:
-    """The (role, unit code) pairs a user holds at active units, sorted."""
+    """The (role, unit code) pairs a user holds at active units, sorted. A role of
+    ``roles.DELEGATED_ROLES`` held at a 卫生监督所 also counts as held at the commission it
+    acts for (``units.delegating_bodies``): its inspectors inspect and re-check as that
+    commission's, for candidate resolution and scope alike."""
     rows = conn.execute(
         select(user_role.c.role, unit.c.code, unit.c.active)
         .select_from(user_role.outerjoin(unit, unit.c.id == user_role.c.unit_id))
         .where(user_role.c.user_id == user_id))
-    return sorted(((r.role, r.code) for r in rows if r.code is None or r.active),
-                  key=lambda g: (g[0], g[1] or ""))
+    held = {(r.role, r.code) for r in rows if r.code is None or r.active}
+    acting_for = delegating_bodies(conn, {c for r, c in held if c and r in DELEGATED_ROLES})
+    held |= {(r, acting_for[c]) for r, c in held if c in acting_for and r in DELEGATED_ROLES}
+    return sorted(held, key=lambda g: (g[0], g[1] or ""))
 
 
 def actor_for(conn: Connection, user: int | str) -> Actor:

@@ -78,15 +78,21 @@ def _shown_url(url: str) -> str:
 @main.command("init-db")
 @click.pass_context
 def init_db(ctx: click.Context) -> None:
-    """Upgrade the schema to the latest revision and deploy the bundled BPMN if new."""
+    """Upgrade the schema to the latest revision, deploy the bundled BPMN if new and seed the
+    reference data (the 2023 list of major-hazard triggers)."""
     from hazardflow.db import upgrade
+    from hazardflow.workflows.classification import seed_major_hazard_list
     from hazardflow.workflows.runtime import seed_definitions
 
     settings = ensure_instance(_settings(ctx))
     with _runtime(settings) as runtime:
         upgrade(runtime.db)
         deployed = seed_definitions(runtime.engine)
+        with runtime.db.begin() as conn:
+            listed = seed_major_hazard_list(conn)  # reference data: the 2023 list
     click.echo(f"database ready: {_shown_url(settings.database_url)}")
+    if listed:
+        click.echo(f"  医疗机构重大事故隐患判定清单（试行）: {listed} items")
     for d in deployed:
         click.echo(f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
     from hazardflow.audit_commands import create_key
@@ -110,6 +116,7 @@ def seed_demo(ctx: click.Context, with_cases: bool) -> None:
 def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
     from hazardflow.engine import EngineError, FixedClock
     from hazardflow.engine.db import write_transaction
+    from hazardflow.workflows.demo import USERS
     from hazardflow.workflows.demo import seed_demo as seed
     from hazardflow.workflows.demo_cases import seed_demo_cases
 
@@ -127,8 +134,9 @@ def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
              f"user(s) created; every demo password is {result['password']}"]
     if with_cases:
         lines.append(f"demo hazards: {hazards} created (none when hazards already exist)")
-    for username, roles in result["users"]:
-        lines.append(f"  {username:<12} {', '.join(roles)}")
+    names = {username: name for username, name, _ in USERS}
+    for username, roles in result["users"]:  # who each login is, and what they may do
+        lines.append(f"  {username:<12} {names.get(username, '')} ({', '.join(roles)})")
     return lines
 
 

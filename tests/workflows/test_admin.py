@@ -57,14 +57,14 @@ def test_units_are_created_renamed_shortened_and_deactivated_with_a_record_each(
 
 def test_unit_rules_of_the_tree_are_refused_plainly(conn: Connection, boss: User,
                                                    now: datetime) -> None:
-    with pytest.raises(InvalidInput, match="must sit directly under the city"):
+    with pytest.raises(InvalidInput, match="must sit under city_commission"):
         admin.create_unit(conn, boss, code="LA-X", name="某县卫健委", kind="county_commission",
                           parent_code="LA-JA", short_name=None, now=now)
     with pytest.raises(InvalidInput, match="单位名称不能为空"):
         admin.rename_unit(conn, boss, "LA-JA-H01", "  ", now)
     with pytest.raises(InvalidInput, match="根单位"):
         admin.set_unit_active(conn, boss, "LA", False, now)
-    with pytest.raises(InvalidInput, match="只有医疗卫生机构"):
+    with pytest.raises(InvalidInput, match="直属市卫健委"):
         admin.move_unit(conn, boss, "LA-JA", "LA-YA", now)
     with pytest.raises(NotFound):
         admin.rename_unit(conn, boss, "NOPE", "x", now)

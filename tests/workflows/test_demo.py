@@ -22,7 +22,12 @@ def test_seed_demo_builds_the_lu_an_tree_and_one_user_per_role(db: sa.Engine,
             "LA-JA", "LA-YA", "LA-YJ", "LA-HQ", "LA-SC", "LA-JZ", "LA-HS"}
         for county in counties:
             below = [u for _, u in list_units(conn) if u.parent_id == county.id]
-            assert 2 <= len(below) <= 3 and all(u.kind == "institution" for u in below)
+            hospitals = [u for u in below if u.kind == "institution"]
+            assert 2 <= len(hospitals) <= 3
+        ja_units = {u.code: u.kind for _, u in list_units(conn) if u.county_code == "LA-JA"}
+        assert {k for c, k in ja_units.items() if c != "LA-JA"} >= {
+            "township_hospital", "village_clinic", "community_health_center",
+            "private_hospital", "supervision_institute"}
         hospital = get_unit_by_code(conn, "LA-ZS-01")
         assert hospital is not None and hospital.name == "六安市人民医院"
         assert county_of(conn, "LA-JA-H01").name == "金安区卫生健康委员会"

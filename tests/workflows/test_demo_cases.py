@@ -14,6 +14,7 @@ from hazardflow.workflows import demo
 from hazardflow.workflows.demo_cases import SCENARIOS, seed_demo_cases
 from hazardflow.workflows.runtime import seed_definitions
 from hazardflow.workflows.schema import hazard
+from hazardflow.workflows.schema_classification import hazard_classification
 from hazardflow.workflows.schema_files import evidence
 from hazardflow.workflows.schema_supervision import supervision_listing
 from tests.factories import make_runtime
@@ -36,6 +37,8 @@ def test_demo_cases_cover_every_state_once(db: sa.Engine, tmp_path: Path) -> Non
             supervision_listing)).scalar_one()
         attached = conn.execute(sa.select(sa.func.count()).select_from(evidence).where(
             evidence.c.case_id.is_not(None))).scalar_one()
+        classified = {(r.item_code, r.level, bool(r.reason)) for r in conn.execute(
+            sa.select(hazard_classification))}
     statuses = Counter(r.status for r in rows)
     assert statuses == {"open": 10, "closed": 3}
     today = NOW.date().isoformat()
@@ -45,4 +48,7 @@ def test_demo_cases_cover_every_state_once(db: sa.Engine, tmp_path: Path) -> Non
     # ordered to stop using it, on the 挂牌督办 register, hidden with the regulators
     assert majors == {"管控与停止使用", "重大隐患整改", "责令立即整改/停止使用"}
     assert register_rows == 1
+    # the canteen's gas alarm is 重大 by item 四; the elevator's certificate is kept 一般 under
+    # item 二（二） with its recorded reason
+    assert classified == {("4", "major", False), ("2.2", "general", True)}
     assert attached == len(SCENARIOS) + 4  # a before photo each, an after photo per rectification

@@ -51,7 +51,9 @@ def test_ancestors_are_listed_nearest_first(conn: Connection) -> None:
 
 def test_descendant_ids_include_the_unit_itself(conn: Connection) -> None:
     assert codes(conn, descendant_ids(conn, "LA-JA")) == {
-        "LA-JA", "LA-JA-H01", "LA-JA-H02", "LA-JA-H03"}
+        "LA-JA", "LA-JA-H01", "LA-JA-H02", "LA-JA-H03", "LA-JA-T01", "LA-JA-T01-V01",
+        "LA-JA-C01", "LA-JA-P01", "LA-JA-WJ"}
+    assert codes(conn, descendant_ids(conn, "LA-JA-T01")) == {"LA-JA-T01", "LA-JA-T01-V01"}
     assert codes(conn, descendant_ids(conn, "LA-JA-H01")) == {"LA-JA-H01"}
     assert len(descendant_ids(conn, "LA")) == len(list_units(conn))
 
@@ -88,7 +90,7 @@ def test_a_unit_under_an_institution_inherits_its_county(conn: Connection) -> No
     ("LA-X", "hospital", "LA", "unknown unit kind"),
     ("LA-JA", "county_commission", "LA", "already in use"),
     ("LA-X", "institution", "NOPE", "unknown unit code"),
-    ("LA-X", "county_commission", "LA-JA", "directly under the city"),
+    ("LA-X", "county_commission", "LA-JA", "must sit under city_commission"),
     ("LA-X", "institution", None, "needs a parent"),
     ("LB", "city_commission", "LA", "no parent"),
 ])

@@ -122,15 +122,18 @@ def page_args() -> tuple[int, int]:
 
 
 from . import (  # noqa: E402,F401
+    admin,
     auth,
     campaigns,
     cases,
+    checklists,
     definitions,
     designer,
     documents,
     evidence,
     hazards,
     monitor,
+    reports,
     spec,
     supervision,
     tasks,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -135,13 +136,42 @@ def refuse_invalid_answer(req: Any, resp: Any, error: Exception | None, instance
         raise AnswerDoesNotMatch(f"{req.method} {req.path}: {error}")
 
 
+_MODELS: dict[str, type[BaseModel]] = {}  # component name -> the one model it names
+
+
+def _models_in(annotation: Any) -> Iterable[type[BaseModel]]:
+    """The pydantic models an annotation names, nested in ``list[...]``, ``X | None``…"""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _models_in(argument)
+
+
+def _component_name(model: type[BaseModel]) -> str:
+    """A model's name in ``components/schemas``: its class name, which no other model, nor
+    one nested in its fields, may share (their schemas would overwrite each other's and the
+    document would lie about one of them)."""
+    pending, seen = [model], set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        named = _MODELS.setdefault(current.__name__, current)
+        if named is not current:
+            raise TypeError(f"two API models are named {current.__name__}: "
+                            f"{named.__module__} and {current.__module__}; rename one")
+        pending += [m for f in current.model_fields.values() for m in _models_in(f.annotation)]
+    return model.__name__
+
+
 api = SpecTree(
     backend=ApiPlugin, mode="strict", annotations=True,
     title="hazardflow API", version="1",
     description="安全生产隐患排查治理：隐患、案件与待办 (hazards, their cases and task "
                 "inboxes). 表单数据 `data` 是对象，其 JSON Schema 由 `form_url` 给出 (a form's "
                 "`data` is an object whose JSON Schema `form_url` links to).",
-    page_templates={}, naming_strategy=lambda model: model.__name__,
+    page_templates={}, naming_strategy=_component_name,
     nested_naming_strategy=lambda parent, child: child,
     security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(
         type=SecureType.HTTP, scheme="bearer"))],

@@ -142,17 +142,20 @@ def register(app: Flask) -> None:
     from . import (  # noqa: F401  (routes register on import)
         account,
         admin,
+        campaign_reports,
         campaigns,
         cases,
         designer,
         documents,
         inbox,
         ledger,
+        legal_texts,
         monitor,
         notifications,
         register_hazard,
         supervision,
         tasks,
+        verify,
     )
     from .attach import evidence_url
     from .campaigns import bp as campaigns_bp

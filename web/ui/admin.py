@@ -13,9 +13,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from werkzeug.wrappers import Response
 
-from hazardflow.engine import Conflict, InvalidInput, NotFound
+from hazardflow.engine import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from hazardflow.workflows.admin import LockedOut
+from hazardflow.workflows.exports import Sheet, to_xlsx
 from hazardflow.workflows.roles import ROLES, UNIT_KINDS, UNITLESS_ROLES
+from hazardflow.workflows.unit_import import RowsRefused
 from hazardflow.workflows.usecases import admin as uc
 
 from ..extensions import runtime
@@ -31,7 +33,9 @@ ACTIONS = {
     "unit.renamed": lazy_gettext("修改单位名称"),
     "unit.short_name_set": lazy_gettext("修改单位简称"), "unit.activated": lazy_gettext("启用单位"),
     "unit.deactivated": lazy_gettext("停用单位"), "unit.moved": lazy_gettext("调整上级单位"),
+    "unit.imported": lazy_gettext("批量导入单位"),
 }
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 UNIT_CHANGED = {"name": lazy_gettext("名称已修改。"), "short_name": lazy_gettext("简称已修改。"),
@@ -166,7 +170,7 @@ def admin_units() -> str:
 def admin_unit(code: str) -> str:
     view = uc.unit(runtime, current_actor(), code)
     return _render("admin/unit.html", unit=view.unit, events=view.events,
-                   parents=view.parents, kinds=UNIT_KINDS)
+                   parents=view.parents, movable=view.movable, kinds=UNIT_KINDS)
 
 
 @bp.post("/admin/units")
@@ -188,6 +192,52 @@ def admin_change_unit(code: str) -> Response:
     return _change(lambda: uc.change_unit(runtime, current_actor(), code, what,
                                           request.form.get(what)),
                    str(UNIT_CHANGED.get(what, "")), url_for("ui.admin_unit", code=code))
+
+
+# -- importing units ----------------------------------------------------------------------
+
+@bp.get("/admin/units/import")
+@login_required
+def admin_import_units() -> str:
+    header = uc.import_template(runtime, current_actor())[0]
+    return _render("admin/import.html", result=None, kinds=UNIT_KINDS, header=header)
+
+
+@bp.get("/admin/units/import/template.xlsx")
+@login_required
+def admin_import_template() -> Response:
+    rows = uc.import_template(runtime, current_actor())
+    data = to_xlsx([Sheet("单位导入", rows[0], rows[1:])], runtime.calendar)
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": "attachment; filename=units-import.xlsx"})
+
+
+@bp.post("/admin/units/import")
+@login_required
+def admin_import_units_post() -> tuple[str, int] | Response:
+    """``dry_run`` (检查) lists each row's problems; the import writes all rows or none."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("请选择要导入的 Excel 文件（.xlsx）。"), "error")
+        return redirect(url_for("ui.admin_import_units"))
+    dry_run = request.form.get("action") != "import"
+    data = upload.stream.read(runtime.settings.max_request_bytes)
+    try:
+        result = uc.import_units(runtime, current_actor(), data, dry_run=dry_run)
+    except RowsRefused as exc:
+        flash(exc.message, "error")
+        refused = uc.ImportResult.refused(exc)
+        return _render("admin/import.html", result=refused, kinds=UNIT_KINDS), 422
+    except InvalidInput as exc:
+        flash(exc.details[0].message if exc.details else exc.message, "error")
+        return _render("admin/import.html", result=None, kinds=UNIT_KINDS), 422
+    except PayloadTooLarge as exc:
+        flash(exc.message, "error")
+        return _render("admin/import.html", result=None, kinds=UNIT_KINDS), 413
+    if not dry_run:
+        flash(_("已导入 %(n)d 个单位。", n=result.created), "info")
+        return redirect(url_for("ui.admin_units"))
+    return _render("admin/import.html", result=result, kinds=UNIT_KINDS), 200
 
 
 # -- the journal --------------------------------------------------------------------------

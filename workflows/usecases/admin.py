@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Detail, Forbidden, InvalidInput
 from hazardflow.engine.services import Grant
 
-from .. import admin, policy
-from ..roles import UNITLESS_ROLES
+from .. import admin, policy, unit_import
+from ..roles import UNITLESS_ROLES, parent_problem
 from ..runtime import Runtime
 from ..units import Unit, list_units
 from ..uow import reading, unit_of_work
@@ -58,7 +58,8 @@ class UserView:
 class UnitView:
     unit: Unit
     events: list[dict[str, Any]]
-    parents: Tree  # where it may be moved
+    parents: Tree  # where its kind may sit (it may be moved there)
+    movable: bool  # whether its place may change (not the city, counties, city-direct)
 
 
 def users(rt: Runtime, actor: Actor, search: str | None = None, page: int = 1,
@@ -90,9 +91,9 @@ def unit(rt: Runtime, actor: Actor, code: str) -> UnitView:
     with reading(rt) as conn:
         found = admin.require_unit(conn, code)
         parents = [(depth, u) for depth, u in list_units(conn)
-                   if u.kind != "institution" or u.id != found.id]
+                   if u.id != found.id and parent_problem(found.kind, u.kind) is None]
         return UnitView(found, admin.admin_events(conn, subject=f"unit:{code}", limit=50),
-                        parents)
+                        parents, found.kind not in admin.FIXED_KINDS)
 
 
 def journal(rt: Runtime, actor: Actor, before_seq: int | None = None,
@@ -182,7 +183,8 @@ def set_unit_active(rt: Runtime, actor: Actor, code: str, active: bool) -> Unit:
 
 
 def move_unit(rt: Runtime, actor: Actor, code: str, parent_code: str) -> Unit:
-    """Put an institution under another parent; its county (and its open hazards') follow."""
+    """Put a unit under another parent its kind may sit under; its county (and its open
+    hazards') follow."""
     policy.require(actor, ADMIN)
     with unit_of_work(rt) as conn:
         return admin.move_unit(conn, _by(conn, actor), code, parent_code, rt.now())
@@ -206,3 +208,42 @@ def change_unit(rt: Runtime, actor: Actor, code: str, what: str, value: str | No
     raise InvalidInput("unknown change", [Detail(
         f"未知的操作：{what} (unknown change; one of: {', '.join(UNIT_CHANGES)})",
         field="what")])
+
+
+# -- importing units ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportResult:
+    dry_run: bool
+    rows: list[dict[str, Any]]  # each row with its problems (SheetRow.as_dict)
+    created: int  # units written (0 in a dry run)
+
+    @property
+    def ok(self) -> bool:
+        return not any(r["problems"] for r in self.rows)
+
+    @classmethod
+    def refused(cls, refusal: unit_import.RowsRefused) -> ImportResult:
+        """What a refused import says of each row (nothing was written)."""
+        return cls(False, [r.as_dict() for r in refusal.rows], 0)
+
+
+def import_units(rt: Runtime, actor: Actor, data: bytes, *, dry_run: bool) -> ImportResult:
+    """Units from an Excel sheet. The dry run lists each row's problems and writes nothing;
+    the import writes every row (each journaled) or, when any row has a problem, none
+    (``unit_import.RowsRefused``, an InvalidInput naming each row's problems)."""
+    policy.require(actor, ADMIN)
+    if dry_run:
+        with reading(rt) as conn:
+            rows = unit_import.check_sheet(conn, data)
+        return ImportResult(True, [r.as_dict() for r in rows], 0)
+    with unit_of_work(rt) as conn:
+        rows = unit_import.import_sheet(conn, _by(conn, actor), data, rt.now())
+    return ImportResult(False, [r.as_dict() for r in rows], len(rows))
+
+
+
+def import_template(rt: Runtime, actor: Actor) -> list[list[str]]:
+    """The sheet to fill in: its header and example rows."""
+    policy.require(actor, ADMIN)
+    return unit_import.template_rows()

@@ -15,9 +15,10 @@ from typing import Any
 from hazardflow.engine import Actor, Forbidden, StepResult
 from hazardflow.engine.inspect import CaseDiagram, case_data, case_diagram
 
-from .. import campaigns, cases, documents, evidence, inbox, policy
+from .. import campaigns, cases, classification, documents, evidence, inbox, policy
 from ..runtime import HAZARD_PROCESS, Runtime
 from ..uow import reading, unit_of_work
+from .documents import issuable_kinds
 
 EMPTY_FORM: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -90,13 +91,16 @@ def start_page(rt: Runtime, actor: Actor, key: str) -> dict[str, Any]:
 
 
 def registration(rt: Runtime, actor: Actor) -> dict[str, Any]:
-    """What the hazard registration page offers: the start form, the units the actor may
-    report for, the running campaigns and the other processes the actor may start."""
+    """What the hazard registration page offers: the start form (its 2023-list item field
+    with the list's items as choices), the units the actor may report for, the running
+    campaigns and the other processes the actor may start."""
     with reading(rt) as conn:
         definition = rt.engine.definition(conn, HAZARD_PROCESS)
         units = cases.reporting_units(conn, actor)
         running = [(c["code"], c["name"]) for c in campaigns.list_campaigns(conn)]
-    return {"form": definition.forms.get(definition.start_form or "") or EMPTY_FORM,
+        items = classification.choices(conn)
+    form = definition.forms.get(definition.start_form or "") or EMPTY_FORM
+    return {"form": classification.with_choices(form, items),
             "units": units, "campaigns": running, "others": startable(rt, actor),
             "defaults": cases.report_defaults(actor, units)}
 
@@ -109,7 +113,7 @@ def case_page(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
                 "values": case_data(conn, rt.engine, case_id),
                 "comments": inbox.comments_for(conn, case_id),
                 "documents": documents.documents_for_case(conn, case_id),
-                "issuable": documents.issuable_kinds(conn, actor, case_id),
+                "issuable": issuable_kinds(conn, rt, actor, case_id),
                 "files": evidence.evidence_for_case(conn, case_id)}
 
 

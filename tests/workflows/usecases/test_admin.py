@@ -18,6 +18,7 @@ from hazardflow.workflows.usecases import accounts
 from hazardflow.workflows.usecases import admin as uc
 from hazardflow.workflows.users import User, grants_of
 
+from ..sheets import xlsx
 from .conftest import WANG_PASSWORD, actor
 
 # every use-case of the module, called as a page would; ``who`` is the actor, ``u`` a user id
@@ -41,6 +42,9 @@ CALLS: dict[str, Callable[[Runtime, Actor, int], Any]] = {
     "set_unit_active": lambda rt, who, u: uc.set_unit_active(rt, who, "LA-JA-H01", False),
     "move_unit": lambda rt, who, u: uc.move_unit(rt, who, "LA-JA-H01", "LA-YA"),
     "change_unit": lambda rt, who, u: uc.change_unit(rt, who, "LA-JA-H01", "name", "新名"),
+    "import_units": lambda rt, who, u: uc.import_units(
+        rt, who, xlsx([["LA-JA-Z09", "某诊所", "诊所", "LA-JA"]]), dry_run=False),
+    "import_template": lambda rt, who, u: uc.import_template(rt, who),
 }
 
 

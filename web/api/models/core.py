@@ -251,11 +251,17 @@ class StoredEvidence(E):
 class Document(E):
     id: int
     kind: Literal["notice", "opinion"]
-    kind_name: str = Field(examples=["整改通知书"])
-    number: str = Field(examples=["金安卫健整改〔2026〕1号"])
+    form: str = Field(description="directive 责令限期整改指令书 · unit_notice 隐患整改通知单 · "
+                      "review 整改复查意见书 · unit_acceptance 隐患整改验收单",
+                      examples=["directive"])
+    kind_name: str = Field(examples=["责令限期整改指令书"])
+    number: str = Field(examples=["金安卫健责改〔2026〕1号"])
     title: str
-    issued_by: str
+    issued_by: str = Field(description="who signed it (签发人)")
     issued_at: datetime
+    dated_on: str | None = Field(description="the business day of the order or re-check it "
+                                 "is dated on (YYYY-MM-DD)", examples=["2026-11-02"])
+    pdf_sha256: str | None = Field(description="SHA-256 of the PDF as issued")
     pdf: str
 
 

@@ -14,7 +14,7 @@ class RegisterQuery(Query):
     listed: bool | None = Field(None, description="true：仅未摘牌的 (only those still listed)")
 
 
-class Listing(Row):
+class SupervisionListing(Row):
     """挂牌督办：谁（部门、人员）何时为何挂牌，何时由谁为何摘牌 (who listed the hazard, body
     and person, when and why; when, by whom and why it was delisted)."""
 
@@ -40,4 +40,4 @@ class Listing(Row):
 
 
 class Register(Envelope):
-    items: list[Listing]
+    items: list[SupervisionListing]
