@@ -115,7 +115,7 @@ def _report(database: dict[str, Any], count: int) -> list[tuple[int, int]]:
     for i in range(count):
         data = {"unit_code": "LA-JA-H01", "location": f"门诊楼{i}层消防通道",
                 "category": "fire", "level": "general", "description": "消防通道堆放杂物",
-                "photos_before": ["ev-1"], "source": "inspection"}
+                "photos_before": ["ev-before-1"], "source": "inspection"}
         case_id = int(cases.report_hazard(engine, inspector,
                                           with_uploads(engine, data, "inspector"))
                       ["case"].case_id)

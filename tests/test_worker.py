@@ -77,7 +77,7 @@ def _report(rt: Any) -> int:
     with rt.db.connect() as conn:
         inspector = actor_for(conn, "inspector")
     data = {"unit_code": "LA-JA-H01", "location": "锅炉房", "category": "special_equipment",
-            "level": "general", "description": "压力表未检定", "photos_before": ["ev-1"],
+            "level": "general", "description": "压力表未检定", "photos_before": ["ev-before-1"],
             "source": "inspection"}
     return int(cases.report_hazard(rt, inspector, with_uploads(rt, data, "inspector"))
                ["case"].case_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from .conftest import Login, assert_error, hazard_data
-from .support import API, case_of, ledger_codes, open_task, photo, report
+from .support import API, case_of, complete_ok, ledger_codes, open_task, photo, report
 
 
 def test_starting_a_hazard_lifecycle_case_registers_a_hazard(client: FlaskClient,
@@ -121,9 +121,15 @@ def test_a_message_with_invalid_data_is_422_and_changes_nothing(client: FlaskCli
     moved = client.post(f"{API}/cases/{case_id}/messages", headers=login("jinan"),
                         json={"name": "reclassify", "data": {"level": "major", "reason": "漏报"}})
     assert moved.status_code == 200, moved.get_json()
-    assert [t["element_id"] for t in moved.get_json()["case"]["active_tasks"]] == ["Task_Controls"]
+    # a major hazard starts with the regulator's order, then the unit's controls
+    assert [t["element_id"] for t in moved.get_json()["case"]["active_tasks"]] == [
+        "Task_MajorOrder"]
     hazard = case_of(client, login("jinan"), case_id)["hazard"]
     assert hazard["level"] == "major"
+    ordered = complete_ok(client, login("jinan"),
+                          open_task(client, login("jinan"), case_id, "Task_MajorOrder"),
+                          {"order_measure": "stop_use", "order_requirements": "立即停止使用"})
+    assert [t["element_id"] for t in ordered["active_tasks"]] == ["Task_Controls"]
 
 
 FAILING = """<?xml version="1.0" encoding="UTF-8"?>

@@ -4,13 +4,15 @@ closed, against a live server (SQLite only; about 15 s, most of it generating th
 The test generates the client with openapi-python-client (in this process, into a temp
 folder, without its formatting hooks: nothing is fetched, ruff is not run), imports it and
 drives the server through it alone: sign in, upload a photo, report, triage (an order with a
-deadline and a responsible person), rectify with an after photo, verify passed, and the
+deadline and a responsible person), rectify with an after photo, the county's re-check
+passed (the inspector found it: its body re-checks, not the unit's verifier), and the
 hazard is closed. The envelopes are the generated models; each form's ``data`` is built from
 the JSON Schema its link names (``start_form_url``, ``form_url``), fetched through the
-client: its required fields, the ``then`` of an ``if`` the data meets, ``oneOf`` consts,
+client: its required fields, the ``then`` of an ``if`` the data meets (the ``if``'s
+required fields present, its ``const`` values equal), ``oneOf`` consts,
 ``format: date``, evidence fields (``x-widget: evidence``) and person fields
 (``x-widget: user``). What no schema can say comes from the scenario: which unit, who is
-responsible, which answers the walk gives (order, passed).
+responsible, which answers the walk gives (found by an inspection, order, passed).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ PASSWORD = "demo12345"
 PACKAGE = "hazardflow_client"
 SCENARIO = {  # what the walk decides; the schema says what to fill
     "unit": "LA-JA-H01", "responsible": "rectifier", "deadline": "2026-11-20",
-    "answers": ("order", "passed", "general"),
+    "answers": ("inspection", "order", "passed", "general"),
 }
 
 
@@ -99,11 +101,20 @@ class Walker:
             name = required.pop(0)
             if name not in data:
                 data[name] = self.value(name, properties.get(name, {}))
-            condition = schema.get("if", {}).get("properties", {})
-            if condition and all(data.get(k) == v.get("const") for k, v in condition.items()):
+            if self.meets(schema.get("if"), data):
                 required += [n for n in schema.get("then", {}).get("required", [])
                              if n not in data]
         return data
+
+    @staticmethod
+    def meets(condition: dict[str, Any] | None, data: dict[str, Any]) -> bool:
+        """Whether ``data`` (as filled so far) meets an ``if``: its required fields are
+        filled and its ``const`` values are the data's (other keywords are not checked)."""
+        if not condition:
+            return False
+        return (all(name in data for name in condition.get("required", []))
+                and all(name in data and data[name] == spec["const"] for name, spec
+                        in condition.get("properties", {}).items() if "const" in spec))
 
     def value(self, name: str, spec: dict[str, Any]) -> Any:
         consts = [o["const"] for o in spec.get("oneOf", []) if "const" in o]
@@ -158,7 +169,7 @@ def test_a_generated_client_walks_a_general_hazard_to_closed(
 
     case = Walker(lib, url, "safety").complete(_open(case, "Task_Triage"))
     case = Walker(lib, url, "rectifier").complete(_open(case, "Task_Rectify"))
-    case = Walker(lib, url, "verifier").complete(_open(case, "Task_Verify"))
+    case = inspector.complete(_open(case, "Task_Recheck"))
 
     assert case.active_tasks == [] and case.status == "completed"
     found = Walker(lib, url, "city").call("hazards.get_hazard", "HazardAnswer", code=code)

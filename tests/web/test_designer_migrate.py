@@ -1,13 +1,15 @@
 """Migrating running hazard cases from version 1 to version 2 through the designer API.
 
-Version 2 renames Task_Verify to Task_Check and Task_FixOnSpot to Task_OnSpot, and gives
-Task_Triage a shorter due date. Cases on triage and on rectify (five timers armed in the
-sub-process) move in place; the case on the renamed verify step moves with an explicit
-mapping; the case on the fix-on-spot step is not mapped, cannot move and stays intact.
+Version 2 renames Task_Recheck (the county's re-check of a hazard its inspector found) to
+Task_Check and Task_FixOnSpot to Task_OnSpot, and gives Task_Triage a shorter due date. Cases
+on triage and on rectify (five timers armed in the sub-process) move in place; the case on the
+renamed re-check step moves with an explicit mapping; the case on the fix-on-spot step is not
+mapped, cannot move and stays intact.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +26,28 @@ D = "/api/v1/designer"
 HAZARD = Path(__file__).parents[2] / "bpmn" / "hazard_lifecycle.bpmn"
 
 
+def with_due_date(text: str, element: str, due: str) -> str:
+    """``text`` with the user task ``element``'s ``camunda:dueDate`` set to ``due``: an
+    existing one is replaced, a missing one added (never a second, redefined attribute)."""
+    start = re.compile(rf'<bpmn:userTask id="{re.escape(element)}"[^>]*>')
+    match = start.search(text)
+    assert match, f"no user task {element} in the diagram"
+    tag = match.group(0)
+    if "camunda:dueDate=" in tag:
+        tag = re.sub(r'camunda:dueDate="[^"]*"', f'camunda:dueDate="{due}"', tag)
+    else:
+        tag = tag.replace(f'id="{element}"', f'id="{element}" camunda:dueDate="{due}"', 1)
+    return text[:match.start()] + tag + text[match.end():]
+
+
 def version_2() -> str:
+    """Version 2: the regulator's re-check Task_Recheck is renamed Task_Check, the on-spot
+    fix Task_FixOnSpot is renamed Task_OnSpot, and Task_Triage gets a due date of 8 hours."""
     text = HAZARD.read_text(encoding="utf-8")
-    for old, new in (("Task_Verify", "Task_Check"), ("Task_FixOnSpot", "Task_OnSpot")):
+    for old, new in (("Task_Recheck", "Task_Check"), ("Task_FixOnSpot", "Task_OnSpot")):
         text = text.replace(f'"{old}"', f'"{new}"').replace(f">{old}<", f">{new}<")
         text = text.replace(f"{old},", f"{new},").replace(f",{old}\"", f",{new}\"")
-    return text.replace('camunda:formKey="hazard_triage" camunda:candidateGroups',
-                        'camunda:formKey="hazard_triage" camunda:dueDate="PT8H" '
-                        'camunda:candidateGroups', 1).replace(
-        'camunda:dueDate="P1D" camunda:priority="50">\n        <bpmn:incoming>Flow_LevelGeneral',
-        'camunda:priority="50">\n        <bpmn:incoming>Flow_LevelGeneral', 1)
+    return with_due_date(text, "Task_Triage", "PT8H")
 
 
 def _row(app: Flask, case_id: int) -> Any:
@@ -67,12 +81,12 @@ def test_running_cases_move_to_version_2_and_the_unmapped_one_stays_intact(
     args = {"key": "hazard_lifecycle", "from_version": 1, "to_version": 2}
     preview = client.post(f"{D}/migrations/preview", headers=headers, json=args).get_json()
     assert preview["suggested_mapping"] == {"Task_FixOnSpot": "Task_OnSpot",
-                                            "Task_Verify": "Task_Check"}
-    assert preview["needs_mapping"] == ["Task_FixOnSpot", "Task_Verify"]
+                                            "Task_Recheck": "Task_Check"}
+    assert preview["needs_mapping"] == ["Task_FixOnSpot", "Task_Recheck"]
     assert preview["summary"] == {"total": 4, "clean": 2, "blocked": 2}
 
     batch = client.post(f"{D}/migrations", headers=headers,
-                        json={**args, "mapping": {"Task_Verify": "Task_Check"}})
+                        json={**args, "mapping": {"Task_Recheck": "Task_Check"}})
     assert batch.status_code == 201, batch.get_json()
     batch_id = batch.get_json()["id"]
     step = client.post(f"{D}/migrations/{batch_id}/run", headers=headers, json={"limit": 2})
@@ -89,18 +103,19 @@ def test_running_cases_move_to_version_2_and_the_unmapped_one_stays_intact(
         on_spot_before.state, on_spot_before.revision, on_spot_before.definition_id)
     assert _timers(app, rectify["case_id"]) == timers_before
 
-    # the migrated cases run on version 2: triage has its new due date, verify is Task_Check
+    # the migrated cases run on version 2: triage has its new due date, the county's
+    # re-check is Task_Check
     triage_task = client.get(f"{API}/cases/{triage}", headers=login("safety")).get_json()
     [task] = triage_task["case"]["active_tasks"]
     assert (task["element_id"], triage_task["case"]["definition"]["version"]) == (
         "Task_Triage", 2)
     assert task["due_at"].startswith("2026-11-02T09:00")
-    check = open_task(client, login("verifier"), verify["case_id"], "Task_Check")
-    closed = complete_ok(client, login("verifier"), check, {
+    check = open_task(client, login("inspector"), verify["case_id"], "Task_Check")
+    closed = complete_ok(client, login("inspector"), check, {
         "verify_result": "passed", "verify_opinion": "已整改到位"})
     assert closed["status"] == "completed"
     complete_ok(client, login("rectifier"), rectify["rectify_task"], rectify_form())
-    assert open_task(client, login("verifier"), rectify["case_id"], "Task_Check")
+    assert open_task(client, login("inspector"), rectify["case_id"], "Task_Check")
     history = client.get(f"{API}/cases/{rectify['case_id']}", headers=login("city")).get_json()
     assert "migrated" in [h["action"] for h in history["case"]["history"]]
     versions = client.get(f"{D}/processes", headers=headers).get_json()["processes"]

@@ -1,5 +1,6 @@
 """The inspector's day end to end in headless Chromium: report with a photo, order,
-rectify, fail, rectify, pass, closed in the ledger; and another county is kept out.
+rectify, the inspector's re-check fails, rectify, the re-check passes, closed in the ledger;
+and another county is kept out.
 
 Screenshots of the inbox and the case page are saved under test-artifacts/ (or
 $HAZARDFLOW_ARTIFACTS) as evidence of what the pages look like.
@@ -16,6 +17,7 @@ from .live import LiveServer
 from .pages import png_bytes
 
 ARTIFACTS = Path(os.environ.get("HAZARDFLOW_ARTIFACTS", "test-artifacts"))
+RECHECK = "监管部门复查"  # Task_Recheck: the county re-checks what its inspector found
 
 
 def sign_in(browser: Any, live: LiveServer, username: str) -> Any:
@@ -94,24 +96,24 @@ def test_inspector_to_closed_in_the_browser(browser: Any, live: LiveServer,
     upload(rectifier, "photos_after", after)
     submit(rectifier)
 
-    # 4. the verifier fails it with a reason
-    verifier = sign_in(browser, live, "verifier")
-    open_task(verifier, live, case_url, "验收/复查")
-    verifier.check("input[name=verify_result][value=failed]")
-    verifier.fill("#f-verify_opinion", "未整改到位")
-    verifier.fill("#f-fail_reason", "通道内仍有纸箱")
-    submit(verifier)
+    # 4. the county found it, so the county re-checks it (监管部门复查), not the hospital's
+    #    verifier: the inspector fails it with a reason
+    open_task(inspector, live, case_url, RECHECK)
+    inspector.check("input[name=verify_result][value=failed]")
+    inspector.fill("#f-verify_opinion", "未整改到位")
+    inspector.fill("#f-fail_reason", "通道内仍有纸箱")
+    submit(inspector)
 
-    # 5. the rectifier completes again and the verifier passes it
+    # 5. the rectifier completes again and the inspector passes it
     open_task(rectifier, live, case_url, "整改")
     assert "通道内仍有纸箱" in rectifier.inner_text("main")
     rectifier.fill("#f-rectification_note", "纸箱已全部清走")
     upload(rectifier, "photos_after", after)
     submit(rectifier)
-    open_task(verifier, live, case_url, "验收/复查")
-    verifier.check("input[name=verify_result][value=passed]")
-    verifier.fill("#f-verify_opinion", "已整改到位")
-    submit(verifier)
+    open_task(inspector, live, case_url, RECHECK)
+    inspector.check("input[name=verify_result][value=passed]")
+    inspector.fill("#f-verify_opinion", "已整改到位")
+    submit(inspector)
 
     # 6. the ledger shows the hazard closed
     safety.goto(live.url + "/ledger?q=" + code.group(0))
@@ -121,7 +123,8 @@ def test_inspector_to_closed_in_the_browser(browser: Any, live: LiveServer,
     safety.goto(case_url)
     safety.locator("#diagram svg").first.wait_for()
     safety.screenshot(path=str(ARTIFACTS / "case.png"), full_page=True)
-    assert "verifier" in safety.inner_text("#history")
+    history = safety.inner_text("#history")
+    assert history.count(RECHECK) >= 2 and "verifier" not in history
 
     # a user of another county cannot open the case by its URL
     yuan = sign_in(browser, live, "yuan")
@@ -129,5 +132,5 @@ def test_inspector_to_closed_in_the_browser(browser: Any, live: LiveServer,
     assert response is not None and response.status == 404
     assert code.group(0) not in yuan.content()
 
-    for page in (inspector, safety, rectifier, verifier, yuan):
+    for page in (inspector, safety, rectifier, yuan):
         assert page.errors == [], page.errors

@@ -34,7 +34,8 @@ def _hazard(client: FlaskClient, headers: dict[str, str], code: str) -> dict[str
 
 def test_general_hazard_from_report_to_closed(client: FlaskClient, login: Login) -> None:
     safety, rectifier, verifier = login("safety"), login("rectifier"), login("verifier")
-    body = report(client, login("inspector"))
+    inspector = login("inspector")
+    body = report(client, inspector)
     code, case_id = body["hazard"]["code"], body["case"]["id"]
     assert body["hazard"]["status"] == "open"
     assert [t["element_id"] for t in body["case"]["active_tasks"]] == ["Task_Triage"]
@@ -59,18 +60,21 @@ def test_general_hazard_from_report_to_closed(client: FlaskClient, login: Login)
     assert hazard["stage"] == "整改"
     assert hazard["notice_no"].startswith("金安卫健整改〔2026〕")
 
-    # rectify, fail verification with a reason, rectify again, pass
+    # rectify, fail the re-check with a reason, rectify again, pass. The county's inspector
+    # found it, so the county re-checks it (Task_Recheck), not the hospital's verifier.
     rectify = open_task(client, rectifier, case_id, "Task_Rectify")
     assert rectify in task_ids(client, rectifier, "mine")  # assigned by responsible_user
     complete_ok(client, rectifier, rectify, rectify_form("第一次整改"))
-    verify = open_task(client, verifier, case_id, "Task_Verify")
-    assert verify in task_ids(client, verifier, "groups")
-    failed = complete_ok(client, verifier, verify, verify_form(False, "杂物仍未清理干净"))
+    recheck = open_task(client, inspector, case_id, "Task_Recheck")
+    assert recheck in task_ids(client, inspector, "groups")
+    assert recheck not in task_ids(client, verifier, "groups")
+    assert_error(complete(client, verifier, recheck, verify_form(True)), 403, "forbidden")
+    failed = complete_ok(client, inspector, recheck, verify_form(False, "杂物仍未清理干净"))
     assert [t["element_id"] for t in failed["active_tasks"]] == ["Task_Rectify"]
     again = open_task(client, rectifier, case_id, "Task_Rectify")
     assert again != rectify and again in task_ids(client, rectifier, "mine")
     complete_ok(client, rectifier, again, rectify_form("第二次整改"))
-    last = complete_ok(client, verifier, open_task(client, verifier, case_id, "Task_Verify"),
+    last = complete_ok(client, inspector, open_task(client, inspector, case_id, "Task_Recheck"),
                        verify_form(True))
     assert last["status"] == "completed" and last["active_tasks"] == []
 
@@ -87,17 +91,18 @@ def test_general_hazard_from_report_to_closed(client: FlaskClient, login: Login)
     assert steps == [("start", None, "inspector"), ("claim", "Task_Triage", "safety"),
                      ("complete", "Task_Triage", "safety"),
                      ("complete", "Task_Rectify", "rectifier"),
-                     ("complete", "Task_Verify", "verifier"),
+                     ("complete", "Task_Recheck", "inspector"),
                      ("complete", "Task_Rectify", "rectifier"),
-                     ("complete", "Task_Verify", "verifier")]
+                     ("complete", "Task_Recheck", "inspector")]
     failed_step = [h for h in case["history"] if h["action"] == "complete"][2]
     assert failed_step["payload"]["data"]["fail_reason"] == "杂物仍未清理干净"
-    assert task_ids(client, verifier, "done") == {verify, last_verify_id(case)}
+    assert task_ids(client, inspector, "done") == {recheck, last_recheck_id(case)}
+    assert task_ids(client, verifier, "done") == set()
     assert task_ids(client, rectifier, "mine") == set()
 
 
-def last_verify_id(case: dict[str, Any]) -> int:
-    return max(t["id"] for t in case["tasks"] if t["element_id"] == "Task_Verify")
+def last_recheck_id(case: dict[str, Any]) -> int:
+    return max(t["id"] for t in case["tasks"] if t["element_id"] == "Task_Recheck")
 
 
 def test_ordered_rectification_puts_deadline_and_responsible_person_in_the_ledger(

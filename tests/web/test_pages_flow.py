@@ -10,6 +10,7 @@ from flask import Flask
 from .pages import Browser, open_task_id, png_bytes, revision_of
 
 TRIAGE, RECTIFY, VERIFY = "下达整改通知/现场处置", "整改", "验收/复查"
+RECHECK = "监管部门复查"  # the county re-checks what its inspector found (Task_Recheck)
 
 
 def register(browser: Browser, **overrides: str | list[str]) -> int:
@@ -57,22 +58,28 @@ def test_general_hazard_from_photo_to_closed_through_the_pages(app: Flask) -> No
     complete(rectifier, case_id, RECTIFY, {"rectification_note": "已清理",
                                            "photos_after": [after]})
 
+    # the county's inspector found it: the county re-checks it, not the hospital's verifier
     verifier = Browser(app, "verifier")
-    complete(verifier, case_id, VERIFY, {"verify_result": "failed", "verify_opinion": "未到位",
-                                         "fail_reason": "杂物仍在"})
+    assert VERIFY not in verifier.html(f"/cases/{case_id}")
+    assert RECHECK not in verifier.html("/inbox?tab=groups")
+    assert RECHECK in inspector.html("/inbox?tab=groups")
+    complete(inspector, case_id, RECHECK, {"verify_result": "failed", "verify_opinion": "未到位",
+                                           "fail_reason": "杂物仍在"})
     page = rectifier.html(f"/cases/{case_id}")
     assert RECTIFY in page and "杂物仍在" in page  # back to rectify, with the reason
 
     again = rectifier.upload(png_bytes("blue"), "after2.png", "after")
     complete(rectifier, case_id, RECTIFY, {"rectification_note": "已彻底清理",
                                            "photos_after": [again]})
-    complete(verifier, case_id, VERIFY, {"verify_result": "passed", "verify_opinion": "已整改到位"})
+    complete(inspector, case_id, RECHECK, {"verify_result": "passed",
+                                           "verify_opinion": "已整改到位"})
 
     ledger = safety.html(f"/ledger?q={code.group(0)}")
     row = re.search(r'data-code="' + code.group(0) + r'".*?</tr>', ledger, re.S)
     assert row and "已销号" in row.group(0)
     history = safety.html(f"/cases/{case_id}")
-    assert history.count("verifier") >= 2 and "rectifier" in history
+    assert history.count(RECHECK) >= 2 and "rectifier" in history
+    assert "verifier" not in history
 
     assert safety.post(f"/cases/{case_id}/documents/notice").status_code == 303  # 签发
     notice = safety.get(f"/cases/{case_id}/documents/notice.pdf")
@@ -81,7 +88,7 @@ def test_general_hazard_from_photo_to_closed_through_the_pages(app: Flask) -> No
 
     from pypdf import PdfReader
     text = "".join(page.extract_text() for page in PdfReader(BytesIO(notice.data)).pages)
-    assert code.group(0) in text and "整改通知书" in text.replace(" ", "")
+    assert code.group(0) in text and "整改通知" in text.replace(" ", "")
     export = safety.get(f"/ledger.xlsx?q={code.group(0)}")
     assert export.status_code == 200 and export.data[:2] == b"PK"
 

@@ -103,14 +103,17 @@ def test_our_scripts_need_no_eval() -> None:
 
 # -- every route that answers a stored file ----------------------------------------------
 
-def upload(browser: Browser, content: bytes, filename: str) -> str:
+def upload(browser: Browser, content: bytes, filename: str) -> tuple[str, str]:
+    """Upload through the pages; the page's URL of the file and the API's (which names the
+    file by its ``ev-…`` reference, not by the page's number)."""
     response = browser.client.post(
         "/evidence", data={"file": (io.BytesIO(content), filename), "kind": "document"},
         headers={"Accept": "application/json", "X-CSRFToken": browser.token()},
         content_type="multipart/form-data")
     assert response.status_code == 201, response.get_data(as_text=True)
     url: str = response.get_json()["url"]
-    return url
+    ref: str = response.get_json()["id"]
+    return url, f"/api/v1/evidence/{ref}"
 
 
 def assert_sandboxed(response: TestResponse) -> None:
@@ -134,17 +137,19 @@ def assert_attachment(response: TestResponse, name: str) -> None:
 def test_evidence_that_is_not_a_raster_image_downloads_sandboxed(
         app: Flask, login: Login, content: bytes, filename: str, expected: str) -> None:
     inspector = Browser(app, "inspector")
-    url = upload(inspector, content, filename)
+    url, api_url = upload(inspector, content, filename)
     assert_attachment(inspector.get(url), expected)
-    api = app.test_client().get("/api/v1" + url, headers=login("inspector"))
+    api = app.test_client().get(api_url, headers=login("inspector"))
     assert_attachment(api, expected)
 
 
 def test_a_photo_and_its_thumbnail_show_inline_but_sandboxed(app: Flask, login: Login) -> None:
     inspector = Browser(app, "inspector")
-    url = upload(inspector, png_bytes(size=(640, 480)), "现场.png")
+    url, api_url = upload(inspector, png_bytes(size=(640, 480)), "现场.png")
+    api = app.test_client()
     for response in (inspector.get(url), inspector.get(url + "/thumb"),
-                     app.test_client().get("/api/v1" + url, headers=login("inspector"))):
+                     api.get(api_url, headers=login("inspector")),
+                     api.get(api_url + "/thumb", headers=login("inspector"))):
         assert_sandboxed(response)
         assert response.headers["Content-Disposition"].startswith("inline")
         assert response.mimetype in ("image/png", "image/jpeg")
@@ -152,9 +157,9 @@ def test_a_photo_and_its_thumbnail_show_inline_but_sandboxed(app: Flask, login: 
 
 def test_generated_documents_show_inline_and_cannot_be_framed(app: Flask, login: Login) -> None:
     case = ordered_hazard(app.test_client(), login)
-    jinan = Browser(app, "jinan")
-    jinan.post(f"/cases/{case['case_id']}/documents/notice")  # issue it (签发)
-    response = jinan.get(f"/cases/{case['case_id']}/documents/notice.pdf")
+    safety = Browser(app, "safety")  # the hospital's safety officer ordered: its notice
+    safety.post(f"/cases/{case['case_id']}/documents/notice")  # issue it (签发)
+    response = safety.get(f"/cases/{case['case_id']}/documents/notice.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("inline")
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]

@@ -34,6 +34,7 @@ from hazardflow.workflows.schema_campaigns import (
     checklist,
     inspection,
     spot_check_draw,
+    unit_report,
 )
 from hazardflow.workflows.schema_files import document, document_case, evidence
 from hazardflow.workflows.schema_monitor import repair_batch
@@ -41,7 +42,7 @@ from hazardflow.workflows.users import actor_for
 
 PER_PARAM = 2  # visible ids walked per path parameter (spread over what there is)
 SPREAD = ("case", "task", "hazard", "evidence", "definition", "process",
-          "element", "form", "checklist")  # the other sources are short
+          "element", "form", "checklist", "report", "verify_code")  # the others are short
 
 # the hidden finding's objects: table, the column a route names it by
 HIDDEN_TABLES: dict[str, tuple[sa.Table, str]] = {
@@ -166,10 +167,15 @@ def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[An
             .order_by(evidence.c.id)),
         "document": _column(conn, sa.select(document_case.c.document_id).where(
             document_case.c.case_id.in_(cases)).order_by(document_case.c.document_id)),
+        # /verify/<code> is public: every document's code, whoever the reader
+        "verify_code": _column(conn, sa.select(document.c.verify_code).where(
+            document.c.verify_code.is_not(None)).order_by(document.c.id)),
         "documented": _column(conn, sa.select(document_case.c.case_id).where(
             document_case.c.case_id.in_(cases)).order_by(document_case.c.case_id)),
         "inspection": sorted(i["id"] for i in inspections.list_inspections(conn, actor)),
         "draw": _column(conn, sa.select(spot_check_draw.c.id).order_by(spot_check_draw.c.id)),
+        "report": _column(conn, sa.select(unit_report.c.id).where(policy.unit_scope_clause(
+            unit_report.c.unit_id, actor, "walk_reports")).order_by(unit_report.c.id)),
         "batch": _column(conn, sa.select(repair_batch.c.id).order_by(repair_batch.c.id)),
         "draft": _column(conn, sa.select(designer_draft.c.id).order_by(designer_draft.c.id)),
         "definition": _column(conn, sa.select(process_definition.c.id)
@@ -188,7 +194,7 @@ def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[An
         "unit": own_units,
         "year": [2026],
         "report_kind": ["monthly", "quarterly"],  # annual: the report page's variant
-        "period": ["2026-12", "2026-Q3"],
+        "period": ["2026-11", "2026-Q3"],  # the month the round of 1 December opened
         "document_kind": ["notice", "opinion"],
         "static": ["app.js"],
     }
@@ -218,6 +224,15 @@ def query_variants(found: Finding) -> dict[str, list[dict[str, str]]]:
         "monitor.dashboard_xlsx": [{"weeks": "1"}],
         "monitor.extension_list": [{"status": ""}], "api.extension_list": [{"status": ""}],
         "ui.notifications": [{"unread": "1"}],
-        "campaigns.report_list": [{"kind": k} for k in ("quarterly", "annual")],
-        "campaigns.report_export": [{"kind": "monthly", "period": "2026-11"}],
+        "campaigns.report_list": [*({"kind": k} for k in ("quarterly", "annual")),
+                                  {"under": county}, {"under": unit_code}],
+        "campaigns.report_export": [{"kind": "monthly", "period": "2026-11"},
+                                    {"under": county}],
+        "campaigns.assessment_page": [{"scope": county}, {"scope": "LA"}],
+        "campaigns.assessment_export": [{"scope": county}],
+        # routes with path parameters: on their first combination (monthly, 2026-11)
+        "api.report_consolidated": [{"under": county}, {"under": unit_code}],
+        "api.assessment_get": [{"scope": county}, {"scope": "LA"}],
+        "api.checklist_get": [{"version": "1"}],
+        "campaigns.checklist": [{"version": "1"}],
     }

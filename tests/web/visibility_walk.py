@@ -39,6 +39,7 @@ SOURCES: dict[str, str] = {
     "definition_id": "definition", "element_id": "element", "year": "year",
     "period": "period", "user_id": "user", "draft_id": "draft", "filename": "static",
     "version": "version", "key": "process", "ref": "evidence_ref", "form_key": "form",
+    "report_id": "report",
 }
 # a parameter whose meaning depends on the route
 ENDPOINT_SOURCES: dict[tuple[str, str], str] = {
@@ -46,6 +47,8 @@ ENDPOINT_SOURCES: dict[tuple[str, str], str] = {
     ("api.campaign_progress", "code"): "campaign",
     ("campaigns.campaign", "code"): "campaign",
     ("api.checklist_get", "code"): "checklist",
+    ("campaigns.checklist", "code"): "checklist",
+    ("ui.verify_document", "code"): "verify_code",  # the documents both twins hold
     ("ui.admin_unit", "code"): "unit",
     ("api.report_consolidated", "kind"): "report_kind",
     ("ui.case_document", "kind"): "document_kind",
@@ -61,9 +64,15 @@ ENDPOINT_SOURCES: dict[tuple[str, str], str] = {
 # not be found, are asked by every reader).
 RENDERED_ONCE = frozenset({"/api/v1/documents/<int:document_id>",
                            "/documents/<int:document_id>.pdf",
-                           "/cases/<int:case_id>/documents/<kind>.pdf"})
+                           "/cases/<int:case_id>/documents/<kind>.pdf",
+                           "/api/v1/reports/<int:report_id>/pdf",
+                           "/campaigns/reports/<int:report_id>.pdf"})
 
-# rules not walked, each with why
+# rules not walked, each with why. ``/verify/<code>`` (public: the unguessable code printed
+# on a document is the capability) is walked with the codes of the documents both twins
+# hold: what it shows of an issued document must not move with a finding the reader may not
+# see; the hidden finding's own documents' codes are not asked (whoever holds one holds the
+# printout it verifies).
 SKIPPED: dict[str, str] = {
     # a platform endpoint with no actor (Prometheus): its gauges count every case of the
     # city by design (usecases/operations.py) and its latency histogram differs between any
@@ -124,9 +133,13 @@ def requests_for(app: Flask, values: Values, variants: Mapping[str, list[dict[st
                                  method="GET")
             out.append(Request(rule.rule, "GET", path, api,
                                probe=any(v in values.hidden for v in combo)))
-        for query in variants.get(rule.endpoint, []) if not params else []:
-            path = adapter.build(rule.endpoint, {}, method="GET")
-            out.append(Request(rule.rule, "GET", f"{path}?{urlencode(query)}", api))
+        # the query strings: on the bare route, or on its first combination (a route with
+        # path parameters, e.g. the API's consolidated report ``?under=``)
+        first = adapter.build(rule.endpoint, dict(zip(params, combos[0], strict=True)),
+                              method="GET")
+        for query in variants.get(rule.endpoint, []):
+            out.append(Request(rule.rule, "GET", f"{first}?{urlencode(query)}", api,
+                               probe=any(v in values.hidden for v in combos[0])))
     return out, unfilled
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hazardflow.engine import Actor, FixedClock
+from hazardflow.engine import Actor, Conflict, FixedClock
 from hazardflow.engine.db import make_engine, read_transaction
 from hazardflow.engine.schema import human_task
 from hazardflow.workflows import campaigns
@@ -172,6 +172,23 @@ class Driver:
         job("sweep").run(self.rt, WALK_AT)  # what the first sweep's steps made due
 
 
+# who signs for each body that orders in the worlds (policy.may_sign_for)
+SIGNERS = {"LA-JA-H01": "safety", "LA-YA-H01": "safety2", "LA-JA": "jinan",
+           "LA-YA": "yuan", "LA": "city"}
+
+
+def _sign_notice(go: Driver, case_id: int) -> None:
+    """Issue the case's notice, signed for the body that ordered it; a finding whose
+    inspection gives its notice keeps that one."""
+    with read_transaction(go.rt.db) as conn:
+        body = conn.execute(sa.select(hazard.c.ordered_by_body)
+                            .where(hazard.c.case_id == case_id)).scalar_one()
+    try:
+        documents.issue(go.rt, go.actor(SIGNERS[body]), case_id, "notice")
+    except Conflict as refused:
+        assert refused.code == "inspection_notice", refused.message
+
+
 def _open_cases(rt: Runtime, unit_code: str, element: str) -> list[int]:
     with read_transaction(rt.db) as conn:
         return [int(c) for c in conn.execute(
@@ -194,9 +211,9 @@ def build_base(store: Store) -> None:
         go.order(failed["case_id"], "jinan", "rectifier", date(2026, 11, 20))
         inspections.issue_notice(rt, go.actor("jinan"), found["id"])
         rectifying = _open_cases(rt, "LA-JA-H01", "Task_Rectify")[0]
-        documents.issue(rt, go.actor("safety"), rectifying, "notice")
+        _sign_notice(go, rectifying)
         yuan_case = _open_cases(rt, "LA-YA-H01", "Task_Rectify")[0]
-        documents.issue(rt, go.actor("yuan"), yuan_case, "notice")
+        _sign_notice(go, yuan_case)
         clock.set(T0 + timedelta(days=1))
         city = go.actor("city")
         drawn = campaign_uc.draw(rt, city, title="十一月抽查", kind="spot_check", size=2,
@@ -229,7 +246,7 @@ def hidden_other_county(go: Driver) -> None:
     """裕安区人民医院's own hazards: one ordered and overdue, one major under controls."""
     case_id = go.report("safety2", "LA-YA-H01", description="配电室电缆老化")
     go.order(case_id, "safety2", "rectifier2", (HIDDEN_AT + timedelta(days=1)).date())
-    documents.issue(go.rt, go.actor("yuan"), case_id, "notice")
+    documents.issue(go.rt, go.actor("safety2"), case_id, "notice")  # its own order
     go.report("safety2", "LA-YA-H01", level="major", category="medical_gas",
               description="液氧站安全阀失效")
 
