@@ -19,4 +19,6 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
-.venv/bin/python -m pytest "$@"
+# two processes (the machine's two cores), a file's tests together in one: the Celery and
+# resilience suites each own a Redis database, and the web suites keep a template per process
+.venv/bin/python -m pytest -n "${HAZARDFLOW_TEST_PROCESSES:-2}" --dist loadfile "$@"

@@ -55,33 +55,91 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+class SchemaPool:
+    """PostgreSQL schemas holding every table, reused from test to test: creating the tables
+    costs about 0.3 s a test, emptying them (rows deleted, sequences restarted) about 10 ms.
+    A schema whose emptying fails (a lock held by a leaked connection) is dropped instead."""
+
+    def __init__(self) -> None:
+        self.free: list[str] = []
+        self.every: list[str] = []
+        self.admin = sa.create_engine(PG_URL)
+
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
+        from hazardflow.db import all_metadata
+        from hazardflow.engine.db import make_engine
+
+        schema, url = pg_schema_url()
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+        all_metadata().create_all(engine)
+        engine.dispose()
+        self.every.append(schema)
+        return schema
+
+    def give_back(self, schema: str) -> None:
+        from hazardflow.db import all_metadata
+
+        tables = [t.name for t in all_metadata().sorted_tables]
+        try:
+            with self.admin.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+                sequences = conn.execute(sa.text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = :s"),
+                    {"s": schema}).scalars().all()
+                script = ["SET LOCAL session_replication_role = replica"]  # no FK order
+                script += [f'DELETE FROM "{schema}"."{name}"' for name in tables]
+                if sequences:
+                    script.append("SELECT " + ", ".join(
+                        f"setval('\"{schema}\".\"{seq}\"', 1, false)" for seq in sequences))
+                conn.exec_driver_sql("; ".join(script))
+        except sa.exc.DBAPIError:
+            self.drop(schema)
+            return
+        self.free.append(schema)
+
+    def drop(self, schema: str) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if schema in self.every:
+            self.every.remove(schema)
+
+    def close(self) -> None:
+        for schema in list(self.every):
+            self.drop(schema)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_pool() -> Iterator[SchemaPool]:
+    pool = SchemaPool()
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def db(backend: str, tmp_path: object) -> Iterator[sa.Engine]:
+def db(backend: str, tmp_path: object, request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
     """An empty database with every table, on the parametrized backend."""
     from hazardflow.db import all_metadata
     from hazardflow.engine.db import make_engine
 
-    metadata = all_metadata()  # every table: engine, domain, web
-
     if backend == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path}/hazardflow.db")
-        metadata.create_all(engine)
+        all_metadata().create_all(engine)  # every table: engine, domain, web
         yield engine
         engine.dispose()
         return
-    schema, url = pg_schema_url()
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    metadata.create_all(engine)
+    pool: SchemaPool = request.getfixturevalue("schema_pool")
+    schema = pool.take()
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        pool.give_back(schema)
 
 
 @pytest.fixture
