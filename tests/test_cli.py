@@ -24,6 +24,7 @@ from hazardflow.engine.schema import audit_event, human_task, process_definition
 from hazardflow.workflows import users
 from hazardflow.workflows.demo import DEMO_PASSWORD, USERS
 from hazardflow.workflows.demo_cases import SCENARIOS
+from hazardflow.workflows.roles import DUTIES
 from hazardflow.workflows.schema import app_user, notification
 from hazardflow.workflows.usecases import cases, tasks
 
@@ -135,8 +136,10 @@ def test_seed_demo_prints_every_login_and_the_password_and_is_idempotent(
     assert first.startswith("database ready: ")
     assert f"every demo password is {DEMO_PASSWORD}" in first
     assert f" {len(USERS)} user(s) created" in first
-    for username, name, roles in USERS:  # one line per login: who it is and its roles
-        assert f"\n  {username:<12} {name} ({', '.join(roles)})\n" in first, username
+    for username, name, roles in USERS:  # one line per login: who, what they do, roles
+        duties = "；".join(DUTIES[r.partition("@")[0]] for r in roles)
+        assert f"\n  {username:<12} {name}：{duties} ({', '.join(roles)})\n" in first, \
+            username
     # the reference data is one short line, not a listing of the 2023 list
     listed = [line for line in first.splitlines() if "判定清单" in line]
     assert len(listed) == 1 and len(listed[0]) < 40, listed

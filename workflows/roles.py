@@ -25,6 +25,20 @@ ROLES: dict[str, str] = {
     "admin": "系统管理员",
 }
 
+# What each role does, in one line (the demo's logins, the user pages)
+DUTIES: dict[str, str] = {
+    "inspector": "检查、暗访，登记隐患，复查本机关发现的隐患",
+    "safety_officer": "本单位自查、登记隐患、下达整改、签发本单位整改通知单",
+    "rectifier": "按整改通知完成整改并上传整改后照片",
+    "principal": "重大隐患管控与报告、签署月报、签发本单位文书",
+    "verifier": "验收本单位自查发现的隐患（不得验收自己的整改）",
+    "county_supervisor": "下达整改、审查治理方案、挂牌督办、签发本机关文书、审核月报",
+    "city_supervisor": "专项行动、抽查暗访、通报、考核，处理全市重大隐患",
+    "city_leader": "只读查看全市隐患、报表和考核",
+    "designer": "设计、校验、部署流程图和表单",
+    "admin": "管理单位、用户、法律条文和执法证号",
+}
+
 UNITLESS_ROLES: frozenset[str] = frozenset({"admin", "designer"})
 UNIT_ROLES: frozenset[str] = frozenset(ROLES) - UNITLESS_ROLES
 

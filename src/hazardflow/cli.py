@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -80,26 +81,31 @@ def _shown_url(url: str) -> str:
 def init_db(ctx: click.Context) -> None:
     """Upgrade the schema to the latest revision, deploy the bundled BPMN if new and seed the
     reference data (the 2023 list of major-hazard triggers)."""
+    for line in _init_db(ensure_instance(_settings(ctx))):
+        click.echo(line)
+
+
+def _init_db(settings: Settings) -> list[str]:
+    """Set the database up; what was done, a line each."""
+    from hazardflow.audit_commands import create_key
     from hazardflow.db import upgrade
     from hazardflow.workflows.classification import seed_major_hazard_list
     from hazardflow.workflows.runtime import seed_definitions
 
-    settings = ensure_instance(_settings(ctx))
     with _runtime(settings) as runtime:
         upgrade(runtime.db)
         deployed = seed_definitions(runtime.engine)
         with runtime.db.begin() as conn:
             listed = seed_major_hazard_list(conn)  # reference data: the 2023 list
-    click.echo(f"database ready: {_shown_url(settings.database_url)}")
+    lines = [f"database ready: {_shown_url(settings.database_url)}"]
     if listed:
-        click.echo(f"  医疗机构重大事故隐患判定清单（试行）: {listed} items")
-    for d in deployed:
-        click.echo(f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)"))
-    from hazardflow.audit_commands import create_key
-
+        lines.append(f"  医疗机构重大事故隐患判定清单（试行）: {listed} items")
+    lines += [f"  {d.key} v{d.version}" + ("" if d.created else " (already deployed)")
+              for d in deployed]
     created = create_key(settings)
     if created:
-        click.echo(created)
+        lines.append(created)
+    return lines
 
 
 @main.command("seed-demo")
@@ -119,6 +125,7 @@ def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
     from hazardflow.workflows.demo import USERS
     from hazardflow.workflows.demo import seed_demo as seed
     from hazardflow.workflows.demo_cases import seed_demo_cases
+    from hazardflow.workflows.roles import DUTIES
 
     now = datetime.now(UTC)
     clock = FixedClock(now)
@@ -135,8 +142,11 @@ def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
     if with_cases:
         lines.append(f"demo hazards: {hazards} created (none when hazards already exist)")
     names = {username: name for username, name, _ in USERS}
-    for username, roles in result["users"]:  # who each login is, and what they may do
-        lines.append(f"  {username:<12} {names.get(username, '')} ({', '.join(roles)})")
+    for username, roles in result["users"]:  # who each login is, and what they do
+        duties = "；".join(DUTIES[r.partition("@")[0]] for r in roles
+                          if r.partition("@")[0] in DUTIES)
+        lines.append(f"  {username:<12} {names.get(username, '')}：{duties} "
+                     f"({', '.join(roles)})")
     return lines
 
 
@@ -154,10 +164,11 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     from hazardflow.workflows.jobs import embedded_scheduler
 
     settings = ensure_instance(_settings(ctx))
-    if demo:
-        ctx.invoke(init_db)
-        for line in _seed_demo(settings, with_cases=True):
-            click.echo(line)
+    logins: list[str] = []
+    if demo:  # quietly: a person needs the address, who to sign in as, where the data is
+        _init_db(settings)
+        logins = [line for line in _seed_demo(settings, with_cases=True)
+                  if line.startswith("  ")]  # one line a login: who, and what they do
     if settings.log_format == "json":
         from hazardflow import logs
 
@@ -166,7 +177,17 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     app = create_app(runtime)
     if settings.scheduler and not settings.broker_url:
         embedded_scheduler(runtime).start()
-    click.echo(f"hazardflow is running at http://{host}:{port}/  (API: /api/v1/openapi.json)")
+    click.echo(f"hazardflow 已启动 (running): http://{host}:{port}/")
+    click.echo(f"数据 (data): {_shown_url(settings.database_url)}; "
+               f"文件 (files): {settings.instance_path}")
+    if logins:
+        from hazardflow.workflows.demo import DEMO_PASSWORD
+
+        click.echo(f"演示账号，密码均为 {DEMO_PASSWORD} (demo logins, every password "
+                   f"{DEMO_PASSWORD}):")
+        for line in logins:
+            click.echo(line)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no banner, no request lines
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
