@@ -23,7 +23,7 @@ from hazardflow.engine.db import make_engine
 from hazardflow.engine.schema import audit_event, human_task, process_definition
 from hazardflow.workflows import users
 from hazardflow.workflows.demo import DEMO_PASSWORD, USERS
-from hazardflow.workflows.demo_cases import SCENARIOS
+from hazardflow.workflows.demo_cases import HAZARDS
 from hazardflow.workflows.roles import DUTIES
 from hazardflow.workflows.schema import app_user, notification
 from hazardflow.workflows.usecases import cases, tasks
@@ -333,7 +333,7 @@ def test_a_database_url_that_is_not_a_url_is_refused(tmp_path: Path) -> None:
 
 def test_seed_demo_with_cases_runs_the_demo_hazards_once(run: Run, database: sa.Engine) -> None:
     first = ok(run("seed-demo", "--cases"))
-    assert f"demo hazards: {len(SCENARIOS)} created" in first
+    assert f"demo hazards: {HAZARDS} created" in first
     assert "demo hazards: 0 created" in ok(run("seed-demo", "--cases"))
     with database.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from hazard")).scalar() == len(SCENARIOS)
+        assert conn.execute(sa.text("select count(*) from hazard")).scalar() == HAZARDS

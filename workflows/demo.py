@@ -79,6 +79,8 @@ USERS: list[tuple[str, str, list[str]]] = [
     ("safety2", "裕安区人民医院安全管理员", ["safety_officer@LA-YA-H01"]),
     ("rectifier2", "裕安区人民医院整改责任人", ["rectifier@LA-YA-H01"]),
     ("principal2", "裕安区人民医院院长", ["principal@LA-YA-H01"]),
+    ("jimin", "六安济民医院安全管理员", ["safety_officer@LA-JA-P01"]),
+    ("jimin_head", "六安济民医院院长", ["principal@LA-JA-P01"]),
     ("zs_safety", "六安市人民医院安全管理员", ["safety_officer@LA-ZS-01"]),
     ("zs_head", "六安市人民医院院长", ["principal@LA-ZS-01"]),
 ]

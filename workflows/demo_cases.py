@@ -22,6 +22,7 @@ from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.schema import human_task
 
 from . import evidence
+from .demo_work import INSPECTIONS, seed_demo_work
 from .runtime import Runtime
 from .schema import hazard
 from .usecases import cases, tasks
@@ -211,13 +212,19 @@ class DemoCases:
         self.complete(case_id, "Task_ReviewPlan", "jinan", LISTED, at + timedelta(days=2))
 
 
+HAZARDS = len(SCENARIOS) + len(INSPECTIONS)  # each inspection's failed item is a hazard
+
+
 def seed_demo_cases(rt: Runtime, clock: FixedClock, now: datetime) -> int:
-    """Run the demo scenarios once, through a runtime whose engine keeps ``clock``; returns
-    how many hazards were made (0 if any existed)."""
+    """Run the demo scenarios once, then the month's inspections, documents and monthly
+    round (``demo_work``), through a runtime whose engine keeps ``clock``; returns how many
+    hazards were made (0 if any existed)."""
     with read_transaction(rt.db) as conn:
         if conn.execute(sa.select(hazard.c.id).limit(1)).first() is not None:
             return 0
     demo = DemoCases(rt, clock, now)
     for scenario in SCENARIOS:
         demo.run(scenario)
-    return len(SCENARIOS)
+    seed_demo_work(demo)
+    with read_transaction(rt.db) as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(hazard)).scalar_one())
