@@ -2,10 +2,12 @@
 
 The ladder itself is in the BPMN (boundary timers on the rectification tasks: reminder,
 due, overdue notice to the county, the city's 督办 letter, publication); each rung taken is
-an ``escalation_sent`` row. A county supervisor sees the rungs from the overdue notice up
-for the hazards of their county; the city sees the letters and publications everywhere
-(and every rung of a major hazard); admins see all. Who may look at all is the policy's
-``monitor`` permission, checked by the use-cases (``usecases.monitor``).
+an ``escalation_sent`` row (one skipped because the ladder was armed late is marked so and
+raised to no one: :mod:`~hazardflow.workflows.ladder`). A county supervisor sees the rungs
+from the overdue notice up for the hazards of their county; the city sees the letters and
+publications everywhere (and every rung of a major hazard); admins see all. Who may look
+at all is the policy's ``monitor`` permission, checked by the use-cases
+(``usecases.monitor``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def escalated_to(conn: Connection, actor: Actor, limit: int = 200) -> list[dict[
                   hazard.c.deadline, hazard.c.county_code, unit.c.name.label("unit_name"))
         .select_from(escalation_sent.join(hazard, hazard.c.case_id == escalation_sent.c.case_id)
                      .join(unit, unit.c.id == hazard.c.unit_id))
-        .where(hazard.c.status == "open", visible_hazard_rows(actor))
+        .where(hazard.c.status == "open", escalation_sent.c.skipped.is_(False),
+               visible_hazard_rows(actor))
         .order_by(escalation_sent.c.sent_at.desc()).limit(limit * 3))
     city = sees_all(actor)
     out = []

@@ -5,11 +5,14 @@ later deadline with a reason. A county supervisor over the unit (or the city) ap
 rejects it. Approval changes the case's ``deadline`` through the engine
 (:meth:`Engine.set_variables`): the rectification task's due date, the waiting escalation
 timers (reminder, overdue, 督办 letter, publication) and the ledger's deadline all follow,
-and rungs marked ``once_per = deadline`` are armed again for the new deadline.
+and rungs marked ``once_per = deadline`` are armed again for the new deadline. The new
+deadline follows the rule of :mod:`~hazardflow.workflows.deadlines` (today or later, within
+``HAZARDFLOW_MAX_DEADLINE_DAYS``), checked by the use-cases when asked and when approved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -86,9 +89,11 @@ def extend_now(conn: Connection, engine: Engine, actor: Actor, case_id: int, dea
 
 
 def decide(conn: Connection, engine: Engine, actor: Actor, request_id: int, approve: bool,
-           note: str = "") -> dict[str, Any]:
+           note: str = "", check: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Approve (the deadline moves, with its timers) or reject a request, in the caller's
-    transaction: the decision and the new deadline commit together."""
+    transaction: the decision and the new deadline commit together. ``check`` is the
+    deadline rule (:func:`~hazardflow.workflows.deadlines.check_deadline`) an approval
+    applies to the requested deadline before it moves anything."""
     req = conn.execute(sa.select(extension_request).where(
         extension_request.c.id == request_id).with_for_update()).first()
     if req is None:
@@ -97,6 +102,8 @@ def decide(conn: Connection, engine: Engine, actor: Actor, request_id: int, appr
     if req.status != "pending":
         raise Conflict(f"the request was already {req.status}", case_id=req.case_id)
     if approve:
+        if check is not None:
+            check(req.new_deadline)
         why = f"批准延期申请 #{request_id}（{req.requested_by}：{req.reason}）" + \
             (f"；{note}" if note else "")
         engine.set_variables(conn, req.case_id, {"deadline": req.new_deadline}, actor, why)

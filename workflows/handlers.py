@@ -45,6 +45,7 @@ from hazardflow.engine.services import Grant, HandlerRegistry, ServiceCall
 from .authority import FINDING_OUTPUTS, ORDER_OUTPUTS, record_finding, record_order
 from .calendar import BusinessCalendar
 from .counters import next_value
+from .ladder import superseded
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
 from .notifications import add_notification, kind_name
 from .resolver import OrgResolver, split_candidates
@@ -135,6 +136,8 @@ def first_time(call: ServiceCall) -> bool:
     The escalation ladder marks its steps ``once_per = deadline``: a rectification re-entered
     after a failed verification restarts its timers, and rungs whose time has passed would
     fire again; each is taken once per deadline (a new, extended deadline re-arms them).
+    A rung superseded by a later one already due when the ladder was armed (a deadline
+    already passed: :mod:`~hazardflow.workflows.ladder`) is recorded as skipped, not sent.
     """
     variable = call.params.get("once_per")
     if not variable:
@@ -146,9 +149,12 @@ def first_time(call: ServiceCall) -> bool:
         escalation_sent.c.once_key == key)).first()
     if done is not None:
         return False
+    skipped = superseded(call.conn, call.case_id, call.element_id, dict(call.params), call.now,
+                         str(variable))
     call.conn.execute(insert(escalation_sent).values(
-        case_id=call.case_id, element_id=call.element_id, once_key=key, sent_at=call.now))
-    return True
+        case_id=call.case_id, element_id=call.element_id, once_key=key, sent_at=call.now,
+        skipped=skipped))
+    return not skipped
 
 
 def notify(call: ServiceCall) -> None:

@@ -142,6 +142,7 @@ notification = Table(
 
 # One row per escalation step already taken for a case, so that a step marked
 # ``once_per`` (e.g. once per deadline) is never repeated when its task is re-entered.
+# ``skipped``: not sent, a later rung was due when the ladder was armed (workflows/ladder.py).
 escalation_sent = Table(
     "escalation_sent", metadata,
     Column("id", Integer, primary_key=True),
@@ -149,5 +150,6 @@ escalation_sent = Table(
     Column("element_id", String(255), nullable=False),
     Column("once_key", String(255), nullable=False),
     Column("sent_at", UtcDateTime, nullable=False),
+    Column("skipped", Boolean, nullable=False, server_default=text("false")),
     UniqueConstraint("case_id", "element_id", "once_key", name="uq_escalation_sent_step"),
 )

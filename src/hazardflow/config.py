@@ -61,6 +61,9 @@ class Settings:
     public_url: str = ""
     # /verify/<code> needs no sign-in: requests per address per minute before 429
     verify_per_address_minute: int = 30
+    # how far ahead a person may set a rectification deadline (order, plan, extension), in
+    # days from today; a deadline before today is refused always (workflows/deadlines.py)
+    max_deadline_days: int = 365
 
     @property
     def sqlite_path(self) -> Path:
@@ -98,6 +101,8 @@ class Settings:
                               f"https://yh.example.gov.cn, not {self.public_url!r}")
         if self.verify_per_address_minute <= 0:
             raise ConfigError(f"{PREFIX}VERIFY_PER_ADDRESS_MINUTE must be positive")
+        if not 1 <= self.max_deadline_days <= 3650:
+            raise ConfigError(f"{PREFIX}MAX_DEADLINE_DAYS must be from 1 to 3650 (days)")
         return self
 
 

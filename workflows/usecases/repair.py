@@ -18,14 +18,29 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, EngineError, InvalidInput
 
-from .. import extensions, monitor, policy, repair
+from .. import deadlines, extensions, monitor, policy, repair
 from ..inputs import whole_number
 from ..runtime import Runtime
 from ..uow import reading, unit_of_work
 
 
+def _check_deadlines(rt: Runtime, action: str, params: Mapping[str, Any] | None) -> None:
+    """The deadline a repair sets (``extend``; ``move`` with data) follows the order's rule."""
+    params = params if isinstance(params, Mapping) else {}
+    if action == "extend":
+        _check(rt, params.get("deadline"))
+    elif action == "move":
+        deadlines.check_data_deadlines(params.get("data"), rt.calendar, rt.now(),
+                                       rt.settings.max_deadline_days)
+
+
+def _check(rt: Runtime, deadline: Any) -> None:
+    deadlines.check_deadline(deadline, rt.calendar, rt.now(), rt.settings.max_deadline_days)
+
+
 def repair_one(rt: Runtime, actor: Actor, case_id: int, action: str, reason: str,
                params: Mapping[str, Any] | None = None) -> tuple[str, str]:
+    _check_deadlines(rt, action, params)
     with unit_of_work(rt) as conn:
         return repair.repair_case(conn, rt.engine, actor, case_id, action, reason, params)
 
@@ -40,6 +55,7 @@ def start_bulk(rt: Runtime, actor: Actor, action: str, reason: Any, case_ids: Se
                params: Mapping[str, Any] | None = None) -> int:
     """Record a bulk repair and run it: at once for up to SYNC_LIMIT cases, otherwise in a
     background thread (its progress is the batch's status). Returns the batch id."""
+    _check_deadlines(rt, action, params)
     with unit_of_work(rt) as conn:
         batch_id = repair.start_batch(conn, actor, action, reason, case_ids, params, rt.now())
     if len(set(case_ids)) <= repair.SYNC_LIMIT:
@@ -80,14 +96,18 @@ def batch_status(rt: Runtime, actor: Actor, batch_id: int) -> dict[str, Any]:
 
 def request_extension(rt: Runtime, actor: Actor, case_id: int, deadline: Any,
                       reason: Any) -> int:
+    _check(rt, deadline)
     with unit_of_work(rt) as conn:
         return extensions.request_extension(conn, actor, case_id, deadline, reason, rt.now())
 
 
 def decide_extension(rt: Runtime, actor: Actor, request_id: int, approve: bool,
                      note: str = "") -> dict[str, Any]:
+    """An approval checks the requested deadline again: one that has passed meanwhile is
+    refused (reject it and ask again)."""
     with unit_of_work(rt) as conn:
-        return extensions.decide(conn, rt.engine, actor, request_id, approve, note)
+        return extensions.decide(conn, rt.engine, actor, request_id, approve, note,
+                                 check=lambda day: _check(rt, day))
 
 
 def extension_requests(rt: Runtime, actor: Actor,

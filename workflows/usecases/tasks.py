@@ -2,7 +2,8 @@
 
 A task someone may not see does not exist for them (404 before any other check). A
 completion checks the named people and the form's evidence, completes the task through the
-engine and attaches the evidence, all in one transaction: a completion that is refused, or
+engine and attaches the evidence, all in one transaction (a deadline the form sets is
+checked first, :mod:`~hazardflow.workflows.deadlines`): a completion that is refused, or
 that loses a race for a photo, leaves the case and every file as they were.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from hazardflow.engine import Actor, Detail, EngineError, InvalidInput, StepResult
 from hazardflow.engine.inspect import case_data
 
-from .. import cases, evidence, inbox, policy
+from .. import cases, deadlines, evidence, inbox, policy
 from ..ledger import hazard_for_case
 from ..runtime import Runtime
 from ..uow import reading, unit_of_work
@@ -34,6 +35,8 @@ def complete(rt: Runtime, actor: Actor, task_id: int, data: Mapping[str, Any], *
     with unit_of_work(rt) as conn:
         case_id = policy.require_visible_task(conn, actor, task_id)
         form = cases.task_detail(conn, rt.engine, actor, task_id)["form"]
+        deadlines.check_form_deadlines(form, data, rt.calendar, rt.now(),
+                                       rt.settings.max_deadline_days)
         cases.check_people(conn, case_id, data)
         evidence.check_form(conn, form, data, actor.id, case_id)
         result = rt.engine.complete_task(conn, task_id, actor, data,
