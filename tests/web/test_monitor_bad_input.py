@@ -79,15 +79,18 @@ def test_pages_refuse_the_nul_character_with_a_400(app: Flask) -> None:
 def test_an_extension_past_what_timers_can_hold_is_refused(client: FlaskClient,
                                                            login: Login) -> None:
     """Found by probing the typed document's dates: approving an extension to 9999-12-31
-    answered 500 (its timers overflowed); it is refused when asked, naming the deadline."""
+    answered 500 (its timers overflowed); it is refused when asked, naming the deadline, as
+    is any day more than HAZARDFLOW_MAX_DEADLINE_DAYS (365) ahead; the last day allowed is
+    asked and approved."""
     from .support import ordered_hazard
 
     hazard = ordered_hazard(client, login)
     url = f"{M}/cases/{hazard['case_id']}/extensions"
-    body = assert_error(client.post(url, headers=login("rectifier"), json={
-        "deadline": "9999-12-31", "reason": "设备到货晚"}), 422)
-    assert [d["field"] for d in body["details"]] == ["deadline"]
-    asked = client.post(url, headers=login("rectifier"), json={"deadline": "9998-12-31",
+    for too_far in ("9999-12-31", "9998-12-31", "2027-11-03"):  # T0 is 2026-11-02
+        body = assert_error(client.post(url, headers=login("rectifier"), json={
+            "deadline": too_far, "reason": "设备到货晚"}), 422)
+        assert [d["field"] for d in body["details"]] == ["deadline"]
+    asked = client.post(url, headers=login("rectifier"), json={"deadline": "2027-11-02",
                                                                "reason": "设备到货晚"})
     assert asked.status_code == 201, asked.get_json()
     decided = client.post(f"{M}/extensions/{asked.get_json()['id']}/decision",
