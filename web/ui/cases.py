@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import render_template
+from flask import Response, render_template
 from flask_babel import lazy_gettext
 
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS, STATUSES
 from hazardflow.workflows.usecases import cases
 
+from .. import security
 from ..extensions import runtime
 from . import bp, current_actor, login_required
 
@@ -48,7 +49,7 @@ def case(case_id: int) -> str:
     page = cases.case_page(runtime, current_actor(), case_id)  # NotFound when not visible
     return render_template("ui/case.html", case=page["case"], values=page["values"],
                            issued=page["documents"], issuable=page["issuable"],
-                           files=page["files"],
+                           files=page["files"], record=page["record"],
                            events=timeline(page["case"], page["comments"]),
                            categories=CATEGORIES, levels=LEVELS, statuses=STATUSES)
 
@@ -57,3 +58,13 @@ def case(case_id: int) -> str:
 @login_required
 def diagram(case_id: int) -> dict[str, Any]:
     return asdict(cases.diagram(runtime, current_actor(), case_id))
+
+
+@bp.get("/cases/<int:case_id>/dossier.pdf")
+@login_required
+def dossier(case_id: int) -> Response:
+    """The 隐患档案: the case's whole record, printable."""
+    name, pdf = cases.dossier_pdf(runtime, current_actor(), case_id)
+    response = security.document_response(pdf, name)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -36,7 +36,8 @@ def _page(task_id: int, data: dict[str, Any] | None = None,
         "ui/task.html", task=task, hazard=page["hazard"], values=page["values"],
         form_html=form_html,
         revision=revision if revision is not None else task["case_revision"],
-        comments=page["comments"], categories=CATEGORIES, levels=LEVELS,
+        comments=page["comments"], record=page["record"], categories=CATEGORIES,
+        levels=LEVELS,
         mine=task["assignee"] == actor.id), status
 
 

@@ -15,7 +15,18 @@ from typing import Any
 from hazardflow.engine import Actor, Forbidden, StepResult
 from hazardflow.engine.inspect import CaseDiagram, case_data, case_diagram
 
-from .. import campaigns, cases, classification, documents, evidence, inbox, policy
+from .. import (
+    campaigns,
+    case_dossier,
+    case_record,
+    cases,
+    classification,
+    documents,
+    evidence,
+    inbox,
+    policy,
+)
+from ..ledger import hazard_for_case
 from ..runtime import HAZARD_PROCESS, Runtime
 from ..uow import reading, unit_of_work
 from .documents import issuable_kinds
@@ -105,11 +116,22 @@ def registration(rt: Runtime, actor: Actor) -> dict[str, Any]:
             "defaults": cases.report_defaults(actor, units)}
 
 
+def dossier_pdf(rt: Runtime, actor: Actor, case_id: int) -> tuple[str, bytes]:
+    """The 隐患档案 of a case the actor may see: (file name, PDF)."""
+    with reading(rt) as conn:
+        steps = case_record.case_record(conn, rt.engine, actor, case_id, rt.calendar)
+        hazard = hazard_for_case(conn, case_id)
+    pdf = case_dossier.render_pdf(hazard, case_id, steps, rt.storage, rt.calendar, rt.now())
+    return case_dossier.filename(hazard, case_id), pdf
+
+
 def case_page(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
-    """What the case page shows: the case, its variables, comments, documents (with the
-    kinds the actor may issue) and files."""
+    """What the case page shows: the case, its variables, its record step by step,
+    comments, documents (with the kinds the actor may issue) and files."""
     with reading(rt) as conn:
         return {"case": cases.case_detail(conn, actor, case_id),
+                "record": case_record.case_record(conn, rt.engine, actor, case_id,
+                                                  rt.calendar),
                 "values": case_data(conn, rt.engine, case_id),
                 "comments": inbox.comments_for(conn, case_id),
                 "documents": documents.documents_for_case(conn, case_id),
