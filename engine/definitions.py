@@ -151,4 +151,5 @@ class DefinitionCache:
 
 def reject_if_problems(problems: list[Any]) -> None:
     if problems:
-        raise DeploymentError(f"the BPMN file was refused ({len(problems)} problem(s))", problems)
+        raise DeploymentError(f"流程图未通过校验，有 {len(problems)} 个问题，未部署 (the BPMN "
+                              f"file was refused: {len(problems)} problem(s))", problems)

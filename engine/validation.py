@@ -3,12 +3,15 @@
 Well-formed, safe XML; the BPMN schema; each executable process parses in SpiffWorkflow;
 every condition, timer, due date, assignee and priority parses under the safe evaluator and
 names only variables the process can have; every user task has an assignment and a form;
-every service task names a registered handler. All problems are reported at once, each
-with its element and line.
+every service task names a registered handler; the diagram's shape (:mod:`.lint`: connected
+elements, named tasks, gateways' default flows). All problems are reported at once, each
+with its element and line. Every deployment path (``Engine.deploy``: the designer, the API,
+the CLI, the bundled files) and the designer's check (``drafts.check``) run :meth:`check`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +23,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from .errors import Detail, ExpressionError
 from .expressions import Evaluator, is_iso_literal, names_in, timer_source, unwrap
 from .forms import check_form_schema, form_fields
+from .lint import label, structure_problems
 from .parser import CAMUNDA, HfParser, process_attributes, rewrite_timers
 from .services import CandidateResolver, HandlerRegistry
 
@@ -70,6 +74,7 @@ class DefinitionValidator:
             if isinstance(node.tag, str) and node.get("id") in RESERVED_IDS:
                 problems.append(Detail(f"the id {node.get('id')!r} is reserved; rename it",
                                        element=node.get("id"), line=_line(node)))
+        shape = structure_problems(root)
         processes = {pid: attrs for pid, attrs in process_attributes(root).items()
                      if attrs["executable"]}
         if not processes:
@@ -77,7 +82,7 @@ class DefinitionValidator:
         for key, schema in forms.items():
             problems += check_form_schema(key, schema)
         if problems:
-            return Checked(processes, dict(forms), problems)
+            return Checked(processes, dict(forms), problems + shape)
         parser = HfParser()
         try:
             parser.add_bpmn_xml(root, filename)
@@ -89,16 +94,16 @@ class DefinitionValidator:
             problems.append(Detail(str(getattr(exc, "message", exc)).strip() or repr(exc),
                                    element=getattr(exc, "id", None),
                                    line=getattr(exc, "line_number", None) or None))
-            return Checked(processes, dict(forms), problems)
+            return Checked(processes, dict(forms), problems + shape)
         except Exception as exc:  # SpiffWorkflow raises plain exceptions for some shapes
             problems.append(Detail(f"SpiffWorkflow cannot parse the file: {exc}"))
-            return Checked(processes, dict(forms), problems)
+            return Checked(processes, dict(forms), problems + shape)
         for proc in root.iterfind("{*}process"):
             pid = proc.get("id") or ""
             if pid in processes:
                 problems += self._check_process(proc, processes[pid], forms)
         problems += self._check_correlations(root)
-        return Checked(processes, dict(forms), problems)
+        return Checked(processes, dict(forms), problems + shape)
 
     # -- one process ---------------------------------------------------------------
 
@@ -114,7 +119,9 @@ class DefinitionValidator:
             if key:
                 used_forms.add(key)
                 if key not in forms:
-                    problems.append(Detail(f"form {key!r} is not part of this deployment",
+                    problems.append(Detail(f"{label(node)} 的表单 {key!r} 既不在本次部署中，也"
+                                           f"没有部署过 (form {key!r} is not part of this "
+                                           "deployment)",
                                            element=node.get("id"), line=_line(node)))
                 else:
                     known |= form_fields(forms[key])
@@ -224,10 +231,12 @@ class DefinitionValidator:
         users = split_list(node.get(CAMUNDA + "candidateUsers"))
         assignee = (node.get(CAMUNDA + "assignee") or "").strip()
         if not (groups or users or assignee):
-            problems.append(self._at(node, "user task has no assignment: set "
-                                           "camunda:candidateGroups or camunda:assignee"))
-        if not node.get(CAMUNDA + "formKey"):
-            problems.append(self._at(node, "user task has no form: set camunda:formKey"))
+            problems.append(self._at(node, f"{label(node)} 没有分配办理人：请设置候选组 "
+                                           "camunda:candidateGroups、候选人或 camunda:assignee "
+                                           "(user task has no assignment)"))
+        if not (node.get(CAMUNDA + "formKey") or "").strip():
+            problems.append(self._at(node, f"{label(node)} 没有表单：请设置 camunda:formKey "
+                                           "(user task has no form)"))
         for group in groups:
             problem = self.resolver.check(group)
             if problem:
@@ -288,8 +297,9 @@ class DefinitionValidator:
             try:
                 self.evaluator.check(source)
             except ExpressionError:
-                return [self._at(node, f"{what} {text.strip()!r} is neither an ISO-8601 "
-                                       "duration or date (P7D, 2026-12-24) nor an expression")]
+                return [self._not_iso(node, text, what)]
+            if _ISO_LIKE.match(text.strip()) or names_in(source) - known:
+                return [self._not_iso(node, text, what)]
         problems = self._check_expr(node, "${" + source + "}", known, what)
         if problems:
             return problems
@@ -299,6 +309,13 @@ class DefinitionValidator:
             except ExpressionError as exc:
                 return [self._at(node, f"{what} {text.strip()!r}: {exc}")]
         return []
+
+    def _not_iso(self, node: etree._Element, text: str, what: str) -> Detail:
+        return self._at(node, f"{label(node)} 的{'定时器' if what == 'timer' else what} "
+                              f"{text.strip()!r} 不是有效的 ISO 8601 时长、日期或周期（如 P7D、"
+                              "PT4H、2026-12-24、R3/PT10M），也不是 ${...} 表达式 "
+                              f"({what} {text.strip()!r} is neither an ISO-8601 duration, "
+                              "date or cycle nor an expression)")
 
     @staticmethod
     def _at(node: etree._Element, message: str) -> Detail:
@@ -312,6 +329,7 @@ def _line(node: etree._Element) -> int | None:
 
 
 _CONTAINERS = {"process", "subProcess", "adHocSubProcess", "transaction"}
+_ISO_LIKE = re.compile(r"^(PT?\d|R\d*/|\d{4}-)")  # meant as ISO 8601, yet not valid
 
 
 def _flow_element(node: etree._Element) -> etree._Element:

@@ -142,7 +142,8 @@ FAILING = """<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:outgoing>Flow_1</bpmn:outgoing>
     </bpmn:startEvent>
     <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="ServiceTask_Notify" />
-    <bpmn:serviceTask id="ServiceTask_Notify" camunda:type="external" camunda:topic="notify">
+    <bpmn:serviceTask id="ServiceTask_Notify" name="通知" camunda:type="external"
+        camunda:topic="notify">
       <bpmn:extensionElements>
         <camunda:inputOutput>
           <camunda:inputParameter name="recipients">principal@unit</camunda:inputParameter>

@@ -26,13 +26,13 @@ CONFIRM_FORM = {"type": "object", "title": "确认登记",
 ADD_TASK = """() => {
   const m = window.hfDesigner.modeler.modeler;
   const reg = m.get('elementRegistry'), modeling = m.get('modeling');
-  const start = reg.get('StartEvent_Register'), sub = reg.get('SubProcess_Handle');
+  const start = reg.get('StartEvent_Register'), next = reg.get('ServiceTask_RecordFinding');
   modeling.removeConnection(reg.get('Flow_Register'));
   const bo = m.get('bpmnFactory').create('bpmn:UserTask', {id: 'Task_Confirm', name: '确认登记'});
   const shape = m.get('elementFactory').createShape({type: 'bpmn:UserTask', businessObject: bo});
   modeling.createShape(shape, {x: start.x + 18, y: start.y + 160}, start.parent);
   modeling.connect(start, shape);
-  modeling.connect(shape, sub);
+  modeling.connect(shape, next);
   m.get('selection').select(shape);
 }"""
 
@@ -71,6 +71,8 @@ def test_designer_adds_a_task_deploys_v2_and_it_reaches_the_right_inbox(
     open_version(page, "v:hazard_lifecycle:1", "Task_Triage")
     page.evaluate(ADD_TASK)
     lint_error_on(page, "Task_Confirm").first.wait_for()
+    assert page.locator("#dz-deploy").is_disabled()  # lint errors block deploying
+    assert "修正后才能部署" in page.inner_text("#dz-blocked")
     assert "assign" in lint_error_on(page, "Task_Confirm").first.inner_text().lower() or \
         "form" in lint_error_on(page, "Task_Confirm").first.inner_text().lower()
 
@@ -82,6 +84,7 @@ def test_designer_adds_a_task_deploys_v2_and_it_reaches_the_right_inbox(
     page.locator('#dz-form-preview [name="confirm_note"]').wait_for()
     assert "确认意见" in page.inner_text("#dz-form-preview")
     lint_error_on(page, "Task_Confirm").first.wait_for(state="detached")
+    expect(page.locator("#dz-deploy")).to_be_enabled()
 
     page.click("#dz-deploy")
     expect(page.locator("#dz-status")).to_contain_text("hazard_lifecycle 版本 2",

@@ -271,8 +271,8 @@ def test_reclassified_as_major_mid_way_the_case_re_enters_on_the_major_path(
     assert (hazard["level"], hazard["status"], hazard["stage"]) == \
         ("major", "open", "责令立即整改/停止使用")
     assert lc.data(case_id)["level"] == "major"
-    assert lc.ran(case_id)[-5:] == ["BoundaryEvent_Reclassify", "ServiceTask_Reclassify",
-                                    "StartEvent_Handle", "Gateway_Level",
+    assert lc.ran(case_id)[-6:] == ["BoundaryEvent_Reclassify", "ServiceTask_Reclassify",
+                                    "Gateway_HandleJoin", "StartEvent_Handle", "Gateway_Level",
                                     "ServiceTask_MajorRegistered"]
     assert lc.actions(case_id)[-1] == "message"
     lc.complete(case_id, "Task_MajorOrder", "jinan", major_order_form())

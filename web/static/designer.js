@@ -20,6 +20,20 @@
   // Chinese modeler texts (designer-zh.js) unless the page is in English (?lang=en).
   const zh = /^zh/i.test(document.documentElement.lang || "") && window.HfBpmnZh ? window.HfBpmnZh : null;
   const tr = (text) => (zh && Object.prototype.hasOwnProperty.call(zh, text) ? zh[text] : text);
+  // The lint verdict's own texts (kept here, not in the page's catalog).
+  const L = /^zh/i.test(document.documentElement.lang || "") ? {
+    blocked: "建模检查发现 {n} 个错误，修正后才能部署：",
+    lintErrors: "建模检查发现 {n} 个错误：",
+    warnings: "{n} 个建模警告（不影响部署）：",
+    timer: (kind, value) => "定时器 " + kind + " “" + value + "” 不是有效的 ISO 8601 时长（P7D、PT4H）、日期（2026-12-24）、周期（R3/PT10M），也不是 ${...} 表达式"
+  } : {
+    blocked: "The modeling check found {n} error(s); fix them to deploy:",
+    lintErrors: "The modeling check found {n} error(s):",
+    warnings: "{n} modeling warning(s) (deploying is allowed):",
+    timer: null
+  };
+  const fmt = (text, n) => text.replace("{n}", String(n));
+  let lintVerdict = { errors: [], warnings: [] };
 
   class HttpError extends Error {
     constructor(status, body) {
@@ -69,19 +83,53 @@
 
   // -- issues: lint as you edit, plus the server's problems --------------------------------
 
+  function lintMessage(message) {
+    const timer = /^Timer (timeDuration|timeDate|timeCycle) "(.*)" is not an ISO-8601 /.exec(message);
+    return timer && L.timer ? L.timer(timer[1], timer[2]) : tr(message);
+  }
+
+  function elementName(id) {
+    const element = id && modeler ? modeler.modeler.get("elementRegistry").get(id) : null;
+    const name = element && element.businessObject && element.businessObject.name;
+    return name ? String(name).trim() : "";
+  }
+
+  function reasons(issues) {
+    return issues.map((i) => {
+      const name = elementName(i.element);
+      return (name ? "「" + name + "」" : "") + (i.element ? "(" + i.element + ") " : "") + i.message;
+    });
+  }
+
+  // Lint errors block 部署 (the reasons listed above the canvas); warnings are only shown.
+  function showLintVerdict() {
+    const errors = lintVerdict.errors;
+    const deploy = $("dz-deploy");
+    deploy.disabled = errors.length > 0;
+    deploy.title = errors.length ? fmt(L.blocked, errors.length) : "";
+    const box = $("dz-blocked");
+    box.hidden = !errors.length;
+    box.innerHTML = errors.length ? "<p>" + esc(fmt(L.blocked, errors.length)) + "</p><ul>" +
+      reasons(errors).map((r) => "<li>" + esc(r) + "</li>").join("") + "</ul>" : "";
+  }
+
   function refreshIssues() {
     if (!modeler) return;
-    const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: tr(i.message), kind: i.category, source: T.lint, rule: i.rule }));
+    const lint = modeler.lintIssues().map((i) => ({ element: i.id, message: lintMessage(i.message), kind: i.category, source: T.lint, rule: i.rule }));
+    lintVerdict = { errors: lint.filter((i) => i.kind === "error"), warnings: lint.filter((i) => i.kind !== "error") };
+    showLintVerdict();
     const server = serverProblems.map((p) => ({ element: p.element_id, message: p.message, line: p.line, kind: "error", source: T.server }));
     const all = server.concat(lint);
     const list = $("dz-issues");
     list.innerHTML = all.length ? all.map((i) =>
       '<li class="dz-' + esc(i.kind) + '" data-element="' + esc(i.element || "") + '" data-rule="' + esc(i.rule || "server") + '">' +
       '<span class="tag">' + esc(i.source) + "</span> <code>" + esc(i.element || "") + "</code> " +
+      (elementName(i.element) ? "「" + esc(elementName(i.element)) + "」 " : "") +
       (i.line ? "(line " + esc(i.line) + ") " : "") + esc(i.message) + "</li>").join("")
       : "<li>" + esc(T.noIssues) + "</li>";
     const errors = all.filter((i) => i.kind === "error").length;
     list.dataset.errors = String(errors);
+    list.dataset.lintErrors = String(lintVerdict.errors.length);
     $("dz-issue-count").textContent = String(all.length);
   }
 
@@ -208,15 +256,28 @@
     refreshIssues();
   }
 
+  // 校验: the server's check and the lint's; it passes only when both find no error.
   $("dz-validate").addEventListener("click", async () => {
     try {
       const out = await call("POST", "/validate", { bpmn: await currentXML(), forms: state.forms });
       showServer(out.problems);
-      status(out.ok ? T.valid : T.invalid + "\n" + detailText(out.problems), out.ok ? "ok" : "error");
+      const { errors, warnings } = lintVerdict;
+      const warned = warnings.length ? "\n" + fmt(L.warnings, warnings.length) + "\n" + reasons(warnings).join("\n") : "";
+      if (out.ok && !errors.length) {
+        status(T.valid + warned, warnings.length ? "warn" : "ok");
+      } else {
+        const linted = errors.length ? fmt(L.lintErrors, errors.length) + "\n" + reasons(errors).join("\n") : "";
+        status([T.invalid, detailText(out.problems), linted].filter(Boolean).join("\n") + warned, "error");
+      }
     } catch (err) { showServer(failed(err)); }
   });
 
   $("dz-deploy").addEventListener("click", async () => {
+    refreshIssues();
+    if (lintVerdict.errors.length) {
+      status(fmt(L.blocked, lintVerdict.errors.length) + "\n" + reasons(lintVerdict.errors).join("\n"), "error");
+      return;
+    }
     if (!window.confirm(T.confirmDeploy)) return;
     try {
       const out = await call("POST", "/deploy", { bpmn: await currentXML(), forms: state.forms });
@@ -434,7 +495,7 @@
       const selected = modeler.modeler.get("selection").get()[0];
       if (selected && e.element === selected && formKeyOf(selected) !== formKey) showForm(selected);
     });
-    window.hfDesigner = { modeler, state, refreshIssues };
+    window.hfDesigner = { modeler, state, refreshIssues, lintVerdict: () => { refreshIssues(); return lintVerdict; } };
     refreshIssues();
     await loadCatalog();
     showTab((location.hash || "#edit").slice(1));
