@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,10 +12,13 @@ from sqlalchemy.engine import Connection
 from . import audit
 from .clock import Clock
 from .errors import Conflict, Detail, Forbidden, InvalidInput, NotFound
-from .schema import human_task, task_candidate
+from .schema import human_task, process_case, task_candidate
 from .services import Actor
 from .store import CaseRow, CaseStore
 from .validation import split_list
+
+if TYPE_CHECKING:
+    from .definitions import DefinitionCache
 
 _B = sa.bindparam
 TASK = sa.select(human_task).where(human_task.c.id == _B("task_id"))
@@ -23,9 +27,41 @@ CANDIDATES = (sa.select(task_candidate.c.role, task_candidate.c.unit)
 ASSIGNEE = sa.select(human_task.c.assignee).where(human_task.c.id == _B("task_id"))
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why an actor may not complete a task now: ``closed`` (no longer open),
+    ``held_by_other`` (claimed by someone else; ``candidate``: the actor is a co-candidate),
+    ``not_candidate``, or ``excluded`` (they completed ``element`` of this case: separation
+    of duties)."""
+
+    reason: str
+    holder: str | None = None
+    element: str | None = None
+    candidate: bool = False
+
+
 class TaskOwnership:
     store: CaseStore
     clock: Clock
+    definitions: DefinitionCache
+
+    def refusal(self, conn: Connection, task_id: int, actor: Actor) -> Refusal | None:
+        """Whether ``actor`` may complete the task now, by the checks a completion makes
+        (read without the case's lock: a page's answer, which the completion checks again).
+        None: they may."""
+        task_row = conn.execute(TASK, {"task_id": task_id}).first()
+        if task_row is None:
+            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
+        if task_row.state != "open":
+            return Refusal("closed", holder=task_row.completed_by)
+        found = self._entitlement(conn, task_row, actor)
+        if found is not None:
+            return found
+        definition_id = conn.execute(sa.select(process_case.c.definition_id).where(
+            process_case.c.id == task_row.case_id)).scalar_one()
+        ext = self.definitions.get(conn, definition_id).user_task_ext(task_row.element_id)
+        did = self._excluded_by(conn, task_row.case_id, ext, actor)
+        return Refusal("excluded", element=did) if did else None
 
     def claim(self, conn: Connection, task_id: int, actor: Actor) -> None:
         row, task_row = self._lock_task(conn, task_id)
@@ -39,7 +75,8 @@ class TaskOwnership:
         row, task_row = self._lock_task(conn, task_id)
         self._check_open(task_row)
         if task_row.assignee != actor.id and not actor.admin:
-            raise Forbidden("only the assignee can give the task back", task_id=task_id)
+            raise Forbidden("只有认领人可以退回该任务 (only the assignee can give the task back)",
+                            task_id=task_id)
         self._set_assignee(conn, row, task_row, None, actor, "unclaim")
 
     def assign(self, conn: Connection, task_id: int, actor: Actor, assignee: Actor) -> None:
@@ -52,8 +89,9 @@ class TaskOwnership:
         self._check_open(task_row)
         if not actor.admin:
             if task_row.assignee and task_row.assignee != actor.id:
-                raise Forbidden(f"the task is held by {task_row.assignee}; only they, or a "
-                                "supervisor with a reason, may reassign it",
+                raise Forbidden(f"该任务由 {task_row.assignee} 办理，只有其本人或说明理由的监管人员"
+                                f"可以改派 (the task is held by {task_row.assignee}; only "
+                                "they, or a supervisor with a reason, may reassign it)",
                                 case_id=task_row.case_id, task_id=task_id)
             self._check_entitled(conn, task_row, actor)
         if not self._is_candidate(conn, task_row.id, assignee):
@@ -79,7 +117,7 @@ class TaskOwnership:
     def _check_open(task_row: Any) -> None:
         if task_row.state != "open":
             who = f" by {task_row.completed_by}" if task_row.completed_by else ""
-            raise Conflict(f"the task was already {task_row.state}{who}",
+            raise Conflict(f"该任务已办结 (the task was already {task_row.state}{who})",
                            case_id=task_row.case_id, task_id=task_row.id)
 
     def _is_candidate(self, conn: Connection, task_id: int, actor: Actor) -> bool:
@@ -92,33 +130,49 @@ class TaskOwnership:
         assignee = conn.execute(ASSIGNEE, {"task_id": task_id}).scalar()
         return bool(not rows and assignee == actor.id)
 
-    def _check_entitled(self, conn: Connection, task_row: Any, actor: Actor,
-                        claimed_ok: bool = False) -> None:
+    def _entitlement(self, conn: Connection, task_row: Any, actor: Actor,
+                     claimed_ok: bool = False) -> Refusal | None:
         if task_row.assignee == actor.id:
-            return
+            return None
         candidate = self._is_candidate(conn, task_row.id, actor)
         if task_row.assignee and not claimed_ok:
-            if candidate:
-                raise Conflict(f"the task is already claimed by {task_row.assignee}",
-                               case_id=task_row.case_id, task_id=task_row.id,
-                               code="claimed_by_other")
-            raise Forbidden("the task is assigned to someone else",
-                            case_id=task_row.case_id, task_id=task_row.id)
-        if not candidate:
-            raise Forbidden("you are not a candidate for this task",
-                            case_id=task_row.case_id, task_id=task_row.id)
+            return Refusal("held_by_other", holder=task_row.assignee, candidate=candidate)
+        return None if candidate else Refusal("not_candidate")
 
-    def _check_excluded(self, conn: Connection, case_id: int, task_row: Any,
-                        ext: Mapping[str, Any], actor: Actor) -> None:
+    def _check_entitled(self, conn: Connection, task_row: Any, actor: Actor,
+                        claimed_ok: bool = False) -> None:
+        found = self._entitlement(conn, task_row, actor, claimed_ok)
+        if found is None:
+            return
+        if found.reason == "held_by_other" and found.candidate:
+            raise Conflict(f"该任务已由 {task_row.assignee} 认领 (the task is already claimed "
+                           f"by {task_row.assignee})", case_id=task_row.case_id,
+                           task_id=task_row.id, code="claimed_by_other")
+        if found.reason == "held_by_other":
+            raise Forbidden("该任务已指派给他人 (the task is assigned to someone else)",
+                            case_id=task_row.case_id, task_id=task_row.id)
+        raise Forbidden("您不是该任务的办理人选 (you are not a candidate for this task)",
+                        case_id=task_row.case_id, task_id=task_row.id)
+
+    @staticmethod
+    def _excluded_by(conn: Connection, case_id: int, ext: Mapping[str, Any],
+                     actor: Actor) -> str | None:
+        """The element of ``excludePerformersOf`` the actor completed in this case."""
         excluded = split_list((ext.get("properties") or {}).get("excludePerformersOf"))
         if not excluded:
-            return
+            return None
         did = conn.execute(sa.select(human_task.c.element_id).where(
             human_task.c.case_id == case_id, human_task.c.element_id.in_(excluded),
             human_task.c.completed_by == actor.id, human_task.c.state == "completed")).first()
+        return None if did is None else str(did.element_id)
+
+    def _check_excluded(self, conn: Connection, case_id: int, task_row: Any,
+                        ext: Mapping[str, Any], actor: Actor) -> None:
+        did = self._excluded_by(conn, case_id, ext, actor)
         if did is not None:
-            raise Forbidden(f"you completed {did.element_id} in this case, so you may not "
-                            f"complete {task_row.element_id} (separation of duties)",
+            raise Forbidden(f"您办理过本案的 {did}，不能办理 {task_row.element_id}（职责分离） "
+                            f"(you completed {did} in this case, so you may not "
+                            f"complete {task_row.element_id} (separation of duties))",
                             case_id=case_id, task_id=task_row.id)
 
     def _set_assignee(self, conn: Connection, row: CaseRow, task_row: Any,

@@ -13,14 +13,30 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from hazardflow.engine import Conflict, EngineError, InvalidInput, NotFound
+from hazardflow.engine import Conflict, EngineError, Forbidden, InvalidInput, NotFound
 from hazardflow.engine.errors import ProcessFailed
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS
+from hazardflow.workflows.task_holders import Refusal
 from hazardflow.workflows.usecases import tasks
 
 from ..extensions import runtime
 from . import bp, current_actor, login_required
 from .forms import errors_by_field, parse_form, render_form
+from .holders import who_holds
+
+
+def refusal_text(found: Refusal | None) -> str | None:
+    """One sentence: who may act on the task, and why the reader may not."""
+    if found is None:
+        return None
+    task = _(found.holders.task)
+    if found.reason == "excluded":
+        return _("%(task)s须由非%(done)s人完成：您办理了本案的“%(done)s”。", task=task,
+                 done=_(found.done))
+    if found.reason == "held_by_other":
+        return _("“%(task)s”已由%(who)s认领办理。", task=task, who=who_holds(found.holders))
+    return _("“%(task)s”由%(who)s办理，您不在办理人之列。", task=task,
+             who=who_holds(found.holders))
 
 
 def _page(task_id: int, data: dict[str, Any] | None = None,
@@ -30,14 +46,15 @@ def _page(task_id: int, data: dict[str, Any] | None = None,
     page = tasks.task_page(runtime, actor, task_id)
     task = page["task"]
     form_html = None
-    if task["form"] and task["state"] == "open":
+    refusal = refusal_text(page["refusal"])
+    if task["form"] and task["state"] == "open" and refusal is None:
         form_html = render_form(task["form"], data or {}, errors, page["people"])
     return render_template(
         "ui/task.html", task=task, hazard=page["hazard"], values=page["values"],
         form_html=form_html,
         revision=revision if revision is not None else task["case_revision"],
-        comments=page["comments"], record=page["record"], categories=CATEGORIES,
-        levels=LEVELS,
+        comments=page["comments"], record=page["record"], refusal=refusal,
+        categories=CATEGORIES, levels=LEVELS,
         mine=task["assignee"] == actor.id), status
 
 
@@ -65,6 +82,9 @@ def complete(task_id: int) -> Response | tuple[str, int]:
         flash(_("提交未保存：该任务已被他人处理或案件已发生变化（%(m)s）。请查看最新情况后再操作。",
                 m=exc.message), "error")
         return _page(task_id, data, None, None, 409)
+    except Forbidden as exc:  # the page says who may act, and why
+        flash(exc.message, "error")
+        return _page(task_id, None, None, None, 403)
     except ProcessFailed as exc:
         flash(_("已提交，但后续步骤出错，已生成异常事件 #%(i)s，监管人员会处理。",
                 i=exc.incident_id), "error")

@@ -16,7 +16,7 @@ from typing import Any
 from hazardflow.engine import Actor, Detail, EngineError, InvalidInput, StepResult
 from hazardflow.engine.inspect import case_data
 
-from .. import case_record, cases, deadlines, evidence, inbox, policy
+from .. import case_record, cases, deadlines, evidence, inbox, policy, task_holders
 from ..ledger import hazard_for_case
 from ..runtime import Runtime
 from ..uow import reading, unit_of_work
@@ -121,8 +121,8 @@ def task(rt: Runtime, actor: Actor, task_id: int) -> dict[str, Any]:
 
 def task_page(rt: Runtime, actor: Actor, task_id: int) -> dict[str, Any]:
     """What the task page shows: the task, its hazard, the case's variables, the people who
-    may be named in it, the record the decision rests on (every step completed before it)
-    and the comments."""
+    may be named in it, the record the decision rests on (every step completed before it),
+    the comments, and, when the actor may not act on it, why and who may (``refusal``)."""
     with reading(rt) as conn:
         detail = cases.task_detail(conn, rt.engine, actor, task_id)
         case_id = detail["case_id"]
@@ -132,7 +132,9 @@ def task_page(rt: Runtime, actor: Actor, task_id: int) -> dict[str, Any]:
         return {"task": detail, "hazard": hazard, "values": case_data(conn, rt.engine, case_id),
                 "record": [s for s in steps if done_at is None or s.seq < done_at],
                 "people": inbox.people_at(conn, (hazard or {}).get("unit_code")),
-                "comments": inbox.comments_for(conn, case_id)}
+                "comments": inbox.comments_for(conn, case_id),
+                "refusal": task_holders.refusal(conn, rt.engine, actor, task_id)
+                if detail["state"] == "open" else None}
 
 
 def list_tasks(rt: Runtime, actor: Actor, query: inbox.TaskQuery) -> dict[str, Any]:
