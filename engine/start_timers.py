@@ -8,7 +8,7 @@ from the previous occurrence so that months keep their calendar length.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as T
@@ -43,6 +43,14 @@ def first_occurrence(evaluator: Evaluator, expression: str,
     return T.get_datetime(value), None
 
 
+def _offset(start: str) -> tzinfo | None:
+    """The UTC offset the cycle's start is written in (SpiffWorkflow's parser drops it)."""
+    try:
+        return datetime.fromisoformat(start).tzinfo
+    except ValueError:
+        return None
+
+
 def next_occurrence(cycle: str, fired_due: datetime) -> tuple[datetime, str] | None:
     """The cycle's next start after the one due at ``fired_due``, or None when it is done."""
     parts = cycle.split("/")
@@ -51,7 +59,12 @@ def next_occurrence(cycle: str, fired_due: datetime) -> tuple[datetime, str] | N
     if remaining == 0:
         return None
     period = next(p for p in parts[1:] if p.upper().startswith("P"))
-    due = fired_due + T.get_timedelta_from_start(T.parse_iso_duration(period), fired_due)
+    # months and years are counted on the cycle's own clock (its start's UTC offset): from
+    # 1 December 00:00+08:00, P1M is 1 January 00:00+08:00, not 31 December
+    starts = [p for p in parts[1:] if not p.upper().startswith("P")]
+    zone = _offset(starts[0]) if starts else None
+    local = fired_due.astimezone(zone) if zone is not None else fired_due
+    due = local + T.get_timedelta_from_start(T.parse_iso_duration(period), local)
     prefix = f"R{remaining}" if remaining > 0 else "R"
     return due, f"{prefix}/{due.isoformat()}/{period}"
 

@@ -65,3 +65,20 @@ def test_new_version_replaces_the_pending_schedule(make_engine) -> None:
                                                  b"R/2026-12-05T09:00:00+08:00/P1M")
     engine.deploy(changed, load_forms(), actor="designer")
     assert [due for due, _ in open_start_timers(engine)] == [DEC_1 + timedelta(days=4)]
+
+
+def test_a_monthly_cycle_counts_months_on_its_own_clock_not_utcs() -> None:
+    """1 December 00:00 in Lu'an is 30 November 16:00 UTC: a month later is 1 January 00:00
+    there (31 December 16:00 UTC), not 30 December 16:00 UTC (31 December in Lu'an)."""
+    from datetime import UTC, datetime
+
+    from hazardflow.engine.start_timers import next_occurrence
+
+    found = next_occurrence("R/2026-12-01T00:00:00+08:00/P1M",
+                            datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    assert found is not None
+    due, cycle = found
+    assert due.astimezone(UTC) == datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+    assert cycle == "R/2027-01-01T00:00:00+08:00/P1M"
+    then = next_occurrence(cycle, due.astimezone(UTC))
+    assert then is not None and then[1] == "R/2027-02-01T00:00:00+08:00/P1M"
