@@ -162,6 +162,12 @@ def tab_counts(conn: Connection, actor: Actor, now: datetime,
     return _counts(conn, tab_conditions(actor, now, query or TaskQuery(), conn.dialect.name))
 
 
+def opening_tab(counts: dict[str, int]) -> str:
+    """The tab the inbox opens on when none is asked for: the one with work (我的待办, else
+    待认领 when it has tasks)."""
+    return "groups" if not counts.get("mine") and counts.get("groups") else "mine"
+
+
 def list_tasks(conn: Connection, actor: Actor, query: TaskQuery,
                now: datetime) -> dict[str, Any]:
     query.check()

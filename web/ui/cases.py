@@ -15,6 +15,7 @@ from hazardflow.workflows.usecases import cases
 from .. import security
 from ..extensions import runtime
 from . import bp, current_actor, login_required
+from .holders import next_step
 
 ACTIONS = {
     "start": lazy_gettext("发起"), "complete": lazy_gettext("完成"),
@@ -50,6 +51,7 @@ def case(case_id: int) -> str:
     return render_template("ui/case.html", case=page["case"], values=page["values"],
                            issued=page["documents"], issuable=page["issuable"],
                            files=page["files"], record=page["record"],
+                           next_steps=[next_step(h) for h in page["next"]],
                            events=timeline(page["case"], page["comments"]),
                            categories=CATEGORIES, levels=LEVELS, statuses=STATUSES)
 

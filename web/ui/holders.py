@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from hazardflow.workflows.task_holders import Holders
 
 
@@ -16,3 +18,13 @@ def who_holds(found: Holders) -> str:
         names = f"（{'、'.join(group.names)}）" if group.names else ""
         parts.append(f"{group.unit}{group.role}{names}")
     return "、".join(parts)
+
+
+def next_step(found: Holders) -> str:
+    """"下一步：整改（金安区人民医院整改责任人：王五）": the step and who holds it."""
+    if found.assignee:
+        who = f"{found.assignee_role}：{found.assignee}" if found.assignee_role \
+            else found.assignee
+    else:
+        who = who_holds(found) or _("暂无可办理人员")
+    return _("下一步：%(task)s（%(who)s）", task=_(found.task), who=who)

@@ -37,7 +37,9 @@ def inbox() -> str | tuple[str, int]:
     except EngineError as exc:
         flash(exc.message + "：" + "；".join(d.message for d in exc.details), "error")
         query = domain.TaskQuery()
-    page = inbox_uc.inbox_page(runtime, actor, g.user.id, query)
+    page = inbox_uc.inbox_page(runtime, actor, g.user.id, query,
+                               tab_chosen=bool(request.args.get("tab")))
+    query = page["query"]  # without a tab asked for: the tab with work
     result = page["result"]
     pages = max(1, -(-result["total"] // query.per_page))
 

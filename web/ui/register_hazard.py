@@ -16,6 +16,7 @@ from hazardflow.workflows.usecases import cases
 from ..extensions import runtime
 from . import bp, current_actor, login_required
 from .forms import errors_by_field, parse_form, render_form
+from .holders import next_step
 
 
 def _register_page(data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
@@ -52,6 +53,8 @@ def register_hazard_post() -> Response | tuple[str, int]:
         return _register_page(data, {"unit_code": _("不在您的职责范围内")}, 403)
     code = (out["hazard"] or {}).get("code", "")
     flash(_("隐患已登记：%(code)s", code=code), "info")
+    for step in out["next"]:
+        flash(next_step(step), "info")
     return redirect(url_for("ui.case", case_id=out["case"].case_id))
 
 

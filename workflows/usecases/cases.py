@@ -25,6 +25,7 @@ from .. import (
     evidence,
     inbox,
     policy,
+    task_holders,
 )
 from ..ledger import hazard_for_case
 from ..runtime import HAZARD_PROCESS, Runtime
@@ -43,8 +44,11 @@ def start(rt: Runtime, actor: Actor, key: str, data: Mapping[str, Any], *,
 
 
 def report_hazard(rt: Runtime, actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Register a hazard (登记): a case of the hazard lifecycle."""
-    return start(rt, actor, HAZARD_PROCESS, data)
+    """Register a hazard (登记): a case of the hazard lifecycle; ``next`` says who holds
+    each step that is now open."""
+    with unit_of_work(rt) as conn:
+        out = cases.start_case(conn, rt.engine, actor, HAZARD_PROCESS, data)
+        return {**out, "next": task_holders.open_holders(conn, out["case"].case_id)}
 
 
 def start_form(rt: Runtime, key: str, version: int | None = None) -> Mapping[str, Any] | None:
@@ -126,13 +130,14 @@ def dossier_pdf(rt: Runtime, actor: Actor, case_id: int) -> tuple[str, bytes]:
 
 
 def case_page(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
-    """What the case page shows: the case, its variables, its record step by step,
-    comments, documents (with the kinds the actor may issue) and files."""
+    """What the case page shows: the case, its variables, its record step by step, who
+    holds each next step, comments, documents (with the kinds the actor may issue) and files."""
     with reading(rt) as conn:
         return {"case": cases.case_detail(conn, actor, case_id),
                 "record": case_record.case_record(conn, rt.engine, actor, case_id,
                                                   rt.calendar),
                 "values": case_data(conn, rt.engine, case_id),
+                "next": task_holders.open_holders(conn, case_id),
                 "comments": inbox.comments_for(conn, case_id),
                 "documents": documents.documents_for_case(conn, case_id),
                 "issuable": issuable_kinds(conn, rt, actor, case_id),

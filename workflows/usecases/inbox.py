@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hazardflow.engine import Actor
@@ -13,12 +14,16 @@ from ..runtime import Runtime
 from ..uow import reading, unit_of_work
 
 
-def inbox_page(rt: Runtime, actor: Actor, user_id: int,
-               query: inbox.TaskQuery) -> dict[str, Any]:
+def inbox_page(rt: Runtime, actor: Actor, user_id: int, query: inbox.TaskQuery, *,
+               tab_chosen: bool = True) -> dict[str, Any]:
     """One tab of tasks with every tab's count, the user's saved filters, and the units and
-    campaigns the filters offer."""
+    campaigns the filters offer. Without a ``tab_chosen``, the tab with work
+    (``inbox.opening_tab``); ``query`` is the query shown."""
     with reading(rt) as conn:
-        return {"result": inbox.list_tasks(conn, actor, query, rt.now()),
+        if not tab_chosen:
+            tab = inbox.opening_tab(inbox.tab_counts(conn, actor, rt.now(), query))
+            query = replace(query, view=tab)
+        return {"query": query, "result": inbox.list_tasks(conn, actor, query, rt.now()),
                 "saved": inbox.filters_for(conn, user_id, actor),
                 "units": sorted(units_in_scope(conn, actor)),
                 "campaigns": campaigns.list_campaigns(conn)}
