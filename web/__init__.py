@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
 from hazardflow.config import ConfigError
@@ -54,5 +54,11 @@ def create_app(runtime: Runtime, **config: Any) -> Flask:
     @app.get("/")
     def index() -> Response:
         return redirect(url_for("ui.inbox"))
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        # browsers ask for it on every page whatever the page says: the bundled icon, cached
+        return send_from_directory(app.static_folder or "static", "favicon.ico",
+                                   mimetype="image/vnd.microsoft.icon", max_age=86400)
 
     return app

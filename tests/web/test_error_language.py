@@ -22,3 +22,12 @@ def test_json_answers_carry_chinese_unescaped(client: FlaskClient, login: Login)
     response = client.get("/api/v1/no-such-thing", headers=login("safety"))
     assert "找不到".encode() in response.data
     assert b"\\u627e" not in response.data
+
+
+def test_the_favicon_is_bundled_and_no_page_404s_on_it(client: FlaskClient) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert client.get("/login").status_code == 200
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
