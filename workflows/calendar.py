@@ -56,5 +56,14 @@ class BusinessCalendar:
             return local.date() - timedelta(days=1)
         return local.date()
 
+    def due_text(self, due: datetime) -> str:
+        """A deadline as people read it, in business time: one falling at local midnight
+        (a date deadline, due at the end of its day) is that date, ``2026-01-05``; any other
+        is its local time, ``2026-01-05 17:30``."""
+        local, day = self.local(due), self.due_date(due)
+        if day != local.date():
+            return day.isoformat()
+        return local.strftime("%Y-%m-%d %H:%M")
+
 
 DEFAULT_CALENDAR = BusinessCalendar.named()

@@ -225,7 +225,7 @@ def _texts(kind: str, row: Any, calendar: BusinessCalendar) -> tuple[str, str]:
     title = f"【{kind_name(kind)}】{row.name}"
     body = f"{about}{f'（{where}）' if where else ''}：{row.name}"
     if row.due_at is not None:
-        body += f"，截止 {calendar.local(row.due_at):%Y-%m-%d %H:%M}"
+        body += f"，截止 {calendar.due_text(row.due_at)}"
     return title, body + "。"
 
 

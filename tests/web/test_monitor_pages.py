@@ -94,6 +94,8 @@ def test_escalated_hazard_has_a_printable_supervision_letter(
     city = Browser(app, "city")
     page = city.html("/monitor/escalations")
     assert hazard["code"] in page and "打印督办函" in page
+    # sent at 01:00 UTC, shown in business time (Asia/Shanghai)
+    assert "2026-11-29 09:00" in page and "UTC" not in page
     letter = city.html(f"/monitor/letters/{hazard['case_id']}")
     assert "督办〔2026〕1号" in letter and "金安区人民医院" in letter
     county = Browser(app, "jinan").html("/monitor/escalations")

@@ -104,3 +104,11 @@ def test_the_default_calendar_is_china_standard_time() -> None:
     assert DEFAULT_CALENDAR.year_of(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == 2027
     assert DEFAULT_CALENDAR.year_of(datetime(2026, 12, 31, 15, 59, tzinfo=UTC)) == 2026
     assert BusinessCalendar.named("UTC").name == "UTC"
+
+
+def test_a_date_deadline_reads_as_its_own_day() -> None:
+    cal = DEFAULT_CALENDAR
+    due = cal.end_of(date(2026, 1, 5))  # 2026-01-05 16:00 UTC, 2026-01-06 00:00 in Lu'an
+    assert cal.due_text(due) == "2026-01-05"
+    assert cal.due_text(datetime(2026, 1, 5, 9, 30, tzinfo=UTC)) == "2026-01-05 17:30"
+    assert cal.due_text(datetime(2026, 1, 5, 9, 30)) == "2026-01-05 17:30"  # naive is UTC

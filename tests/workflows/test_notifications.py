@@ -95,6 +95,9 @@ def test_a_closed_task_is_never_reported_due(lc: Lifecycle) -> None:
     # the rectification deadline is 20 November: due soon from the 18th
     assert notify_due_tasks(lc.db, T0 + timedelta(days=16), lc.rt.calendar)["task_due_soon"] == 1
     assert [to for _, to in task_notes(lc, case_id, "task_due_soon")] == ["rectifier"]
+    # a date deadline is due at the end of its day in business time, and reads as that day
+    body = lc.notes(case_id, "task_due_soon")[0].body
+    assert "截止 2026-11-20。" in body and "11-21" not in body
 
 
 def test_unread_first_and_marking_read(lc: Lifecycle) -> None:

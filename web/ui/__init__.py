@@ -127,11 +127,7 @@ def localdue(value: Any) -> str:
     deadline of 20 November is due at 24:00 on the 20th), so it shows as that date."""
     if not isinstance(value, datetime):
         return localdt(value)
-    calendar = runtime.calendar
-    local, day = calendar.local(value), calendar.due_date(value)
-    if day != local.date():  # due at midnight: the end of ``day``
-        return day.isoformat()
-    return local.strftime("%Y-%m-%d %H:%M")
+    return runtime.calendar.due_text(value)
 
 
 CASE_STATUSES = {"active": "进行中", "completed": "已结束", "suspended": "已挂起",
