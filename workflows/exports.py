@@ -139,11 +139,13 @@ def _day(value: Any) -> date | None:
 
 def ledger_sheet(rows: Iterable[Mapping[str, Any]], today: date | None = None,
                  names: Mapping[str, str] | None = None,
-                 title: str = "隐患台账") -> Sheet:
+                 title: str = "隐患台账",
+                 campaigns: Mapping[str, str] | None = None) -> Sheet:
     """Hazard ledger rows (as ``ledger.list_hazards`` returns them) as a sheet with Chinese
     headers. ``today`` (a business date) fills 是否超期 (open with its deadline passed);
-    without it the column stays empty. ``names`` maps usernames to display names."""
-    names = names or {}
+    without it the column stays empty. ``names`` maps usernames to display names,
+    ``campaigns`` campaign codes to their names (people read names, not codes)."""
+    names, campaigns = names or {}, campaigns or {}
     out: list[list[Any]] = []
     for row in rows:
         deadline = _day(row.get("deadline"))
@@ -156,7 +158,8 @@ def ledger_sheet(rows: Iterable[Mapping[str, Any]], today: date | None = None,
             row.get("code"), row.get("unit_name"), row.get("location"),
             CATEGORIES.get(row.get("category") or "", row.get("category")),
             LEVELS.get(row.get("level") or "", row.get("level")), row.get("description"),
-            SOURCES.get(row.get("source") or "", row.get("source")), row.get("campaign"),
+            SOURCES.get(row.get("source") or "", row.get("source")),
+            campaigns.get(row.get("campaign") or "", row.get("campaign")),
             status_name(str(row.get("status") or ""), row.get("level")), row.get("stage"),
             deadline, names.get(person, person) if person else None,
             names.get(row.get("reported_by") or "", row.get("reported_by")),

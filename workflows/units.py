@@ -14,6 +14,7 @@ supervisors' roles as held at that commission.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,17 @@ def _select() -> Select[Any]:
 def get_unit_by_code(conn: Connection, code: str) -> Unit | None:
     row = conn.execute(_select().where(unit.c.code == code)).first()
     return Unit.from_row(row) if row else None
+
+
+def unit_names(conn: Connection, codes: Iterable[Any] | None = None) -> dict[str, str]:
+    """Each known unit code among ``codes`` (all units when None) to the unit's name."""
+    query = select(unit.c.code, unit.c.name)
+    if codes is not None:
+        wanted = sorted({c for c in codes if isinstance(c, str) and c})
+        if not wanted:
+            return {}
+        query = query.where(unit.c.code.in_(wanted))
+    return {str(code): str(name) for code, name in conn.execute(query)}
 
 
 def get_unit(conn: Connection, unit_id: int) -> Unit | None:

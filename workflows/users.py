@@ -84,6 +84,17 @@ def get_user(conn: Connection, user: int | str) -> User | None:
     return User.from_row(row) if row else None
 
 
+def display_names(conn: Connection, usernames: Iterable[Any]) -> dict[str, str]:
+    """Each known username among ``usernames`` to its display name (unknown ones, a system
+    or a removed account, are left out: show the username for those)."""
+    wanted = sorted({u for u in usernames if isinstance(u, str) and u})
+    if not wanted:
+        return {}
+    rows = conn.execute(select(app_user.c.username, app_user.c.display_name)
+                        .where(app_user.c.username.in_(wanted)))
+    return {str(name): str(shown) for name, shown in rows if shown}
+
+
 def add_role(conn: Connection, user_id: int, role: str, unit_code: str | None) -> bool:
     """Grant ``role`` at ``unit_code``; False when the user already holds it."""
     found = get_unit_by_code(conn, unit_code) if unit_code is not None else None

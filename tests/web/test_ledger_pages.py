@@ -42,3 +42,21 @@ def test_a_day_the_calendar_cannot_place_is_refused_never_a_500(
     page = Browser(app, "city").get("/ledger?from=0001-01-01&to=9999-12-31")
     assert page.status_code == 200 and code in page.get_data(as_text=True)  # ignored, said
     assert "YYYY-MM-DD" in page.get_data(as_text=True)
+
+
+def test_the_ledger_and_its_export_name_people_and_units(
+        app: Flask, client: FlaskClient, login: Login) -> None:
+    from .support import ordered_hazard
+
+    code = ordered_hazard(client, login)["code"]
+    assert "LA-JA-H01" not in code  # a hazard number names no unit
+    city = Browser(app, "city")
+    page = city.html(f"/ledger?q={code}")
+    assert '<option value="LA-JA-H01" >金安区人民医院</option>' in page
+    assert ">LA-JA-H01<" not in page and "rectifier" not in page
+    export = city.get(f"/ledger.xlsx?q={code}")
+    sheet = load_workbook(io.BytesIO(export.data))["隐患台账"]
+    row = [c.value for c in sheet[2]]
+    assert row[0] == code and row[1] == "金安区人民医院"
+    assert (row[11], row[12]) == ("金安区人民医院整改责任人", "金安区检查员")
+    assert not {"rectifier", "inspector", "LA-JA-H01"} & {str(v) for v in row}

@@ -97,3 +97,13 @@ def test_a_ledger_row_with_a_vertical_tab_exports(conn: Connection,
     book = exports.to_xlsx([exports.ledger_sheet(rows)], DEFAULT_CALENDAR)
     ws = load_workbook(io.BytesIO(book))["隐患台账"]
     assert ws["F2"].value == "配电箱未上锁"
+
+
+def test_the_ledger_sheet_names_people_and_campaigns_by_name() -> None:
+    row = {"code": "YH-2026-000009", "unit_name": "金安区人民医院", "status": "open",
+           "campaign": "2026-YDQ", "responsible_user": "rectifier", "reported_by": "gone"}
+    sheet = exports.ledger_sheet([row], names={"rectifier": "金安区人民医院整改责任人"},
+                                 campaigns={"2026-YDQ": "迎大庆、防风险、除隐患、保安全"})
+    [values] = sheet.rows
+    assert values[7] == "迎大庆、防风险、除隐患、保安全"
+    assert (values[11], values[12]) == ("金安区人民医院整改责任人", "gone")  # unknown: as given

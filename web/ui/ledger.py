@@ -59,7 +59,7 @@ def ledger() -> str:
         return url_for("ui.ledger") + "?" + urlencode({k: v for k, v in merged.items() if v})
 
     return render_template("ui/ledger.html", result=view.result, args=args, link=link,
-                           units=view.units, campaigns=view.campaigns,
+                           units=view.units, unit_names=view.unit_names, campaigns=view.campaigns,
                            today=view.today.isoformat(), categories=CATEGORIES,
                            levels=LEVELS, statuses=STATUSES, sources=SOURCES,
                            export_url=url_for("ui.ledger_export") + "?" + urlencode(args))

@@ -4,7 +4,7 @@ the visibility rule (``policy.visible_hazards``) inside one read transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -14,7 +14,9 @@ from .. import campaigns, exports
 from ..ledger import LedgerFilter, LedgerPage, get_hazard, list_hazards
 from ..policy import units_in_scope
 from ..runtime import Runtime
+from ..units import unit_names
 from ..uow import reading
+from ..users import display_names
 
 MAX_EXPORT = 50_000  # rows in one export
 PER_PAGE = 50
@@ -36,6 +38,7 @@ class LedgerView:
     units: list[str]  # the unit codes the actor may filter by
     campaigns: list[dict[str, Any]]
     today: date
+    unit_names: dict[str, str] = field(default_factory=dict)  # code → name, for the filter
 
 
 def ledger_page(rt: Runtime, actor: Actor, filters: LedgerFilter, page: int = 1, *,
@@ -44,10 +47,13 @@ def ledger_page(rt: Runtime, actor: Actor, filters: LedgerFilter, page: int = 1,
     filters offer; ``overdue`` keeps the hazards overdue today."""
     day = today(rt)
     with reading(rt) as conn:
+        codes = units_in_scope(conn, actor)
+        names = unit_names(conn, codes)
         return LedgerView(result=list_hazards(conn, actor, rt.calendar,
                                               _as_of(filters, overdue, day), page, per_page),
-                          units=sorted(units_in_scope(conn, actor)),
-                          campaigns=campaigns.list_campaigns(conn), today=day)
+                          units=sorted(codes, key=lambda c: (names.get(c, c), c)),
+                          campaigns=campaigns.list_campaigns(conn), today=day,
+                          unit_names=names)
 
 
 def hazards(rt: Runtime, actor: Actor, filters: LedgerFilter, page: int = 1,
@@ -80,5 +86,9 @@ def export(rt: Runtime, actor: Actor, filters: LedgerFilter, *,
     with reading(rt) as conn:
         found = list_hazards(conn, actor, rt.calendar, _as_of(filters, overdue, day), 1,
                              MAX_EXPORT, max_per_page=MAX_EXPORT)
-    body = exports.to_xlsx([exports.ledger_sheet(found.rows, today=day)], rt.calendar)
+        names = display_names(conn, [p for r in found.rows
+                                     for p in (r.get("responsible_user"), r.get("reported_by"))])
+        titles = {str(c["code"]): str(c["name"]) for c in campaigns.list_campaigns(conn)}
+    body = exports.to_xlsx([exports.ledger_sheet(found.rows, today=day, names=names,
+                                                 campaigns=titles)], rt.calendar)
     return Export(body, f"hazard-ledger-{day.isoformat()}.xlsx")
