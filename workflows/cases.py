@@ -144,7 +144,7 @@ def check_people(conn: Connection, case_id: int | None, data: Mapping[str, Any])
         if row is not None:
             person = actor_for(conn, user.id)
             if row["unit_code"] not in units_in_scope(conn, person):
-                raise InvalidInput("person outside the unit", [Detail(
+                raise InvalidInput("所选人员不在本单位任职 (person outside the unit)", [Detail(
                     f"{username} 不在 {row['unit_name']} 任职 (holds no role there)",
                     field=field)])
 

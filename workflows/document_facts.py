@@ -152,7 +152,8 @@ def hazard_facts(conn: Connection, case_id: int) -> dict[str, Any]:
     hazard's."""
     row = hazard_for_case(conn, case_id)
     if row is None:
-        raise NotFound(f"case {case_id} is not a hazard case", case_id=case_id)
+        raise NotFound(f"案件 {case_id} 不是隐患案件 (case {case_id} is not a hazard case)",
+                       case_id=case_id)
     return {
         "case_id": case_id, "code": row["code"], "unit_code": row["unit_code"],
         "unit_name": row["unit_name"], "location": row["location"],

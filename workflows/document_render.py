@@ -67,7 +67,7 @@ def render_html(conn: Connection, document_id: int, calendar: BusinessCalendar) 
     """The document as HTML (what the PDF is made from)."""
     doc = get_document(conn, document_id)
     if doc is None:
-        raise NotFound(f"document {document_id} does not exist")
+        raise NotFound(f"文书 {document_id} 不存在 (document {document_id} does not exist)")
     issuer = issuer_of(conn, doc)
     cases = snapshots(conn, document_id)
     content = content_of(conn, document_id)

@@ -102,7 +102,7 @@ class Document:
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise InvalidInput("unknown document kind", [Detail(
+        raise InvalidInput("未知的文书类别 (unknown document kind)", [Detail(
             f"文书类别须为 {', '.join(KINDS)} 之一", field="kind")])
     return kind
 
@@ -198,7 +198,7 @@ def issue(conn: Connection, actor: Actor, kind: str, bases: Sequence[Basis], *,
     ``extra`` is frozen into the content too (the inspection a notice is for)."""
     check_kind(kind)
     if not bases:
-        raise InvalidInput("a document lists at least one hazard")
+        raise InvalidInput("文书至少须列出一项隐患 (a document lists at least one hazard)")
     ids = [b.case_id for b in bases]
     existing = {b.case_id: covering(conn, b.case_id, b.act.seq) for b in bases}
     issued = {d.id: d for d in existing.values() if d is not None}
@@ -364,5 +364,5 @@ def snapshots(conn: Connection, document_id: int) -> list[dict[str, Any]]:
 def issuer_of(conn: Connection, doc: Document) -> Unit:
     found = get_unit(conn, doc.issuer_unit_id)
     if found is None:
-        raise NotFound(f"document {doc.id} has no issuing unit")
+        raise NotFound(f"文书 {doc.id} 没有签发单位 (document {doc.id} has no issuing unit)")
     return found

@@ -173,7 +173,7 @@ def save_upload(conn: Connection, storage: Storage, *, filename: str, data: byte
                 uploaded_by: str, now: datetime, max_bytes: int) -> Evidence:
     """Check and store one uploaded file, unattached; returns its row."""
     if kind not in KINDS:
-        raise InvalidInput("unknown evidence kind", [Detail(
+        raise InvalidInput("未知的证据类别 (unknown evidence kind)", [Detail(
             f"证据类别须为 {', '.join(KINDS)} 之一", field="kind")])
     if not data:
         raise refuse("文件为空，请重新选择", "empty_file")
@@ -268,8 +268,8 @@ def check_form_evidence(conn: Connection, fields: Mapping[str, Any], username: s
         for item in [*not_refs, *refused]:
             problems.append(Detail(refused_message(item), field=name))
     if problems:
-        raise InvalidInput("the form names evidence that cannot be used", problems,
-                           case_id=case_id)
+        raise InvalidInput("表单引用了不能使用的证据 (the form names evidence that cannot be used)",
+                           problems, case_id=case_id)
 
 
 def attach(conn: Connection, evidence_ids: Iterable[Any], case_id: int, username: str,
@@ -280,7 +280,7 @@ def attach(conn: Connection, evidence_ids: Iterable[Any], case_id: int, username
     ids, found, refused = _attachable(conn, list(dict.fromkeys(evidence_ids)), case_id,
                                       username)
     if refused:
-        raise InvalidInput("evidence cannot be attached",
+        raise InvalidInput("证据不能附加 (evidence cannot be attached)",
                            [Detail(refused_message(item)) for item in refused],
                            case_id=case_id)
     fresh = sorted({n for n in ids.values() if n and found[n].case_id is None})
@@ -289,7 +289,7 @@ def attach(conn: Connection, evidence_ids: Iterable[Any], case_id: int, username
                              .where(evidence.c.id.in_(fresh), evidence.c.case_id.is_(None))
                              .values(case_id=case_id, task_id=task_id)).rowcount
         if taken != len(fresh):  # another request attached one meanwhile: refuse it all
-            raise InvalidInput("evidence cannot be attached",
+            raise InvalidInput("证据不能附加 (evidence cannot be attached)",
                                [Detail("证据已被其他表单使用 (already attached elsewhere)")],
                                case_id=case_id)
     return [e for e in (get_evidence(conn, n) for n in ids.values() if n) if e is not None]

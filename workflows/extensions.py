@@ -56,20 +56,22 @@ def _may_ask(conn: Connection, actor: Actor, row: dict[str, Any]) -> bool:
 def request_extension(conn: Connection, actor: Actor, case_id: int, deadline: Any,
                       reason: Any, now: datetime) -> int:
     if not isinstance(reason, str) or not reason.strip():
-        raise InvalidInput("a reason is required", [Detail("请填写延期理由", field="reason")],
-                           code="reason_required")
+        raise InvalidInput("请填写延期理由 (a reason is required)",
+                           [Detail("请填写延期理由", field="reason")], code="reason_required")
     row = hazard_for_case(conn, case_id)
     if row is None or not _may_ask(conn, actor, row):
-        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+        raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)", case_id=case_id)
     if row["status"] != "open" or not row["deadline"]:
-        raise Conflict("only an open hazard with a deadline can be extended",
+        raise Conflict("只有未销号且有整改期限的隐患可以申请延期 "
+                       "(only an open hazard with a deadline can be extended)",
                        case_id=case_id)
     new = _new_deadline(deadline, row["deadline"])
     pending = conn.execute(sa.select(extension_request.c.id).where(
         extension_request.c.case_id == case_id,
         extension_request.c.status == "pending")).first()
     if pending is not None:
-        raise Conflict(f"extension request {pending.id} is still waiting for a decision",
+        raise Conflict(f"延期申请 {pending.id} 尚待审批 "
+                       f"(extension request {pending.id} is still waiting for a decision)",
                        case_id=case_id)
     key = conn.execute(sa.insert(extension_request).values(
         case_id=case_id, requested_by=actor.id, reason=reason.strip(),
@@ -97,10 +99,11 @@ def decide(conn: Connection, engine: Engine, actor: Actor, request_id: int, appr
     req = conn.execute(sa.select(extension_request).where(
         extension_request.c.id == request_id).with_for_update()).first()
     if req is None:
-        raise NotFound(f"extension request {request_id} does not exist")
+        raise NotFound(f"延期申请 {request_id} 不存在 "
+                       f"(extension request {request_id} does not exist)")
     check_case(conn, actor, req.case_id)  # Forbidden without "repair": a city leader too
     if req.status != "pending":
-        raise Conflict(f"the request was already {req.status}", case_id=req.case_id)
+        raise Conflict(f"该申请已处理 (the request was already {req.status})", case_id=req.case_id)
     if approve:
         if check is not None:
             check(req.new_deadline)
@@ -112,7 +115,8 @@ def decide(conn: Connection, engine: Engine, actor: Actor, request_id: int, appr
         .values(status="approved" if approve else "rejected", decided_by=actor.id,
                 decided_at=engine.clock.now(), decision_note=note or None)).rowcount
     if not done:
-        raise Conflict("the request was decided meanwhile", case_id=req.case_id)
+        raise Conflict("该申请已被他人处理 (the request was decided meanwhile)",
+                       case_id=req.case_id)
     return {"id": request_id, "status": "approved" if approve else "rejected",
             "deadline": req.new_deadline if approve else req.old_deadline}
 

@@ -207,7 +207,7 @@ def _unit_id(conn: Connection, code: str | None) -> int | None:
         return None
     found = conn.execute(sa.select(unit.c.id, unit.c.kind).where(unit.c.code == code)).first()
     if found is None or found.kind == "institution" or found.kind == "city_direct":
-        raise InvalidInput("unknown issuing body", [Detail(
+        raise InvalidInput("未知的发布机关 (unknown issuing body)", [Detail(
             f"{code} 不是县区或市卫健委，不签发执法文书", field="unit_code")])
     return int(found.id)
 

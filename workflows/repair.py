@@ -52,7 +52,8 @@ def check_case(conn: Connection, actor: Actor, case_id: int) -> Any:
     """The case's row (with its hazard) if the actor may repair it: 403 without the role,
     404 (as if it did not exist) outside the actor's scope."""
     if not allows(actor, "repair"):
-        raise Forbidden("repairs are for county and city supervisors", case_id=case_id)
+        raise Forbidden("您没有权限修复案件 (repairs are for county and city supervisors)",
+                        case_id=case_id)
     row = conn.execute(
         sa.select(process_case.c.id, process_case.c.status, process_definition.c.key,
                   hazard.c.code.label("hazard_code"), hazard.c.deadline, hazard.c.status
@@ -62,14 +63,14 @@ def check_case(conn: Connection, actor: Actor, case_id: int) -> Any:
                      .outerjoin(hazard, hazard.c.case_id == process_case.c.id))
         .where(process_case.c.id == case_id, visible_hazard_rows(actor))).first()
     if row is None:
-        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+        raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)", case_id=case_id)
     return row
 
 
 def _reason(reason: Any) -> str:
     if not isinstance(reason, str) or not reason.strip():
-        raise InvalidInput("a reason is required", [Detail("请填写原因 (reason required)",
-                                                           field="reason")],
+        raise InvalidInput("请填写原因 (a reason is required)",
+                           [Detail("请填写原因 (reason required)", field="reason")],
                            code="reason_required")
     return reason.strip()
 
@@ -102,8 +103,8 @@ def _reassign(conn: Connection, engine: Engine, actor: Actor, case_id: int,
         username = params.get("assignee")
         user = get_user(conn, str(username or ""))
         if user is None or not user.active:
-            raise InvalidInput("unknown person", [Detail(f"no active user {username!r}",
-                                                         field="assignee")])
+            raise InvalidInput("没有这个用户 (unknown person)", [Detail(
+                f"没有这个用户 (no active user {username!r})", field="assignee")])
         assignee = actor_for(conn, user.id)
     tasks = _open_tasks(conn, case_id, params.get("element"))
     if not tasks:
@@ -253,7 +254,7 @@ def batch_status(conn: Connection, actor: Actor, batch_id: int) -> dict[str, Any
     (its result reads as for an unknown case)."""
     batch = conn.execute(sa.select(repair_batch).where(repair_batch.c.id == batch_id)).first()
     if batch is None or not (batch.actor == actor.id or allows(actor, "repair.all_batches")):
-        raise NotFound(f"repair batch {batch_id} does not exist")
+        raise NotFound(f"批量修复 {batch_id} 不存在 (repair batch {batch_id} does not exist)")
     visible = sa.and_(hazard.c.case_id == repair_result.c.case_id, visible_hazard_rows(actor))
     results = [dict(r._mapping) for r in conn.execute(
         sa.select(repair_result.c.case_id, repair_result.c.outcome, repair_result.c.message,

@@ -105,7 +105,7 @@ def change_password(rt: Runtime, actor: Actor, current: str, new: str, *,
     API token of theirs ends; ``keep_session`` (the session they did it in) goes on.
     InvalidInput names the field: ``new`` (too short) or ``current`` (wrong)."""
     if len(new) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password too short", [Detail(
+        raise InvalidInput("新密码太短 (password too short)", [Detail(
             f"新密码至少需要 {MIN_PASSWORD_LENGTH} 个字符 (a password needs at least "
             f"{MIN_PASSWORD_LENGTH} characters)", field="new")])
     now = rt.now()
