@@ -16,22 +16,38 @@ from .errors import Detail
 from .formcheck import schema_problems
 from .formsafe import FormTooComplex, check_metaschema, data_problems, make_validator, ref_budget
 
-_MESSAGES_ZH = {
-    "required": "此项为必填项",
-    "type": "类型不正确",
-    "enum": "不是允许的选项",
-    "const": "不是允许的选项",
-    "oneOf": "不是允许的选项",
-    "maxLength": "内容过长",
-    "minLength": "内容过短",
-    "minItems": "至少需要 {limit} 项",
-    "maxItems": "最多 {limit} 项",
-    "format": "格式不正确",
-    "minimum": "数值过小",
-    "maximum": "数值过大",
-    "additionalProperties": "不允许的字段",
-    "pattern": "格式不正确",
+_TYPES = {"string": ("文字", "text"), "number": ("数字", "a number"),
+          "integer": ("整数", "a whole number"), "boolean": ("是或否", "yes or no"),
+          "array": ("列表", "a list"), "object": ("一组字段", "a group of fields"),
+          "null": ("空值", "empty")}
+_FORMATS = {"date": ("日期（如 2026-01-31）", "a date"),
+            "date-time": ("日期和时间（如 2026-01-31T09:00+08:00）", "a date and time"),
+            "time": ("时间（如 09:00）", "a time"), "email": ("电子邮件地址", "an e-mail address"),
+            "uri": ("网址", "a web address"), "uuid": ("编号", "an id")}
+
+# validator kind → (Chinese sentence, English sentence); {t} the field's form title,
+# {n} its name, {v} the validator's value
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("「{t}」为必填项，请填写", "{n} is required"),
+    "enum": ("「{t}」不是允许的选项，请从列表中选择", "{n} is not one of the choices"),
+    "const": ("「{t}」不是允许的选项", "{n} is not the allowed value"),
+    "oneOf": ("「{t}」不是允许的选项", "{n} is not one of the choices"),
+    "anyOf": ("「{t}」不是允许的选项", "{n} is not one of the choices"),
+    "maxLength": ("「{t}」最多 {v} 个字", "{n} is longer than {v} characters"),
+    "minLength": ("「{t}」至少 {v} 个字", "{n} needs at least {v} characters"),
+    "minItems": ("「{t}」至少需要 {v} 项", "{n} needs at least {v} items"),
+    "maxItems": ("「{t}」最多 {v} 项", "{n} has more than {v} items"),
+    "uniqueItems": ("「{t}」中有重复的项", "{n} repeats an item"),
+    "minimum": ("「{t}」不能小于 {v}", "{n} is less than {v}"),
+    "maximum": ("「{t}」不能大于 {v}", "{n} is greater than {v}"),
+    "exclusiveMinimum": ("「{t}」须大于 {v}", "{n} must be greater than {v}"),
+    "exclusiveMaximum": ("「{t}」须小于 {v}", "{n} must be less than {v}"),
+    "multipleOf": ("「{t}」须为 {v} 的倍数", "{n} must be a multiple of {v}"),
+    "pattern": ("「{t}」格式不正确", "{n} is not in the expected form"),
+    "additionalProperties": ("表单中没有「{t}」这一项", "the form has no field {n}"),
+    "patternProperties": ("表单中没有「{t}」这一项", "the form has no field {n}"),
 }
+_OTHER = ("「{t}」不符合要求", "{n} is not valid")
 
 
 def check_form_schema(key: str, schema: Any) -> list[Detail]:
@@ -62,6 +78,33 @@ def form_fields(schema: Mapping[str, Any]) -> set[str]:
             if isinstance(sub, dict):
                 names |= form_fields(sub)
     return names
+
+
+def _message(error: ValidationError, field: str) -> str:
+    """The validator's complaint as a sentence naming the field by its form title, Chinese
+    first, English beside: 「整改期限」为必填项，请填写 (deadline is required), never the
+    validator's own text ('deadline' is a required property)."""
+    kind = str(error.validator)
+    name = field.rsplit(".", 1)[-1] if field != "(form)" else "the form"
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if kind == "required":
+        own = schema.get("properties", {}).get(name, {})
+        title = own.get("title") if isinstance(own, Mapping) else None
+    elif kind in ("additionalProperties", "patternProperties"):
+        title = None
+    else:
+        title = schema.get("title")
+    title = str(title or (name if field != "(form)" else "表单"))
+    value: Any = error.validator_value
+    if kind == "type":
+        wanted = value if isinstance(value, str) else (value[0] if value else "")
+        zh_type, en_type = _TYPES.get(str(wanted), (str(wanted), str(wanted)))
+        return f"「{title}」须为{zh_type} ({name} must be {en_type})"
+    if kind == "format":
+        zh_format, en_format = _FORMATS.get(str(value), (str(value), str(value)))
+        return f"「{title}」须为{zh_format} ({name} must be {en_format})"
+    zh, en = _MESSAGES.get(kind, _OTHER)
+    return f"{zh.format(t=title, v=value)} ({en.format(n=name, v=value)})"
 
 
 def _field_of(error: ValidationError) -> str:
@@ -111,8 +154,6 @@ def validate_submission(schema: Mapping[str, Any], data: Any) -> list[Detail]:
         return [Detail("表单定义有误 (the form's references loop)", field="(form)")]
     details = []
     for error in errors:
-        zh = _MESSAGES_ZH.get(str(error.validator), "不符合要求")
-        if "{limit}" in zh:
-            zh = zh.format(limit=error.validator_value)
-        details.append(Detail(f"{zh} ({error.message})", field=_field_of(error)))
+        field = _field_of(error)
+        details.append(Detail(_message(error, field), field=field))
     return details
