@@ -29,6 +29,10 @@ def test_stuck_page_lists_only_the_viewers_county_and_refuses_others(
     own = jinan.html("/monitor/")
     assert mine["hazard"]["code"] in own and theirs["hazard"]["code"] not in own
     assert theirs["hazard"]["code"] in city.html("/monitor/?county=LA-YA")
+    # the filters offer units, counties and campaigns by name (the code is the value)
+    assert '<option value="LA-JA-H01" >金安区人民医院</option>' in page
+    assert '<option value="LA-YA" selected>' in city.html("/monitor/?county=LA-YA")
+    assert ">LA-JA-H01<" not in page and 'placeholder="LA-JA' not in page
     Browser(app, "rectifier").html("/monitor/", status=403)
     refused = jinan.post(f"/monitor/cases/{theirs['case']['id']}/repair",
                          {"action": "suspend", "reason": "越权"})
@@ -50,6 +54,7 @@ def test_bulk_repair_pages_preview_then_show_each_result(
     assert run.status_code == 302
     batch_page = jinan.html(run.headers["Location"])
     assert batch_page.count('data-outcome="ok"') == 2 and "已完成" in batch_page
+    assert "金安区卫健委监管员" in batch_page and "：jinan<" not in batch_page
     polled = jinan.get(run.headers["Location"] + ".json").get_json()
     assert (polled["done"], polled["succeeded"]) == (2, 2)
     again = jinan.post("/monitor/repairs", {"action": "suspend", "reason": "再次",
@@ -111,6 +116,7 @@ def test_extension_pages_ask_and_decide(app: Flask, client: FlaskClient, login: 
     assert asked.status_code == 302
     jinan = Browser(app, "jinan")
     page = jinan.html("/monitor/extensions")
+    assert "<td>金安区人民医院整改责任人</td>" in page and ">rectifier<" not in page
     request_id = re.search(r'data-request="(\d+)"', page).group(1)
     decided = jinan.post(f"/monitor/extensions/{request_id}",
                          {"decision": "approve", "note": "同意"})
@@ -124,7 +130,8 @@ def test_thresholds_are_set_by_the_city_only(app: Flask) -> None:
                                               "element_id": "Task_Rectify", "kind": "idle",
                                               "days": "20"})
     assert saved.status_code == 302
-    assert "Task_Rectify" in city.html("/monitor/thresholds")
+    listed = city.html("/monitor/thresholds")
+    assert "Task_Rectify" in listed and "<td>市卫健委综合监督科</td>" in listed
     refused = Browser(app, "jinan").post("/monitor/thresholds", {
         "process_key": "*", "element_id": "", "kind": "idle", "days": "1"})
     assert refused.status_code == 403

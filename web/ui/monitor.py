@@ -70,7 +70,8 @@ def index() -> str:
     found = monitor.stuck_page(runtime, current_actor(), request.args, page)
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return _page("stuck.html", result=found["result"], filters=request.args,
-                 definitions=found["definitions"],
+                 definitions=found["definitions"], units=found["units"],
+                 counties=found["counties"], campaigns=found["campaigns"],
                  page_url=lambda n: url_for("monitor.index", **{**args, "page": n}))
 
 

@@ -15,13 +15,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from hazardflow.engine import Actor, NotFound
 
+from .. import campaigns, escalation, monitor, policy
 from .. import dashboard as figures
-from .. import escalation, monitor, policy
 from ..inputs import whole_number
+from ..roles import COUNTY_LEVEL_KINDS
 from ..runtime import Runtime
+from ..schema import unit
 from ..uow import reading, unit_of_work
+from ..users import display_names
 
 MAX_WEEKS = 156
 
@@ -51,7 +57,21 @@ def stuck_page(rt: Runtime, actor: Actor, args: Mapping[str, Any],
     filters = monitor.stuck_filter(args)
     with reading(rt) as conn:
         return {"result": monitor.stuck(conn, actor, filters, rt.now(), page, 50),
-                "definitions": monitor.definitions(conn)}
+                "definitions": monitor.definitions(conn), **_choices(conn, actor)}
+
+
+def _choices(conn: Connection, actor: Actor) -> dict[str, list[tuple[str, str]]]:
+    """What the stuck list's filters offer, as (code, name) by name: the units in the
+    actor's scope, the county-level bodies among them, and the campaigns."""
+    scope = policy.units_in_scope(conn, actor)
+    rows = conn.execute(sa.select(unit.c.code, unit.c.name, unit.c.kind)
+                        .where(unit.c.code.in_(sorted(scope)))).all() if scope else []
+    rows = sorted(rows, key=lambda r: (str(r.name), str(r.code)))
+    return {"units": [(str(r.code), str(r.name)) for r in rows],
+            "counties": [(str(r.code), str(r.name)) for r in rows
+                         if r.kind in COUNTY_LEVEL_KINDS],
+            "campaigns": [(str(c["code"]), str(c["name"]))
+                          for c in campaigns.list_campaigns(conn)]}
 
 
 # -- where work piles up ---------------------------------------------------------------------
@@ -151,7 +171,11 @@ def thresholds(rt: Runtime, actor: Actor) -> dict[str, Any]:
     """The thresholds set, the defaults, and the process versions a new one may name."""
     policy.require(actor, "monitor")
     with reading(rt) as conn:
-        return {"items": monitor.thresholds(conn), "defaults": monitor.DEFAULT_DAYS,
+        rows = monitor.thresholds(conn)
+        shown = display_names(conn, [r.get("updated_by") for r in rows])
+        items = [{**r, "updated_by_name": shown.get(r.get("updated_by") or "",
+                                                    r.get("updated_by"))} for r in rows]
+        return {"items": items, "defaults": monitor.DEFAULT_DAYS,
                 "definitions": monitor.definitions(conn)}
 
 

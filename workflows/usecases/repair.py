@@ -22,6 +22,7 @@ from .. import deadlines, extensions, monitor, policy, repair
 from ..inputs import whole_number
 from ..runtime import Runtime
 from ..uow import reading, unit_of_work
+from ..users import display_names
 
 
 def _check_deadlines(rt: Runtime, action: str, params: Mapping[str, Any] | None) -> None:
@@ -89,7 +90,9 @@ def run_bulk(rt: Runtime, actor: Actor, batch_id: int) -> None:
 
 def batch_status(rt: Runtime, actor: Actor, batch_id: int) -> dict[str, Any]:
     with reading(rt) as conn:
-        return repair.batch_status(conn, actor, batch_id)
+        found = repair.batch_status(conn, actor, batch_id)
+        shown = display_names(conn, [found.get("actor")])
+    return {**found, "actor_name": shown.get(found.get("actor") or "", found.get("actor"))}
 
 
 # -- deadline extensions -------------------------------------------------------------------
@@ -112,8 +115,13 @@ def decide_extension(rt: Runtime, actor: Actor, request_id: int, approve: bool,
 
 def extension_requests(rt: Runtime, actor: Actor,
                        status: str | None = "pending") -> list[dict[str, Any]]:
+    """The deadline extension requests the actor may see, each with who asked by name
+    (``requested_by_name``)."""
     with reading(rt) as conn:
-        return extensions.list_requests(conn, actor, status)
+        rows = extensions.list_requests(conn, actor, status)
+        shown = display_names(conn, [r.get("requested_by") for r in rows])
+    return [{**r, "requested_by_name": shown.get(r.get("requested_by") or "",
+                                                 r.get("requested_by"))} for r in rows]
 
 
 def selection(rt: Runtime, actor: Actor, cases: Any = None,
