@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from hazardflow.engine import Actor
 from hazardflow.engine.errors import EngineError
 from hazardflow.workflows.roles import ROLES
-from hazardflow.workflows.usecases import accounts
+from hazardflow.workflows.usecases import accounts, repair_steps
 
 from ..extensions import runtime
 from . import csrf  # noqa: F401  (create_app calls csrf.init_app)
@@ -163,6 +163,9 @@ def register(app: Flask) -> None:
     app.add_template_filter(localdt, "localdt")
     app.add_template_filter(localdue, "localdue")
     app.jinja_env.globals["evidence_url"] = evidence_url
+    # the bulk repair form's steps by name, read only where a page asks for them
+    app.jinja_env.globals["repair_steps"] = lambda: repair_steps.repair_steps(
+        runtime, current_actor())
     app.register_blueprint(bp)
     app.register_blueprint(designer_bp)
     app.register_blueprint(monitor_bp)
