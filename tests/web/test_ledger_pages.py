@@ -48,8 +48,12 @@ def test_the_ledger_and_its_export_name_people_and_units(
         app: Flask, client: FlaskClient, login: Login) -> None:
     from .support import ordered_hazard
 
-    code = ordered_hazard(client, login)["code"]
+    ordered = ordered_hazard(client, login)
+    code = ordered["code"]
     assert "LA-JA-H01" not in code  # a hazard number names no unit
+    case_page = Browser(app, "safety").html(f"/cases/{ordered['case_id']}")
+    assert "<dd>金安区人民医院整改责任人</dd>" in case_page
+    assert "<dd>rectifier</dd>" not in case_page
     city = Browser(app, "city")
     page = city.html(f"/ledger?q={code}")
     assert '<option value="LA-JA-H01" >金安区人民医院</option>' in page

@@ -148,6 +148,7 @@ def register(app: Flask) -> None:
         legal_texts,
         monitor,
         notifications,
+        people,
         register_hazard,
         supervision,
         tasks,

@@ -23,6 +23,7 @@ from ..users import (
     actor_for,
     authenticate,
     check_password,
+    display_names,
     get_user,
     must_change_password,
     set_password,
@@ -148,3 +149,10 @@ def token_identity(rt: Runtime, token: str) -> Identity | None:
         if user is None or not user.active:
             return None
         return Identity(user, actor_for(conn, user.id))
+
+
+def names_of(rt: Runtime, usernames: list[str]) -> dict[str, str]:
+    """Each known username among ``usernames`` to its display name (what a page shows
+    for a person; unknown ones are left out)."""
+    with reading(rt) as conn:
+        return display_names(conn, usernames)
