@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -325,9 +325,12 @@ CONSOLIDATED_COLUMNS: Sequence[tuple[str, str]] = (
 )
 
 
-def consolidated_table(view: dict[str, Any],
-                       calendar: BusinessCalendar) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the consolidated view, as exported (times in business time)."""
+def consolidated_table(view: dict[str, Any], calendar: BusinessCalendar,
+                       counties: Mapping[str, str] | None = None,
+                       ) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the consolidated view, as exported (times in business time; the
+    county by name when ``counties`` maps its code to one)."""
+    counties = counties or {}
     header = [title for _, title in CONSOLIDATED_COLUMNS]
     body: list[list[Any]] = []
     for item in view["items"]:
@@ -339,6 +342,8 @@ def consolidated_table(view: dict[str, Any],
                                                              else "待报送")
             elif key == "late":
                 value = "是" if value or item["missing"] else "否"
+            elif key == "county_code":
+                value = counties.get(value or "", value)
             elif isinstance(value, datetime):
                 value = calendar.local(value).strftime("%Y-%m-%d %H:%M")
             line.append(value)

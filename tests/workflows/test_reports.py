@@ -176,6 +176,10 @@ def test_the_consolidated_view_counts_on_time_late_and_missing(lc: Lifecycle) ->
     assert county["totals"]["on_time"] == 1 and county["own"]["unit_code"] == "LA-JA"
     header, rows = reports.consolidated_table(city, lc.rt.calendar)
     assert header[1] == "单位" and len(rows) == total + 1
+    named = {"LA-JA": "金安区卫生健康委员会"}
+    header, rows = reports.consolidated_table(city, lc.rt.calendar, named)
+    [hospital] = [r for r in rows if r[0] == "LA-JA-H01"]
+    assert header[2] == "所属县区" and hospital[2] == "金安区卫生健康委员会"
 
 
 def test_quarterly_report_is_signed_by_the_principal_returned_once(lc: Lifecycle) -> None:

@@ -23,7 +23,7 @@ from .. import assessment as scoring
 from .. import campaigns, inspections, policy, report_document, reports, spotchecks
 from ..exports import Sheet
 from ..runtime import Runtime
-from ..units import get_unit_by_code
+from ..units import get_unit_by_code, unit_names
 from ..uow import reading, unit_of_work
 
 MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns
@@ -130,7 +130,9 @@ def report_export(rt: Runtime, actor: Actor, kind: str, period: str | None = Non
                   under: str | None = None) -> Export:
     """The consolidated view as a sheet."""
     found = report_page(rt, actor, kind, period, under)
-    header, rows = reports.consolidated_table(found["view"], rt.calendar)
+    with reading(rt) as conn:
+        counties = unit_names(conn, [i.get("county_code") for i in found["view"]["items"]])
+    header, rows = reports.consolidated_table(found["view"], rt.calendar, counties)
     return Export(f"reports-{kind}-{found['period']}.xlsx",
                   Sheet(f"{reports.KINDS[kind]}汇总 {found['period']}", header, rows))
 
