@@ -47,3 +47,14 @@ def test_monitor_pages_name_processes_steps_and_statuses_in_chinese(
     assert "<td>隐患排查治理</td><td>整改</td>" in listed
     assert '<select name="element_id">' in listed and "元素ID" not in listed
     assert '<option value="Task_Rectify">整改</option>' in listed
+
+
+def test_the_repair_preview_shows_the_case_status_in_chinese(
+        app: Flask, client: FlaskClient, login: Login, clock: FixedClock) -> None:
+    case_id = report(client, login("inspector"))["case"]["id"]
+    clock.advance(timedelta(days=2))
+    preview = Browser(app, "jinan").post("/monitor/repairs/preview", {
+        "action": "suspend", "reason": "集中核查", "case": [str(case_id)]})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    assert "<td>进行中</td>" in html and "<td>active</td>" not in html

@@ -131,7 +131,7 @@ def localdue(value: Any) -> str:
 
 
 CASE_STATUSES = {"active": "进行中", "completed": "已结束", "suspended": "已挂起",
-                 "terminated": "已终止", "failed": "异常"}
+                 "terminated": "已终止", "failed": "异常", "incident": "流程故障"}
 
 
 def register(app: Flask) -> None:
