@@ -78,8 +78,11 @@ def test_general_hazard_from_photo_to_closed_through_the_pages(app: Flask) -> No
     row = re.search(r'data-code="' + code.group(0) + r'".*?</tr>', ledger, re.S)
     assert row and "已销号" in row.group(0)
     history = safety.html(f"/cases/{case_id}")
-    assert history.count(RECHECK) >= 2 and "rectifier" in history
-    assert "verifier" not in history
+    assert history.count(RECHECK) >= 2 and "verifier" not in history
+    timeline = re.search(r'id="history">(.*?)</ol>', history, re.S)
+    assert timeline and "金安区人民医院整改责任人" in timeline.group(1)  # names, not logins
+    assert not re.search(r"\b(rectifier|inspector|safety)\b|Task_|Gateway_|Flow_",
+                         timeline.group(1))
 
     assert safety.post(f"/cases/{case_id}/documents/notice").status_code == 303  # 签发
     notice = safety.get(f"/cases/{case_id}/documents/notice.pdf")

@@ -36,7 +36,7 @@ def timeline(detail: dict[str, Any], comments: list[dict[str, Any]]) -> list[dic
     """The audit log and the comments, oldest first, each with who, what and when."""
     names = {t["element_id"]: t["name"] for t in detail["tasks"]}
     items = [{"at": h["at"], "actor": h["actor"], "action": ACTIONS.get(h["action"], h["action"]),
-              "element": names.get(h["element_id"] or "", h["element_id"] or ""),
+              "element": names.get(h["element_id"] or "", ""),  # ids stay in the monitor
               "note": (h["payload"] or {}).get("reason") or (h["payload"] or {}).get("message")}
              for h in detail["history"]]
     items += [{"at": c["created_at"].isoformat(), "actor": c["author"], "action": "留言",
