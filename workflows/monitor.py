@@ -195,10 +195,34 @@ def _row(kind: str, r: Any, since_col: str, now: datetime) -> dict[str, Any]:
     return out
 
 
+def _case_ids(query: sa.Select[Any]) -> sa.Select[Any]:
+    """The distinct cases of one kind's select."""
+    return query.with_only_columns(process_case.c.id.label("case_id")).distinct()
+
+
+def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One item per case, longest stuck first: the case's longest-stuck row with every
+    reason it is stuck for (``reasons``, longest first; ``kinds`` and ``kind_names`` in the
+    order of :data:`KINDS`)."""
+    cases: dict[Any, list[dict[str, Any]]] = {}
+    for r in sorted(rows, key=lambda r: -r["seconds"]):
+        cases.setdefault(r["case_id"], []).append(r)
+    items = []
+    for found in cases.values():
+        kinds = [k for k in KINDS if any(r["kind"] == k for r in found)]
+        item = dict(found[0])
+        item.update(kinds=kinds, kind_names=[KINDS[k] for k in kinds],
+                    reasons=[{"kind": r["kind"], "kind_name": r["kind_name"], "why": r["why"],
+                              "since": r["since"], "days": r["days"]} for r in found])
+        items.append(item)
+    return items
+
+
 def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
           page: int = 1, per_page: int = 50, cap: int = CAP) -> dict[str, Any]:
-    """One page of stuck cases, longest stuck first, with a (capped) count per kind, of the
-    cases ``actor`` may see."""
+    """One page of stuck cases, longest stuck first, with a (capped) count of cases per kind,
+    of the cases ``actor`` may see. A case stuck for several reasons (or at several tasks) is
+    one item listing them all (:func:`_merge`); ``total`` counts cases, not reasons."""
     if filters.kind and filters.kind not in KINDS:
         raise _unknown_kind()
     page = whole_number(max(1, page), "page", high=MAX_PAGE)
@@ -206,7 +230,7 @@ def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
     wanted = [filters.kind] if filters.kind else list(KINDS)
     where = [visible_hazard_rows(actor), *_filters(filters)]
     counts: dict[str, int] = {}
-    rows: list[dict[str, Any]] = []
+    queries: dict[str, tuple[sa.Select[Any], Any]] = {}
     for kind in KINDS:
         query, since = _kind_query(kind, conn, now)
         conds = list(where)
@@ -218,14 +242,39 @@ def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
             conds.append(column == filters.element_id)
         query = query.where(*conds)
         counts[kind] = int(conn.execute(sa.select(sa.func.count()).select_from(
-            query.with_only_columns(sa.literal(1)).limit(cap + 1).subquery())).scalar_one())
+            _case_ids(query).limit(cap + 1).subquery())).scalar_one())
         if kind in wanted and counts[kind]:
-            fetched = conn.execute(query.order_by(since, process_case.c.id)
-                                   .limit(page * per_page))
+            queries[kind] = (query, since)
+    # The longest stuck cases of each kind: a case among the page's is among the first
+    # page * per_page of the kind it has been stuck longest for.
+    oldest: dict[Any, Any] = {}
+    for query, since in queries.values():
+        first = sa.func.min(since)
+        for case_id, at in conn.execute(
+                query.with_only_columns(process_case.c.id, first)
+                .group_by(process_case.c.id).order_by(first, process_case.c.id)
+                .limit(page * per_page)):
+            at = now if at is None else at
+            if case_id not in oldest or at < oldest[case_id]:
+                oldest[case_id] = at
+    ranked = sorted(oldest, key=lambda c: (oldest[c], c))
+    shown = ranked[(page - 1) * per_page: page * per_page]
+    rows: list[dict[str, Any]] = []
+    if shown:
+        for kind, (query, since) in queries.items():
+            fetched = conn.execute(query.where(process_case.c.id.in_(shown))
+                                   .order_by(since, process_case.c.id))
             rows += [_row(kind, r, since.name, now) for r in fetched]
-    rows.sort(key=lambda r: -r["seconds"])
-    total = sum(min(counts[k], cap) for k in wanted)
-    return {"items": rows[(page - 1) * per_page: page * per_page], "counts": counts,
+    if len(queries) == 1:
+        total = min(next(counts[k] for k in queries), cap)
+    elif queries:
+        union = sa.union(*(_case_ids(q) for q, _ in queries.values())).subquery()
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(
+            sa.select(union.c.case_id).limit(cap + 1).subquery())).scalar_one())
+        total = min(total, cap)
+    else:
+        total = 0
+    return {"items": _merge(rows), "counts": counts,
             "capped": {k: n > cap for k, n in counts.items()}, "cap": cap, "total": total,
             "page": page, "per_page": per_page}
 

@@ -28,7 +28,8 @@ def stuck(life: Lifecycle, who: str, **filters: Any) -> dict[str, Any]:
 
 
 def kinds(life: Lifecycle, who: str, case_id: int, **filters: Any) -> set[str]:
-    return {r["kind"] for r in stuck(life, who, **filters)["items"] if r["case_id"] == case_id}
+    return {k for r in stuck(life, who, **filters)["items"] if r["case_id"] == case_id
+            for k in r["kinds"]}
 
 
 def test_each_stuck_kind_appears_once_its_clock_passes(life: Lifecycle) -> None:
@@ -53,6 +54,31 @@ def test_each_stuck_kind_appears_once_its_clock_passes(life: Lifecycle) -> None:
     assert "suspended" in kinds(life, "city", case_id)
     life.engine.resume(case_id, life.actor("city"), "核查完毕")
     assert "suspended" not in kinds(life, "city", case_id)
+
+
+def test_a_case_stuck_for_several_reasons_is_one_row_counted_once(life: Lifecycle) -> None:
+    case_id = life.report()  # Task_Triage: due in a day, nobody claims it
+    with life.db.begin() as conn:
+        monitor.set_threshold(conn, life.actor("city"), "hazard_lifecycle", "Task_Triage",
+                              "idle", 2, life.now())
+    life.set_time(life.now() + timedelta(days=2, minutes=1))
+    found = stuck(life, "city")
+    rows = [r for r in found["items"] if r["case_id"] == case_id]
+    assert len(rows) == 1
+    assert {"overdue", "idle"} <= set(rows[0]["kinds"])
+    assert {"任务超期", "长期停留"} <= set(rows[0]["kind_names"])
+    assert {w["kind"] for w in rows[0]["reasons"]} == set(rows[0]["kinds"])
+    assert found["total"] == len(found["items"]) == 1
+    assert found["counts"]["overdue"] == found["counts"]["idle"] == 1
+    assert [r["case_id"] for r in stuck(life, "city", kind="idle")["items"]] == [case_id]
+    assert stuck(life, "city", kind="idle")["total"] == 1
+    other = life.report()
+    life.set_time(life.now() + timedelta(days=1, minutes=1))  # the other: overdue only
+    with life.db.connect() as conn:
+        pages = [monitor.stuck(conn, life.actor("city"), StuckFilter(), life.now(), n, 1)
+                 for n in (1, 2, 3)]
+    assert [[r["case_id"] for r in p["items"]] for p in pages] == [[case_id], [other], []]
+    assert all(p["total"] == 2 for p in pages)
 
 
 def test_an_incident_is_listed_with_its_message(life: Lifecycle) -> None:
