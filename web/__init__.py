@@ -22,6 +22,7 @@ def create_app(runtime: Runtime, **config: Any) -> Flask:
                           "`hazardflow init-db`, which keeps one in the instance folder")
     app = Flask(__name__, instance_path=settings.instance_path)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # answers carry Chinese as is
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # a form's fields in its own order
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,

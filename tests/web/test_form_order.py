@@ -10,6 +10,7 @@ from flask import Flask
 
 from hazardflow.workflows.formfields import properties
 
+from .conftest import sign_in
 from .pages import Browser, open_task_id, png_bytes, revision_of
 from .test_pages_flow import TRIAGE, register
 
@@ -22,7 +23,7 @@ def _order(html: str) -> list[str]:
 
 def _task_schema_order(app: Flask, field: str) -> list[str]:
     """The field names, in their order, of the deployed form (JSON Schema) holding
-    ``field``, read as stored (the API's JSON answer sorts its keys)."""
+    ``field``, read as stored."""
     import sqlalchemy as sa
 
     from hazardflow.engine.schema import deployment
@@ -75,6 +76,10 @@ def test_a_task_form_shown_again_keeps_its_order_and_values(app: Flask) -> None:
     page = safety.html(f"/tasks/{task_id}")
     first = _order(page)
     assert first == _task_schema_order(app, "order_note")
+    client = app.test_client()  # an API client builds the form from the JSON answer
+    answer = client.get(f"/api/v1/tasks/{task_id}/form", headers=sign_in(client, "safety"))
+    assert answer.status_code == 200
+    assert list(json.loads(answer.get_data(as_text=True))["properties"]) == first
     response = safety.post(f"/tasks/{task_id}/complete", {
         "disposition": "order", "responsible_user": "rectifier", "deadline": "2020-01-01",
         "order_note": "清理杂物", "revision": revision_of(page)})
