@@ -29,7 +29,8 @@ from hazardflow.workflows.schema import app_user, notification
 from hazardflow.workflows.usecases import cases, tasks
 
 from .factories import make_runtime, with_uploads
-from .workflows.lifecycle import T0, order_form, register_form
+from .workflows.lifecycle import T0
+from .workflows.lifecycle_forms import order_form, register_form
 
 ENGINE_BPMN = Path(__file__).parent / "engine" / "bpmn"
 FORMS = sorted(ENGINE_BPMN.glob("*.json"))

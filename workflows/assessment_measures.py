@@ -49,6 +49,7 @@ from .schema_campaigns import (
     unit_report,
 )
 from .schema_reporting import inspection_body, inspection_repeat, report_route
+from .units import city_unit
 
 
 @dataclass
@@ -179,8 +180,7 @@ def _spot_checks(conn: Connection, ids: list[int], y: Year, add: Any,
             .order_by(spot_check_draw.c.code, spot_check.c.position)):
         add("failed_spot_check", row.code, row.unit_id, row.notice_no or "")
     # the city's own 暗查暗访 outside a draw, published in Y, that failed an item
-    city = conn.execute(sa.select(unit.c.code).where(unit.c.kind == "city_commission",
-                                                     unit.c.parent_id.is_(None))).scalar()
+    city = city_unit(conn).code
     for visit in conn.execute(
             sa.select(inspection.c.code, inspection.c.unit_id)
             .join(inspection_body, inspection_body.c.inspection_id == inspection.c.id)

@@ -23,7 +23,8 @@ from hazardflow.workflows.usecases import campaigns as campaign_uc
 from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from .campaign_support import cst, findings, inspect, reporters_to, staff, submit
-from .lifecycle import Lifecycle, order_form, rectify_form, verify_passed
+from .lifecycle import Lifecycle
+from .lifecycle_forms import order_form, rectify_form, verify_passed
 
 ASSESSED_AT = cst(2026, 12, 28, 9)
 

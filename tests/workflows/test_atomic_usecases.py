@@ -22,7 +22,8 @@ from hazardflow.workflows.usecases import cases, tasks
 from tests.factories import make_runtime, upload
 from tests.threads import race
 
-from .lifecycle import TODAY, Lifecycle, order_form, register_form
+from .lifecycle import TODAY, Lifecycle
+from .lifecycle_forms import order_form, register_form
 
 ROUNDS = 3
 

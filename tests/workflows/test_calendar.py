@@ -23,7 +23,8 @@ from hazardflow.workflows.ledger import LedgerFilter
 from hazardflow.workflows.usecases import ledger, monitor
 
 from .campaign_support import open_round
-from .lifecycle import Lifecycle, order_form
+from .lifecycle import Lifecycle
+from .lifecycle_forms import order_form
 
 NEW_YEARS_EVE = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # already 2027 in Lu'an
 DEADLINE = date(2027, 1, 10)

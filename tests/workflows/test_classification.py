@@ -15,7 +15,8 @@ from hazardflow.workflows import classification
 from hazardflow.workflows.runtime import HAZARD_PROCESS
 from hazardflow.workflows.usecases import cases
 
-from .lifecycle import Lifecycle, register_form
+from .lifecycle import Lifecycle
+from .lifecycle_forms import register_form
 
 
 @pytest.fixture

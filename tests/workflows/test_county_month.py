@@ -22,7 +22,8 @@ from hazardflow.workflows.usecases import documents as document_uc
 from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from .campaign_support import cst, findings, inspect, report_of, reporters_to, staff, submit
-from .lifecycle import Lifecycle, major_order_form, order_form, rectify_form, verify_passed
+from .lifecycle import Lifecycle
+from .lifecycle_forms import major_order_form, order_form, rectify_form, verify_passed
 
 DEADLINE = date(2026, 11, 20)
 

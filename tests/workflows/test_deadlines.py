@@ -24,16 +24,8 @@ from hazardflow.workflows.deadlines import check_deadline, check_form_deadlines,
 from hazardflow.workflows.runtime import bundled_forms
 from hazardflow.workflows.usecases import repair as repair_uc
 
-from .lifecycle import (
-    T0,
-    TODAY,
-    Lifecycle,
-    controls_form,
-    emergency_form,
-    major_order_form,
-    order_form,
-    plan_form,
-)
+from .lifecycle import T0, TODAY, Lifecycle
+from .lifecycle_forms import controls_form, emergency_form, major_order_form, order_form, plan_form
 
 # Date fields of the shipped forms that are not deadlines a person sets, and why.
 NOT_DEADLINES = {

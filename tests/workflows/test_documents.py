@@ -5,7 +5,6 @@ opinion; the regulator's legal basis, deadline, appeal rights and inspectors' æ‰
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -18,11 +17,12 @@ from hazardflow.workflows import documents as docs
 from hazardflow.workflows.calendar import DEFAULT_CALENDAR
 from hazardflow.workflows.certificates import set_certificate
 from hazardflow.workflows.counters import current_value
-from hazardflow.workflows.demo_documents import CERTIFICATES, seed_document_demo
+from hazardflow.workflows.demo_documents import CERTIFICATES
 from hazardflow.workflows.document_render import render_html
 from hazardflow.workflows.usecases import documents as uc
 
-from .lifecycle import Lifecycle, order_form, rectify_form, verify_failed, verify_passed
+from .lifecycle import Lifecycle, with_documents
+from .lifecycle_forms import order_form, rectify_form, verify_failed, verify_passed
 
 DEADLINE = date(2026, 11, 20)
 
@@ -37,11 +37,8 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture
-def lc(db: sa.Engine) -> Iterator[Lifecycle]:
-    found = Lifecycle(db)
-    with db.begin() as conn:
-        seed_document_demo(conn, found.now())
-    yield found
+def lc(db: sa.Engine) -> Lifecycle:
+    return with_documents(db)
 
 
 def self_ordered(lc: Lifecycle) -> int:

@@ -20,14 +20,11 @@ import pytest
 import sqlalchemy as sa
 
 from ..threads import race
-from .lifecycle import (
-    T0,
+from .lifecycle import T0, Lifecycle, Note, end_of_day
+from .lifecycle_forms import (
     UNIT,
-    Lifecycle,
-    Note,
     controls_form,
     emergency_form,
-    end_of_day,
     major_order_form,
     order_form,
     plan_approved,

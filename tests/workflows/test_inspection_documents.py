@@ -4,7 +4,6 @@ never both it and a notice of their own for the same order."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -13,23 +12,20 @@ from pypdf import PdfReader
 
 from hazardflow.engine import Conflict, Forbidden
 from hazardflow.workflows import documents as docs
-from hazardflow.workflows.demo_documents import seed_document_demo
 from hazardflow.workflows.inspection_documents import inspection_documents
 from hazardflow.workflows.usecases import documents as uc
 from hazardflow.workflows.usecases import inspections as inspection_uc
 
-from .lifecycle import Lifecycle, on_spot_form, order_form
+from .lifecycle import Lifecycle, with_documents
+from .lifecycle_forms import on_spot_form, order_form
 from .test_inspections import record
 
 DEADLINE = date(2026, 11, 20)
 
 
 @pytest.fixture
-def lc(db: sa.Engine) -> Iterator[Lifecycle]:
-    found = Lifecycle(db)
-    with db.begin() as conn:
-        seed_document_demo(conn, found.now())
-    yield found
+def lc(db: sa.Engine) -> Lifecycle:
+    return with_documents(db)
 
 
 def flat_pdf(data: bytes) -> str:

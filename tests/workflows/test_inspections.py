@@ -18,7 +18,8 @@ from hazardflow.workflows.ledger import get_hazard, list_hazards
 from hazardflow.workflows.usecases import inspections as inspection_uc
 from hazardflow.workflows.usecases.inspections import record as record_uc
 
-from .lifecycle import Lifecycle, order_form
+from .lifecycle import Lifecycle
+from .lifecycle_forms import order_form
 
 UNIT = "LA-JA-H01"
 
@@ -136,7 +137,7 @@ def test_an_opinion_records_the_recheck_of_every_hazard_of_the_inspection(
     documents = pytest.importorskip("hazardflow.workflows.documents")
     from pypdf import PdfReader
 
-    from .lifecycle import rectify_form, verify_failed, verify_passed
+    from .lifecycle_forms import rectify_form, verify_failed, verify_passed
 
     found = record(lc, "inspector", "supervision", {1: "通道堆物", 4: "管道井未封堵"})
     failed = [r for r in found["results"] if r["result"] == "fail"]

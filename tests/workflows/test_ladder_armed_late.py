@@ -21,14 +21,8 @@ import sqlalchemy as sa
 from hazardflow.workflows.escalation import escalated_to
 from hazardflow.workflows.schema import escalation_sent
 
-from .lifecycle import (
-    TODAY,
-    Lifecycle,
-    end_of_day,
-    order_form,
-    rectify_form,
-    verify_failed,
-)
+from .lifecycle import TODAY, Lifecycle, end_of_day
+from .lifecycle_forms import order_form, rectify_form, verify_failed
 from .test_escalation import ladder
 
 SECOND = timedelta(seconds=1)

@@ -235,7 +235,8 @@ def test_the_ledger_use_cases_read_what_the_actor_sees_as_of_the_business_day(
     from hazardflow.engine import NotFound
     from hazardflow.workflows.usecases import ledger as usecase
 
-    from .lifecycle import Lifecycle, order_form
+    from .lifecycle import Lifecycle
+    from .lifecycle_forms import order_form
 
     lc = Lifecycle(db)
     late = lc.report()

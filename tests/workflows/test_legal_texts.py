@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,20 +10,17 @@ from hazardflow.engine import Forbidden, InvalidInput
 from hazardflow.engine.journal import events
 from hazardflow.workflows import legal_texts
 from hazardflow.workflows.certificates import certificate_of
-from hazardflow.workflows.demo_documents import JINAN_APPEAL, seed_document_demo
+from hazardflow.workflows.demo_documents import JINAN_APPEAL
 from hazardflow.workflows.usecases import certificates as certificate_uc
 from hazardflow.workflows.usecases import legal_texts as uc
 from hazardflow.workflows.users import get_user
 
-from .lifecycle import Lifecycle
+from .lifecycle import Lifecycle, with_documents
 
 
 @pytest.fixture
-def lc(db: sa.Engine) -> Iterator[Lifecycle]:
-    found = Lifecycle(db)
-    with db.begin() as conn:
-        seed_document_demo(conn, found.now())
-    yield found
+def lc(db: sa.Engine) -> Lifecycle:
+    return with_documents(db)
 
 
 def test_the_seeds_cite_the_articles_that_apply_each_awaiting_the_legal_office(

@@ -16,15 +16,8 @@ import sqlalchemy as sa
 from hazardflow.engine import Forbidden, NotFound
 from hazardflow.workflows.ledger import get_hazard
 
-from .lifecycle import (
-    UNIT,
-    Lifecycle,
-    fix_form,
-    on_spot_form,
-    order_form,
-    rectify_form,
-    verify_passed,
-)
+from .lifecycle import Lifecycle
+from .lifecycle_forms import UNIT, fix_form, on_spot_form, order_form, rectify_form, verify_passed
 
 D = date(2026, 11, 20)
 COUNTY_RECHECK = {("county_supervisor", "LA-JA"), ("inspector", "LA-JA"),

@@ -16,12 +16,10 @@ import sqlalchemy as sa
 
 from hazardflow.engine import Conflict, Forbidden, InvalidInput, NotFound
 
-from .lifecycle import (
-    T0,
+from .lifecycle import T0, Lifecycle, end_of_day
+from .lifecycle_forms import (
     UNIT,
-    Lifecycle,
     controls_form,
-    end_of_day,
     fix_form,
     major_order_form,
     on_spot_form,

@@ -17,15 +17,13 @@ import sqlalchemy as sa
 
 from hazardflow.engine import Forbidden, InvalidInput
 
-from .lifecycle import (
+from .lifecycle import T0, Lifecycle, end_of_day
+from .lifecycle_forms import (
     PLAN_PARTS,
-    T0,
     UNIT,
-    Lifecycle,
     apply_resume_form,
     controls_form,
     emergency_form,
-    end_of_day,
     major_order_form,
     plan_approved,
     plan_form,

@@ -16,8 +16,8 @@ from hazardflow.engine import Forbidden, InvalidInput
 from hazardflow.workflows.ledger import get_hazard, status_name
 from hazardflow.workflows.usecases import supervision
 
-from .lifecycle import (
-    Lifecycle,
+from .lifecycle import Lifecycle
+from .lifecycle_forms import (
     apply_resume_form,
     controls_form,
     emergency_form,

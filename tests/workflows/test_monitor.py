@@ -14,7 +14,8 @@ from hazardflow.workflows import monitor, repair
 from hazardflow.workflows.monitor import StuckFilter
 from hazardflow.workflows.usecases import repair as repair_uc
 
-from .lifecycle import TODAY, Lifecycle, order_form
+from .lifecycle import TODAY, Lifecycle
+from .lifecycle_forms import order_form
 
 
 @pytest.fixture

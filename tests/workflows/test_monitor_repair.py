@@ -19,7 +19,8 @@ from tests.autocommit import autocommit
 from tests.factories import make_runtime
 
 from . import flaky
-from .lifecycle import T0, TODAY, Lifecycle, end_of_day, order_form, rectify_form
+from .lifecycle import T0, TODAY, Lifecycle, end_of_day
+from .lifecycle_forms import order_form, rectify_form
 
 HERE = Path(__file__).parent / "bpmn"
 START_FORM = {"type": "object", "properties": {"station": {"type": "string"}},

@@ -17,7 +17,8 @@ from hazardflow.workflows.notifications import (
 )
 from hazardflow.workflows.users import get_user
 
-from .lifecycle import T0, UNIT, Lifecycle, order_form
+from .lifecycle import T0, Lifecycle
+from .lifecycle_forms import UNIT, order_form
 
 TRIAGE_GROUPS = [("task_new", f"safety_officer@{UNIT}"), ("task_new", "county_supervisor@LA-JA"),
                  ("task_new", "city_supervisor@LA-JA")]

@@ -26,7 +26,8 @@ from .campaign_support import (
     staff,
     submit,
 )
-from .lifecycle import Lifecycle, order_form
+from .lifecycle import Lifecycle
+from .lifecycle_forms import order_form
 
 DEC_1 = cst(2026, 12, 1)
 

@@ -27,7 +27,8 @@ from .campaign_support import (
     submit,
     unit_id,
 )
-from .lifecycle import Lifecycle, order_form
+from .lifecycle import Lifecycle
+from .lifecycle_forms import order_form
 
 DEC_1 = cst(2026, 12, 1)
 
