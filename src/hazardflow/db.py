@@ -23,10 +23,12 @@ def all_metadata() -> sa.MetaData:
     import hazardflow.workflows.schema  # noqa: F401
     import hazardflow.workflows.schema_campaigns  # noqa: F401
     import hazardflow.workflows.schema_classification  # noqa: F401
+    import hazardflow.workflows.schema_duty  # noqa: F401
     import hazardflow.workflows.schema_files  # noqa: F401
     import hazardflow.workflows.schema_inbox  # noqa: F401
     import hazardflow.workflows.schema_monitor  # noqa: F401
     import hazardflow.workflows.schema_reporting  # noqa: F401
+    import hazardflow.workflows.schema_reports  # noqa: F401
     import hazardflow.workflows.schema_supervision  # noqa: F401
     import hazardflow.workflows.sessions  # noqa: F401
 
