@@ -72,6 +72,13 @@ def install_timer_clock(business_tz: tzinfo) -> None:
     timer.LOCALTZ = business_tz
 
 
+def context_now() -> datetime:
+    """The time on the clock bound to the current step (a timer's or expression's "now"),
+    else the system's: for functions registered into the expression evaluator."""
+    clock = _current.get()
+    return clock.now() if clock is not None else datetime.now(UTC)
+
+
 @contextlib.contextmanager
 def bound_clock(clock: Clock) -> Iterator[None]:
     token = _current.set(clock)

@@ -7,9 +7,11 @@ default). Times are stored in UTC; a calendar turns them into local days and bac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
+
+from .workdays import DEFAULT_WORKDAYS, OfficialWorkdays
 
 DEFAULT_TZ = "Asia/Shanghai"
 
@@ -17,10 +19,13 @@ DEFAULT_TZ = "Asia/Shanghai"
 @dataclass(frozen=True)
 class BusinessCalendar:
     tz: tzinfo
+    # the official working days (holidays and 调休), workflows/workdays.py
+    workdays: OfficialWorkdays = field(default=DEFAULT_WORKDAYS, compare=False, repr=False)
 
     @classmethod
-    def named(cls, name: str = DEFAULT_TZ) -> BusinessCalendar:
-        return cls(ZoneInfo(name))
+    def named(cls, name: str = DEFAULT_TZ,
+              workdays: OfficialWorkdays = DEFAULT_WORKDAYS) -> BusinessCalendar:
+        return cls(ZoneInfo(name), workdays)
 
     @property
     def name(self) -> str:
@@ -64,6 +69,16 @@ class BusinessCalendar:
         if day != local.date():
             return day.isoformat()
         return local.strftime("%Y-%m-%d %H:%M")
+
+    def is_workday(self, day: date) -> bool:
+        """An official working day (weekends and holidays off, 调休 make-up days on)."""
+        return self.workdays.is_workday(day)
+
+    def add_workdays(self, start: date, n: int) -> date:
+        return self.workdays.add_workdays(start, n)
+
+    def workdays_between(self, a: date, b: date) -> int:
+        return self.workdays.workdays_between(a, b)
 
 
 DEFAULT_CALENDAR = BusinessCalendar.named()

@@ -29,6 +29,7 @@ from .ledger import HazardLedger
 from .notifications import TaskNotifier
 from .report_handlers import register_report_handlers
 from .resolver import OrgResolver
+from .workdays import register_functions as register_workday_functions
 
 HAZARD_PROCESS = "hazard_lifecycle"
 SEEDER = "system"
@@ -92,6 +93,7 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None,
                     step_budget=step_budget, business_tz=calendar.tz,
                     max_bpmn_bytes=max_bpmn_bytes)
     register_report_handlers(engine, calendar)  # rounds start cases: they need the engine
+    register_workday_functions(engine, calendar)  # add_workdays(...) in timers and due dates
     return engine
 
 

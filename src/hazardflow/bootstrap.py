@@ -16,6 +16,7 @@ from hazardflow.engine import Clock
 from hazardflow.workflows.calendar import BusinessCalendar
 from hazardflow.workflows.evidence import LocalDiskStorage
 from hazardflow.workflows.runtime import Runtime, build_engine
+from hazardflow.workflows.workdays import OfficialWorkdays
 
 log = logging.getLogger("hazardflow")
 
@@ -28,7 +29,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None,
     from hazardflow.metrics import watch_steps
 
     db = db if db is not None else open_database(settings.database_url)
-    calendar = BusinessCalendar.named(settings.business_tz)  # the one the whole domain reads
+    calendar = BusinessCalendar.named(  # the one the whole domain reads
+        settings.business_tz, OfficialWorkdays.from_file(settings.workday_overrides or None))
     engine = build_engine(db, clock=clock, calendar=calendar,
                           step_budget=settings.step_budget,
                           max_bpmn_bytes=settings.max_bpmn_bytes,

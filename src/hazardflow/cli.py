@@ -294,6 +294,35 @@ def timers_fire(ctx: click.Context, now_text: str | None) -> None:
                f"{done['continued']} case(s) continued")
 
 
+@main.group()
+def calendar() -> None:
+    """The official working-day calendar (holidays and 调休)."""
+
+
+@calendar.command("check")
+@click.argument("year", type=click.IntRange(1900, 2999))
+@click.pass_context
+def calendar_check(ctx: click.Context, year: int) -> None:
+    """Say whether YEAR's official holidays are known; exit 1 when it falls back to
+    Monday-Friday (add it to the override file or update chinese-calendar)."""
+    from hazardflow.workflows.workdays import OfficialWorkdays
+
+    settings = _settings(ctx)
+    try:
+        workdays = OfficialWorkdays.from_file(settings.workday_overrides or None)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"the override file cannot be read: {exc}") from None
+    source = workdays.source_of(year)
+    if source == "override":
+        click.echo(f"{year}: known (override file {workdays.origin})")
+    elif source == "library":
+        click.echo(f"{year}: known (chinese-calendar)")
+    else:
+        click.echo(f"{year}: unknown: Monday to Friday count as workdays; update chinese-calendar "
+                   f"or add {year} to the override file (HAZARDFLOW_WORKDAY_OVERRIDES)")
+        ctx.exit(1)
+
+
 def _celery(ctx: click.Context, role: str, extra: tuple[str, ...]) -> None:
     settings = _settings(ctx)
     if not settings.broker_url:

@@ -64,6 +64,9 @@ class Settings:
     # how far ahead a person may set a rectification deadline (order, plan, extension), in
     # days from today; a deadline before today is refused always (workflows/deadlines.py)
     max_deadline_days: int = 365
+    # official holidays and 调休 workdays for years chinese_calendar lacks (JSON, see
+    # workflows/workdays.py); default: the file shipped in workflows/reference
+    workday_overrides: str = ""
 
     @property
     def sqlite_path(self) -> Path:
