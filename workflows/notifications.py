@@ -48,6 +48,8 @@ KINDS: dict[str, str] = {
     "listed_supervision": "重大隐患挂牌督办",
     "supervision_letter": "督办函",
     "publish": "隐患通报",
+    "duty_level": "提级值班人员不足",
+    "duty_swap": "值班换班",
     "task_new": "新待办",
     "task_due_soon": "待办即将到期",
     "task_overdue": "待办已超期",

@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "monitor": (frozenset({"inspector", "county_supervisor", "city_supervisor", "city_leader"}),
                 "查看监控（滞留案件、流程热力、看板、督办）"),
     "monitor.thresholds": (frozenset({"city_supervisor"}), "设置监控的滞留阈值"),
+    "duty.level": (frozenset({"city_supervisor"}), "宣布提级值班时段"),
     "checklist.manage": (frozenset({"city_supervisor"}), "增改检查表条目"),
     "supervision.view": (frozenset({"inspector", "county_supervisor", "city_supervisor",
                                     "city_leader"}), "查看挂牌督办台账"),
@@ -268,6 +269,34 @@ def require_may_publish(conn: Connection, actor: Actor, unit_code: str,
 def require_may_record(actor: Actor, kind: str, what: str) -> None:
     """Forbidden unless ``actor`` holds a role that records inspections of ``kind``."""
     require_any(actor, RECORDING_ROLES[kind], what)
+
+
+# Who keeps a unit's duty roster (值班表, workflows/duty.py), held at that very unit: at a
+# commission (县区卫健委、开发区卫健办、市卫健委) its supervisors, who run its office's 值班; at
+# any other unit its safety officer (单位安全管理员 keeps the rosters) or principal. Reading
+# follows the ledger's scope (require_unit_in_scope, unit_scope_clause).
+ROSTER_KEEPERS: dict[bool, frozenset[str]] = {
+    True: frozenset({"county_supervisor", "city_supervisor"}),
+    False: frozenset({"safety_officer", "principal"}),
+}
+
+
+def roster_keepers(unit_kind: str) -> frozenset[str]:
+    """The roles that keep the roster of a unit of ``unit_kind`` (held at the unit)."""
+    return ROSTER_KEEPERS[unit_kind in COMMISSION_KINDS]
+
+
+def may_keep_roster(actor: Actor, unit_code: str, unit_kind: str) -> bool:
+    """Whether ``actor`` edits the unit's roster and approves its swaps (admins: all)."""
+    roles = roster_keepers(unit_kind)
+    return actor.admin or any(r in roles and u == unit_code for r, u in actor.grants)
+
+
+def require_may_keep_roster(actor: Actor, unit_code: str, unit_kind: str) -> None:
+    if not may_keep_roster(actor, unit_code, unit_kind):
+        raise Forbidden(f"您不是单位 {unit_code} 的值班表管理人员，不能编排或审批 "
+                        f"(only the unit's roster keepers may: "
+                        f"{', '.join(sorted(roster_keepers(unit_kind)))})")
 
 
 # -- visibility --------------------------------------------------------------------------
