@@ -67,6 +67,7 @@ USERS: list[tuple[str, str, list[str]]] = [
     ("leader", "市卫健委分管领导", ["city_leader@LA"]),
     ("jinan", "金安区卫健委监管员", ["county_supervisor@LA-JA"]),
     ("jinan_head", "金安区卫健委主任", ["principal@LA-JA"]),
+    ("jubao", "金安区卫健委举报受理员", ["report_triage@LA-JA"]),
     ("yuan", "裕安区卫健委监管员", ["county_supervisor@LA-YA"]),
     ("kaifa", "开发区卫健办监管员", ["county_supervisor@LA-KF"]),
     ("inspector", "金安区检查员", ["inspector@LA-JA"]),

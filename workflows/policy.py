@@ -39,6 +39,7 @@ from hazardflow.engine.schema import human_task, incident, process_case, task_ca
 from .roles import COMMISSION_KINDS, SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .schema import hazard, notification, unit
 from .schema_campaigns import inspection, spot_check_draw, unit_report
+from .schema_reports import public_report
 from .units import ancestors, city_unit, county_of, subtree_ids
 
 SEE_ALL_ROLES = frozenset({"city_supervisor", "city_leader"})
@@ -65,6 +66,8 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "checklist.manage": (frozenset({"city_supervisor"}), "增改检查表条目"),
     "supervision.view": (frozenset({"inspector", "county_supervisor", "city_supervisor",
                                     "city_leader"}), "查看挂牌督办台账"),
+    "report.triage": (frozenset({"report_triage", "county_supervisor", "city_supervisor"}),
+                      "查看和处理群众举报投诉"),
     "admin": (frozenset(), "管理单位和用户"),
 }
 # who may record each kind of inspection (admin: all); the unit must be in their scope
@@ -444,3 +447,37 @@ def require_visible_draw(conn: Connection, actor: Actor, draw_id: int) -> None:
                          .where(spot_check_draw.c.id == draw_id)).first()
     if found is None or (found.published_at is None and not sees_all(actor)):
         raise NotFound(f"抽查 {draw_id} 不存在 (spot-check draw {draw_id} does not exist)")
+
+# -- public reports (举报投诉) --------------------------------------------------------------
+
+# who works on the reports about a unit: its county's triage desk and supervisors (and the
+# inspectors who verify on site), the city's 综合监督科 for every unit
+REPORT_ROLES = frozenset({"report_triage", "county_supervisor", "inspector"})
+# who may read a reporter's contact details: only this role, held at the report's county
+CONTACT_ROLE = "report_triage"
+
+
+def visible_reports(actor: Actor) -> ColumnElement[bool]:
+    """The WHERE clause on ``public_report``: the city's supervisors see every report; the
+    triage desk, supervisors and inspectors of a body the reports about units below it. A
+    unit's own staff never see the report (only the hazard opened from it, if any)."""
+    if actor.admin or "city_supervisor" in actor.roles:
+        return sa.true()
+    return within_held_units(public_report.c.unit_id, actor, roles=REPORT_ROLES,
+                             name="report_scope")
+
+
+def require_visible_report(conn: Connection, actor: Actor, report_id: int) -> None:
+    """NotFound unless the report exists and ``actor`` may see it."""
+    found = conn.execute(sa.select(public_report.c.id).where(
+        public_report.c.id == report_id, visible_reports(actor))).first()
+    if found is None:
+        raise NotFound(f"举报 {report_id} 不存在 (report {report_id} does not exist)")
+
+
+def may_see_contact(actor: Actor, county_code: str | None) -> bool:
+    """Whether ``actor`` may read the contact details of a report about a unit whose
+    supervising body is ``county_code``: the triage role held at that very body, nobody
+    else (not the unit, not the city, not an administrator)."""
+    return county_code is not None and (CONTACT_ROLE, county_code) in actor.grants
+

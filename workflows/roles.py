@@ -21,6 +21,7 @@ ROLES: dict[str, str] = {
     "county_supervisor": "县区卫健委监管人员",
     "city_supervisor": "市卫健委综合监督科",
     "city_leader": "市卫健委分管领导",
+    "report_triage": "举报受理人员",
     "designer": "流程设计人员",
     "admin": "系统管理员",
 }
@@ -35,6 +36,7 @@ DUTIES: dict[str, str] = {
     "county_supervisor": "下达整改、审查治理方案、挂牌督办、签发本机关文书、审核月报",
     "city_supervisor": "专项行动、抽查暗访、通报、考核，处理全市重大隐患",
     "city_leader": "只读查看全市隐患、报表和考核",
+    "report_triage": "受理辖区群众举报投诉（可见举报人联系方式）、答复举报人",
     "designer": "设计、校验、部署流程图和表单",
     "admin": "管理单位、用户、法律条文和执法证号",
 }
@@ -98,6 +100,8 @@ ROLE_UNIT_KINDS: dict[str, frozenset[str]] = {
     "county_supervisor": COMMISSION_KINDS | DELEGATE_KINDS,
     "city_supervisor": frozenset({"city_commission"}),
     "city_leader": frozenset({"city_commission"}),
+    # the county's (or, for city-direct units, the city's) desk for public reports
+    "report_triage": COMMISSION_KINDS,
 }
 
 

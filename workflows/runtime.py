@@ -27,6 +27,7 @@ from .evidence import Storage
 from .handlers import register_handlers
 from .ledger import HazardLedger
 from .notifications import TaskNotifier
+from .public_reports_triage import register_public_report_handlers
 from .report_handlers import register_report_handlers
 from .resolver import OrgResolver
 from .workdays import register_functions as register_workday_functions
@@ -93,6 +94,7 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None,
                     step_budget=step_budget, business_tz=calendar.tz,
                     max_bpmn_bytes=max_bpmn_bytes)
     register_report_handlers(engine, calendar)  # rounds start cases: they need the engine
+    register_public_report_handlers(engine)  # 属实 opens a hazard case: it needs the engine
     register_workday_functions(engine, calendar)  # add_workdays(...) in timers and due dates
     return engine
 
