@@ -47,6 +47,7 @@ from .calendar import BusinessCalendar
 from .counters import next_value
 from .ladder import superseded
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
+from .ledger_import import current_import
 from .notifications import add_notification, kind_name
 from .resolver import OrgResolver, split_candidates
 from .schema import app_user, escalation_sent, hazard
@@ -121,6 +122,8 @@ def _document_no(call: ServiceCall, calendar: BusinessCalendar, issuer: Unit, wo
 def number_notice(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
     """整改通知书 number from the supervising county (or the city): 金安卫健整改〔2026〕7号."""
     row = hazard_for_case(call.conn, call.case_id)
+    if current_import() is not None:  # an import numbers nothing: the sheet's number is kept
+        return {"notice_no": None}
     issuer = county_of(call.conn, _case_unit(call, row).code)
     notice_no = _document_no(call, calendar, issuer, "整改")
     if row:
@@ -157,6 +160,24 @@ def first_time(call: ServiceCall) -> bool:
     return not skipped
 
 
+def issued_in_import(call: ServiceCall) -> bool:
+    """True (and the rung recorded as skipped) when an import drives the case: an import
+    issues no 督办函 and publishes no 通报 (:mod:`~hazardflow.workflows.ledger_import`)."""
+    if current_import() is None:
+        return False
+    variable = call.params.get("once_per")
+    key = str(call.data.get(str(variable))) if variable else ""
+    done = call.conn.execute(select(escalation_sent.c.id).where(
+        escalation_sent.c.case_id == call.case_id,
+        escalation_sent.c.element_id == call.element_id,
+        escalation_sent.c.once_key == key)).first()
+    if done is None:
+        call.conn.execute(insert(escalation_sent).values(
+            case_id=call.case_id, element_id=call.element_id, once_key=key,
+            sent_at=call.now, skipped=True))
+    return True
+
+
 def notify(call: ServiceCall) -> None:
     if not first_time(call):
         return
@@ -172,7 +193,7 @@ def notify(call: ServiceCall) -> None:
 
 def supervision_letter(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:
     """督办函 numbered by the city commission; tells the city supervisors and the principal."""
-    if not first_time(call):
+    if issued_in_import(call) or not first_time(call):
         return {}
     letter_no = _document_no(call, calendar, city_unit(call.conn), "督办")
     _notify(call, "supervision_letter", "city_supervisor@city, principal@unit",
@@ -182,7 +203,7 @@ def supervision_letter(call: ServiceCall, calendar: BusinessCalendar) -> dict[st
 
 def publish_notice(call: ServiceCall) -> None:
     """通报: publish the hazard (an unannounced finding becomes visible to its unit)."""
-    if not first_time(call):
+    if issued_in_import(call) or not first_time(call):
         return
     row = hazard_for_case(call.conn, call.case_id)
     if row:

@@ -31,6 +31,7 @@ from hazardflow.engine.services import Actor, CaseView
 
 from .calendar import BusinessCalendar
 from .counters import next_value
+from .ledger_import import current_import
 from .policy import visible_hazards
 from .schema import hazard, unit
 from .units import require_unit, subtree_ids
@@ -95,7 +96,9 @@ def create_hazard_row(conn: Connection, case_id: int, data: Mapping[str, Any],
     business year)."""
     where = require_unit(conn, str(data.get("unit_code") or ""))
     year = calendar.year_of(now)
-    code = f"YH-{year}-{next_value(conn, f'hazard:{year}'):06d}"
+    importing = current_import()  # an imported hazard takes no number of the year's sequence
+    code = importing.hazard_code if importing else \
+        f"YH-{year}-{next_value(conn, f'hazard:{year}'):06d}"
     source = str(data.get("source") or "")
     visible = data.get("visible_to_unit")
     conn.execute(hazard.insert().values(

@@ -481,3 +481,30 @@ def may_see_contact(actor: Actor, county_code: str | None) -> bool:
     else (not the unit, not the city, not an administrator)."""
     return county_code is not None and (CONTACT_ROLE, county_code) in actor.grants
 
+
+# -- ledger imports (台账导入) ---------------------------------------------------------------
+
+# who brings a unit's Excel ledger in: whoever orders its rectifications (the lifecycle's
+# 下达整改通知 step, which the import completes in their name): the unit's safety officer, or
+# a supervisor of its county-level body
+IMPORT_ROLES = frozenset({"safety_officer", "county_supervisor"})
+
+
+def require_may_import(actor: Actor) -> None:
+    """Forbidden unless ``actor`` holds a role that imports ledgers (:data:`IMPORT_ROLES`)."""
+    if not actor.roles & IMPORT_ROLES:
+        raise Forbidden("您没有权限导入隐患台账：须为单位安全管理员或县区卫健委监管人员 "
+                        "(importing a ledger needs a safety officer or county supervisor)")
+
+
+def may_import_for(conn: Connection, actor: Actor, unit_code: str) -> bool:
+    """Whether ``actor`` imports hazards of ``unit_code``: its own safety officer, or a
+    supervisor at its supervising county-level body."""
+    if ("safety_officer", unit_code) in actor.grants:
+        return True
+    return ("county_supervisor", county_of(conn, unit_code).code) in actor.grants
+
+
+def visible_imports(actor: Actor, created_by: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The imports ``actor`` may look at: their own (the city's supervisors: all)."""
+    return sa.true() if sees_all(actor) else created_by == actor.id
