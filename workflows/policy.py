@@ -68,6 +68,9 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
                                     "city_leader"}), "查看挂牌督办台账"),
     "report.triage": (frozenset({"report_triage", "county_supervisor", "city_supervisor"}),
                       "查看和处理群众举报投诉"),
+    "reward.tiers": (frozenset({"city_supervisor"}), "设定举报奖励标准"),
+    "reward.propose": (frozenset({"report_triage", "county_supervisor", "city_supervisor"}),
+                       "拟定和查看举报奖励"),
     "admin": (frozenset(), "管理单位和用户"),
 }
 # who may record each kind of inspection (admin: all); the unit must be in their scope

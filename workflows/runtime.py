@@ -30,6 +30,7 @@ from .notifications import TaskNotifier
 from .public_reports_triage import register_public_report_handlers
 from .report_handlers import register_report_handlers
 from .resolver import OrgResolver
+from .rewards import register_reward_handlers
 from .workdays import register_functions as register_workday_functions
 
 HAZARD_PROCESS = "hazard_lifecycle"
@@ -86,6 +87,7 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None,
     ``register_handlers(registry)`` called after the domain's (more service-task topics)."""
     handlers = HandlerRegistry()
     register_handlers(handlers, calendar)
+    register_reward_handlers(handlers)
     for name in (m.strip() for m in handler_modules.split(",")):
         if name:
             importlib.import_module(name).register_handlers(handlers)

@@ -30,6 +30,7 @@ def all_metadata() -> sa.MetaData:
     import hazardflow.workflows.schema_monitor  # noqa: F401
     import hazardflow.workflows.schema_reporting  # noqa: F401
     import hazardflow.workflows.schema_reports  # noqa: F401
+    import hazardflow.workflows.schema_rewards  # noqa: F401
     import hazardflow.workflows.schema_supervision  # noqa: F401
     import hazardflow.workflows.sessions  # noqa: F401
 

@@ -1,0 +1,160 @@
+"""Rewards for public reports (举报奖励): the city's tiers by hazard level, and the
+report_reward process: proposal by the county → the city's approval → payment recorded.
+
+A 属实 report is a ``public_report`` row as triage leaves it (closed, finding substantiated,
+the hazard's level, whether the reporter can be reached); the reward starts from there."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hazardflow.engine import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
+from hazardflow.engine.schema import process_case
+from hazardflow.workflows.demo import seed_demo
+from hazardflow.workflows.runtime import bundled_files, bundled_forms
+from hazardflow.workflows.schema import unit
+from hazardflow.workflows.schema_reports import public_report
+from hazardflow.workflows.schema_rewards import report_reward, reward_tier
+from hazardflow.workflows.usecases import rewards
+from tests.autocommit import autocommit
+from tests.factories import make_runtime
+
+from .conftest import T0
+from .lifecycle import Lifecycle
+
+TIERS = {"general": "200", "major": "1000"}
+CODES = itertools.count(1)
+
+
+class RewardLife(Lifecycle):
+    """The lifecycle driver with only the reward process deployed (the others cost time)."""
+
+    def __init__(self, db: sa.Engine) -> None:
+        self.db, self.clock = db, FixedClock(T0)
+        self.rt = make_runtime(db, self.clock)
+        self.engine = autocommit(self.rt.engine)
+        shipped = {f.name: f.bpmn for f in bundled_files()}["report_reward.bpmn"]
+        self.engine.deploy(shipped, bundled_forms(), actor="system")
+        with db.begin() as conn:
+            seed_demo(conn, T0)
+
+
+@pytest.fixture
+def lc(db: sa.Engine) -> Iterator[Lifecycle]:
+    life = RewardLife(db)
+    rewards.set_reward_tiers(life.rt, life.actor("city"), TIERS, "2026年标准")
+    yield life
+
+
+def substantiated(lc: Lifecycle, level: str = "major", known: bool = True,
+                  unit_code: str = "LA-JA-H01", finding: str = "substantiated") -> int:
+    with lc.db.begin() as conn:
+        unit_id = conn.execute(sa.select(unit.c.id).where(unit.c.code == unit_code)).scalar()
+        return int(conn.execute(sa.insert(public_report).values(
+            code=f"JB{next(CODES):08d}", pin_hash="x", unit_id=unit_id,
+            county_code="LA-JA", place="门诊楼", description="消防通道堵塞",
+            anonymous=not known, reporter_known=known, status="closed", finding=finding,
+            hazard_level=level, created_at=lc.now(), updated_at=lc.now())
+            .returning(public_report.c.id)).scalar_one())
+
+
+def reward(lc: Lifecycle, reward_id: int) -> Any:
+    with lc.db.connect() as conn:
+        return conn.execute(sa.select(report_reward)
+                            .where(report_reward.c.id == reward_id)).one()
+
+
+def counts(lc: Lifecycle) -> tuple[int, int]:
+    with lc.db.connect() as conn:
+        return (conn.execute(sa.select(sa.func.count()).select_from(report_reward)).scalar_one(),
+                conn.execute(sa.select(sa.func.count()).select_from(process_case)
+                             .where(process_case.c.business_key.like("reward-%"))).scalar_one())
+
+
+def test_tiers_by_level_are_the_citys_and_a_county_user_changes_nothing(lc: Lifecycle) -> None:
+    shown = rewards.reward_tiers(lc.rt, lc.actor("jinan"))
+    assert [(t["name"], t["amount"], t["updated_by_name"]) for t in shown] == [
+        ("一般隐患", 200, "市卫健委综合监督科"), ("重大隐患", 1000, "市卫健委综合监督科")]
+    with pytest.raises(Forbidden, match="设定举报奖励标准"):
+        rewards.set_reward_tiers(lc.rt, lc.actor("jinan"), {"major": "5"})
+    with pytest.raises(InvalidInput, match="amount.major"):
+        rewards.set_reward_tiers(lc.rt, lc.actor("city"), {"general": "300", "major": "-1"})
+    with pytest.raises(InvalidInput, match="unknown hazard level"):
+        rewards.set_reward_tiers(lc.rt, lc.actor("city"), {"general": "300", "huge": "9"})
+    with lc.db.connect() as conn:
+        assert dict(conn.execute(sa.select(reward_tier.c.level, reward_tier.c.amount))
+                    .all()) == {"general": 200, "major": 1000}
+    with pytest.raises(Forbidden):
+        rewards.reward_tiers(lc.rt, lc.actor("safety"))
+
+
+def test_a_reward_is_proposed_at_its_tier_approved_by_the_city_and_its_payment_recorded(
+        lc: Lifecycle) -> None:
+    reward_id = rewards.propose_reward(lc.rt, lc.actor("jinan"), substantiated(lc, "general"))
+    row = reward(lc, reward_id)
+    assert (row.status, row.tier_amount, row.hazard_level) == ("proposing", 200, "general")
+    case_id = row.case_id
+    assert lc.candidates(lc.task_id(case_id, "Task_Propose")) >= {("county_supervisor", "LA-JA")}
+    lc.complete(case_id, "Task_Propose", "jinan", {"adjust": "tier"})
+    assert (reward(lc, reward_id).status, reward(lc, reward_id).amount) == ("proposed", 200)
+    assert lc.candidates(lc.task_id(case_id, "Task_Approve")) == {("city_supervisor", "LA")}
+    lc.complete(case_id, "Task_Approve", "city", {"decision": "approve"})
+    lc.complete(case_id, "Task_Pay", "city", {"paid_on": "2026-11-03", "paid_amount": 200,
+                                              "payment_ref": "ZZ20261103001"})
+    row = reward(lc, reward_id)
+    assert (row.status, row.decided_by, row.paid_on.isoformat(), row.paid_amount,
+            row.payment_ref) == ("paid", "city", "2026-11-03", 200, "ZZ20261103001")
+    assert lc.case(case_id).status == "completed"
+    assert [h["actor"] for h in lc.history(case_id)] == ["jinan", "jinan", "city", "city"]
+    assert lc.ran(case_id)[-2:] == ["ServiceTask_Paid", "EndEvent_Paid"]
+
+
+def test_an_adjusted_amount_needs_a_reason_a_send_back_reopens_and_a_refusal_is_recorded(
+        lc: Lifecycle) -> None:
+    reward_id = rewards.propose_reward(lc.rt, lc.actor("jinan"), substantiated(lc))
+    case_id = reward(lc, reward_id).case_id
+    with pytest.raises(InvalidInput):
+        lc.complete(case_id, "Task_Propose", "jinan", {"adjust": "adjusted", "amount": 1500})
+    lc.complete(case_id, "Task_Propose", "jinan",
+                {"adjust": "adjusted", "amount": 1500, "amount_reason": "举报人协助取证"})
+    assert (reward(lc, reward_id).amount, reward(lc, reward_id).tier_amount) == (1500, 1000)
+    with pytest.raises(InvalidInput):
+        lc.complete(case_id, "Task_Approve", "city", {"decision": "return"})
+    lc.complete(case_id, "Task_Approve", "city",
+                {"decision": "return", "decision_reason": "超出标准，请按标准拟定"})
+    assert reward(lc, reward_id).status == "proposing"
+    lc.complete(case_id, "Task_Propose", "jinan", {"adjust": "tier"})
+    assert (reward(lc, reward_id).status, reward(lc, reward_id).amount) == ("proposed", 1000)
+    lc.complete(case_id, "Task_Approve", "city",
+                {"decision": "refuse", "decision_reason": "举报人系被举报单位职工"})
+    row = reward(lc, reward_id)
+    assert (row.status, row.decision_reason, row.paid_on) == (
+        "refused", "举报人系被举报单位职工", None)
+    assert lc.ran(case_id)[-2:] == ["ServiceTask_Refused", "EndEvent_Refused"]
+
+
+def test_only_the_city_approves_and_a_refused_request_changes_nothing(lc: Lifecycle) -> None:
+    reward_id = rewards.propose_reward(lc.rt, lc.actor("jinan"), substantiated(lc))
+    case_id = reward(lc, reward_id).case_id
+    lc.complete(case_id, "Task_Propose", "jinan", {"adjust": "tier"})
+    with pytest.raises((Forbidden, NotFound)):
+        lc.complete(case_id, "Task_Approve", "jinan", {"decision": "approve"})
+    assert reward(lc, reward_id).status == "proposed"
+    before = counts(lc)
+    for who, report, error in (
+            ("yuan", substantiated(lc, unit_code="LA-JA-H02"), Forbidden),  # another county
+            ("safety", substantiated(lc, unit_code="LA-JA-H02"), Forbidden),  # not the triage
+            ("jinan", substantiated(lc, "general", known=False), Conflict),  # anonymous
+            ("jinan", substantiated(lc, "general", finding="unfounded",
+                                    unit_code="LA-JA-H02"), Conflict),
+            ("jinan", 999_999, NotFound)):
+        with pytest.raises(error):
+            rewards.propose_reward(lc.rt, lc.actor(who), report)
+    with pytest.raises(Conflict, match="已有奖励记录"):
+        rewards.propose_reward(lc.rt, lc.actor("jinan"), reward(lc, reward_id).report_id)
+    assert counts(lc) == before
