@@ -86,3 +86,23 @@ def _headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(_headers)
+
+
+# -- public reports (/report and its API twin): no sign-in, so limited per address and overall
+REPORT_PER_ADDRESS_MINUTE = 5  # filings from one address a minute
+REPORT_PER_MINUTE = 120  # filings from everyone a minute (a flood from many addresses)
+TRACK_PER_ADDRESS_MINUTE = 20  # code + PIN look-ups from one address a minute
+
+
+def public_report_wait(what: str) -> int:
+    """Count one public-report request (``file`` or ``track``) in the sign-in limiter's
+    shared storage: 0 when it may be served, else the seconds to wait. A filing is counted
+    against its address first and only then against everyone, so one address's burst is
+    refused without using up the others' share."""
+    from . import signin
+
+    guard, address = signin.policy(), signin.client_address()
+    if what == "track":
+        return guard.throttle("report-track", address, TRACK_PER_ADDRESS_MINUTE)
+    wait = guard.throttle("report-file", address, REPORT_PER_ADDRESS_MINUTE)
+    return wait or guard.throttle("report-file-all", "*", REPORT_PER_MINUTE)

@@ -51,7 +51,8 @@ def _unstorable(value: Any) -> bool:
     return False
 
 
-UPLOADS = ("api.upload_evidence",)  # the endpoints that take a file up to the upload limit
+# the endpoints that take a file up to the upload limit
+UPLOADS = ("api.upload_evidence", "api.file_public_report")
 
 
 @bp.before_request
@@ -133,6 +134,7 @@ from . import (  # noqa: E402,F401
     evidence,
     hazards,
     monitor,
+    public_reports,
     reports,
     spec,
     supervision,

@@ -149,6 +149,7 @@ def register(app: Flask) -> None:
         monitor,
         notifications,
         people,
+        public_reports,
         register_hazard,
         supervision,
         tasks,
