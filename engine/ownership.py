@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from . import audit
 from .clock import Clock
 from .errors import Conflict, Detail, Forbidden, InvalidInput, NotFound
-from .schema import human_task, process_case, task_candidate
+from .schema import human_task, process_case, process_definition, task_candidate
 from .services import Actor
 from .store import CaseRow, CaseStore
 from .validation import split_list
@@ -40,6 +40,47 @@ class Refusal:
     candidate: bool = False
 
 
+@dataclass(frozen=True)
+class Exclusion:
+    """A user task ``element`` that whoever completed one of ``excluded`` in the same case may
+    not do (``excludePerformersOf``), in the process versions ``definitions``."""
+
+    element: str
+    excluded: tuple[str, ...]
+    definitions: tuple[int, ...]
+
+
+def excluded_elements(ext: Mapping[str, Any]) -> list[str]:
+    """The elements a user task's ``excludePerformersOf`` names."""
+    return split_list((ext.get("properties") or {}).get("excludePerformersOf"))
+
+
+def performed(case_id: Any, excluded: Sequence[str], actor_id: str) -> sa.Select[Any]:
+    """The completed tasks of ``excluded`` the actor performed in case ``case_id`` (a value,
+    or a column to correlate with): separation of duties, written once."""
+    done = human_task.alias("performed")
+    return sa.select(done.c.element_id).where(
+        done.c.case_id == case_id, done.c.element_id.in_(excluded),
+        done.c.completed_by == actor_id, done.c.state == "completed")
+
+
+def excluded_clause(exclusions: Sequence[Exclusion],
+                    actor_id: str) -> sa.ColumnElement[bool] | None:
+    """True for a ``human_task`` row the actor may not do by separation of duties (the
+    completion's own check, as a query condition); None when no process has such a rule."""
+    if not exclusions:
+        return None
+    conditions = []
+    for rule in exclusions:
+        case_definition = (sa.select(process_case.c.definition_id)
+                           .where(process_case.c.id == human_task.c.case_id).scalar_subquery())
+        conditions.append(sa.and_(human_task.c.element_id == rule.element,
+                                  case_definition.in_(rule.definitions),
+                                  performed(human_task.c.case_id, rule.excluded,
+                                            actor_id).exists()))
+    return sa.or_(*conditions)
+
+
 class TaskOwnership:
     store: CaseStore
     clock: Clock
@@ -62,6 +103,25 @@ class TaskOwnership:
         ext = self.definitions.get(conn, definition_id).user_task_ext(task_row.element_id)
         did = self._excluded_by(conn, task_row.case_id, ext, actor)
         return Refusal("excluded", element=did) if did else None
+
+    def exclusions(self, conn: Connection) -> list[Exclusion]:
+        """Every deployed user task with ``excludePerformersOf``, for queries that must leave
+        out what an actor may not do (:func:`excluded_clause`). A stored definition that
+        cannot be parsed runs no case, and has no rule."""
+        found: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        ids = conn.execute(sa.select(process_definition.c.id)
+                           .order_by(process_definition.c.id)).scalars()
+        for definition_id in ids:
+            try:
+                definition = self.definitions.get(conn, definition_id)
+            except Exception:  # noqa: S112  (a broken definition has no task to exclude)
+                continue
+            specs = [definition.spec, *definition.subprocess_specs.values()]
+            for element in sorted({e for s in specs for e in s.task_specs}):
+                excluded = excluded_elements(definition.user_task_ext(element))
+                if excluded:
+                    found.setdefault((element, tuple(excluded)), []).append(definition_id)
+        return [Exclusion(e, x, tuple(d)) for (e, x), d in found.items()]
 
     def claim(self, conn: Connection, task_id: int, actor: Actor) -> None:
         row, task_row = self._lock_task(conn, task_id)
@@ -158,21 +218,20 @@ class TaskOwnership:
     def _excluded_by(conn: Connection, case_id: int, ext: Mapping[str, Any],
                      actor: Actor) -> str | None:
         """The element of ``excludePerformersOf`` the actor completed in this case."""
-        excluded = split_list((ext.get("properties") or {}).get("excludePerformersOf"))
+        excluded = excluded_elements(ext)
         if not excluded:
             return None
-        did = conn.execute(sa.select(human_task.c.element_id).where(
-            human_task.c.case_id == case_id, human_task.c.element_id.in_(excluded),
-            human_task.c.completed_by == actor.id, human_task.c.state == "completed")).first()
+        did = conn.execute(performed(case_id, excluded, actor.id)).first()
         return None if did is None else str(did.element_id)
 
     def _check_excluded(self, conn: Connection, case_id: int, task_row: Any,
                         ext: Mapping[str, Any], actor: Actor) -> None:
         did = self._excluded_by(conn, case_id, ext, actor)
         if did is not None:
-            raise Forbidden(f"您办理过本案的 {did}，不能办理 {task_row.element_id}（职责分离） "
-                            f"(you completed {did} in this case, so you may not "
-                            f"complete {task_row.element_id} (separation of duties))",
+            raise Forbidden("您已办理本案中须回避的前序步骤，不能再办理本步骤（职责分离），"
+                            "请由他人办理 "
+                            "(you completed a step of this case that this step must not be "
+                            "done by the same person (separation of duties))",
                             case_id=case_id, task_id=task_row.id)
 
     def _set_assignee(self, conn: Connection, row: CaseRow, task_row: Any,

@@ -9,6 +9,7 @@ the hazard code, location and description and the task name.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
+from hazardflow.engine.ownership import Exclusion, excluded_clause
 from hazardflow.engine.schema import human_task, task_candidate
 
 from .policy import candidate_match, may_share_with, shared_with, visible_hazards
@@ -48,14 +50,16 @@ class TaskQuery:
     def check(self) -> TaskQuery:
         problems = []
         if self.view not in VIEWS:
-            problems.append(Detail(f"view must be one of {', '.join(VIEWS)}", field="view"))
+            problems.append(Detail(f"没有这个分页签 (view must be one of {', '.join(VIEWS)})",
+                                   field="view"))
         if self.sort not in SORTS:
-            problems.append(Detail(f"sort must be one of {', '.join(SORTS)}", field="sort"))
+            problems.append(Detail(f"没有这种排序方式 (sort must be one of {', '.join(SORTS)})",
+                                   field="sort"))
         if self.q is not None and len(self.q) > MAX_TEXT:
-            problems.append(Detail(f"the search text is limited to {MAX_TEXT} characters",
-                                   field="q"))
+            problems.append(Detail(f"搜索内容最多 {MAX_TEXT} 个字 (the search text is limited to "
+                                   f"{MAX_TEXT} characters)", field="q"))
         if problems:
-            raise InvalidInput("the inbox query is not valid", problems)
+            raise InvalidInput("待办查询条件有误 (the inbox query is not valid)", problems)
         return self
 
     def filters(self) -> dict[str, str]:
@@ -110,9 +114,14 @@ def _id_in(ids: sa.Select[Any] | sa.CompoundSelect[Any], dialect: str) -> sa.Col
     return human_task.c.id.in_(ids)
 
 
-def tab_conditions(actor: Actor, now: datetime, query: TaskQuery,
-                   dialect: str = "sqlite") -> dict[str, sa.ColumnElement[bool]]:
+def tab_conditions(actor: Actor, now: datetime, query: TaskQuery, dialect: str = "sqlite",
+                   exclusions: Sequence[Exclusion] = ()) -> dict[str, sa.ColumnElement[bool]]:
+    """Each tab's condition. An open task the actor may not do because they did an earlier
+    step it excludes (``excludePerformersOf``: the engine's ``exclusions``) is in no tab."""
     open_ = human_task.c.state == "open"
+    excluded = excluded_clause(exclusions, actor.id)
+    if excluded is not None:
+        open_ = sa.and_(open_, sa.not_(excluded))
     mine = human_task.c.assignee == actor.id
     group_ids = sa.select(task_candidate.c.human_task_id).where(candidate_match(actor))
     groups = sa.and_(human_task.c.assignee.is_(None), _id_in(group_ids, dialect))
@@ -157,9 +166,10 @@ def _counts(conn: Connection,
             for name, cond in conditions.items()}
 
 
-def tab_counts(conn: Connection, actor: Actor, now: datetime,
-               query: TaskQuery | None = None) -> dict[str, int]:
-    return _counts(conn, tab_conditions(actor, now, query or TaskQuery(), conn.dialect.name))
+def tab_counts(conn: Connection, actor: Actor, now: datetime, query: TaskQuery | None = None,
+               exclusions: Sequence[Exclusion] = ()) -> dict[str, int]:
+    return _counts(conn, tab_conditions(actor, now, query or TaskQuery(), conn.dialect.name,
+                                        exclusions))
 
 
 def opening_tab(counts: dict[str, int]) -> str:
@@ -168,10 +178,10 @@ def opening_tab(counts: dict[str, int]) -> str:
     return "groups" if not counts.get("mine") and counts.get("groups") else "mine"
 
 
-def list_tasks(conn: Connection, actor: Actor, query: TaskQuery,
-               now: datetime) -> dict[str, Any]:
+def list_tasks(conn: Connection, actor: Actor, query: TaskQuery, now: datetime,
+               exclusions: Sequence[Exclusion] = ()) -> dict[str, Any]:
     query.check()
-    conditions = tab_conditions(actor, now, query, conn.dialect.name)
+    conditions = tab_conditions(actor, now, query, conn.dialect.name, exclusions)
     where = conditions[query.view]
     rows = conn.execute(task_select().where(where).order_by(*_order(query), human_task.c.id)
                         .limit(query.per_page).offset((query.page - 1) * query.per_page))
@@ -194,8 +204,8 @@ def query_from_args(args: dict[str, str], **overrides: Any) -> TaskQuery:
         page = int(args.get("page") or 1)
         per_page = int(args.get("per_page") or 25)
     except ValueError:
-        raise InvalidInput("page and per_page must be whole numbers",
-                           [Detail("not a whole number", field="page")]) from None
+        raise InvalidInput("页码和每页条数必须是整数 (page and per_page must be whole numbers)",
+                           [Detail("请填写整数 (not a whole number)", field="page")]) from None
     query = TaskQuery(view=args.get("tab") or "mine", page=max(1, min(page, 100_000)),
                       per_page=max(1, min(per_page, 200)), sort=args.get("sort") or "due",
                       category=text("category"), level=text("level"), unit=text("unit"),
@@ -209,11 +219,12 @@ def save_filter(conn: Connection, owner_id: int, name: str, query: TaskQuery,
                 shared_role: str | None, now: datetime, actor: Actor) -> int:
     name = name.strip()
     if not name or len(name) > 128:
-        raise InvalidInput("a saved filter needs a name",
-                           [Detail("1 to 128 characters", field="name")])
+        raise InvalidInput("请为筛选条件命名 (a saved filter needs a name)",
+                           [Detail("名称为 1 到 128 个字 (1 to 128 characters)", field="name")])
     if shared_role and not may_share_with(actor, shared_role):
-        raise InvalidInput("you can share a filter only with a role you hold",
-                           [Detail("not one of your roles", field="shared_role")])
+        raise InvalidInput("只能与您担任的角色共享筛选条件 (you can share a filter only with a "
+                           "role you hold)",
+                           [Detail("您不担任该角色 (not one of your roles)", field="shared_role")])
     text = urlencode({"tab": query.view, **query.filters()})
     return int(conn.execute(sa.insert(saved_filter).values(
         owner_id=owner_id, name=name, query=text, shared_role=shared_role or None,
@@ -234,7 +245,7 @@ def delete_filter(conn: Connection, filter_id: int, user_id: int) -> None:
     deleted = conn.execute(sa.delete(saved_filter).where(
         saved_filter.c.id == filter_id, saved_filter.c.owner_id == user_id)).rowcount
     if not deleted:
-        raise NotFound(f"saved filter {filter_id} does not exist")
+        raise NotFound("找不到该筛选条件 (the saved filter does not exist)")
 
 
 # -- comments -----------------------------------------------------------------------------
@@ -246,8 +257,9 @@ def add_comment(conn: Connection, case_id: int, task_id: int | None, author: str
                 now: datetime) -> int:
     body = body.strip()
     if not body or len(body) > MAX_COMMENT:
-        raise InvalidInput("a comment needs text",
-                           [Detail(f"1 to {MAX_COMMENT} characters", field="body")])
+        raise InvalidInput("请填写留言内容 (a comment needs text)",
+                           [Detail(f"留言为 1 到 {MAX_COMMENT} 个字 (1 to {MAX_COMMENT} "
+                                   "characters)", field="body")])
     return int(conn.execute(sa.insert(comment).values(
         case_id=case_id, task_id=task_id, author=author, body=body, created_at=now)
         .returning(comment.c.id)).scalar_one())

@@ -52,7 +52,7 @@ def test_the_rectifier_may_not_verify_their_own_rectification(
     verify = open_task(client, login("verifier"), case_id, "Task_Verify")
     body = assert_error(complete(client, login("rectifier"), verify, verify_form(True)), 403,
                         "forbidden")
-    assert "Task_Rectify" in body["message"]
+    assert "职责分离" in body["message"] and "Task_" not in body["message"]
     assert case_of(client, login("verifier"), case_id)["status"] == "active"
     # another verifier may
     done = complete_ok(client, login("verifier"), verify, verify_form(True))

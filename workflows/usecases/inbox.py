@@ -18,12 +18,15 @@ def inbox_page(rt: Runtime, actor: Actor, user_id: int, query: inbox.TaskQuery, 
                tab_chosen: bool = True) -> dict[str, Any]:
     """One tab of tasks with every tab's count, the user's saved filters, and the units and
     campaigns the filters offer. Without a ``tab_chosen``, the tab with work
-    (``inbox.opening_tab``); ``query`` is the query shown."""
+    (``inbox.opening_tab``); ``query`` is the query shown. No tab lists a task the actor
+    may not do because they did a step it excludes (the engine's ``exclusions``)."""
     with reading(rt) as conn:
+        excluded = rt.engine.exclusions(conn)
         if not tab_chosen:
-            tab = inbox.opening_tab(inbox.tab_counts(conn, actor, rt.now(), query))
+            tab = inbox.opening_tab(inbox.tab_counts(conn, actor, rt.now(), query, excluded))
             query = replace(query, view=tab)
-        return {"query": query, "result": inbox.list_tasks(conn, actor, query, rt.now()),
+        return {"query": query,
+                "result": inbox.list_tasks(conn, actor, query, rt.now(), excluded),
                 "saved": inbox.filters_for(conn, user_id, actor),
                 "units": sorted(units_in_scope(conn, actor)),
                 "campaigns": campaigns.list_campaigns(conn)}
@@ -33,7 +36,8 @@ def counts(rt: Runtime, actor: Actor, user_id: int) -> dict[str, Any]:
     """The header badge (unread notifications) and the tab counts."""
     with reading(rt) as conn:
         return {"unread": unread_count(conn, user_id, actor),
-                "tabs": inbox.tab_counts(conn, actor, rt.now())}
+                "tabs": inbox.tab_counts(conn, actor, rt.now(),
+                                         exclusions=rt.engine.exclusions(conn))}
 
 
 def save_filter(rt: Runtime, actor: Actor, user_id: int, args: dict[str, str]) -> None:

@@ -139,4 +139,4 @@ def task_page(rt: Runtime, actor: Actor, task_id: int) -> dict[str, Any]:
 
 def list_tasks(rt: Runtime, actor: Actor, query: inbox.TaskQuery) -> dict[str, Any]:
     with reading(rt) as conn:
-        return inbox.list_tasks(conn, actor, query, rt.now())
+        return inbox.list_tasks(conn, actor, query, rt.now(), rt.engine.exclusions(conn))
