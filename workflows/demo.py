@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from .campaigns import seed_campaigns
 from .demo_documents import seed_document_demo
+from .duty_demo import seed_duty_demo
 from .units import create_unit, get_unit_by_code
 from .users import create_user, get_user
 
@@ -131,6 +132,8 @@ def seed_demo(conn: Connection, now: datetime) -> dict[str, Any]:
     seeded = seed_campaigns(conn, now)  # the founding campaign, its themes and checklists
     # the legal texts regulators' documents cite, the inspectors' 执法证号 (fictitious)
     seed_document_demo(conn, now)
+    # this month's duty rosters of the city, 金安区 and a few hospitals (值班备勤)
+    seed_duty_demo(conn, now)
     return {
         **seeded,
         "units_created": units_created,

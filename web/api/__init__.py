@@ -131,6 +131,7 @@ from . import (  # noqa: E402,F401
     definitions,
     designer,
     documents,
+    duty,
     evidence,
     hazards,
     monitor,

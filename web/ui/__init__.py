@@ -143,6 +143,7 @@ def register(app: Flask) -> None:
         cases,
         designer,
         documents,
+        duty,
         inbox,
         ledger,
         legal_texts,
