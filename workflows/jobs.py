@@ -27,6 +27,7 @@ from hazardflow.engine.sweep import SWEEP_LIMIT, sweep
 
 from .audit_seal import SEAL_SECONDS, seal_with_settings
 from .dashboard import ROLLUP_SECONDS
+from .delivery import send_due
 from .notifications import DUE_SWEEP_SECONDS, notify_due_tasks
 from .runtime import Runtime
 from .usecases.monitor import refresh_rollup
@@ -67,6 +68,8 @@ JOBS: tuple[Job, ...] = (
     # seal every case's audit head under the key kept off the database (an alarm each hour
     # if no key is configured)
     Job("seal_audit", lambda rt, now: seal_audit(rt, now), lambda s: SEAL_SECONDS),
+    # notices by e-mail, SMS, 企业微信, 钉钉: the due deliveries, retried with backoff
+    Job("send_notices", send_due, lambda s: s.notify_interval_seconds),
 )
 
 

@@ -35,6 +35,7 @@ from hazardflow.engine.schema import human_task, task_candidate
 from hazardflow.engine.services import Actor, CaseView, Grant
 
 from .calendar import BusinessCalendar
+from .delivery_plan import plan_deliveries, plan_for_once_keys
 from .policy import visible_notifications
 from .schema import app_user, hazard, notification, unit
 
@@ -86,7 +87,9 @@ def add_notification(conn: Connection, *, kind: str, title: str, body: str, now:
     result = conn.execute(notification.insert().values(
         user_id=user_id, role=role, unit_id=unit_id, case_id=case_id, task_id=task_id,
         kind=kind, title=title, body=body, created_at=now))
-    return int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
+    made = int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
+    plan_deliveries(conn, [made], now)  # e-mail, SMS…: in the same transaction
+    return made
 
 
 # -- whose notifications (policy.visible_notifications) ---------------------------------
@@ -257,6 +260,7 @@ def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: dat
         fresh = [v for v in values if v["once_key"] not in seen]
         if fresh:
             conn.execute(notification.insert(), fresh)
+            plan_for_once_keys(conn, [v["once_key"] for v in fresh], now)
             count += len(fresh)
     return count
 

@@ -6,6 +6,7 @@ The web app, the CLI and (later) the Celery workers all read their settings here
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -64,6 +65,37 @@ class Settings:
     # how far ahead a person may set a rectification deadline (order, plan, extension), in
     # days from today; a deadline before today is refused always (workflows/deadlines.py)
     max_deadline_days: int = 365
+    # Notices outside the app (workflows/delivery.py, workflows/delivery_*.py): each channel is
+    # off until configured. E-mail over SMTP: tls none | starttls | ssl.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_tls: str = "starttls"
+    smtp_from: str = ""  # the sender, e.g. 隐患排查治理 <noreply@wjw.luan.gov.cn>
+    # SMS: aliyun (SendSms) or webhook (a generic HTTP provider); empty: no SMS
+    sms_provider: str = ""
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    aliyun_sms_region: str = "cn-hangzhou"
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = field(default="", repr=False)
+    aliyun_sms_sign_name: str = ""  # 短信签名
+    aliyun_sms_template_code: str = ""  # template with the variables ${kind} and ${title}
+    sms_webhook_url: str = ""
+    sms_webhook_token: str = field(default="", repr=False)  # sent as Authorization: Bearer
+    # 企业微信 (or a self-hosted 政务微信: its own base URL) application messages
+    wecom_base_url: str = "https://qyapi.weixin.qq.com"
+    wecom_corp_id: str = ""
+    wecom_secret: str = field(default="", repr=False)
+    wecom_agent_id: int = 0
+    # 钉钉 group robot: its webhook URL (with access_token) and signing secret (SEC…)
+    dingtalk_webhook: str = ""
+    dingtalk_secret: str = field(default="", repr=False)
+    # non-urgent SMS wait out these business hours (HH:MM-HH:MM; empty: never held)
+    notify_quiet_hours: str = "22:00-07:00"
+    notify_max_attempts: int = 8
+    notify_backoff_seconds: float = 60.0  # the first retry's wait, doubled each time
+    notify_interval_seconds: float = 15.0  # how often the delivery job runs
     # official holidays and 调休 workdays for years chinese_calendar lacks (JSON, see
     # workflows/workdays.py); default: the file shipped in workflows/reference
     workday_overrides: str = ""
@@ -106,7 +138,22 @@ class Settings:
             raise ConfigError(f"{PREFIX}VERIFY_PER_ADDRESS_MINUTE must be positive")
         if not 1 <= self.max_deadline_days <= 3650:
             raise ConfigError(f"{PREFIX}MAX_DEADLINE_DAYS must be from 1 to 3650 (days)")
+        self._validate_channels()
         return self
+
+    def _validate_channels(self) -> None:
+        if self.smtp_tls not in ("none", "starttls", "ssl"):
+            raise ConfigError(f"{PREFIX}SMTP_TLS must be none, starttls or ssl")
+        if self.sms_provider not in ("", "aliyun", "webhook"):
+            raise ConfigError(f"{PREFIX}SMS_PROVIDER must be aliyun, webhook or empty")
+        if self.notify_quiet_hours and not re.fullmatch(
+                r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", self.notify_quiet_hours):
+            raise ConfigError(f"{PREFIX}NOTIFY_QUIET_HOURS must look like 22:00-07:00, not "
+                              f"{self.notify_quiet_hours!r}")
+        if self.notify_max_attempts <= 0 or self.notify_backoff_seconds <= 0 \
+                or self.notify_interval_seconds <= 0:
+            raise ConfigError(f"{PREFIX}NOTIFY_MAX_ATTEMPTS, {PREFIX}NOTIFY_BACKOFF_SECONDS and "
+                              f"{PREFIX}NOTIFY_INTERVAL_SECONDS must be positive")
 
 
 def _coerce(kind: Any, raw: str, name: str) -> Any:

@@ -1,0 +1,170 @@
+"""Notices outside the app, through the worker's job (``send_notices``): a new task reaches
+people by e-mail (a real local SMTP server) and SMS (a local stub of Aliyun's API), at least
+once with one idempotency key, never to someone who may not see it, not at night unless
+urgent, not by a channel switched off, retried with backoff."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hazardflow.workflows import delivery
+from hazardflow.workflows.jobs import job
+from hazardflow.workflows.notifications import notify_due_tasks
+from hazardflow.workflows.schema_delivery import delivery as delivery_table
+from hazardflow.workflows.schema_delivery import delivery_attempt
+from hazardflow.workflows.usecases import notification_preferences as prefs
+from hazardflow.workflows.users import get_user
+
+from .lifecycle import SHANGHAI, Lifecycle
+from .test_channels import SmtpSink, Stub, channel_settings, free_port, smtp, stub  # noqa: F401
+
+SAFETY = {"mobile": "13800000001", "email": "safety@example.cn"}
+JINAN = {"mobile": "13800000002", "email": "jinan@example.cn"}
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def make(db: sa.Engine, server: Stub, mail: SmtpSink | None, **more: Any) -> Lifecycle:
+    return Lifecycle(db, **channel_settings(server, mail, **more))
+
+
+def reach(lc: Lifecycle, username: str, contacts: dict[str, str],
+          choices: dict[str, list[str]] | None = None) -> None:
+    with lc.db.connect() as conn:
+        user = get_user(conn, username)
+    assert user is not None
+    prefs.set_my_preferences(lc.rt, lc.actor(username), user.id, contacts, choices)
+
+
+def run(lc: Lifecycle) -> dict[str, int]:
+    """One run of the worker's job, at the clock's time."""
+    result: dict[str, int] = job("send_notices").run(lc.rt, lc.now())
+    return result
+
+
+def rows(lc: Lifecycle) -> list[dict[str, Any]]:
+    with lc.db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            sa.select(delivery_table).order_by(delivery_table.c.id))]
+
+
+@pytest.fixture
+def lc(db: sa.Engine, stub: Stub, smtp: SmtpSink) -> Iterator[Lifecycle]:  # noqa: F811
+    lifecycle = make(db, stub, smtp)
+    reach(lifecycle, "safety", SAFETY, {"task_new": ["email", "sms"]})
+    yield lifecycle
+
+
+def test_a_new_task_sends_one_email_and_one_sms_with_one_key_and_none_by_a_channel_off(
+        lc: Lifecycle, stub: Stub, smtp: SmtpSink) -> None:  # noqa: F811
+    lc.report()
+    planned = [(r["channel"], r["status"]) for r in rows(lc)]
+    assert planned == [("email", "pending"), ("sms", "pending")]  # made with the notification
+    assert run(lc)["sent"] == 2
+    [mail] = smtp.mails
+    [sms] = stub.at("/sms")
+    key = sms.query["OutId"]
+    assert mail["Message-ID"] == f"<{key}@wjw.example.cn>" and key.startswith("hf-")
+    assert mail["X-Envelope-To"] == SAFETY["email"]
+    assert sms.query["PhoneNumbers"] == SAFETY["mobile"]
+    assert "【新待办】" in mail["Subject"]
+    assert run(lc)["sent"] == 0 and len(stub.at("/sms")) == 1  # sent is sent
+    # a channel switched off sends nothing
+    reach(lc, "safety", {}, {"task_new": ["email"]})
+    lc.report()
+    assert [r["channel"] for r in rows(lc)][2:] == ["email"]  # no SMS planned
+    reach(lc, "safety", {}, {"task_new": []})  # e-mail switched off after the notice was made
+    lc.report()  # and this one is planned for no channel at all
+    assert run(lc)["skipped"] == 1 and len(rows(lc)) == 3
+    assert len(smtp.mails) == 1 and len(stub.calls) == 1
+
+
+def test_a_worker_killed_after_the_provider_accepted_sends_again_with_the_same_key(
+        lc: Lifecycle, stub: Stub, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    reach(lc, "safety", {"email": ""})  # SMS only
+    lc.report()
+
+    def die(*args: Any) -> str:
+        raise SystemExit("worker killed between the provider's answer and the commit")
+
+    monkeypatch.setattr(delivery, "_record", die)
+    with pytest.raises(SystemExit):
+        run(lc)
+    monkeypatch.undo()
+    assert len(stub.at("/sms")) == 1
+    assert run(lc)["sent"] == 0  # still claimed by the dead worker
+    lc.set_time(lc.now() + delivery.LEASE)
+    assert run(lc)["sent"] == 1
+    first, second = stub.at("/sms")
+    assert first.query["OutId"] == second.query["OutId"]
+    assert first.query["SignatureNonce"] != second.query["SignatureNonce"]
+    [row] = rows(lc)
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+
+
+def test_a_hidden_unannounced_finding_is_sent_only_to_those_who_may_see_it(
+        lc: Lifecycle, stub: Stub, smtp: SmtpSink) -> None:  # noqa: F811
+    reach(lc, "jinan", JINAN, {"task_new": ["email", "sms"]})
+    lc.report(by="jinan", source="unannounced")  # hidden from the hospital's staff
+    counts = run(lc)
+    assert (counts["sent"], counts["withheld"]) == (2, 2)
+    assert [m["X-Envelope-To"] for m in smtp.mails] == [JINAN["email"]]
+    assert [c.query["PhoneNumbers"] for c in stub.at("/sms")] == [JINAN["mobile"]]
+    with lc.db.connect() as conn:
+        safety = get_user(conn, "safety")
+    assert safety is not None
+    assert {r["status"] for r in rows(lc) if r["user_id"] == safety.id} == {"withheld"}
+
+
+def test_a_non_urgent_sms_waits_for_the_morning_an_overdue_one_goes_at_night(
+        lc: Lifecycle, stub: Stub, smtp: SmtpSink) -> None:  # noqa: F811
+    reach(lc, "safety", {}, {"overdue": ["sms"]})
+    lc.report()  # 09:00; its triage task is due the next day at 09:00
+    lc.set_time(local(2, 23))
+    counts = run(lc)
+    assert (counts["sent"], counts["held"]) == (1, 1)  # the e-mail goes, the SMS waits
+    assert stub.at("/sms") == [] and len(smtp.mails) == 1
+    lc.set_time(local(3, 6, 59))
+    assert run(lc)["sent"] == 0
+    lc.set_time(local(3, 7))
+    assert run(lc)["sent"] == 1 and len(stub.at("/sms")) == 1
+    lc.set_time(local(3, 23, 30))  # overdue since 09:00: urgent
+    notify_due_tasks(lc.db, lc.now(), lc.rt.calendar)
+    assert run(lc)["sent"] == 1
+    assert len(stub.at("/sms")) == 2 and "待办已超期" in stub.at("/sms")[1].query["TemplateParam"]
+
+
+def test_a_failing_provider_is_retried_with_doubling_waits_and_every_attempt_logged(
+        db: sa.Engine, stub: Stub) -> None:  # noqa: F811
+    lc = make(db, stub, None, sms_provider="webhook", smtp_port=free_port(),
+              notify_backoff_seconds=60.0, notify_max_attempts=4)
+    reach(lc, "safety", {"mobile": SAFETY["mobile"]}, {"task_new": ["sms"]})
+    answers = iter([(503, {"busy": True}), (502, {"busy": True}), (200, {"id": "m1"})])
+    stub.routes["/webhook"] = lambda call: next(answers)
+    lc.report()
+    start = lc.now()
+    assert run(lc)["pending"] == 1
+    [row] = rows(lc)
+    assert row["next_attempt_at"] == start + timedelta(seconds=60)
+    lc.set_time(start + timedelta(seconds=59))
+    assert run(lc) == dict.fromkeys(run(lc), 0)  # not yet
+    lc.set_time(start + timedelta(seconds=60))
+    assert run(lc)["pending"] == 1
+    [row] = rows(lc)
+    assert row["next_attempt_at"] == start + timedelta(seconds=60 + 120)
+    lc.set_time(row["next_attempt_at"])
+    assert run(lc)["sent"] == 1
+    with lc.db.connect() as conn:
+        attempts = [(a.attempt, a.ok, a.status_code) for a in conn.execute(
+            sa.select(delivery_attempt).order_by(delivery_attempt.c.id))]
+    assert attempts == [(1, False, 503), (2, False, 502), (3, True, 200)]
+    keys = {c.headers["Idempotency-Key"] for c in stub.at("/webhook")}
+    assert len(keys) == 1 and len(stub.at("/webhook")) == 3
+    assert rows(lc)[0]["status"] == "sent"
