@@ -127,6 +127,12 @@ class OfficialWorkdays:
         """Those of ``years`` that fall back to Monday–Friday."""
         return [y for y in years if self.source_of(y) is None]
 
+    def unknown_soon(self, today: date) -> list[int]:
+        """The years to warn about on ``today``: this year if unknown, and from December
+        (when the State Council publishes it) next year too."""
+        years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+        return self.unknown_years(years)
+
 
 def parse_overrides(raw: Any) -> dict[int, YearOverride]:
     """The override file's years; raises ``ValueError`` naming what is wrong."""

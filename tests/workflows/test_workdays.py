@@ -62,6 +62,9 @@ def test_an_unknown_year_counts_monday_to_friday_and_says_so_once_in_the_log(
         assert cal.add_workdays(date(2027, 1, 1), 1) == date(2027, 1, 4)
     assert [r.getMessage()[:40] for r in caplog.records] == [
         "official holidays of 2027 are unknown (n"]
+    # the pages warn about this year, and from December (publication time) next year too
+    assert cal.unknown_soon(date(2026, 11, 30)) == []
+    assert cal.unknown_soon(date(2026, 12, 1)) == [2027]
 
 
 def test_the_override_file_gives_a_year_the_library_lacks(tmp_path: Path) -> None:

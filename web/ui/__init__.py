@@ -152,6 +152,7 @@ def register(app: Flask) -> None:
         people,
         public_reports,
         register_hazard,
+        rewards,
         supervision,
         tasks,
         verify,

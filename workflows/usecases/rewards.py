@@ -54,8 +54,21 @@ def propose_reward(rt: Runtime, actor: Actor, report_id: int) -> int:
 
 
 def reward_list(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
-    """The rewards of the units the actor oversees (the city: all), newest first."""
+    """The rewards of the units the actor oversees (the city: all), newest first, with who
+    decided by name."""
     policy.require(actor, "reward.propose")
     with reading(rt) as conn:
-        return rewards.list_rewards(
+        found = rewards.list_rewards(
             conn, policy.unit_scope_clause(report_reward.c.unit_id, actor))
+        names = display_names(conn, [r["decided_by"] for r in found])
+    return [{**r, "decided_by_name": names.get(r["decided_by"] or "", r["decided_by"])}
+            for r in found]
+
+
+def rewards_page(rt: Runtime, actor: Actor) -> dict[str, Any]:
+    """What the rewards page shows: the tiers, the rewards in scope, whether the actor may
+    change the tiers, and the years whose official holidays are unknown (deadlines in working
+    days then count Monday to Friday)."""
+    return {"tiers": reward_tiers(rt, actor), "rewards": reward_list(rt, actor),
+            "may_set_tiers": policy.allows(actor, "reward.tiers"),
+            "unknown_years": rt.calendar.workdays.unknown_soon(rt.calendar.today(rt.now()))}
