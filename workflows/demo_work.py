@@ -20,6 +20,7 @@ from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.schema import timer
 
 from . import campaigns, reports
+from .public_reports_demo import seed_demo_reports
 from .schema import hazard, unit
 from .schema_campaigns import unit_report
 from .usecases import documents as document_uc
@@ -177,4 +178,5 @@ def seed_demo_work(demo: DemoCases) -> None:
     work = DemoWork(demo)
     work.inspections_and_documents()
     work.monthly_round()
+    seed_demo_reports(demo)  # 举报投诉: one waiting for the triage desk, one being verified
     demo.clock.set(demo.now)

@@ -323,6 +323,29 @@ def calendar_check(ctx: click.Context, year: int) -> None:
         ctx.exit(1)
 
 
+@main.group()
+def reports() -> None:
+    """Public reports (举报投诉)."""
+
+
+@reports.command("rotate-key")
+@click.option("--reencrypt-only", is_flag=True,
+              help="Keep the keys as they are (HAZARDFLOW_REPORT_KEY already has the new key "
+                   "first): only re-encrypt with the first key.")
+@click.pass_context
+def reports_rotate_key(ctx: click.Context, reencrypt_only: bool) -> None:
+    """Put a new key first in the report key file (old keys stay, to decrypt) and re-encrypt
+    every reporter's contact details with it."""
+    from hazardflow.workflows.usecases.public_reports import rotate_key
+
+    with _runtime(_settings(ctx)) as runtime:
+        try:
+            done = rotate_key(runtime, new_key=not reencrypt_only)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{done} contact(s) re-encrypted with the first key")
+
+
 def _celery(ctx: click.Context, role: str, extra: tuple[str, ...]) -> None:
     settings = _settings(ctx)
     if not settings.broker_url:
