@@ -15,12 +15,12 @@ from openpyxl import load_workbook
 from hazardflow.engine import Actor, Conflict, Forbidden, InvalidInput
 from hazardflow.engine.clock import FixedClock
 from hazardflow.engine.journal import system_event
-from hazardflow.workflows.demo import seed_demo
+from hazardflow.workflows.demo import DEMO_PASSWORD, USERS
 from hazardflow.workflows.runtime import Runtime
 from hazardflow.workflows.schema import notification
 from hazardflow.workflows.schema_duty import duty_assignment
 from hazardflow.workflows.usecases import duty as uc
-from hazardflow.workflows.users import actor_for
+from hazardflow.workflows.users import actor_for, create_user
 
 from ..factories import make_runtime
 
@@ -44,13 +44,22 @@ class World:
             return int(conn.execute(query).scalar_one())
 
 
+PEOPLE = {"safety", "principal", "rectifier", "verifier", "jinan", "jinan_head", "safety2",
+          "yuan", "city"}
+
+
 @pytest.fixture
-def world(db: sa.Engine) -> World:
+def world(org: sa.Engine) -> World:
+    """The demo's units and the people these tests need (not the whole demo)."""
     clock = FixedClock(JUST_AFTER_MIDNIGHT)
-    rt = make_runtime(db, clock)
-    with db.begin() as conn:
-        seed_demo(conn, datetime(2026, 11, 2, 1, 0, tzinfo=UTC))
-    return World(rt, clock, db)
+    rt = make_runtime(org, clock)
+    with org.begin() as conn:
+        for username, name, specs in USERS:
+            if username in PEOPLE:
+                grants = [(role, code or None) for role, _, code in
+                          (spec.partition("@") for spec in specs)]
+                create_user(conn, username, DEMO_PASSWORD, name, grants, now=clock.now())
+    return World(rt, clock, org)
 
 
 def hospital_plan() -> dict[str, dict[str, list[str]]]:
