@@ -7,8 +7,8 @@ choices, the admin's defaults per role, and the delivery rows a notification mak
 **Choice** of channels, for a person and a kind of notice: the person's own
 (``notification_preference``) wins; else the defaults an admin set for the roles they hold
 (``notification_role_default``; on when any of their roles has it on); else the built-in
-default (:data:`BUILTIN`: e-mail, 企业微信 and 钉钉 for every kind, SMS for new tasks, overdue
-and 督办). In-app notifications are always made.
+default (:data:`BUILTIN`: e-mail and 企业微信 for every kind, SMS for new tasks, overdue and 督办;
+钉钉, a group's robot, only when chosen). In-app notifications are always made.
 
 **Planning** (:func:`plan_deliveries`) runs in the notification's own transaction: one
 ``delivery`` row per person it is addressed to (the user, or every active member of the
@@ -56,7 +56,7 @@ KIND_CATEGORY: dict[str, str] = {
 }
 URGENT = frozenset({"overdue", "supervision"})
 BUILTIN: dict[str, frozenset[str]] = {
-    category: frozenset({"email", "wecom", "dingtalk"}
+    category: frozenset({"email", "wecom"}
                         | ({"sms"} if category in ("task_new", "overdue", "supervision")
                            else set()))
     for category in CATEGORIES

@@ -135,6 +135,7 @@ from . import (  # noqa: E402,F401
     evidence,
     hazards,
     monitor,
+    notices,
     public_reports,
     reports,
     spec,

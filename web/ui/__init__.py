@@ -148,6 +148,7 @@ def register(app: Flask) -> None:
         ledger,
         legal_texts,
         monitor,
+        notices,
         notifications,
         people,
         public_reports,

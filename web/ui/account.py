@@ -12,7 +12,7 @@ from hazardflow.workflows.users import MIN_PASSWORD_LENGTH
 
 from .. import signin
 from ..extensions import runtime
-from . import SESSION_KEY, bp, current_actor, local_path, login_required
+from . import SESSION_KEY, bp, current_actor, local_path, login_required, notices
 
 
 def _safe_next(target: str | None) -> str:
@@ -70,7 +70,7 @@ def logout() -> Response:
 @login_required
 def change_password() -> str | Response | tuple[str, int]:
     if request.method == "GET":
-        return render_template("ui/password.html")
+        return notices.account_page()  # the password form, then the notice settings
     current = request.form.get("current", "")
     new = request.form.get("new", "")
     repeat = request.form.get("repeat", "")
@@ -90,4 +90,4 @@ def change_password() -> str | Response | tuple[str, int]:
 
 def _refuse(problem: str) -> tuple[str, int]:
     flash(problem, "error")
-    return render_template("ui/password.html"), 422
+    return notices.account_page(422)

@@ -74,8 +74,8 @@ def my_preferences(rt: Runtime, actor: Actor, user_id: int) -> Preferences:
                        sorted(configured_channels(rt.settings)))
 
 
-def _check_choices(choices: Mapping[str, Any], field: str) -> dict[str, set[str]]:
-    problems: list[Detail] = []
+def _check_choices(choices: Mapping[str, Any], field: str,
+                   problems: list[Detail]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for category, chosen in choices.items():
         if category not in CATEGORIES:
@@ -87,16 +87,13 @@ def _check_choices(choices: Mapping[str, Any], field: str) -> dict[str, set[str]
                                    field=f"{field}.{category}"))
             continue
         out[category] = set(chosen)
-    if problems:
-        raise InvalidInput("通知渠道设置有误 (invalid channel choices)", problems)
     return out
 
 
-def _check_contacts(contacts: Mapping[str, Any]) -> dict[str, str | None]:
+def _check_contacts(contacts: Mapping[str, Any], problems: list[Detail]) -> dict[str, str | None]:
     rules = {"mobile": (MOBILE, "手机号须为 11 位中国大陆手机号 (a mainland mobile number)"),
              "email": (EMAIL, "电子邮件地址格式不对 (not an e-mail address)"),
              "wecom_userid": (WECOM_ID, "企业微信账号只能含字母、数字和 _ . @ - (a WeCom user id)")}
-    problems: list[Detail] = []
     out: dict[str, str | None] = {}
     for field, value in contacts.items():
         if field not in rules:
@@ -108,9 +105,13 @@ def _check_contacts(contacts: Mapping[str, Any]) -> dict[str, str | None]:
             problems.append(Detail(rules[field][1], field=f"contacts.{field}"))
             continue
         out[field] = text or None
-    if problems:
-        raise InvalidInput("联系方式有误 (invalid contact details)", problems)
     return out
+
+
+def _refuse(problems: list[Detail]) -> None:
+    if problems:
+        raise InvalidInput("通知设置有误：" + "；".join(p.message for p in problems)
+                           + " (invalid notice settings)", problems)
 
 
 def _write_choices(conn: Connection, table: sa.Table, owner: sa.Column[Any], key: Any,
@@ -126,8 +127,10 @@ def set_my_preferences(rt: Runtime, actor: Actor, user_id: int,
                        choices: Mapping[str, Any] | None = None) -> Preferences:
     """Change the signed-in person's contacts (the fields given; empty clears one) and
     channel choices (the kinds given)."""
-    checked_contacts = _check_contacts(contacts or {})
-    checked_choices = _check_choices(choices or {}, "choices")
+    problems: list[Detail] = []
+    checked_contacts = _check_contacts(contacts or {}, problems)
+    checked_choices = _check_choices(choices or {}, "choices", problems)
+    _refuse(problems)
     with unit_of_work(rt) as conn:
         if checked_contacts:
             now = rt.now()
@@ -157,7 +160,9 @@ def set_role_defaults(rt: Runtime, actor: Actor, role: str,
     if role not in ROLES:
         raise InvalidInput(f"没有这个角色：{role} (unknown role)", [Detail(
             f"没有这个角色：{role} (unknown role)", field="role")])
-    checked = _check_choices(choices, "choices")
+    problems: list[Detail] = []
+    checked = _check_choices(choices, "choices", problems)
+    _refuse(problems)
     with unit_of_work(rt) as conn:
         _write_choices(conn, notification_role_default, notification_role_default.c.role,
                        role, checked)
@@ -178,8 +183,9 @@ def delivery_log(rt: Runtime, actor: Actor, page: int = 1, status: str | None = 
         raise InvalidInput(f"没有这种状态：{status} (unknown status)",
                            [Detail("状态不对 (unknown status)", field="status")])
     page, per_page = max(1, page), max(1, min(per_page, 200))
-    last_id = (sa.select(sa.func.max(delivery_attempt.c.id))
-               .where(delivery_attempt.c.delivery_id == delivery.c.id).scalar_subquery())
+    tried = delivery_attempt.alias("tried")
+    last_id = (sa.select(sa.func.max(tried.c.id)).where(tried.c.delivery_id == delivery.c.id)
+               .correlate(delivery).scalar_subquery())
     where = [delivery.c.status == status] if status else []
     with reading(rt) as conn:
         rows = [dict(r._mapping) for r in conn.execute(
