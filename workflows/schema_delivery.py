@@ -4,6 +4,8 @@ of each attempt (``workflows/delivery.py`` plans and sends them)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -30,27 +32,26 @@ user_contact = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-# A person's own choice, per kind of notice (delivery.CATEGORIES) and channel.
-notification_preference = Table(
-    "notification_preference", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
-    Column("category", String(32), nullable=False),
-    Column("channel", String(16), nullable=False),
-    Column("enabled", Boolean, nullable=False),
-    UniqueConstraint("user_id", "category", "channel", name="uq_notification_preference"),
-)
 
+def _choices(name: str, owner: Column[Any]) -> Table:
+    """Channels on or off per kind of notice (``delivery_plan.CATEGORIES``) for an owner."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True),
+        owner,
+        Column("category", String(32), nullable=False),
+        Column("channel", String(16), nullable=False),
+        Column("enabled", Boolean, nullable=False),
+        UniqueConstraint(owner.name, "category", "channel", name=f"uq_{name}"),
+    )
+
+
+# A person's own choice.
+notification_preference = _choices("notification_preference", Column(
+    "user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False))
 # An admin's default for everyone holding a role, where they made no choice of their own.
-notification_role_default = Table(
-    "notification_role_default", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("role", String(64), nullable=False),
-    Column("category", String(32), nullable=False),
-    Column("channel", String(16), nullable=False),
-    Column("enabled", Boolean, nullable=False),
-    UniqueConstraint("role", "category", "channel", name="uq_notification_role_default"),
-)
+notification_role_default = _choices("notification_role_default",
+                                     Column("role", String(64), nullable=False))
 
 # One notice to one person by one channel, made in the notification's own transaction.
 # status: pending (due at next_attempt_at), sent, failed (attempts used up or refused for
