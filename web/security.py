@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from typing import Any
 
 from flask import Flask, Response, current_app, request, send_file
 
@@ -106,3 +107,12 @@ def public_report_wait(what: str) -> int:
         return guard.throttle("report-track", address, TRACK_PER_ADDRESS_MINUTE)
     wait = guard.throttle("report-file", address, REPORT_PER_ADDRESS_MINUTE)
     return wait or guard.throttle("report-file-all", "*", REPORT_PER_MINUTE)
+
+
+def public_report_photos() -> list[Any]:
+    """The request's ``photos`` files (empty file inputs skipped), each read up to one byte
+    past the cap (the use-case refuses it in Chinese), for the page and the API alike."""
+    from hazardflow.workflows.public_reports import MAX_PHOTO_BYTES, Photo
+
+    return [Photo(f.filename or "photo", f.stream.read(MAX_PHOTO_BYTES + 1))
+            for f in request.files.getlist("photos") if f and f.filename]

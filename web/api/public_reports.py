@@ -15,9 +15,8 @@ from flask import Response, request
 from pydantic import BaseModel, Field
 
 from hazardflow.engine import NotFound
-from hazardflow.workflows.public_reports import MAX_PHOTO_BYTES, MAX_PHOTOS
+from hazardflow.workflows.public_reports import MAX_PHOTOS
 from hazardflow.workflows.usecases import public_reports as usecase
-from hazardflow.workflows.usecases.public_reports import Photo
 
 from .. import files, security, signin
 from ..errors import error_response
@@ -85,12 +84,6 @@ def limited(what: str) -> tuple[Response, int] | None:
     return response, status
 
 
-def received_photos() -> list[Photo]:
-    """The request's ``photos`` files (empty file inputs skipped), read up to the cap."""
-    return [Photo(f.filename or "photo", f.stream.read(MAX_PHOTO_BYTES + 1))
-            for f in request.files.getlist("photos") if f and f.filename]
-
-
 @bp.post("/public/reports")
 @endpoint("file_public_report", TAG, {201: FiledReport}, errors=(413, 422, 429), body=FORM,
           public=True)
@@ -101,7 +94,7 @@ def file_public_report() -> Any:
     if refused:
         return refused
     files.allow_upload_size()
-    filed = usecase.file_report(runtime, request.form.to_dict(), received_photos(),
+    filed = usecase.file_report(runtime, request.form.to_dict(), security.public_report_photos(),
                                 address=signin.client_address(), channel="api")
     return {"code": filed.code, "pin": filed.pin,
             "track_url": f"/api/v1/public/reports/{filed.code}"}, 201

@@ -22,7 +22,6 @@ from hazardflow.workflows.public_reports import HONEYPOT, MAX_PHOTOS, STATUSES
 from hazardflow.workflows.usecases import public_reports as usecase
 
 from .. import files, security, signin
-from ..api.public_reports import received_photos
 from ..extensions import runtime
 from . import bp, current_actor, login_required
 
@@ -76,7 +75,7 @@ def public_report_file() -> Response:
     files.allow_upload_size()
     try:
         data = {**request.form.to_dict(), "anonymous": request.form.get("anonymous") == "1"}
-        filed = usecase.file_report(runtime, data, received_photos(),
+        filed = usecase.file_report(runtime, data, security.public_report_photos(),
                                     address=signin.client_address())
     except RequestEntityTooLarge:
         return _form_page(values, 413, message="照片过大，请压缩后再上传 (photos too large)")
