@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Detail, InvalidInput
 
-from .duty_levels import Level, Shortfall, levels_between, new_id, shortfall_of
+from .duty_levels import Level, Shortfall, levels_between, new_id, shortfall_of, watched
 from .schema import app_user, unit, user_role
 from .schema_duty import duty_assignment, duty_contact, duty_roster
 from .units import Unit
@@ -184,13 +184,14 @@ def load_roster(conn: Connection, target: Unit, month: str) -> Roster:
     levels = levels_between(conn, days[0], days[-1])
     row = roster_row(conn, target.id, month)
     people = _people_by_day(conn, _assignments(conn, [row.id])) if row else {}
+    checked = levels if watched(target.kind, row is not None) else []
     duties = []
     for day in days:
         key = day.isoformat()
         leaders = people.get((row.id, key, "leader"), []) if row else []
         staff = people.get((row.id, key, "staff"), []) if row else []
         duties.append(DayDuty(day, leaders, staff,
-                              shortfall_of(levels, day, len(leaders), len(staff))))
+                              shortfall_of(checked, day, len(leaders), len(staff))))
     if row is None:
         return Roster(target, month, duties, levels=levels)
     return Roster(target, month, duties, row.duty_phone, row.updated_at, row.updated_by,
@@ -257,12 +258,13 @@ def save_roster(conn: Connection, target: Unit, month: str,
 
 def duty_today(conn: Connection, unit_ids: Iterable[int], day: date) -> list[UnitDuty]:
     """Who is on duty at each of ``unit_ids`` on the business day ``day``, in unit-code
-    order; a unit without a roster for the month has nobody (``rostered`` False). Each is
-    checked against the higher levels declared for that day."""
+    order; a unit without a roster for the month has nobody (``rostered`` False). Each
+    roster, and each commission's day, is checked against the higher levels declared for
+    that day (``duty_levels.watched``)."""
     wanted = sorted(set(unit_ids))
     if not wanted:
         return []
-    units = list(conn.execute(sa.select(unit.c.id, unit.c.code, unit.c.name,
+    units = list(conn.execute(sa.select(unit.c.id, unit.c.code, unit.c.name, unit.c.kind,
                                         unit.c.county_code)
                               .where(unit.c.id.in_(wanted)).order_by(unit.c.code)))
     rosters = {int(r.unit_id): r for r in conn.execute(
@@ -280,7 +282,8 @@ def duty_today(conn: Connection, unit_ids: Iterable[int], day: date) -> list[Uni
         found.append(UnitDuty(
             int(u.id), str(u.code), str(u.name), u.county_code, day, leaders, staff,
             roster.duty_phone if roster is not None else None, roster is not None,
-            shortfall_of(levels, day, len(leaders), len(staff))))
+            shortfall_of(levels, day, len(leaders), len(staff))
+            if watched(str(u.kind), roster is not None) else None))
     return found
 
 

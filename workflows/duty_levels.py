@@ -106,6 +106,12 @@ def declare(conn: Connection, *, name: str, starts_on: date, ends_on: date,
     return _level(conn.execute(sa.select(duty_level).where(duty_level.c.id == level_id)).one())
 
 
+def watched(unit_kind: str, rostered: bool) -> bool:
+    """Whether a unit's month is held to the declared levels: one it keeps a roster for,
+    and a commission's always (a unit that keeps no roster is only shown as 未排班)."""
+    return rostered or unit_kind in COMMISSION_KINDS
+
+
 def _counts(conn: Connection, unit_ids: list[int], first: date,
             last: date) -> dict[tuple[int, str, str], int]:
     rows = conn.execute(

@@ -162,6 +162,9 @@ def test_a_declared_level_flags_short_days_and_tells_the_keepers(world: World) -
     assert short.names == (level.name,)
     today = uc.today(world.rt, world.actor("safety"))
     assert today.short == 0  # the 1st meets the level
+    county = {u.code: u for u in uc.today(world.rt, world.actor("jinan")).counties[0].units}
+    assert county["LA-JA"].shortfall is not None  # a commission always keeps 值班
+    assert county["LA-JA-H02"].shortfall is None and not county["LA-JA-H02"].rostered
     with world.db.connect() as conn:
         notices = list(conn.execute(sa.select(notification.c.role, notification.c.title)
                                     .where(notification.c.kind == "duty_level",

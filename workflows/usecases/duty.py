@@ -41,6 +41,12 @@ class RosterView:
     today: date
     me: int | None  # the viewer's user id
 
+    @property
+    def my_days(self) -> list[date]:
+        """The viewer's duty days from today on (those they may ask a swap for)."""
+        return [d.day for d in self.roster.days if d.day >= self.today
+                and any(p.user_id == self.me for p in d.leaders + d.staff)]
+
 
 @dataclass(frozen=True)
 class CountyDuty:
