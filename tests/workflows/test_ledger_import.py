@@ -10,6 +10,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,9 +18,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import Workbook
 
 from hazardflow.engine import Forbidden, InvalidInput
 from hazardflow.workflows.demo import DEMO_PASSWORD
+from hazardflow.workflows.ledger import LedgerFilter, list_hazards
+from hazardflow.workflows.ledger_import_check import parse_date
 from hazardflow.workflows.ledger_import_sheet import (
     _xls_rows,
     _xlsx_rows,
@@ -28,7 +32,7 @@ from hazardflow.workflows.ledger_import_sheet import (
     read_sheet,
 )
 from hazardflow.workflows.schema import counter, escalation_sent, hazard, notification
-from hazardflow.workflows.schema_files import document
+from hazardflow.workflows.schema_files import document, evidence
 from hazardflow.workflows.schema_imports import imported_hazard, ledger_import
 from hazardflow.workflows.usecases import ledger_import as usecase
 from hazardflow.workflows.users import create_user
@@ -85,10 +89,11 @@ GOOD = {7: "ordered", 8: "ordered", 9: "awaiting_verification", 11: "registered"
         12: "closed", 19: "registered"}
 
 
-def test_the_dry_run_lists_each_bad_rows_problems_by_column_and_writes_nothing(
+def test_the_dry_run_lists_each_rows_problems_and_a_refused_import_changes_nothing(
         lc: Lifecycle, sheet_bytes: bytes) -> None:
     lc.report()  # YH-2026-000001: 疏散通道堆放杂物，安全出口被锁闭 at 门诊楼三层东侧疏散通道
-    before = [count(lc, t) for t in (hazard, ledger_import, evidence_table())]
+    tables = (hazard, ledger_import, evidence, notification)
+    before = [count(lc, t) for t in tables]
     report = usecase.check(lc.rt, lc.actor("safety"), NAME, sheet_bytes)
     assert (report["total"], report["good"], report["header_row"]) == (13, 6, 5)
     assert {r["row"]: r["problems"] for r in report["rows"] if r["problems"]} == PROBLEMS
@@ -101,16 +106,22 @@ def test_the_dry_run_lists_each_bad_rows_problems_by_column_and_writes_nothing(
         ("2026-10-12", "2026-10-15", "2026-09-08", "2026-09-01")
     assert "「发现日期」：无法识别的日期：2026-13-01" in \
         next(r for r in report["rows"] if r["row"] == 13)["messages"]
-    assert [count(lc, t) for t in (hazard, ledger_import, evidence_table())] == before
+    with pytest.raises(InvalidInput) as refused:  # another hospital's safety officer
+        usecase.run(lc.rt, lc.actor("safety2"), NAME, sheet_bytes)
+    assert "单位「金安区人民医院」不在您的导入范围内" in refused.value.details[0].message
+    with pytest.raises(Forbidden):  # a rectifier does not import
+        usecase.run(lc.rt, lc.actor("rectifier"), NAME, sheet_bytes)
+    with pytest.raises(InvalidInput):  # not a workbook
+        usecase.run(lc.rt, lc.actor("safety"), NAME, "序号,隐患名称\n1,杂物".encode())
+    with pytest.raises(InvalidInput):  # a workbook with no header
+        usecase.run(lc.rt, lc.actor("safety"), NAME, blank_workbook())
+    assert [count(lc, t) for t in tables] == before
 
 
-def evidence_table() -> sa.Table:
-    from hazardflow.workflows.schema_files import evidence
-    return evidence
-
-
-def test_the_good_rows_start_cases_at_the_steps_their_state_implies(
+def test_the_good_rows_start_cases_at_their_steps_closed_ones_as_history_past_deadlines_late(
         lc: Lifecycle, sheet_bytes: bytes) -> None:
+    """Open rows wait at the step their state implies; the closed one is history; nothing is
+    numbered or issued; a past deadline is overdue, the ladder's earlier rungs skipped."""
     lc.report()
     result = usecase.run(lc.rt, lc.actor("safety"), NAME, sheet_bytes)
     job = result["import"]
@@ -143,15 +154,7 @@ def test_the_good_rows_start_cases_at_the_steps_their_state_implies(
         marked = conn.execute(sa.select(sa.func.count()).select_from(imported_hazard)
                               .where(imported_hazard.c.import_id == job["id"])).scalar_one()
     assert marked == 6
-    again = usecase.check(lc.rt, lc.actor("safety"), NAME, sheet_bytes)
-    assert {r["row"]: r["problems"][""] for r in again["rows"] if r["row"] in (7, 12)} == {
-        7: ["本行已从同一文件导入（隐患 DR1-0007）"], 12: ["本行已从同一文件导入（隐患 DR1-0012）"]}
-
-
-def test_a_past_deadline_is_overdue_with_the_ladders_earlier_rungs_skipped(
-        lc: Lifecycle, sheet_bytes: bytes) -> None:
-    result = usecase.run(lc.rt, lc.actor("safety"), NAME, sheet_bytes)
-    case_id = next(h["case_id"] for h in result["import"]["hazards"] if h["row_number"] == 8)
+    case_id = rows[8]["case_id"]  # a past deadline: the ladder armed late
     with lc.db.connect() as conn:  # deadline 2026-10-29, imported 2026-11-02
         rungs = dict(conn.execute(sa.select(escalation_sent.c.element_id,
                                             escalation_sent.c.skipped)
@@ -160,42 +163,26 @@ def test_a_past_deadline_is_overdue_with_the_ladders_earlier_rungs_skipped(
                      "ServiceTask_RectifyOverdue": False}
     assert lc.note_summary(case_id) == [("overdue", "principal@LA-JA-H01"),
                                         ("overdue", "county_supervisor@LA-JA")]
-    overdue = usecase_ledger_overdue(lc)
+    overdue = overdue_codes(lc)
     assert "DR1-0008" in overdue and "DR1-0007" not in overdue
     # after the import the ladder is the process's own: the 督办函 comes at its time, numbered
     letter_due = end_of_day(date(2026, 10, 29) + timedelta(days=7)) + timedelta(seconds=1)
     assert lc.fire(case_id, letter_due) == 1
     assert [s["set"] for s in lc.services(case_id, "hazard.supervision_letter")] == \
         [{"letter_no": "六卫健督办〔2026〕1号"}]
+    again = usecase.check(lc.rt, lc.actor("safety"), NAME, sheet_bytes)
+    assert {r["row"]: r["problems"][""] for r in again["rows"] if r["row"] in (7, 12)} == {
+        7: ["本行已从同一文件导入（隐患 DR1-0007）"], 12: ["本行已从同一文件导入（隐患 DR1-0012）"]}
 
 
-def usecase_ledger_overdue(lc: Lifecycle) -> list[str]:
-    from hazardflow.workflows.ledger import LedgerFilter, list_hazards
+def overdue_codes(lc: Lifecycle) -> list[str]:
     with lc.db.connect() as conn:
         page = list_hazards(conn, lc.actor("safety"), lc.rt.calendar,
                             LedgerFilter(overdue_on=lc.today()))
     return [r["code"] for r in page.rows]
 
 
-def test_a_refused_import_changes_nothing(lc: Lifecycle, sheet_bytes: bytes) -> None:
-    tables = (hazard, ledger_import, evidence_table(), notification)
-    before = [count(lc, t) for t in tables]
-    with pytest.raises(InvalidInput) as refused:  # another hospital's safety officer
-        usecase.run(lc.rt, lc.actor("safety2"), NAME, sheet_bytes)
-    assert "单位「金安区人民医院」不在您的导入范围内" in refused.value.details[0].message
-    with pytest.raises(Forbidden):  # a rectifier does not import
-        usecase.run(lc.rt, lc.actor("rectifier"), NAME, sheet_bytes)
-    with pytest.raises(InvalidInput):  # not a workbook
-        usecase.run(lc.rt, lc.actor("safety"), NAME, "序号,隐患名称\n1,杂物".encode())
-    with pytest.raises(InvalidInput):  # a workbook with no header
-        usecase.run(lc.rt, lc.actor("safety"), NAME, blank_workbook())
-    assert [count(lc, t) for t in tables] == before
-
-
 def blank_workbook() -> bytes:
-    import io
-
-    from openpyxl import Workbook
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -218,5 +205,4 @@ def test_calamine_reads_the_sheet_as_openpyxl_does(sheet_bytes: bytes) -> None:
 @pytest.mark.parametrize("text", ["2026-3-5", "2026/03/05", "2026年3月5日", "20260305",
                                   "2026.3.5", "46086", 46086, 20260305.0])
 def test_dates_are_read_as_text_and_as_excel_serials(text: Any) -> None:
-    from hazardflow.workflows.ledger_import_check import parse_date
     assert parse_date(text) == date(2026, 3, 5)

@@ -52,7 +52,7 @@ def _unstorable(value: Any) -> bool:
 
 
 # the endpoints that take a file up to the upload limit
-UPLOADS = ("api.upload_evidence", "api.file_public_report")
+UPLOADS = ("api.upload_evidence", "api.file_public_report", "api.import_hazards")
 
 
 @bp.before_request
@@ -134,6 +134,7 @@ from . import (  # noqa: E402,F401
     duty,
     evidence,
     hazards,
+    ledger_import,
     monitor,
     notices,
     public_reports,

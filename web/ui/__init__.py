@@ -146,6 +146,7 @@ def register(app: Flask) -> None:
         duty,
         inbox,
         ledger,
+        ledger_import,
         legal_texts,
         monitor,
         notices,

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 
 from .. import policy
+from ..evidence import new_key
 from ..ledger import CATEGORIES, LEVELS
 from ..ledger_import import FIELDS, MAX_ROWS, REQUIRED, STATES, ImportRow
 from ..ledger_import_check import check_rows
 from ..ledger_import_run import run_batches, start_job
-from ..ledger_import_sheet import Sheet, column_letter, guess_mapping, read_sheet
+from ..ledger_import_sheet import Sheet, cell_text, column_letter, guess_mapping, read_sheet
 from ..runtime import Runtime
 from ..schema import hazard, unit
 from ..schema_imports import imported_hazard, ledger_import
@@ -93,11 +94,46 @@ def import_units(rt: Runtime, actor: Actor) -> list[tuple[str, str]]:
         return [(r.code, r.name) for r in rows if policy.may_import_for(conn, actor, r.code)]
 
 
-def check(rt: Runtime, actor: Actor, filename: str, data: bytes,
-          mapping: Mapping[str, Any] | None = None,
-          default_unit: str | None = None) -> dict[str, Any]:
-    """The dry run: the columns, the mapping used, each row with its problems; nothing is
-    written."""
+PREVIEW_ROWS = 5
+
+
+def hold(rt: Runtime, actor: Actor, filename: str, data: bytes) -> dict[str, Any]:
+    """The page's first step: read the upload (refused when it is not a readable sheet),
+    keep it in the file storage for the next steps (``key``), and answer its columns, the
+    guessed mapping and the first rows."""
+    policy.require_may_import(actor)
+    sheet = _sheet(rt, filename, data)
+    key = new_key(rt.now())
+    rt.storage.put(key, data)
+    first = [line for line in sheet.rows[sheet.header_at + 1:]
+             if any(cell_text(v) for v in line)][:PREVIEW_ROWS]
+    return {"key": key, "filename": filename, "columns": _columns(sheet),
+            "header_row": sheet.header_at + 1,
+            "mapping": guess_mapping(sheet.headers),
+            "fields": {k: v[0] for k, v in FIELDS.items()}, "required": REQUIRED,
+            "preview": [[cell_text(v) for v in line] for line in first]}
+
+
+def check_held(rt: Runtime, actor: Actor, key: str, filename: str,
+               mapping: Mapping[str, Any] | None = None,
+               default_unit: str | None = None) -> dict[str, Any]:
+    """:func:`check` of a sheet kept by :func:`hold` (the page keeps the key where only its
+    user reads it: the signed session)."""
+    return check(rt, actor, filename, rt.storage.get(key), mapping, default_unit)
+
+
+def run_held(rt: Runtime, actor: Actor, key: str, filename: str,
+             mapping: Mapping[str, Any] | None = None,
+             default_unit: str | None = None) -> dict[str, Any]:
+    """:func:`run` of a sheet kept by :func:`hold`; the kept file goes once imported."""
+    result = run(rt, actor, filename, rt.storage.get(key), mapping, default_unit)
+    rt.storage.delete(key)
+    return result
+
+
+def _checked(rt: Runtime, actor: Actor, filename: str, data: bytes,
+             mapping: Mapping[str, Any] | None,
+             default_unit: str | None) -> tuple[dict[str, Any], list[ImportRow]]:
     policy.require_may_import(actor)
     sheet = _sheet(rt, filename, data)
     used = resolve_mapping(sheet, mapping)
@@ -107,19 +143,23 @@ def check(rt: Runtime, actor: Actor, filename: str, data: bytes,
                           today=rt.calendar.today(rt.now()), default_unit=default_unit)
     if len(rows) > MAX_ROWS:
         raise _bad(f"一次最多导入 {MAX_ROWS} 行，请分表导入 (at most {MAX_ROWS} rows)", "file")
-    return _report(sheet, used, rows, sha)
-
-
-def _report(sheet: Sheet, used: dict[str, int | None], rows: list[ImportRow],
-            sha: str) -> dict[str, Any]:
     good = [r for r in rows if r.ok]
-    states = {s: sum(1 for r in good if r.state == s) for s in STATES}
-    return {"columns": _columns(sheet), "header_row": sheet.header_at + 1,
-            "mapping": _mapping_out(used), "fields": {k: v[0] for k, v in FIELDS.items()},
-            "sha256": sha, "rows": [r.as_dict() for r in rows], "total": len(rows),
-            "good": len(good), "bad": len(rows) - len(good), "states": states,
-            "state_names": STATES, "categories": CATEGORIES, "levels": LEVELS,
-            "_rows": rows}
+    report = {"columns": _columns(sheet), "header_row": sheet.header_at + 1,
+              "mapping": _mapping_out(used), "mapped": used,
+              "fields": {k: v[0] for k, v in FIELDS.items()}, "sha256": sha,
+              "rows": [r.as_dict() for r in rows], "total": len(rows), "good": len(good),
+              "bad": len(rows) - len(good),
+              "states": {s: sum(1 for r in good if r.state == s) for s in STATES},
+              "state_names": STATES, "categories": CATEGORIES, "levels": LEVELS}
+    return report, rows
+
+
+def check(rt: Runtime, actor: Actor, filename: str, data: bytes,
+          mapping: Mapping[str, Any] | None = None,
+          default_unit: str | None = None) -> dict[str, Any]:
+    """The dry run: the columns, the mapping used, each row with its problems; nothing is
+    written."""
+    return _checked(rt, actor, filename, data, mapping, default_unit)[0]
 
 
 def run(rt: Runtime, actor: Actor, filename: str, data: bytes,
@@ -127,8 +167,7 @@ def run(rt: Runtime, actor: Actor, filename: str, data: bytes,
         default_unit: str | None = None) -> dict[str, Any]:
     """The dry run, then the import of the rows without problems (the others are listed,
     not imported); InvalidInput, writing nothing, when no row can be imported."""
-    report = check(rt, actor, filename, data, mapping, default_unit)
-    rows: list[ImportRow] = report.pop("_rows")
+    report, rows = _checked(rt, actor, filename, data, mapping, default_unit)
     good = [r for r in rows if r.ok]
     if not good:
         details = [Detail(f"第 {r.number} 行：{m}", field=f"row {r.number}")
@@ -137,7 +176,7 @@ def run(rt: Runtime, actor: Actor, filename: str, data: bytes,
                            "was written)", details or [Detail("表中没有数据行", field="file")])
     with unit_of_work(rt) as conn:
         job_id = start_job(conn, actor.id, filename=filename or "", sha256=report["sha256"],
-                           size=len(data), mapping=report["mapping"], total=len(rows),
+                           size=len(data), mapping=report["mapped"], total=len(rows),
                            good=len(good), now=rt.now())
     run_batches(rt, actor, job_id, good, filename or "", report["sha256"])
     return {**report, "import": job(rt, actor, job_id)}
