@@ -1,0 +1,22 @@
+"""the one map of readiness (应急一张图): emergency teams, supply depots, major hazard sources
+
+Revision ID: 0024
+Revises: 0023
+Create Date: 2026-12-07 06:10:00
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = '0024'
+down_revision: str | None = '0023'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
