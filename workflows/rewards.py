@@ -173,6 +173,22 @@ def register_reward_handlers(registry: HandlerRegistry) -> None:
     registry.register("reward.record", _record)
 
 
+def awaiting_proposal(conn: Connection, where: Any) -> list[dict[str, Any]]:
+    """The 属实 reports with a known reporter and a hazard level that have no reward yet
+    (``where``: the reader's visibility clause on ``public_report``), oldest first."""
+    substantiated = sa.or_(public_report.c.status == "substantiated",
+                           public_report.c.finding == "substantiated")
+    rows = conn.execute(
+        sa.select(public_report.c.id, public_report.c.place, public_report.c.hazard_level,
+                  public_report.c.created_at, unit.c.name.label("unit_name"))
+        .join(unit, unit.c.id == public_report.c.unit_id)
+        .where(substantiated, public_report.c.reporter_known.is_(True),
+               public_report.c.hazard_level.in_(sorted(LEVELS)), where,
+               ~sa.exists().where(report_reward.c.report_id == public_report.c.id))
+        .order_by(public_report.c.created_at, public_report.c.id).limit(200))
+    return [dict(r._mapping) for r in rows]
+
+
 def list_rewards(conn: Connection, where: Any = None) -> list[dict[str, Any]]:
     """The rewards, newest first, with their unit's name (``where``: a scope clause on
     ``report_reward.c.unit_id``)."""

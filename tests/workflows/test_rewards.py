@@ -95,7 +95,12 @@ def test_tiers_by_level_are_the_citys_and_a_county_user_changes_nothing(lc: Life
 
 def test_a_reward_is_proposed_at_its_tier_approved_by_the_city_and_its_payment_recorded(
         lc: Lifecycle) -> None:
-    reward_id = rewards.propose_reward(lc.rt, lc.actor("jinan"), substantiated(lc, "general"))
+    report_id = substantiated(lc, "general")
+    assert [r["id"] for r in rewards.rewards_page(lc.rt, lc.actor("jinan"))["awaiting"]] == [
+        report_id]
+    assert rewards.rewards_page(lc.rt, lc.actor("yuan"))["awaiting"] == []  # another county
+    reward_id = rewards.propose_reward(lc.rt, lc.actor("jinan"), report_id)
+    assert rewards.rewards_page(lc.rt, lc.actor("jinan"))["awaiting"] == []
     row = reward(lc, reward_id)
     assert (row.status, row.tier_amount, row.hazard_level) == ("proposing", 200, "general")
     case_id = row.case_id
@@ -147,7 +152,7 @@ def test_only_the_city_approves_and_a_refused_request_changes_nothing(lc: Lifecy
     assert reward(lc, reward_id).status == "proposed"
     before = counts(lc)
     for who, report, error in (
-            ("yuan", substantiated(lc, unit_code="LA-JA-H02"), Forbidden),  # another county
+            ("yuan", substantiated(lc, unit_code="LA-JA-H02"), NotFound),  # another county
             ("safety", substantiated(lc, unit_code="LA-JA-H02"), Forbidden),  # not the triage
             ("jinan", substantiated(lc, "general", known=False), Conflict),  # anonymous
             ("jinan", substantiated(lc, "general", finding="unfounded",

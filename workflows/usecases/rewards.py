@@ -48,8 +48,8 @@ def propose_reward(rt: Runtime, actor: Actor, report_id: int) -> int:
     comes from the city's tier for the hazard's level."""
     policy.require(actor, "reward.propose")
     with unit_of_work(rt) as conn:
+        policy.require_visible_report(conn, actor, report_id)
         facts = rewards.report_facts(conn, report_id)
-        policy.require_unit_in_scope(conn, actor, facts.unit_code, "为该单位的举报拟定奖励")
         return rewards.open_reward(conn, rt.engine, actor, facts, rt.now())
 
 
@@ -66,9 +66,13 @@ def reward_list(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
 
 
 def rewards_page(rt: Runtime, actor: Actor) -> dict[str, Any]:
-    """What the rewards page shows: the tiers, the rewards in scope, whether the actor may
+    """What the rewards page shows: the tiers, the rewards in scope, the 属实 reports with a
+    known reporter still without one (to propose), whether the actor may
     change the tiers, and the years whose official holidays are unknown (deadlines in working
     days then count Monday to Friday)."""
+    with reading(rt) as conn:
+        awaiting = rewards.awaiting_proposal(conn, policy.visible_reports(actor))
     return {"tiers": reward_tiers(rt, actor), "rewards": reward_list(rt, actor),
+            "awaiting": awaiting,
             "may_set_tiers": policy.allows(actor, "reward.tiers"),
             "unknown_years": rt.calendar.workdays.unknown_soon(rt.calendar.today(rt.now()))}
