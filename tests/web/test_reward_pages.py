@@ -1,6 +1,6 @@
 """The rewards page (举报奖励): the city sets the tiers by hazard level, a county supervisor
-reads them and the rewards of their units, a unit's staff is refused; a refused change of
-the tiers changes nothing."""
+reads them and proposes the reward of a 属实 report listed there, a unit's staff is refused;
+a refused change of the tiers changes nothing; next year's unknown holidays are shown."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hazardflow.workflows.schema_reports import public_report
 from .pages import Browser
 
 
-def test_the_city_sets_the_tiers_a_county_reads_them_and_next_years_unknown_calendar_shows(
+def test_the_city_sets_tiers_a_county_proposes_a_reward_and_an_unknown_year_is_shown(
         app: Flask, clock: FixedClock) -> None:
     city = Browser(app, "city")
     page = city.html("/rewards")
@@ -37,13 +37,6 @@ def test_the_city_sets_the_tiers_a_county_reads_them_and_next_years_unknown_cale
                        ).status_code == 403
     assert 'value="200"' in city.html("/rewards")
     assert Browser(app, "safety").get("/rewards").status_code == 403
-    clock.set(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))  # 2027's holidays not shipped yet
-    assert "2027 年的法定节假日和调休安排尚未载入" in Browser(app, "city").html("/rewards")
-
-
-def test_a_county_proposes_the_reward_of_a_substantiated_report_from_the_page(
-        app: Flask, clock: FixedClock) -> None:
-    Browser(app, "city").post("/rewards/tiers", {"amount_general": "200", "amount_major": ""})
     with write_transaction(app.extensions["hazardflow"].db) as conn:
         unit_id = conn.execute(sa.select(unit.c.id).where(unit.c.code == "LA-JA-H01")).scalar()
         conn.execute(sa.insert(public_report).values(
@@ -51,7 +44,6 @@ def test_a_county_proposes_the_reward_of_a_substantiated_report_from_the_page(
             place="住院部二楼消防通道", description="堆放杂物", anonymous=False,
             reporter_known=True, status="closed", finding="substantiated",
             hazard_level="general", created_at=clock.now(), updated_at=clock.now()))
-    county = Browser(app, "jinan")
     page = county.html("/rewards")
     assert "住院部二楼消防通道" in page and "拟定奖励" in page
     report_id = page.split('name="report_id" value="')[1].split('"')[0]
@@ -60,3 +52,5 @@ def test_a_county_proposes_the_reward_of_a_substantiated_report_from_the_page(
     assert "已开启奖励流程" in page and "awaiting-rewards" not in page and "拟定中" in page
     again = county.post("/rewards/propose", {"report_id": report_id})
     assert again.status_code == 302 and "已有奖励记录" in county.html("/rewards")
+    clock.set(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))  # 2027's holidays not shipped yet
+    assert "2027 年的法定节假日和调休安排尚未载入" in Browser(app, "city").html("/rewards")
