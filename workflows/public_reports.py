@@ -47,7 +47,7 @@ from .users import hash_password, verify_password
 
 PROCESS = "report_triage"
 MAX_PHOTOS = 3
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_TEXT = 2000
 MIN_TEXT = 5
 HONEYPOT = "website"  # a field people never see; robots fill it
