@@ -121,7 +121,8 @@ class DefinitionCache:
             .join(deployment, deployment.c.id == process_definition.c.deployment_id)
             .where(process_definition.c.id == definition_id)).one_or_none()
         if row is None:
-            raise NotFound(f"process definition {definition_id} does not exist")
+            raise NotFound(f"流程定义 {definition_id} 不存在 (process definition {definition_id} "
+                           "does not exist)")
         parser = HfParser()
         root = parse_untrusted(row.bpmn_xml.encode("utf-8"), max_bytes=self._max * 4)
         parser.add_bpmn_xml(root, row.filename)
@@ -145,7 +146,7 @@ class DefinitionCache:
                               .limit(1)).scalar()
         if def_id is None:
             what = f"{key!r} version {version}" if version is not None else repr(key)
-            raise NotFound(f"no deployed process {what}")
+            raise NotFound(f"没有已部署的流程 {what} (no deployed process {what})")
         return self.get(conn, def_id)
 
 

@@ -90,16 +90,19 @@ def refusals(engine: Engine, root: etree._Element) -> list[Detail]:
     task, or an expression the safe evaluator refuses (one reaching for Python internals)."""
     problems: list[Detail] = []
     if not any(a["executable"] for a in process_attributes(root).values()):
-        problems.append(Detail("the file has no executable process (isExecutable=\"true\")"))
+        problems.append(Detail("文件中没有可执行的流程 (the file has no executable process "
+                               "(isExecutable=\"true\"))"))
     for node in root.iter():
         if isinstance(node.tag, str) and etree.QName(node).localname == "scriptTask":
-            problems.append(Detail("script tasks are not allowed: use a service task",
+            problems.append(Detail("不允许使用脚本任务，请改用服务任务 (script tasks are not "
+                                   "allowed: use a service task)",
                                    element=node.get("id"), line=_line(node)))
     for node, source in _expression_spots(root):
         try:
             engine.evaluator.check(source)
         except ExpressionError as exc:
-            problems.append(Detail(f"expression refused: {exc}", element=node.get("id"),
+            problems.append(Detail(f"表达式被拒绝：{exc} (expression refused)",
+                                   element=node.get("id"),
                                    line=_line(node)))
     return problems
 
@@ -110,7 +113,8 @@ def import_file(conn: Connection, engine: Engine, bpmn: bytes, *, actor: str, no
     root = parse_untrusted(bpmn, max_bytes=engine.max_bpmn_bytes)
     problems = refusals(engine, root)
     if problems:
-        raise DeploymentError(f"the file was refused ({len(problems)} problem(s))", problems)
+        raise DeploymentError(f"文件未被接受，有 {len(problems)} 个问题 (the file was refused: "
+                              f"{len(problems)} problem(s))", problems)
     return save_draft(conn, bpmn=bpmn, forms={}, actor=actor, now=now, name=name,
                       max_bytes=engine.max_bpmn_bytes)
 
@@ -119,10 +123,12 @@ def _forms(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise InvalidInput("forms must be an object: form key -> JSON Schema")
+        raise InvalidInput("表单须是以表单标识为键、JSON Schema 为值的对象 (forms must be an "
+                           "object: form key -> JSON Schema)")
     problems = [p for key, schema in value.items() for p in check_form_schema(str(key), schema)]
     if problems:
-        raise InvalidInput("a form is not a valid JSON Schema", problems, code="invalid_form")
+        raise InvalidInput("表单定义不是有效的 JSON Schema (a form is not a valid JSON Schema)",
+                           problems, code="invalid_form")
     return {str(k): v for k, v in value.items()}
 
 
@@ -147,7 +153,7 @@ def list_drafts(conn: Connection) -> list[dict[str, Any]]:
 def get_draft(conn: Connection, draft_id: int) -> dict[str, Any]:
     row = conn.execute(sa.select(designer_draft).where(designer_draft.c.id == draft_id)).first()
     if row is None:
-        raise NotFound(f"draft {draft_id} does not exist")
+        raise NotFound(f"草稿 {draft_id} 不存在 (draft {draft_id} does not exist)")
     return draft_row(row)
 
 
@@ -171,8 +177,9 @@ def save_draft(conn: Connection, *, bpmn: bytes, forms: Any, actor: str, now: da
         return get_draft(conn, draft_id)
     current = get_draft(conn, draft_id)
     if revision is not None and revision != current["revision"]:
-        raise Conflict(f"draft {draft_id} was saved by {current['updated_by']} in the "
-                       f"meantime (revision {current['revision']}); reload it",
+        raise Conflict(f"草稿已被他人另行保存（第 {current['revision']} 版），请重新载入 "
+                       f"(the draft was saved by someone else in the meantime (revision "
+                       f"{current['revision']}); reload it)",
                        code="stale_revision")
     conn.execute(sa.update(designer_draft).where(designer_draft.c.id == draft_id)
                  .values(**values, revision=current["revision"] + 1))
@@ -181,7 +188,7 @@ def save_draft(conn: Connection, *, bpmn: bytes, forms: Any, actor: str, now: da
 
 def delete_draft(conn: Connection, draft_id: int) -> None:
     if not conn.execute(sa.delete(designer_draft).where(designer_draft.c.id == draft_id)).rowcount:
-        raise NotFound(f"draft {draft_id} does not exist")
+        raise NotFound(f"草稿 {draft_id} 不存在 (draft {draft_id} does not exist)")
 
 
 def check(conn: Connection, engine: Engine, bpmn: bytes, forms: Any) -> list[Detail]:
@@ -247,7 +254,8 @@ def version_content(conn: Connection, key: str, version: int) -> dict[str, Any]:
     deployment_id = conn.execute(sa.select(process_definition.c.deployment_id).where(
         process_definition.c.key == key, process_definition.c.version == version)).scalar()
     if deployment_id is None:
-        raise NotFound(f"no deployed process {key!r} version {version}")
+        raise NotFound(f"没有已部署的流程 {key!r} 第 {version} 版 (no deployed process {key!r} "
+                       f"version {version})")
     text, forms = conn.execute(sa.select(deployment.c.bpmn_xml, deployment.c.forms).where(
         deployment.c.id == deployment_id)).one()
     return {"key": key, "version": version, "bpmn": text, "forms": json.loads(forms)}

@@ -87,16 +87,18 @@ class Drivers:
                          due_at: datetime, actor: Actor) -> None:
         """Move a waiting timer (a deadline extension); the case's data is left as it is."""
         if due_at.tzinfo is None:
-            raise InvalidInput("the new time needs a time zone",
-                               [Detail("naive date-time", field="due_at")])
+            raise InvalidInput("新的时间须带时区 (the new time needs a time zone)",
+                               [Detail("缺少时区 (naive date-time)", field="due_at")])
         row = self.store.lock(conn, case_id)
         found = conn.execute(sa.select(timer).where(
             timer.c.id == timer_id, timer.c.case_id == case_id)).first()
         if found is None:
-            raise NotFound(f"timer {timer_id} of case {case_id} does not exist",
+            raise NotFound(f"案件 {case_id} 没有定时器 {timer_id} (timer {timer_id} of case "
+                           f"{case_id} does not exist)",
                            case_id=case_id)
         if found.fired_at is not None:
-            raise Conflict(f"timer {timer_id} has already fired", case_id=case_id)
+            raise Conflict(f"该定时器已经触发 (timer {timer_id} has already fired)",
+                           case_id=case_id)
         definition = self.definitions.get(conn, row.definition_id)
         workflow = self.store.load(conn, row, definition)
         task = workflow.get_task_from_id(UUID(found.spiff_task_id))
@@ -157,15 +159,17 @@ class Drivers:
         case_id = conn.execute(sa.select(incident.c.case_id).where(
             incident.c.id == incident_id)).scalar()
         if case_id is None:
-            raise NotFound(f"incident {incident_id} does not exist")
+            raise NotFound(f"故障 {incident_id} 不存在 (incident {incident_id} does not exist)")
         row = self.store.lock(conn, case_id)
         if row.status == "suspended":
-            raise Conflict(f"case {case_id} is suspended; resume it before retrying",
+            raise Conflict(f"案件 {case_id} 已挂起，请先恢复再重试 (case {case_id} is suspended; "
+                           "resume it before retrying)",
                            case_id=case_id, code="suspended")
         still_open = conn.execute(sa.select(incident.c.resolved_at).where(
             incident.c.id == incident_id)).scalar_one() is None
         if not still_open:
-            raise Conflict(f"incident {incident_id} is already resolved", case_id=case_id)
+            raise Conflict(f"故障 {incident_id} 已经解决 (incident {incident_id} is already "
+                           "resolved)", case_id=case_id)
         definition = self.definitions.get(conn, row.definition_id)
         workflow = self.store.load_fresh(conn, row, definition)
         with bound_clock(self.clock):

@@ -82,36 +82,42 @@ def timer_source(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _parse(source: str) -> ast.Expression:
     if not isinstance(source, str):
-        raise ExpressionError("no expression to evaluate")
+        raise ExpressionError("没有可计算的表达式 (no expression to evaluate)")
     if len(source) > MAX_SOURCE:
-        raise ExpressionError(f"expression longer than {MAX_SOURCE} characters")
+        raise ExpressionError(f"表达式超过 {MAX_SOURCE} 个字符 (expression longer than "
+                              f"{MAX_SOURCE} characters)")
     try:
         tree = ast.parse(source, mode="eval")
     except (SyntaxError, ValueError) as exc:
         reason = getattr(exc, "msg", None) or str(exc)
-        raise ExpressionError(f"syntax error in expression {source!r}: {reason}") from None
+        raise ExpressionError(f"表达式 {source!r} 有语法错误 (syntax error in expression "
+                              f"{source!r}: {reason})") from None
     count = 0
     for node in ast.walk(tree):
         count += 1
         if not isinstance(node, _ALLOWED):
-            raise ExpressionError(
-                f"{type(node).__name__} is not allowed in expressions ({source!r})")
+            raise ExpressionError(f"表达式中不允许 {type(node).__name__} "
+                                  f"({type(node).__name__} is not allowed in expressions "
+                                  f"({source!r}))")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise ExpressionError(f"name {node.id!r} is not allowed")
+            raise ExpressionError(f"不允许使用名称 {node.id!r} (name {node.id!r} is not allowed)")
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
-                raise ExpressionError(f"only registered functions can be called ({source!r})")
+                raise ExpressionError(f"只能调用已登记的函数 (only registered functions can be "
+                                      f"called ({source!r}))")
             if any(isinstance(a, ast.Starred) for a in node.args) \
                     or any(k.arg is None for k in node.keywords):
-                raise ExpressionError("argument unpacking is not allowed")
+                raise ExpressionError("不允许参数解包 (argument unpacking is not allowed)")
         if isinstance(node, ast.Dict) and any(k is None for k in node.keys):
-            raise ExpressionError("dictionary unpacking is not allowed")
+            raise ExpressionError("不允许字典解包 (dictionary unpacking is not allowed)")
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (bytes, complex)):
-                raise ExpressionError("bytes and complex literals are not allowed")
+                raise ExpressionError("不允许字节串和复数常量 (bytes and complex literals are not "
+                                      "allowed)")
             _check_size(node.value)
     if count > MAX_NODES:
-        raise ExpressionError(f"expression has more than {MAX_NODES} parts")
+        raise ExpressionError(f"表达式超过 {MAX_NODES} 个组成部分 (expression has more than "
+                              f"{MAX_NODES} parts)")
     return tree
 
 
@@ -142,16 +148,19 @@ def weight(value: Any) -> tuple[int, int]:
         if isinstance(item, str):
             chars += len(item)
             if chars > MAX_STRING:
-                raise ExpressionError(f"text longer than {MAX_STRING} characters")
+                raise ExpressionError(f"文本超过 {MAX_STRING} 个字符 (text longer than "
+                                      f"{MAX_STRING} characters)")
         elif isinstance(item, bool):
             continue
         elif isinstance(item, int):
             if item.bit_length() > MAX_INT_BITS:
-                raise ExpressionError(f"integer larger than {MAX_INT_BITS} bits")
+                raise ExpressionError(f"整数超过 {MAX_INT_BITS} 位 (integer larger than "
+                                      f"{MAX_INT_BITS} bits)")
         elif isinstance(item, (list, tuple, dict)):
             items += len(item)
             if items > MAX_SEQUENCE:
-                raise ExpressionError(f"collection larger than {MAX_SEQUENCE} items")
+                raise ExpressionError(f"集合超过 {MAX_SEQUENCE} 项 (collection larger than "
+                                      f"{MAX_SEQUENCE} items)")
             stack.extend(item.items() if isinstance(item, dict) else item)
     return items, chars
 
@@ -170,24 +179,27 @@ def _guard_binop(op: ast.operator, left: Any, right: Any) -> None:
     """Refuse an operation before it runs when its result could be huge."""
     if isinstance(op, ast.Pow):
         if not isinstance(right, (int, float)) or abs(right) > MAX_EXPONENT:
-            raise ExpressionError(f"exponent larger than {MAX_EXPONENT}")
+            raise ExpressionError(f"指数超过 {MAX_EXPONENT} (exponent larger than {MAX_EXPONENT})")
         if isinstance(left, int) and left.bit_length() * max(int(abs(right)), 1) > MAX_INT_BITS:
-            raise ExpressionError(f"power result larger than {MAX_INT_BITS} bits")
+            raise ExpressionError(f"乘方结果超过 {MAX_INT_BITS} 位 (power result larger than "
+                                  f"{MAX_INT_BITS} bits)")
     if isinstance(op, ast.Mod) and not (_is_number(left) and _is_number(right)):
-        raise ExpressionError("% works on numbers only (text formatting is not allowed)")
+        raise ExpressionError("% 只能用于数字，不允许文本格式化 (% works on numbers only: text "
+                              "formatting is not allowed)")
     if isinstance(op, ast.Mult):
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
                 items, chars = weight(seq)
                 times = max(count, 0)
                 if items * times > MAX_SEQUENCE or chars * times > MAX_STRING:
-                    raise ExpressionError("repeated sequence too long")
+                    raise ExpressionError("重复后的序列过长 (repeated sequence too long)")
         if isinstance(left, int) and isinstance(right, int):
             if left.bit_length() + right.bit_length() > MAX_INT_BITS:
-                raise ExpressionError(f"product larger than {MAX_INT_BITS} bits")
+                raise ExpressionError(f"乘积超过 {MAX_INT_BITS} 位 (product larger than "
+                                      f"{MAX_INT_BITS} bits)")
     if isinstance(op, ast.Add) and isinstance(left, (str, list, tuple)) \
             and isinstance(right, (str, list, tuple)) and len(left) + len(right) > MAX_STRING:
-        raise ExpressionError("concatenation too long")
+        raise ExpressionError("拼接结果过长 (concatenation too long)")
 
 
 class Evaluator:
@@ -204,7 +216,7 @@ class Evaluator:
         """Raise :class:`ExpressionError` unless ``source`` parses and calls known functions."""
         unknown = functions_in(source) - set(self.functions)
         if unknown:
-            raise ExpressionError(f"unknown function(s): {', '.join(sorted(unknown))}")
+            raise ExpressionError(f"未知的函数：{', '.join(sorted(unknown))} (unknown function(s))")
 
     def evaluate(self, source: str, data: Mapping[str, Any]) -> Any:
         tree = _parse(source)
@@ -213,11 +225,13 @@ class Evaluator:
         except ExpressionError:
             raise
         except RecursionError:
-            raise ExpressionError("expression nested too deeply") from None
+            raise ExpressionError("表达式嵌套过深 (expression nested too deeply)") from None
         except MemoryError:
-            raise ExpressionError(f"out of memory evaluating {source!r}") from None
+            raise ExpressionError(f"计算表达式 {source!r} 时内存不足 (out of memory evaluating "
+                                  f"{source!r})") from None
         except Exception as exc:  # a TypeError, ZeroDivisionError... from the user's data
-            raise ExpressionError(f"{type(exc).__name__}: {exc} in {source!r}") from None
+            raise ExpressionError(f"计算表达式 {source!r} 出错 ({type(exc).__name__}: {exc} in "
+                                  f"{source!r})") from None
 
     def _eval(self, node: ast.expr, data: Mapping[str, Any]) -> Any:
         if isinstance(node, ast.Constant):
@@ -262,17 +276,19 @@ class Evaluator:
         if isinstance(node, ast.Subscript):
             container = self._eval(node.value, data)
             if isinstance(node.slice, ast.Slice):
-                raise ExpressionError("slices are not allowed")
+                raise ExpressionError("不允许切片 (slices are not allowed)")
             return container[self._eval(node.slice, data)]
         if isinstance(node, ast.Call):
             assert isinstance(node.func, ast.Name)
             func = self.functions.get(node.func.id)
             if func is None:
-                raise ExpressionError(f"unknown function {node.func.id!r}")
+                raise ExpressionError(f"未知的函数 {node.func.id!r} (unknown function "
+                                      f"{node.func.id!r})")
             args = [self._eval(a, data) for a in node.args]
             kwargs = {k.arg: self._eval(k.value, data) for k in node.keywords if k.arg}
             return _check_size(func(*args, **kwargs))
-        raise ExpressionError(f"{type(node).__name__} is not allowed")
+        raise ExpressionError(f"不允许 {type(node).__name__} ({type(node).__name__} is not "
+                              "allowed)")
 
 
 # --- the functions expressions may call ------------------------------------------------
@@ -287,13 +303,15 @@ def _as_date(value: Any) -> date:
             return datetime.fromisoformat(value).date() if "T" in value \
                 else date.fromisoformat(value)
         except ValueError:
-            raise ExpressionError(f"not an ISO date: {value!r}") from None
-    raise ExpressionError(f"not a date: {value!r}")
+            raise ExpressionError(f"{value!r} 不是 ISO 格式的日期 (not an ISO date: "
+                                  f"{value!r})") from None
+    raise ExpressionError(f"{value!r} 不是日期 (not a date: {value!r})")
 
 
 def add_days(value: Any, days: Any) -> str:
     if not isinstance(days, int) or isinstance(days, bool) or abs(days) > 36_600:
-        raise ExpressionError("add_days needs a whole number of days (at most 100 years)")
+        raise ExpressionError("add_days 的天数须为整数，最多 100 年 (add_days needs a whole "
+                              "number of days, at most 100 years)")
     return (_as_date(value) + timedelta(days=days)).isoformat()
 
 
@@ -312,7 +330,8 @@ def make_timer_value(business_tz: tzinfo) -> Callable[[Any], str]:
         if isinstance(value, date):
             value = value.isoformat()
         if not isinstance(value, str):
-            raise ExpressionError(f"a timer needs an ISO-8601 text, got {value!r}")
+            raise ExpressionError(f"定时器须为 ISO 8601 文本，实际是 {value!r} (a timer needs an "
+                                  f"ISO-8601 text, got {value!r})")
         text = value.strip()
         if _DURATION.match(text):
             TimerEventDefinition.parse_iso_duration(text)
@@ -321,7 +340,8 @@ def make_timer_value(business_tz: tzinfo) -> Callable[[Any], str]:
             try:
                 TimerEventDefinition.parse_iso_recurring_interval(text)
             except Exception:
-                raise ExpressionError(f"not an ISO-8601 cycle: {text!r}") from None
+                raise ExpressionError(f"{text!r} 不是 ISO 8601 周期 (not an ISO-8601 cycle: "
+                                      f"{text!r})") from None
             return text
         if _DATE.match(text):
             day = _as_date(text) + timedelta(days=1)
@@ -332,14 +352,16 @@ def make_timer_value(business_tz: tzinfo) -> Callable[[Any], str]:
                 moment = moment.replace(tzinfo=business_tz)
             return moment.isoformat()
         raise ExpressionError(
-            f"not an ISO-8601 duration, date or date-time: {text!r} (write P7D, not '7 days')")
+            f"{text!r} 不是 ISO 8601 时长、日期或日期时间，请写 P7D 而不是 '7 days' (not an "
+            f"ISO-8601 duration, date or date-time: {text!r}; write P7D, not '7 days')")
 
     return timer_value
 
 
 def _number_text(value: Any, what: str) -> Any:
     if isinstance(value, str) and len(value) > MAX_NUMBER_TEXT:
-        raise ExpressionError(f"{what}() reads at most {MAX_NUMBER_TEXT} characters")
+        raise ExpressionError(f"{what}() 最多读取 {MAX_NUMBER_TEXT} 个字符 ({what}() reads "
+                              f"at most {MAX_NUMBER_TEXT} characters)")
     return value
 
 
@@ -352,7 +374,8 @@ def safe_str(value: Any = "") -> str:
 def safe_int(value: Any = 0, base: int | None = None) -> int:
     _number_text(value, "int")
     if isinstance(value, float) and abs(value) >= 2.0 ** MAX_INT_BITS:
-        raise ExpressionError(f"integer larger than {MAX_INT_BITS} bits")
+        raise ExpressionError(f"整数超过 {MAX_INT_BITS} 位 (integer larger than {MAX_INT_BITS} "
+                              "bits)")
     return int(value) if base is None else int(value, base)
 
 
@@ -364,7 +387,8 @@ def safe_round(number: Any, ndigits: Any = None) -> Any:
     if ndigits is None:
         return round(number)
     if not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS:
-        raise ExpressionError(f"round() takes at most {MAX_ROUND_DIGITS} digits")
+        raise ExpressionError(f"round() 最多保留 {MAX_ROUND_DIGITS} 位小数 (round() takes at "
+                              f"most {MAX_ROUND_DIGITS} digits)")
     return round(number, ndigits)
 
 

@@ -89,7 +89,7 @@ class _Expansion:
                         for word in ("$anchor", "$dynamicAnchor") if word in v}
 
     def refuse(self, path: Path, message: str) -> None:
-        self.problems.append(Detail(f"form {self.key!r}: {_dotted(path)}: {message}",
+        self.problems.append(Detail(f"表单 {self.key!r} 的 {_dotted(path)}：{message}",
                                     field=self.key))
 
     def resolve(self, ref: str) -> Any:
@@ -113,7 +113,7 @@ class _Expansion:
         if id(node) in self.sizes:
             return self.sizes[id(node)]
         if id(node) in self.active:
-            self.refuse(path, "a recursive $ref is not allowed in a form")
+            self.refuse(path, "表单中不允许递归引用 (a recursive $ref is not allowed in a form)")
             return MAX_FORM_EXPANDED + 1
         self.active.add(id(node))
         self.check(node, path)
@@ -127,7 +127,8 @@ class _Expansion:
             if isinstance(ref, str) and ref.startswith("#") and total <= MAX_FORM_EXPANDED:
                 target = self.resolve(ref)
                 if target is None:
-                    self.refuse((*path, word), f"{ref!r} points nowhere in the form")
+                    self.refuse((*path, word), f"引用 {ref!r} 在表单中找不到 ({ref!r} points "
+                                               "nowhere in the form)")
                 else:
                     total += self.size(target, (*path, word))
         self.active.discard(id(node))
@@ -137,7 +138,8 @@ class _Expansion:
     def check(self, node: dict[str, Any], path: Path) -> None:
         for word in REFUSED_KEYWORDS:
             if word in node:
-                self.refuse((*path, word), f"{word} is not supported in forms")
+                self.refuse((*path, word), f"表单不支持 {word} ({word} is not supported in "
+                                           "forms)")
         pattern = node.get("pattern")
         if isinstance(pattern, str):
             self.compiles((*path, "pattern"), pattern)
@@ -152,8 +154,9 @@ class _Expansion:
         try:
             compile_pattern(pattern)
         except PatternError as exc:
-            self.refuse(path, f"pattern {pattern!r} is not supported ({exc}); patterns are "
-                              "RE2: no backreferences or lookaround")
+            self.refuse(path, f"不支持正则表达式 {pattern!r}：须为 RE2 写法，不能有反向引用或"
+                              f"环视 (pattern {pattern!r} is not supported ({exc}); patterns are "
+                              "RE2: no backreferences or lookaround)")
 
 
 def _reference_problems(key: str, schema: dict[str, Any]) -> list[Detail]:
@@ -162,7 +165,7 @@ def _reference_problems(key: str, schema: dict[str, Any]) -> list[Detail]:
     problems = []
 
     def refuse(path: Path, message: str) -> None:
-        problems.append(Detail(f"form {key!r}: {_dotted(path)}: {message}", field=key))
+        problems.append(Detail(f"表单 {key!r} 的 {_dotted(path)}：{message}", field=key))
 
     for path, node in _walk(schema):
         if not isinstance(node, dict):
@@ -170,26 +173,28 @@ def _reference_problems(key: str, schema: dict[str, Any]) -> list[Detail]:
         for word in _REFS:
             ref = node.get(word)
             if isinstance(ref, str) and not ref.startswith("#"):
-                refuse((*path, word), f"only references inside the form (#...) are "
-                                      f"allowed, not {ref!r}")
+                refuse((*path, word), f"只能引用表单内部（#...），不能引用 {ref!r} (only "
+                                      f"references inside the form (#...) are allowed)")
         if isinstance(node.get("$id"), str) and path:
-            refuse((*path, "$id"), "an embedded $id is not allowed (it would re-base the "
-                                   "references under it)")
+            refuse((*path, "$id"), "表单内部不允许 $id (an embedded $id is not allowed: it "
+                                   "would re-base the references under it)")
         dialect = node.get("$schema")
         if isinstance(dialect, str) and (path or dialect.rstrip("#") != DIALECT):
-            refuse((*path, "$schema"), f"forms are JSON Schema {DIALECT!r} (declared "
-                                       "once, at the top)")
+            refuse((*path, "$schema"), f"表单须为 JSON Schema {DIALECT!r}，只在顶层声明一次 "
+                                       f"(forms are JSON Schema {DIALECT!r}, declared once, at "
+                                       "the top)")
     return problems
 
 
 def schema_problems(key: str, schema: dict[str, Any]) -> list[Detail]:
     """Size, references, patterns and expansion of one form; [] when it may be deployed."""
     if _too_deep(schema):
-        return [Detail(f"form {key!r} nests deeper than {MAX_FORM_DEPTH} levels", field=key)]
+        return [Detail(f"表单 {key!r} 嵌套超过 {MAX_FORM_DEPTH} 层 (form {key!r} nests deeper "
+                       f"than {MAX_FORM_DEPTH} levels)", field=key)]
     size = encoded_size(schema)
     if size > MAX_FORM_BYTES:
-        return [Detail(f"form {key!r} is {size} bytes; a form may have at most "
-                       f"{MAX_FORM_BYTES}", field=key)]
+        return [Detail(f"表单 {key!r} 过大：{size} 字节，最多 {MAX_FORM_BYTES} 字节 (form {key!r} "
+                       f"is {size} bytes; a form may have at most {MAX_FORM_BYTES})", field=key)]
     problems = _reference_problems(key, schema)
     if problems:
         return problems
@@ -197,11 +202,13 @@ def schema_problems(key: str, schema: dict[str, Any]) -> list[Detail]:
     try:
         total = expansion.size(schema, ())
     except RecursionError:
-        return [Detail(f"form {key!r}: its references nest too deeply", field=key)]
+        return [Detail(f"表单 {key!r} 的引用嵌套过深 (form {key!r}: its references nest too "
+                       "deeply)", field=key)]
     if total > MAX_FORM_EXPANDED and not expansion.problems:
-        expansion.refuse((), f"more than {MAX_FORM_EXPANDED} subschemas once its "
-                             "references are followed")
+        expansion.refuse((), f"展开引用后超过 {MAX_FORM_EXPANDED} 个子结构 (more than "
+                             f"{MAX_FORM_EXPANDED} subschemas once its references are followed)")
     if expansion.properties > MAX_FORM_PROPERTIES:
-        expansion.refuse((), f"{expansion.properties} properties; a form may have at most "
-                             f"{MAX_FORM_PROPERTIES}")
+        expansion.refuse((), f"字段过多：{expansion.properties} 个，最多 {MAX_FORM_PROPERTIES} 个 "
+                             f"({expansion.properties} properties; a form may have at most "
+                             f"{MAX_FORM_PROPERTIES})")
     return expansion.problems

@@ -53,16 +53,19 @@ _OTHER = ("「{t}」不符合要求", "{n} is not valid")
 def check_form_schema(key: str, schema: Any) -> list[Detail]:
     """Problems with a form schema itself (as deployed)."""
     if not isinstance(schema, dict):
-        return [Detail(f"form {key!r} is not a JSON object", field=key)]
+        return [Detail(f"表单 {key!r} 不是 JSON 对象 (form {key!r} is not a JSON object)",
+                       field=key)]
     problems = schema_problems(key, schema)
     if problems:
         return problems
     try:
         check_metaschema(schema)
     except SchemaError as exc:
-        return [Detail(f"form {key!r} is not a valid JSON Schema: {exc.message}", field=key)]
+        return [Detail(f"表单 {key!r} 不是有效的 JSON Schema (form {key!r} is not a valid JSON "
+                       f"Schema: {exc.message})", field=key)]
     if schema.get("type") != "object":
-        return [Detail(f"form {key!r} must describe an object (\"type\": \"object\")", field=key)]
+        return [Detail(f"表单 {key!r} 须描述一个对象 (form {key!r} must describe an object "
+                       "(\"type\": \"object\"))", field=key)]
     return []
 
 

@@ -31,7 +31,7 @@ def case_data(conn: Connection, engine: Engine, case_id: int) -> dict[str, Any]:
     row = conn.execute(sa.select(process_case.c.definition_id, process_case.c.state)
                        .where(process_case.c.id == case_id)).one_or_none()
     if row is None:
-        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+        raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)", case_id=case_id)
     definition = engine.definitions.get(conn, row.definition_id)
     workflow = engine.store.serializer.loads(row.state, definition.spec,
                                              definition.subprocess_specs,
@@ -58,7 +58,7 @@ def case_diagram(conn: Connection, case_id: int) -> CaseDiagram:
             .join(deployment, deployment.c.id == process_definition.c.deployment_id))
         .where(process_case.c.id == case_id)).one_or_none()
     if row is None:
-        raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+        raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)", case_id=case_id)
     done = {r[0] for r in conn.execute(
         sa.select(audit_event.c.element_id).distinct()
         .where(audit_event.c.case_id == case_id, audit_event.c.element_id.is_not(None)))}

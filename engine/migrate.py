@@ -68,9 +68,14 @@ def suggested_mapping(conn: Connection, engine: Engine, key: str, from_version: 
     return diff(before, after).renames()
 
 
+SAME_VERSION = "源版本与目标版本相同 (the source and the target are the same version)"
+OPEN_INCIDENT = "案件有未解决的故障，请先处理 (the case has an open incident: resolve it first)"
+
+
 def _check_mapping(target: Definition, mapping: Mapping[str, Any]) -> dict[str, str]:
     if not isinstance(mapping, Mapping):
-        raise InvalidInput("the mapping must be an object: old element id -> new element id")
+        raise InvalidInput("映射须是以旧元素 id 为键、新元素 id 为值的对象 (the mapping must be "
+                           "an object: old element id -> new element id)")
     known = set(target.spec.task_specs)
     for sub in target.subprocess_specs.values():
         known |= set(sub.task_specs)
@@ -79,8 +84,8 @@ def _check_mapping(target: Definition, mapping: Mapping[str, Any]) -> dict[str, 
         if not isinstance(new, str) or not new:
             continue
         if new not in known:
-            raise InvalidInput(f"the mapping names {new!r}, which version {target.version} "
-                               "does not have")
+            raise InvalidInput(f"映射中的 {new!r} 在第 {target.version} 版中不存在 (the mapping "
+                               f"names {new!r}, which version {target.version} does not have)")
         clean[str(old)] = new
     return clean
 
@@ -95,7 +100,7 @@ def preview(conn: Connection, engine: Engine, key: str, from_version: int, to_ve
             mapping: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Which running cases of ``from_version`` move cleanly to ``to_version``."""
     if from_version == to_version:
-        raise InvalidInput("the source and the target are the same version")
+        raise InvalidInput(SAME_VERSION)
     suggested = suggested_mapping(conn, engine, key, from_version, to_version)
     items: list[dict[str, Any]] = []
     source = _definition(conn, engine, key, from_version)
@@ -124,7 +129,7 @@ def _try(engine: Engine, conn: Connection, row: CaseRow, source: Definition,
     item: dict[str, Any] = {"case_id": row.id, "revision": row.revision, "status": row.status,
                             "positions": positions(workflow)}
     if row.status != "active":
-        item.update(ok=False, reason="the case has an open incident: resolve it first")
+        item.update(ok=False, reason=OPEN_INCIDENT)
         return item
     try:
         outcome = Rebinder(target.spec, target.subprocess_specs, mapping,
@@ -146,7 +151,7 @@ def start_batch(conn: Connection, engine: Engine, key: str, from_version: int,
     pending cases (``pending_items``), each with ``migrate_case`` in a transaction of its
     own, and calls ``finish_if_done``."""
     if from_version == to_version:
-        raise InvalidInput("the source and the target are the same version")
+        raise InvalidInput(SAME_VERSION)
     now = engine.clock.now()
     source = _definition(conn, engine, key, from_version)
     target = _definition(conn, engine, key, to_version)
@@ -181,7 +186,7 @@ def pending_items(conn: Connection, batch_id: int, limit: int | None = None) -> 
     batch = conn.execute(sa.select(migration_batch).where(
         migration_batch.c.id == batch_id)).one_or_none()
     if batch is None:
-        raise NotFound(f"migration batch {batch_id} does not exist")
+        raise NotFound(f"迁移批次 {batch_id} 不存在 (migration batch {batch_id} does not exist)")
     query = sa.select(migration_case.c.id, migration_case.c.case_id).where(
         migration_case.c.batch_id == batch_id, migration_case.c.status == "pending"
     ).order_by(migration_case.c.id)
@@ -213,7 +218,7 @@ def run_batch(engine: Engine, transaction: Transaction, batch_id: int, actor: Ac
             reason = exc.reason
         except Exception as exc:  # anything else: that case's transaction rolled back
             log.exception("migrating case %s failed", item.case_id)
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = f"迁移出错 ({type(exc).__name__}: {exc})"
         with transaction() as conn:
             mark_blocked(conn, engine, item.item_id, reason)
     with transaction() as conn:
@@ -246,7 +251,7 @@ def batch_status(conn: Connection, batch_id: int) -> dict[str, Any]:
     batch = conn.execute(sa.select(migration_batch).where(
         migration_batch.c.id == batch_id)).one_or_none()
     if batch is None:
-        raise NotFound(f"migration batch {batch_id} does not exist")
+        raise NotFound(f"迁移批次 {batch_id} 不存在 (migration batch {batch_id} does not exist)")
     cases = conn.execute(sa.select(migration_case).where(
         migration_case.c.batch_id == batch_id).order_by(migration_case.c.id)).all()
     done = sum(1 for c in cases if c.status != "pending")
@@ -272,11 +277,12 @@ def migrate_case(conn: Connection, engine: Engine, case_id: int, key: str, from_
     row = engine.store.lock(conn, case_id)
     source = engine.definitions.get(conn, row.definition_id)
     if (source.key, source.version) != (key, from_version):
-        raise Blocked(f"the case is on {source.key} version {source.version} now, "
-                      f"not version {from_version}")
+        raise Blocked(f"案件现在处于 {source.key} 第 {source.version} 版，不是第 {from_version} 版 "
+                      f"(the case is on {source.key} version {source.version} now, not version "
+                      f"{from_version})")
     if row.status != "active":
-        raise Blocked("the case has an open incident: resolve it first" if
-                      row.status == "incident" else f"the case is {row.status}")
+        raise Blocked(OPEN_INCIDENT if row.status == "incident"
+                      else f"案件处于 {row.status} 状态，不能迁移 (the case is {row.status})")
     target = _definition(conn, engine, key, to_version)
     workflow = engine.store.load_fresh(conn, row, source)
     at = positions(workflow)
@@ -289,8 +295,8 @@ def migrate_case(conn: Connection, engine: Engine, case_id: int, key: str, from_
     except Conflict:
         raise
     except Exception as exc:
-        raise Blocked(f"the case could not run on version {to_version}: "
-                      f"{type(exc).__name__}: {exc}"[:1000]) from exc
+        raise Blocked(f"案件无法在第 {to_version} 版上运行 (the case could not run on version "
+                      f"{to_version}: {type(exc).__name__}: {exc})"[:1000]) from exc
     payload = {"from_version": from_version, "to_version": to_version, "positions": at,
                **outcome.as_dict(), "now_at": result, "batch": None}
     if item_id is not None:

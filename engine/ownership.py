@@ -25,6 +25,8 @@ TASK = sa.select(human_task).where(human_task.c.id == _B("task_id"))
 CANDIDATES = (sa.select(task_candidate.c.role, task_candidate.c.unit)
               .where(task_candidate.c.human_task_id == _B("task_id")))
 ASSIGNEE = sa.select(human_task.c.assignee).where(human_task.c.id == _B("task_id"))
+NOT_CANDIDATE = "所选人员不是该任务的办理人选 (the person chosen is not a candidate for this task)"
+NOT_CANDIDATE_FIELD = "不是办理人选 (not a candidate)"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class TaskOwnership:
         None: they may."""
         task_row = conn.execute(TASK, {"task_id": task_id}).first()
         if task_row is None:
-            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
+            raise NotFound(f"任务 {task_id} 不存在 (task {task_id} does not exist)",
+                           task_id=task_id)
         if task_row.state != "open":
             return Refusal("closed", holder=task_row.completed_by)
         found = self._entitlement(conn, task_row, actor)
@@ -149,14 +152,13 @@ class TaskOwnership:
         self._check_open(task_row)
         if not actor.admin:
             if task_row.assignee and task_row.assignee != actor.id:
-                raise Forbidden(f"该任务由 {task_row.assignee} 办理，只有其本人或说明理由的监管人员"
-                                f"可以改派 (the task is held by {task_row.assignee}; only "
-                                "they, or a supervisor with a reason, may reassign it)",
+                raise Forbidden("该任务已由他人认领，只有认领人本人或说明理由的监管人员可以改派 "
+                                "(the task is held by someone else; only they, or a "
+                                "supervisor with a reason, may reassign it)",
                                 case_id=task_row.case_id, task_id=task_id)
             self._check_entitled(conn, task_row, actor)
         if not self._is_candidate(conn, task_row.id, assignee):
-            raise InvalidInput(f"{assignee.id} is not a candidate for this task",
-                               [Detail("not a candidate", field="assignee")],
+            raise InvalidInput(NOT_CANDIDATE, [Detail(NOT_CANDIDATE_FIELD, field="assignee")],
                                task_id=task_id)
         self._set_assignee(conn, row, task_row, assignee.id, actor, "assign")
 
@@ -165,9 +167,11 @@ class TaskOwnership:
     def _lock_task(self, conn: Connection, task_id: int) -> tuple[CaseRow, Any]:
         row = self.store.lock_of_task(conn, task_id)
         if row is None:
-            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
+            raise NotFound(f"任务 {task_id} 不存在 (task {task_id} does not exist)",
+                           task_id=task_id)
         if row.status == "suspended":
-            raise Conflict(f"case {row.id} is suspended; a supervisor must resume it first",
+            raise Conflict("本案已挂起，须由监管人员恢复后才能办理 (the case is suspended; a "
+                           "supervisor must resume it first)",
                            case_id=row.id, task_id=task_id, code="suspended")
         # then read the task, under the case's lock
         task_row = conn.execute(TASK, {"task_id": task_id}).one()
@@ -176,8 +180,7 @@ class TaskOwnership:
     @staticmethod
     def _check_open(task_row: Any) -> None:
         if task_row.state != "open":
-            who = f" by {task_row.completed_by}" if task_row.completed_by else ""
-            raise Conflict(f"该任务已办结 (the task was already {task_row.state}{who})",
+            raise Conflict(f"该任务已办结 (the task was already {task_row.state})",
                            case_id=task_row.case_id, task_id=task_row.id)
 
     def _is_candidate(self, conn: Connection, task_id: int, actor: Actor) -> bool:
@@ -205,8 +208,8 @@ class TaskOwnership:
         if found is None:
             return
         if found.reason == "held_by_other" and found.candidate:
-            raise Conflict(f"该任务已由 {task_row.assignee} 认领 (the task is already claimed "
-                           f"by {task_row.assignee})", case_id=task_row.case_id,
+            raise Conflict("该任务已由他人认领 (the task is already claimed by someone else)",
+                           case_id=task_row.case_id,
                            task_id=task_row.id, code="claimed_by_other")
         if found.reason == "held_by_other":
             raise Forbidden("该任务已指派给他人 (the task is assigned to someone else)",

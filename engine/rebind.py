@@ -93,7 +93,8 @@ class Rebinder:
         errors = [t for sub in (workflow, *workflow.subprocesses.values())
                   for t in sub.tasks.values() if t.state == TaskState.ERROR]
         if errors:
-            raise Blocked("a step of the case failed (an incident): resolve it first",
+            raise Blocked("案件有一步出错（故障），请先处理 (a step of the case failed (an "
+                          "incident): resolve it first)",
                           bpmn_id(errors[0].task_spec))
         before = sum(len(s.tasks) for s in (workflow, *workflow.subprocesses.values()))
         compact(workflow, threshold=0)
@@ -110,8 +111,10 @@ class Rebinder:
                 del workflow.subprocesses[sub_id]
                 continue
             if new_spec is None:
-                raise Blocked(f"the case is inside sub-process {bpmn_id(owner.task_spec)}, "
-                              f"which version {self.version} does not have",
+                raise Blocked(f"案件正处于子流程 {bpmn_id(owner.task_spec)} 中，第 {self.version} "
+                              f"版没有该子流程 (the case is inside sub-process "
+                              f"{bpmn_id(owner.task_spec)}, which version {self.version} does "
+                              "not have)",
                               bpmn_id(owner.task_spec))
             self._one(sub, new_spec)
         after = sum(len(s.tasks) for s in (workflow, *workflow.subprocesses.values()))
@@ -178,22 +181,26 @@ class Rebinder:
         if not getattr(main.task_spec, "bpmn_id", None):  # an internal task (a join...)
             if _mapped(main.task_spec.name, self.mapping) in spec.task_specs:
                 return None
-            raise Blocked(f"the case waits at {main.task_spec.name}, which version "
-                          f"{self.version} does not have", element)
+            raise Blocked(f"案件停在 {main.task_spec.name}，第 {self.version} 版没有该节点 "
+                          f"(the case waits at {main.task_spec.name}, which version "
+                          f"{self.version} does not have)", element)
         target = self.mapping.get(element, element)
         entry = spec.task_specs.get(target + SPLIT) or spec.task_specs.get(target)
         if entry is None:
             if element in self.mapping:
-                raise Blocked(f"{target} is not an element of the same (sub-)process in "
-                              f"version {self.version}", element)
-            raise Blocked(f"the case waits at {element}, which version {self.version} "
-                          f"does not have: map it to an element of version {self.version}",
-                          element)
+                raise Blocked(f"{target} 在第 {self.version} 版中不属于同一（子）流程 ({target} is "
+                              f"not an element of the same (sub-)process in version "
+                              f"{self.version})", element)
+            raise Blocked(f"案件停在 {element}，第 {self.version} 版没有该节点，请把它映射到第 "
+                          f"{self.version} 版的某个节点 (the case waits at {element}, which "
+                          f"version {self.version} does not have: map it to an element of "
+                          f"version {self.version})", element)
         same = target == element and self._same_shape(spec, anchor, main, members)
         if isinstance(main.task_spec, SubWorkflowTask) and main.state == TaskState.STARTED:
             if not same:
-                raise Blocked(f"the case is inside sub-process {element}, which cannot be "
-                              "mapped or re-shaped while it runs", element)
+                raise Blocked(f"案件正处于子流程 {element} 中，运行期间不能映射或改变其结构 "
+                              f"(the case is inside sub-process {element}, which cannot be "
+                              "mapped or re-shaped while it runs)", element)
             return None
         if same:
             return None
@@ -225,7 +232,8 @@ class Rebinder:
     def _reenter(self, workflow: Any, anchor: Any, main: Any, entry: Any) -> Any:
         parent = anchor.parent
         if parent is None:
-            raise Blocked("the case's first step cannot be re-entered", bpmn_id(main.task_spec))
+            raise Blocked("不能回到案件的第一步 (the case's first step cannot be re-entered)",
+                          bpmn_id(main.task_spec))
         data = dict(main.data)
         manager = workflow.top_workflow.event_manager
         for task in list(anchor):
@@ -258,8 +266,10 @@ class Rebinder:
                                               or task.id not in live_below):
                 workflow._remove_task(task.id)  # a prediction, or history nothing needs
             else:
-                raise Blocked(f"{bpmn_id(task.task_spec)} is still part of the case's open "
-                              f"work and version {self.version} does not have it: map it",
+                raise Blocked(f"{bpmn_id(task.task_spec)} 仍是案件未完成的工作，第 {self.version} "
+                              f"版没有它，请映射 ({bpmn_id(task.task_spec)} is still part of the "
+                              f"case's open work and version {self.version} does not have it: "
+                              "map it)",
                               bpmn_id(task.task_spec))
 
     def _rules_changed(self, old: Any, new: Any) -> bool:

@@ -26,6 +26,7 @@ from .clock import Clock, bound_clock
 from .definitions import Definition, DefinitionCache
 from .errors import Conflict, Detail, InvalidInput, NotFound
 from .expressions import Evaluator, timer_source, unwrap
+from .ownership import NOT_CANDIDATE, NOT_CANDIDATE_FIELD
 from .schema import human_task, incident, outbox, process_case, task_candidate, timer
 from .services import Actor, StepContext, step_context
 from .steps import Stepper, StepResult, current_data
@@ -40,8 +41,8 @@ FINISHED = ("completed", "terminated")
 def _reason(reason: str, case_id: int | None = None, task_id: int | None = None) -> str:
     text = (reason or "").strip() if isinstance(reason, str) else ""
     if not text:
-        raise InvalidInput("a reason is required", [Detail("请填写原因 (reason required)",
-                                                           field="reason")],
+        raise InvalidInput("请填写原因 (a reason is required)",
+                           [Detail("请填写原因 (reason required)", field="reason")],
                            case_id=case_id, task_id=task_id, code="reason_required")
     return text[:1000]
 
@@ -66,7 +67,8 @@ class CaseRepair:
         why = _reason(reason, case_id)
         row = self.store.lock(conn, case_id)
         if row.status == SUSPENDED:
-            raise Conflict(f"case {case_id} is already suspended", case_id=case_id,
+            raise Conflict(f"案件 {case_id} 已挂起 (case {case_id} is already suspended)",
+                           case_id=case_id,
                            code="suspended")
         self._refuse_finished(row)
         now = self.clock.now()
@@ -80,7 +82,8 @@ class CaseRepair:
         why = _reason(reason, case_id)
         row = self.store.lock(conn, case_id)
         if row.status != SUSPENDED:
-            raise Conflict(f"case {case_id} is not suspended (it is {row.status})",
+            raise Conflict(f"案件 {case_id} 未挂起 (case {case_id} is not suspended (it is "
+                           f"{row.status}))",
                            case_id=case_id)
         now = self.clock.now()
         open_incident = conn.execute(sa.select(incident.c.id).where(
@@ -134,20 +137,22 @@ class CaseRepair:
         why = _reason(reason, task_id=task_id)
         row = self.store.lock_of_task(conn, task_id)
         if row is None:
-            raise NotFound(f"task {task_id} does not exist", task_id=task_id)
+            raise NotFound(f"任务 {task_id} 不存在 (task {task_id} does not exist)",
+                           task_id=task_id)
         task_row = conn.execute(sa.select(human_task).where(
             human_task.c.id == task_id)).one()
         if task_row.state != "open":
-            raise Conflict(f"the task was already {task_row.state}", case_id=row.id,
+            raise Conflict(f"该任务已办结 (the task was already {task_row.state})",
+                           case_id=row.id,
                            task_id=task_id)
         if assignee is not None and not self._is_candidate(conn, task_id, assignee):
-            raise InvalidInput(f"{assignee.id} is not a candidate for this task",
-                               [Detail("not a candidate", field="assignee")],
+            raise InvalidInput(NOT_CANDIDATE, [Detail(NOT_CANDIDATE_FIELD, field="assignee")],
                                case_id=row.id, task_id=task_id)
         has_group = conn.execute(sa.select(task_candidate.c.id).where(
             task_candidate.c.human_task_id == task_id)).first() is not None
         if assignee is None and not has_group:
-            raise Conflict("the task has no candidate group to return to",
+            raise Conflict("该任务没有可退回的候选组 (the task has no candidate group to "
+                           "return to)",
                            case_id=row.id, task_id=task_id)
         now = self.clock.now()
         conn.execute(sa.update(human_task).where(human_task.c.id == task_id).values(
@@ -166,7 +171,8 @@ class CaseRepair:
         are evaluated again (a deadline extension moves its escalation timers with it)."""
         why = _reason(reason, case_id)
         if not isinstance(values, Mapping) or not values:
-            raise InvalidInput("send the variables to change", case_id=case_id)
+            raise InvalidInput("请填写要修改的变量 (send the variables to change)",
+                               case_id=case_id)
         changed = dict(values)
         row = self.store.lock(conn, case_id)
         self._refuse_finished(row)
@@ -233,17 +239,20 @@ class CaseRepair:
         row = self.store.lock(conn, case_id)
         self._refuse_finished(row)
         if row.status == SUSPENDED:
-            raise Conflict(f"case {case_id} is suspended; resume it first",
+            raise Conflict(f"案件 {case_id} 已挂起，请先恢复 (case {case_id} is suspended; "
+                           "resume it first)",
                            case_id=case_id, code="suspended")
         definition = self.definitions.get(conn, row.definition_id)
         if not _is_user_task(definition, target):
-            raise InvalidInput(f"{target!r} is not a user task of this process",
-                               [Detail("unknown user task", element=target,
+            raise InvalidInput(f"{target!r} 不是本流程的用户任务 ({target!r} is not a user "
+                               "task of this process)",
+                               [Detail("没有这个用户任务 (unknown user task)", element=target,
                                        field="target")], case_id=case_id)
         workflow = self.store.load_fresh(conn, row, definition)
         if any(element_id(t) == target and t.state == TaskState.READY
                for t in all_tasks(workflow)):
-            raise Conflict(f"the case is already at {target}", case_id=case_id)
+            raise Conflict(f"案件已经停在 {target} (the case is already at {target})",
+                           case_id=case_id)
         now = self.clock.now()
         earlier = _last_completed(workflow, target)
         skipped: list[str] = []
@@ -266,8 +275,8 @@ class CaseRepair:
         except Conflict:
             raise
         except Exception as exc:
-            raise Conflict(f"cannot move case {case_id} to {target}: "
-                           f"{type(exc).__name__}: {exc}", case_id=case_id) from exc
+            raise Conflict(f"无法把案件 {case_id} 移到 {target} (cannot move case {case_id} to "
+                           f"{target}: {type(exc).__name__}: {exc})", case_id=case_id) from exc
         payload = {"target": target, "reason": why, "mode": "reset" if earlier else "skip",
                    "skipped": len(skipped), "data": extra}
         result, workflow = self._advance(conn, row, definition, workflow, actor,
@@ -289,7 +298,8 @@ class CaseRepair:
     @staticmethod
     def _refuse_finished(row: CaseRow) -> None:
         if row.status in FINISHED:
-            raise Conflict(f"case {row.id} is {row.status}", case_id=row.id)
+            raise Conflict(f"案件 {row.id} 已结束 (case {row.id} is {row.status})",
+                           case_id=row.id)
 
     @staticmethod
     def _set_status(conn: Connection, case_id: int, status: str, now: datetime) -> None:
@@ -385,5 +395,6 @@ def _skip_to(workflow: BpmnWorkflow, target: str, data: Mapping[str, Any],
         workflow.do_engine_steps()
     now_at = sorted({element_id(t) for t in all_tasks(workflow)
                      if t.state == TaskState.READY and t.task_spec.manual})
-    raise Conflict(f"skipping forward does not reach {target}; the case would wait at "
-                   f"{', '.join(now_at) or 'no user task'}")
+    raise Conflict(f"向后跳过到不了 {target}，案件会停在 {', '.join(now_at) or '（无用户任务）'} "
+                   f"(skipping forward does not reach {target}; the case would wait at "
+                   f"{', '.join(now_at) or 'no user task'})")

@@ -64,7 +64,7 @@ from .services import (
     StepContext,
     step_context,
 )
-from .steps import Stepper, StepResult, record_incident
+from .steps import TOO_DEEP, Stepper, StepResult, record_incident
 from .store import CaseRow, CaseStore
 from .sync import TaskMirror, mirrored
 from .validation import DefinitionValidator, referenced_forms, split_list
@@ -151,15 +151,14 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
         try:
             definition = self.definitions.resolve(conn, key, version)
             if not self.may_start(definition, actor):
-                raise Forbidden(f"you may not start {key!r} "
-                                f"(candidateStarterGroups: {definition.starter_groups})")
+                raise Forbidden("您无权发起该流程 (you may not start this process)")
             clean = self._validated(definition, definition.start_form, data)
             result, row, workflow = self._begin(conn, definition, clean, actor, business_key)
         except EngineError:
             raise
         except Exception as exc:  # nothing was stored: there is no case to hold an incident
-            raise StartFailed(f"the process {key!r} could not start: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise StartFailed(f"流程未能启动，未保存任何内容 (the process {key!r} could not "
+                              f"start: {type(exc).__name__}: {exc})") from exc
         self.remember_after_commit(conn, row, workflow)
         return result
 
@@ -206,8 +205,8 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
                        data: Mapping[str, Any], expected_revision: int | None) -> StepResult:
         row, task_row = self._lock_task(conn, task_id)
         if expected_revision is not None and expected_revision != row.revision:
-            raise Conflict(f"case {row.id} is at revision {row.revision}, not "
-                           f"{expected_revision}; reload and try again",
+            raise Conflict(f"案件已被他人更新，请刷新后重试 (case {row.id} is at revision "
+                           f"{row.revision}, not {expected_revision}; reload and try again)",
                            case_id=row.id, task_id=task_id, code="stale_revision")
         self._check_open(task_row)
         self._check_entitled(conn, task_row, actor)
@@ -219,7 +218,8 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
         spiff_id = UUID(task_row.spiff_task_id)
         task = workflow.get_task_from_id(spiff_id)
         if task is None or task.state != TaskState.READY:
-            raise Conflict("the task is no longer ready", case_id=row.id, task_id=task_id)
+            raise Conflict("该任务已不可办理 (the task is no longer ready)", case_id=row.id,
+                           task_id=task_id)
 
         def apply(wf: BpmnWorkflow) -> None:
             target = wf.get_task_from_id(spiff_id)
@@ -269,7 +269,8 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
                 BpmnEvent(MessageEventDefinition(name), event_payload), internal=False))
 
         if not deliver(workflow):
-            raise Conflict(f"case {case_id} is not waiting for message {name!r}",
+            raise Conflict(f"案件 {case_id} 没有在等待消息 {name!r} (case {case_id} is not "
+                           f"waiting for message {name!r})",
                            case_id=case_id)
         result, workflow = self.stepper.advance(
             conn, row, definition, workflow, actor, action="message", origin="message",
@@ -291,37 +292,42 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
         row = self.store.lock(conn, case_id)
         now = self.clock.now()
         exc = crash.cause
-        message = f"{type(exc).__name__}: {exc}"[:2000]
-        if isinstance(exc, RecursionError):
-            message = "the case's history is too deep to process (recursion limit)"
+        message = TOO_DEEP if isinstance(exc, RecursionError) \
+            else f"{type(exc).__name__}: {exc}"[:2000]
         incident_id = record_incident(conn, case_id, crash.origin, message, now)
         conn.execute(sa.update(process_case).where(process_case.c.id == case_id)
                      .values(status="incident", updated_at=now))
         audit.append(conn, row.id, SYSTEM.id, "incident",
                      {"incident": incident_id, "origin": crash.origin, "message": message}, now)
-        return ProcessFailed(f"the process failed; a supervisor can see and retry incident "
-                             f"{incident_id}", incident_id=incident_id, case_id=case_id)
+        return ProcessFailed(f"流程出错，已记录为故障，监管人员可查看并重试 (the process failed; "
+                             f"a supervisor can see and retry incident {incident_id})",
+                             incident_id=incident_id, case_id=case_id)
 
     # -- checks --------------------------------------------------------------------------
 
     @staticmethod
     def _check_running(row: CaseRow) -> None:
         if row.status in ("completed", "terminated"):
-            raise Conflict(f"case {row.id} is {row.status}", case_id=row.id)
+            raise Conflict(f"案件 {row.id} 已结束 (case {row.id} is {row.status})",
+                           case_id=row.id)
         if row.status == "suspended":
-            raise Conflict(f"case {row.id} is suspended", case_id=row.id, code="suspended")
+            raise Conflict(f"案件 {row.id} 已挂起 (case {row.id} is suspended)", case_id=row.id,
+                           code="suspended")
 
     def _validated(self, definition: Definition, form_key: str | None,
                    data: Mapping[str, Any], task_id: int | None = None) -> dict[str, Any]:
         if not isinstance(data, Mapping):
-            raise InvalidInput("form data must be a JSON object", task_id=task_id)
+            raise InvalidInput("表单数据必须是对象 (form data must be a JSON object)",
+                               task_id=task_id)
         if form_key is None:
             if data:
-                raise InvalidInput("this step has no form; send no data", task_id=task_id)
+                raise InvalidInput("此步骤没有表单，请不要提交数据 (this step has no form; "
+                                   "send no data)", task_id=task_id)
             return {}
         schema = definition.forms.get(form_key)
         if schema is None:
-            raise NotFound(f"form {form_key!r} is missing from the deployment")
+            raise NotFound(f"部署中缺少表单 {form_key!r} (form {form_key!r} is missing from the "
+                           "deployment)")
         problems = validate_submission(schema, dict(data))
         if problems:
             raise InvalidInput("表单填写有误 (the form has errors)", problems, task_id=task_id,

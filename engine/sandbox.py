@@ -35,13 +35,16 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         """Task (or workflow) data first, then SpiffWorkflow's data objects, as its own
         environment layers them."""
         if not isinstance(expression, str):
-            raise ExpressionError("the element has no expression to evaluate")
+            raise ExpressionError("该元素没有可计算的表达式 (the element has no expression to "
+                                  "evaluate)")
         data: Mapping[str, Any] = ChainMap(context, external_context) \
             if external_context else context
         return self.evaluator.evaluate(unwrap(expression), data)
 
     def execute(self, script: Any, context: Any, external_context: Any = None) -> bool:
-        raise ExpressionError("scripts are not allowed; use a service task with camunda:topic")
+        raise ExpressionError("不允许脚本，请改用带 camunda:topic 的服务任务 (scripts are not "
+                              "allowed; use a service task with camunda:topic)")
 
     def call_service(self, context: Any, **kwargs: Any) -> Any:
-        raise ExpressionError("services are called through the engine's registered handlers")
+        raise ExpressionError("服务只能通过引擎登记的处理程序调用 (services are called "
+                              "through the engine's registered handlers)")

@@ -141,20 +141,23 @@ class SafeScriptEngine(PythonScriptEngine):
         if isinstance(spec, MultiInstanceTask) and expression == spec.cardinality \
                 and isinstance(value, int) and value > MAX_INSTANCES:
             raise WorkflowTaskException(
-                f"{value} instances requested; a multi-instance activity runs at most "
-                f"{MAX_INSTANCES}", task=task)
+                f"多实例活动最多运行 {MAX_INSTANCES} 个实例，却要求了 {value} 个 ({value} "
+                f"instances requested; a multi-instance activity runs at most {MAX_INSTANCES})",
+                task=task)
         return value
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
         raise WorkflowTaskException(
-            "script tasks are not allowed; use a service task with camunda:topic", task=task)
+            "不允许脚本任务，请改用带 camunda:topic 的服务任务 (script tasks are not allowed; "
+            "use a service task with camunda:topic)", task=task)
 
     def call_service(self, task: Any, topic: str | None = None,
                      params: Mapping[str, str] | None = None, **_: Any) -> bool:
         ctx = _step.get()
         handler = self.handlers.handlers.get(topic or "")
         if ctx is None or handler is None:
-            raise WorkflowTaskException(f"no handler registered for topic {topic!r}", task=task)
+            raise WorkflowTaskException(f"服务 {topic!r} 没有登记处理程序 (no handler registered "
+                                        f"for topic {topic!r})", task=task)
         values = {}
         for name, raw in (params or {}).items():
             values[name] = self.evaluate(task, raw) if raw.strip().startswith("${") else raw
@@ -168,14 +171,16 @@ class SafeScriptEngine(PythonScriptEngine):
             raise
         except Exception as exc:
             raise WorkflowTaskException(
-                f"handler for topic {topic!r} failed: {type(exc).__name__}: {exc}",
+                f"服务 {topic!r} 的处理程序出错 (handler for topic {topic!r} failed: "
+                f"{type(exc).__name__}: {exc})",
                 task=task) from exc
         if result:
             allowed = self.handlers.outputs.get(topic or "", frozenset())
             unexpected = set(result) - allowed
             if unexpected:
                 raise WorkflowTaskException(
-                    f"handler for {topic!r} set undeclared variables {sorted(unexpected)}",
+                    f"服务 {topic!r} 的处理程序设置了未声明的变量 {sorted(unexpected)} (handler "
+                    f"for {topic!r} set undeclared variables {sorted(unexpected)})",
                     task=task)
             task.data.update(result)
             ctx.service_outputs.append({"element": call.element_id, "topic": topic,

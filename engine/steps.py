@@ -171,13 +171,15 @@ class Stepper:
                 if not has_ready_automatic(workflow):
                     break
                 if count == before:
-                    raise DepthTrap("ready steps are no longer reachable: the case's history "
-                                    "is too deep for SpiffWorkflow's task search")
+                    raise DepthTrap("案件历史过深，待办步骤已无法找到 (ready steps are no "
+                                    "longer reachable: the case's history is too deep for "
+                                    "SpiffWorkflow's task search)")
                 # timers found due by the final refresh are ready now: run them too
         except _BudgetSpent:
             return True
         if workflow.is_completed() and has_unfinished(workflow):
-            raise DepthTrap("SpiffWorkflow reports the case complete while work is pending")
+            raise DepthTrap("流程引擎报告案件已完成，但仍有未完成的工作 (SpiffWorkflow reports "
+                            "the case complete while work is pending)")
         return False
 
     def _fail(self, conn: Connection, row: CaseRow, definition: Definition, actor: Actor,
@@ -262,13 +264,17 @@ def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
+TOO_DEEP = "案件历史过深，无法处理（递归层数超限） (the case's history is too deep to process " \
+           "(recursion limit))"
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, SpiffWorkflowException):
         text = str(exc)
         notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
         return " ".join([text, *[str(n) for n in notes]])[:2000]
     if isinstance(exc, RecursionError):
-        return "the case's history is too deep to process (recursion limit)"
+        return TOO_DEEP
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 

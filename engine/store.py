@@ -87,7 +87,8 @@ class CaseStore:
     def lock(self, conn: Connection, case_id: int) -> CaseRow:
         row = conn.execute(LOCK, {"case_id": case_id}).one_or_none()
         if row is None:
-            raise NotFound(f"case {case_id} does not exist", case_id=case_id)
+            raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)",
+                           case_id=case_id)
         return CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
 
     def lock_of_task(self, conn: Connection, task_id: int) -> CaseRow | None:

@@ -67,18 +67,20 @@ class DefinitionValidator:
             _bpmn_validator().validate(root, filename)
         except ValidationException as exc:
             reason = getattr(exc, "message", None) or str(exc)
-            problems.append(Detail(f"not valid BPMN 2.0: {reason}",
+            problems.append(Detail(f"不是有效的 BPMN 2.0 文件 (not valid BPMN 2.0: {reason})",
                                    line=getattr(exc, "line_number", None)))
             return Checked({}, {}, problems)
         for node in root.iter():
             if isinstance(node.tag, str) and node.get("id") in RESERVED_IDS:
-                problems.append(Detail(f"the id {node.get('id')!r} is reserved; rename it",
+                problems.append(Detail(f"id {node.get('id')!r} 是保留字，请改名 (the id "
+                                       f"{node.get('id')!r} is reserved; rename it)",
                                        element=node.get("id"), line=_line(node)))
         shape = structure_problems(root)
         processes = {pid: attrs for pid, attrs in process_attributes(root).items()
                      if attrs["executable"]}
         if not processes:
-            problems.append(Detail("the file has no executable process (isExecutable=\"true\")"))
+            problems.append(Detail("文件中没有可执行的流程 (the file has no executable process "
+                                   "(isExecutable=\"true\"))"))
         for key, schema in forms.items():
             problems += check_form_schema(key, schema)
         if problems:
@@ -91,12 +93,14 @@ class DefinitionValidator:
                 for sub in parser.get_subprocess_specs(pid).values():
                     rewrite_timers(sub)
         except ValidationException as exc:
-            problems.append(Detail(str(getattr(exc, "message", exc)).strip() or repr(exc),
+            reason = str(getattr(exc, "message", exc)).strip() or repr(exc)
+            problems.append(Detail(f"流程图无法解析 ({reason})",
                                    element=getattr(exc, "id", None),
                                    line=getattr(exc, "line_number", None) or None))
             return Checked(processes, dict(forms), problems + shape)
         except Exception as exc:  # SpiffWorkflow raises plain exceptions for some shapes
-            problems.append(Detail(f"SpiffWorkflow cannot parse the file: {exc}"))
+            problems.append(Detail(f"流程引擎无法解析该文件 (SpiffWorkflow cannot parse the "
+                                   f"file: {exc})"))
             return Checked(processes, dict(forms), problems + shape)
         for proc in root.iterfind("{*}process"):
             pid = proc.get("id") or ""
@@ -134,15 +138,16 @@ class DefinitionValidator:
         for group in split_list(attrs.get("starter_groups")):
             problem = self.resolver.check(group)
             if problem:
-                problems.append(Detail(f"candidateStarterGroups: {problem}",
+                problems.append(Detail(f"发起人候选组有误：{problem} (candidateStarterGroups)",
                                        element=proc.get("id"), line=_line(proc)))
         for node in proc.iter():
             if not isinstance(node.tag, str):
                 continue
             tag = etree.QName(node).localname
             if tag == "scriptTask":
-                problems.append(self._at(node, "script tasks are not allowed: use a service "
-                                               "task (camunda:type=\"external\", camunda:topic)"))
+                problems.append(self._at(node, f"{label(node)} 不允许：请改用服务任务 (script "
+                                               "tasks are not allowed: use a service task "
+                                               "(camunda:type=\"external\", camunda:topic))"))
             elif tag == "userTask":
                 problems += self._check_user_task(node, known)
             elif tag == "serviceTask":
@@ -189,9 +194,10 @@ class DefinitionValidator:
         collection = (node.get(CAMUNDA + "collection") or "").strip()
         if collection.isidentifier() and collection not in known \
                 and node.find("{*}loopCardinality") is None:
-            problems.append(self._at(owner, f"camunda:collection {collection!r} names a "
-                                            "variable the process's forms and handlers "
-                                            "never set"))
+            problems.append(self._at(owner, f"camunda:collection {collection!r} 所指的变量从未被"
+                                            "流程的表单或处理程序设置 (camunda:collection "
+                                            f"{collection!r} names a variable the process's "
+                                            "forms and handlers never set)"))
         return problems
 
     def _check_message(self, node: etree._Element, known: set[str]) -> list[Detail]:
@@ -203,8 +209,9 @@ class DefinitionValidator:
         if payload is not None:
             return problems + self._check_expr(owner, payload, known, "message payload")
         if etree.QName(owner).localname in ("intermediateThrowEvent", "endEvent"):
-            problems.append(self._at(owner, "a message throw needs its payload as an "
-                                            "expression in camunda:expression"))
+            problems.append(self._at(owner, f"{label(owner)} 发送消息须在 camunda:expression "
+                                            "中写出消息内容表达式 (a message throw needs its "
+                                            "payload as an expression in camunda:expression)"))
         return problems
 
     def _check_camunda(self, node: etree._Element, tag: str, known: set[str]) -> list[Detail]:
@@ -212,14 +219,17 @@ class DefinitionValidator:
         listeners never run here, so they are refused rather than silently ignored."""
         owner = _flow_element(node)
         if tag == "script":
-            return [self._at(owner, "camunda:script is not allowed: expressions only")]
+            return [self._at(owner, "不允许 camunda:script，只能使用表达式 (camunda:script is "
+                                    "not allowed: expressions only)")]
         if tag in ("executionListener", "taskListener"):
-            return [self._at(owner, f"camunda:{tag} is not supported: hazardflow runs no "
-                                    "listeners; use a service task")]
+            return [self._at(owner, f"不支持 camunda:{tag}：本系统不运行监听器，请改用服务任务 "
+                                    f"(camunda:{tag} is not supported: hazardflow runs no "
+                                    "listeners; use a service task)")]
         if tag in ("inputParameter", "outputParameter"):
             if any(isinstance(child.tag, str) for child in node):
-                return [self._at(owner, f"camunda:{tag} {node.get('name')!r} must be a "
-                                        "plain value or a ${...} expression")]
+                return [self._at(owner, f"camunda:{tag} {node.get('name')!r} 须为普通值或 "
+                                        f"${{...}} 表达式 (camunda:{tag} {node.get('name')!r} "
+                                        "must be a plain value or a ${...} expression)")]
             text = (node.text or "").strip()
             if text.startswith("${"):
                 return self._check_expr(owner, text, known, tag)
@@ -240,10 +250,13 @@ class DefinitionValidator:
         for group in groups:
             problem = self.resolver.check(group)
             if problem:
-                problems.append(self._at(node, f"candidateGroups: {problem}"))
+                problems.append(self._at(node, f"{label(node)} 的候选组有误：{problem} "
+                                               "(candidateGroups)"))
         if any(user.startswith("${") for user in users):
-            problems.append(self._at(node, "camunda:candidateUsers lists user ids; it is "
-                                           "not evaluated (use camunda:assignee=\"${...}\")"))
+            problems.append(self._at(node, f"{label(node)} 的 camunda:candidateUsers 只能列出"
+                                           "用户名，不计算表达式，请改用 camunda:assignee "
+                                           "(camunda:candidateUsers lists user ids; it is not "
+                                           "evaluated (use camunda:assignee=\"${...}\"))"))
         if assignee:
             problems += self._check_expr(node, assignee, known, "assignee", literal_ok=True)
         due = (node.get(CAMUNDA + "dueDate") or "").strip()
@@ -256,13 +269,16 @@ class DefinitionValidator:
 
     def _check_service_task(self, node: etree._Element, known: set[str]) -> list[Detail]:
         if node.get(CAMUNDA + "type") != "external" or not node.get(CAMUNDA + "topic"):
-            return [self._at(node, "service tasks must be camunda:type=\"external\" with a "
-                                   "camunda:topic naming a registered handler")]
+            return [self._at(node, f"{label(node)} 须设置 camunda:type=\"external\" 和已登记"
+                                   "处理程序的 camunda:topic (service tasks must be "
+                                   "camunda:type=\"external\" with a camunda:topic naming a "
+                                   "registered handler)")]
         topic = node.get(CAMUNDA + "topic", "")
         if topic not in self.handlers.handlers:
             known_topics = ", ".join(sorted(self.handlers.handlers)) or "none"
-            return [self._at(node, f"no handler is registered for topic {topic!r} "
-                                   f"(registered: {known_topics})")]
+            return [self._at(node, f"{label(node)} 的服务 {topic!r} 没有登记处理程序，已登记："
+                                   f"{known_topics} (no handler is registered for topic "
+                                   f"{topic!r})")]
         return []  # its camunda:inputParameter expressions are checked with every other
 
     def _check_expr(self, node: etree._Element, text: str, known: set[str], what: str,
@@ -271,27 +287,31 @@ class DefinitionValidator:
         if literal_ok and not text.strip().startswith("${"):
             return []  # a plain user id
         if not source:
-            return [self._at(node, f"empty {what} expression")]
+            return [self._at(node, f"{label(node)} 的 {what} 表达式为空 (empty {what} "
+                                   "expression)")]
         try:
             self.evaluator.check(source)
             unknown = names_in(source) - known
         except ExpressionError as exc:
-            return [self._at(node, f"{what} {text.strip()!r}: {exc}")]
+            return [self._at(node, f"{label(node)} 的 {what} {text.strip()!r} 有误：{exc}")]
         if unknown:
-            return [self._at(node, f"{what} {text.strip()!r} names unknown variable(s) "
+            return [self._at(node, f"{label(node)} 的 {what} {text.strip()!r} 用到了流程的"
+                                   f"表单和处理程序从未设置的变量 {', '.join(sorted(unknown))} "
+                                   f"({what} {text.strip()!r} names unknown variable(s) "
                                    f"{', '.join(sorted(unknown))}; the process's forms and "
-                                   f"handlers never set them")]
+                                   f"handlers never set them)")]
         if not names_in(source):  # a constant: it must evaluate now, within the limits
             try:
                 self.evaluator.evaluate(source, {})
             except ExpressionError as exc:
-                return [self._at(node, f"{what} {text.strip()!r}: {exc}")]
+                return [self._at(node, f"{label(node)} 的 {what} {text.strip()!r} 有误：{exc}")]
         return []
 
     def _check_timer(self, node: etree._Element, text: str, known: set[str],
                      what: str = "timer") -> list[Detail]:
         if not text.strip():
-            return [self._at(node, f"empty {what} expression")]
+            return [self._at(node, f"{label(node)} 的 {what} 表达式为空 (empty {what} "
+                                   "expression)")]
         source = timer_source(text)
         if not text.strip().startswith("${") and not is_iso_literal(text):
             try:
@@ -307,7 +327,7 @@ class DefinitionValidator:
             try:
                 self.evaluator.evaluate(f"timer_value({source})", {})
             except ExpressionError as exc:
-                return [self._at(node, f"{what} {text.strip()!r}: {exc}")]
+                return [self._at(node, f"{label(node)} 的 {what} {text.strip()!r} 有误：{exc}")]
         return []
 
     def _not_iso(self, node: etree._Element, text: str, what: str) -> Detail:
@@ -355,8 +375,9 @@ def _identifier(owner: etree._Element, what: str, value: str | None) -> list[Det
     text = (value or "").strip()
     if text.isidentifier() and not text.startswith("_"):
         return []
-    return [DefinitionValidator._at(owner, f"{what} {text!r} must be a variable name, "
-                                           "not an expression")]
+    return [DefinitionValidator._at(owner, f"{label(owner)} 的 {what} {text!r} 须为变量名，"
+                                           f"不能是表达式 ({what} {text!r} must be a variable "
+                                           "name, not an expression)")]
 
 
 def _message_form(node: etree._Element) -> str | None:

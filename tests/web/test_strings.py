@@ -22,7 +22,24 @@ The rule, precisely:
   The project writes them "中文 (English)": a message passes when its literal text holds
   Chinese; one that holds an English phrase and no Chinese fails.  Messages passed through
   a variable are checked where the literal is written (the call that builds them, when
-  it is one of the above, or a ``_()`` call whose source is checked by ``test_i18n``).
+  it is one of the above, or a ``_()`` call whose source is checked by ``test_i18n``); a
+  message passed as a module-level constant of the same file is checked as its literal.
+* **The engine's messages** (every ``*.py`` under ``engine/``), by the same rule: what
+  reaches a user from the engine is the message of its own errors, which ``web/`` answers
+  as a 4xx or flashes (``NotFound``, ``Forbidden``, ``Conflict``, ``InvalidInput``,
+  ``DeploymentError``, ``PayloadTooLarge``, ``StartFailed``, ``ProcessFailed``), the
+  located problems it reports (``Detail``; the designer's lint and validation problems
+  built by ``_at(node, message)``; a form definition's problems, ``refuse(path,
+  message)``), a migration's refusal (``Blocked``, and an item's ``reason=``), and what
+  becomes an incident's message in the monitor or a lint problem in the designer
+  (``ExpressionError``, ``WorkflowTaskException``, ``DepthTrap``).  Python's own
+  exceptions (``ValueError``, ``TypeError``, ``RuntimeError``, ``AssertionError``,
+  ``SyntaxError``) and the form checker's internal ones (``PatternError``,
+  ``FormTooComplex``, ``NoSuchResource``, turned into Chinese problems where they are
+  caught) are programming errors or internal signals, never shown as such: not checked.
+  The text of a third-party exception (SpiffWorkflow's, a handler's) is quoted in the
+  English part; the monitor's technical view and the designer may show element ids, the
+  messages a task's doer reads name none.
 
 ``ALLOWED`` lists the few exceptions, each with its reason; ``ALLOWED_FILES`` the files
 left out whole, each with its reason (a test fails once one of them is clean).
@@ -38,6 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "web" / "templates"
 CODE = [ROOT / "web", ROOT / "workflows"]
+ENGINE = ROOT / "engine"
 
 WORD = r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*"
 PHRASE = re.compile(rf"(?<![\w.@/:_-]){WORD}(?:[ ,\-]+{WORD}){{2,}}(?![\w@/_])")
@@ -45,6 +63,15 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 MESSAGE_CALLS = {"flash", "InvalidInput", "Forbidden", "Conflict", "NotFound", "Detail"}
+# the engine's message-carrying calls: name -> which positional argument is the message
+ENGINE_MESSAGES = {
+    **dict.fromkeys(("NotFound", "Forbidden", "Conflict", "InvalidInput", "DeploymentError",
+                     "PayloadTooLarge", "StartFailed", "ProcessFailed", "Detail", "Blocked",
+                     "ExpressionError", "WorkflowTaskException", "DepthTrap"), 0),
+    "_at": 1, "refuse": 1,
+}
+MESSAGE_KEYWORDS = {"reason"}  # the engine's only: a migration item's refusal
+WEB_MESSAGES = dict.fromkeys(MESSAGE_CALLS, 0)
 
 # (file relative to the root, the phrase): why it may stay
 ALLOWED: dict[tuple[str, str], str] = {
@@ -110,11 +137,35 @@ def _called(node: ast.Call) -> str:
     return ""
 
 
-def code_findings(source: str) -> list[str]:
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """The module's own ``NAME = "text"`` constants."""
+    return {target.id: _literal(node.value) for node in tree.body
+            if isinstance(node, ast.Assign) for target in node.targets
+            if isinstance(target, ast.Name) and _literal(node.value)}
+
+
+def _messages(node: ast.Call, calls: dict[str, int]) -> list[ast.expr]:
+    at = calls.get(_called(node))
+    found = [node.args[at]] if at is not None and len(node.args) > at else []
+    if calls == ENGINE_MESSAGES:
+        found += [k.value for k in node.keywords if k.arg in MESSAGE_KEYWORDS]
+    return found
+
+
+def _calls(where: str) -> dict[str, int]:
+    return ENGINE_MESSAGES if where.startswith("engine/") else WEB_MESSAGES
+
+
+def code_findings(source: str, calls: dict[str, int] = WEB_MESSAGES) -> list[str]:
+    tree = ast.parse(source)
+    constants = _constants(tree)
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and _called(node) in MESSAGE_CALLS and node.args:
-            text = _literal(node.args[0])
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for message in _messages(node, calls):
+            named = isinstance(message, ast.Name)
+            text = constants.get(message.id, "") if named else _literal(message)
             if text and not CHINESE.search(text):
                 found += english_phrases(text)
     return found
@@ -139,6 +190,12 @@ def test_the_rule_finds_sentences_and_leaves_ids_and_translations() -> None:
     assert code_findings("flash('Saved the case now')") == ["Saved the case now"]
     assert code_findings("raise InvalidInput('已保存 (Saved the case now)')") == []
     assert code_findings("raise Conflict(f'no such step {x} here')") == ["no such step"]
+    assert code_findings("X = 'a sentence here'\nraise NotFound(X)") == ["a sentence here"]
+    engine = ENGINE_MESSAGES
+    assert code_findings("self._at(node, 'has no name yet')", engine) == ["has no name yet"]
+    assert code_findings("raise Blocked('未完成 (still open here)')", engine) == []
+    assert code_findings("item.update(reason='the case is open')", engine) == ["the case is open"]
+    assert code_findings("raise ValueError('a programming error here')", engine) == []
 
 
 def test_no_template_shows_an_untranslated_english_sentence() -> None:
@@ -156,6 +213,14 @@ def test_no_message_raised_to_a_page_is_english_only() -> None:
     assert found == []
 
 
+def test_no_message_the_engine_raises_to_a_user_is_english_only() -> None:
+    found = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        found += _unallowed(path, code_findings(path.read_text(encoding="utf-8"),
+                                                ENGINE_MESSAGES))
+    assert found == []
+
+
 def test_the_allow_list_is_short_and_every_entry_is_still_needed() -> None:
     assert len(ALLOWED) <= 10
     for (where, phrase), reason in ALLOWED.items():
@@ -165,5 +230,6 @@ def test_the_allow_list_is_short_and_every_entry_is_still_needed() -> None:
     for where, reason in ALLOWED_FILES.items():
         assert reason
         text = (ROOT / where).read_text(encoding="utf-8")
-        findings = code_findings(text) if where.endswith(".py") else template_findings(text)
+        findings = code_findings(text, _calls(where)) if where.endswith(".py") \
+            else template_findings(text)
         assert findings, f"{where} is clean; drop it"
