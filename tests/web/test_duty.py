@@ -75,3 +75,33 @@ def test_the_pages_show_today_the_roster_its_print_and_its_export(app: Flask) ->
     assert rows[3][4] == "金安区人民医院验收人、金安区人民医院整改责任人" or \
         rows[3][4] == "金安区人民医院整改责任人、金安区人民医院验收人"
     assert Browser(app, "yuan").get("/duty/LA-JA-H01/2026-11").status_code == 403
+
+
+def test_a_swap_through_the_api_needs_the_colleague_then_the_keeper(
+        client: FlaskClient, login: Login) -> None:
+    roster = f"{API}/units/LA-JA-H01/rosters/2026-11"
+    asked = client.post(f"{roster}/swaps", headers=login("rectifier"), json={
+        "day": "2026-11-05", "colleague": "verifier", "reason": "外出培训"})
+    assert asked.status_code == 201, asked.get_json()
+    swap = asked.get_json()
+    assert swap["status"] == "requested" and swap["post"] == "staff"
+    early = client.post(f"{API}/duty/swaps/{swap['id']}/decision", headers=login("safety"),
+                        json={"approve": True})
+    assert_error(early, 409)
+    assert_error(client.post(f"{API}/duty/swaps/{swap['id']}/answer",
+                             headers=login("principal"), json={"accept": True}), 403)
+    accepted = client.post(f"{API}/duty/swaps/{swap['id']}/answer", headers=login("verifier"),
+                           json={"accept": True})
+    assert accepted.get_json()["status"] == "accepted"
+    approved = client.post(f"{API}/duty/swaps/{swap['id']}/decision", headers=login("safety"),
+                           json={"approve": True, "note": "同意"})
+    assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
+    day = client.get(roster, headers=login("safety")).get_json()["days"][4]
+    assert [p["username"] for p in day["staff"]] == ["verifier"]
+    level = {"name": "测试提级", "starts_on": "2026-11-04", "ends_on": "2026-11-05",
+             "min_leaders": 1, "min_staff": 2}
+    assert_error(client.post(f"{API}/duty/levels", headers=login("jinan"), json=level), 403)
+    declared = client.post(f"{API}/duty/levels", headers=login("city"), json=level)
+    assert declared.status_code == 201 and declared.get_json()["units_told"] >= 5
+    listed = client.get(f"{API}/duty/levels", headers=login("safety")).get_json()["items"]
+    assert [lv["name"] for lv in listed] == ["测试提级"]

@@ -46,7 +46,7 @@ class DutyLevel(Row):
     min_staff: int
 
 
-class Roster(Envelope):
+class DutyRoster(Envelope):
     """一个单位一个月的值班表，每天全天 24 小时 (a unit's roster of a month; each day's duty
     covers the whole day in business time)."""
 
@@ -61,17 +61,17 @@ class Roster(Envelope):
     levels: list[DutyLevel]
 
 
-class DayPlan(Envelope):
+class DutyDayPlan(Envelope):
     leader: list[Username] = Field(default_factory=list, max_length=20,
                                    description="带班领导的登录名 (leaders' usernames)")
     staff: list[Username] = Field(default_factory=list, max_length=20,
                                   description="值班人员的登录名 (staff usernames)")
 
 
-class RosterRequest(Envelope):
+class DutyRosterRequest(Envelope):
     """整月替换：未列出的日期为空 (replaces the whole month; a day left out is empty)."""
 
-    days: dict[str, DayPlan] = Field(
+    days: dict[str, DutyDayPlan] = Field(
         max_length=31, description="日期 YYYY-MM-DD → 岗位 (day → posts)",
         examples=[{"2026-12-01": {"leader": ["principal"], "staff": ["safety"]}}])
     duty_phone: str | None = Field(None, max_length=32, description="值班电话 (duty line)")
@@ -100,3 +100,56 @@ class DutyToday(Envelope):
 
     day: date
     counties: list[CountyOnDuty]
+
+
+class DutySwap(Row):
+    """换班申请：申请人请同事代其某日值班（或与同事某日互换），同事确认后由值班表管理人员
+    审批 (a swap: asked of a colleague, accepted, then approved by the roster's keeper)."""
+
+    id: int
+    unit_code: str
+    month: str
+    day: date
+    other_day: date | None
+    post: str = Field(description="leader 或 staff (the post)")
+    requester: str
+    colleague: str
+    reason: str
+    status: str = Field(description="requested, accepted, approved, declined, rejected")
+    decided_by: str | None
+    decision_note: str | None
+
+
+class DutySwapRequest(Envelope):
+    day: date
+    colleague: Username
+    reason: str = Field(min_length=1, max_length=200)
+    other_day: date | None = Field(None, description="换班：同事的值班日 (the colleague's day "
+                                                     "taken in exchange)")
+
+
+class DutySwapAnswer(Envelope):
+    accept: bool
+
+
+class DutySwapDecision(Envelope):
+    approve: bool
+    note: str = Field("", max_length=200)
+
+
+class DutyLevelRequest(Envelope):
+    name: str = Field(min_length=1, max_length=128, examples=["春节"])
+    starts_on: date
+    ends_on: date
+    min_leaders: int = Field(ge=0, le=20)
+    min_staff: int = Field(ge=0, le=20)
+
+
+class DutyLevels(Envelope):
+    items: list[DutyLevel]
+
+
+class DutyLevelDeclared(Envelope):
+    level: DutyLevel
+    units_told: int = Field(description="收到人员不足通知的单位数 (units told they fall "
+                                        "short)")
