@@ -47,7 +47,7 @@ STATES: dict[str, str] = {
     "awaiting_verification": "已整改，待验收", "closed": "已验收销号（历史记录）",
 }
 BATCH = 100  # rows per transaction
-MAX_ROWS = 1000  # rows per sheet (an import runs within the request)
+MAX_ROWS = 300  # rows per sheet: an import runs within the request (gunicorn: 60 s)
 
 
 @dataclass
