@@ -8,6 +8,15 @@
   }
   function text(v) { return v === null || v === undefined ? "—" : String(v); }
   function cell(tr, value) { var td = document.createElement("td"); td.textContent = text(value); tr.appendChild(td); return td; }
+  // a row's cells take their column's name (data-label), shown beside the value on a phone
+  function labelled(table) {
+    var names = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent; });
+    table.querySelectorAll("tbody tr").forEach(function (tr) {
+      Array.prototype.forEach.call(tr.cells, function (td, i) {
+        if (names[i] && !td.hasAttribute("data-label")) { td.dataset.label = names[i]; }
+      });
+    });
+  }
 
   // -- the stuck list: select all --------------------------------------------------------
   var all = document.getElementById("check-all");
@@ -58,6 +67,7 @@
         cell(tr, r.unit_name); cell(tr, r.why); cell(tr, r.days);
         body.appendChild(tr);
       });
+      labelled(section.querySelector("table"));
       section.hidden = false;
       section.scrollIntoView({ behavior: "smooth" });
     });
@@ -127,6 +137,7 @@
         [r.rank, r.name, r.found, r.closed, r.overdue, r.rate, r.on_time_rate].forEach(function (v) { cell(tr, v); });
         body.appendChild(tr);
       });
+      labelled(document.getElementById("unit-ranking"));
     });
   }
 })();
