@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hazardflow.workdays")
 
-MAX_WORKDAYS = 3660  # an expression may ask for at most this many working days (~14 years)
+MAX_WORKDAYS = 3660  # add_workdays counts at most this many working days (~14 years)
+# a diagram's expression may ask for at most this many (a deadline is at most a year or so
+# away): each call walks that many days, so an expression's cost stays small
+MAX_EXPRESSION_WORKDAYS = 500
 SHIPPED_OVERRIDES = "workday_overrides.json"
 _warned: set[int] = set()
 
@@ -74,11 +78,7 @@ class OfficialWorkdays:
         """``override``, ``library`` or ``None`` (the year is unknown: Monday–Friday)."""
         if year in self.overrides:
             return "override"
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-        except NotImplementedError:
-            return None
-        return "library"
+        return "library" if _library_knows(year) else None
 
     def is_workday(self, day: date) -> bool:
         override = self.overrides.get(day.year)
@@ -86,15 +86,14 @@ class OfficialWorkdays:
             if day in override.workdays:
                 return True
             return day not in override.holidays and day.weekday() < 5
-        try:
+        if _library_knows(day.year):
             return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            if day.year not in _warned:
-                _warned.add(day.year)
-                log.warning("official holidays of %s are unknown (neither chinese_calendar nor "
-                            "the override file has them): Monday to Friday count as workdays",
-                            day.year)
-            return day.weekday() < 5
+        if day.year not in _warned:
+            _warned.add(day.year)
+            log.warning("official holidays of %s are unknown (neither chinese_calendar nor "
+                        "the override file has them): Monday to Friday count as workdays",
+                        day.year)
+        return day.weekday() < 5
 
     def add_workdays(self, start: date, n: int) -> date:
         """The ``n``-th working day after ``start`` (``n`` < 0: before it); ``n`` = 0 is
@@ -132,6 +131,16 @@ class OfficialWorkdays:
         (when the State Council publishes it) next year too."""
         years = [today.year] + ([today.year + 1] if today.month == 12 else [])
         return self.unknown_years(years)
+
+
+@lru_cache(maxsize=512)
+def _library_knows(year: int) -> bool:
+    """Whether the installed chinese_calendar has ``year`` (it raises for any other)."""
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 def parse_overrides(raw: Any) -> dict[int, YearOverride]:
@@ -172,8 +181,9 @@ def _day(value: Any, calendar: BusinessCalendar) -> date:
 
 
 def _count(n: Any) -> int:
-    if not isinstance(n, int) or isinstance(n, bool) or abs(n) > MAX_WORKDAYS:
-        raise ExpressionError(f"a whole number of working days is needed (at most {MAX_WORKDAYS})")
+    if not isinstance(n, int) or isinstance(n, bool) or abs(n) > MAX_EXPRESSION_WORKDAYS:
+        raise ExpressionError("a whole number of working days is needed "
+                              f"(at most {MAX_EXPRESSION_WORKDAYS})")
     return n
 
 
