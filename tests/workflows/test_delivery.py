@@ -12,15 +12,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from hazardflow.engine import Actor, FixedClock
+from hazardflow.engine.db import write_transaction
 from hazardflow.workflows import delivery
 from hazardflow.workflows.jobs import job
-from hazardflow.workflows.notifications import notify_due_tasks
+from hazardflow.workflows.notifications import add_notification, notify_due_tasks
 from hazardflow.workflows.schema_delivery import delivery as delivery_table
 from hazardflow.workflows.schema_delivery import delivery_attempt
 from hazardflow.workflows.usecases import notification_preferences as prefs
-from hazardflow.workflows.users import get_user
+from hazardflow.workflows.users import create_user, get_user
+from tests.factories import make_runtime
 
-from .lifecycle import SHANGHAI, Lifecycle
+from .lifecycle import SHANGHAI, T0, Lifecycle
 from .test_channels import SmtpSink, Stub, channel_settings, free_port, smtp, stub  # noqa: F401
 
 SAFETY = {"mobile": "13800000001", "email": "safety@example.cn"}
@@ -43,13 +46,13 @@ def reach(lc: Lifecycle, username: str, contacts: dict[str, str],
     prefs.set_my_preferences(lc.rt, lc.actor(username), user.id, contacts, choices)
 
 
-def run(lc: Lifecycle) -> dict[str, int]:
+def run(lc: Lifecycle | Bare) -> dict[str, int]:
     """One run of the worker's job, at the clock's time."""
     result: dict[str, int] = job("send_notices").run(lc.rt, lc.now())
     return result
 
 
-def rows(lc: Lifecycle) -> list[dict[str, Any]]:
+def rows(lc: Lifecycle | Bare) -> list[dict[str, Any]]:
     with lc.db.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(
             sa.select(delivery_table).order_by(delivery_table.c.id))]
@@ -141,14 +144,37 @@ def test_a_non_urgent_sms_waits_for_the_morning_an_overdue_one_goes_at_night(
     assert len(stub.at("/sms")) == 2 and "待办已超期" in stub.at("/sms")[1].query["TemplateParam"]
 
 
+class Bare:
+    """A runtime on the organisation tree with one person, no processes: enough to notify."""
+
+    def __init__(self, db: sa.Engine, **settings: Any) -> None:
+        self.db, self.clock = db, FixedClock(T0)
+        self.rt = make_runtime(db, self.clock, **settings)
+        with db.begin() as conn:
+            self.user = create_user(conn, "safety", "password1", "安全管理员",
+                                    [("safety_officer", "LA-JA-H01")], now=T0)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def set_time(self, at: datetime) -> None:
+        self.clock.set(at)
+
+    def notify(self) -> None:
+        with write_transaction(self.db) as conn:
+            add_notification(conn, kind="task_new", title="【新待办】整改", body="请整改。",
+                             now=self.now(), user_id=self.user.id)
+
+
 def test_a_failing_provider_is_retried_with_doubling_waits_and_every_attempt_logged(
-        db: sa.Engine, stub: Stub) -> None:  # noqa: F811
-    lc = make(db, stub, None, sms_provider="webhook", smtp_port=free_port(),
-              notify_backoff_seconds=60.0, notify_max_attempts=4)
-    reach(lc, "safety", {"mobile": SAFETY["mobile"]}, {"task_new": ["sms"]})
+        org: sa.Engine, stub: Stub) -> None:  # noqa: F811
+    lc = Bare(org, **channel_settings(stub, None, sms_provider="webhook", smtp_port=free_port(),
+                                      notify_backoff_seconds=60.0, notify_max_attempts=4))
+    prefs.set_my_preferences(lc.rt, Actor("safety"), lc.user.id, {"mobile": SAFETY["mobile"]},
+                             {"task_new": ["sms"]})
     answers = iter([(503, {"busy": True}), (502, {"busy": True}), (200, {"id": "m1"})])
     stub.routes["/webhook"] = lambda call: next(answers)
-    lc.report()
+    lc.notify()
     start = lc.now()
     assert run(lc)["pending"] == 1
     [row] = rows(lc)
