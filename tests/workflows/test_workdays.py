@@ -150,3 +150,17 @@ def test_a_timer_function_outside_the_whitelist_is_still_refused_at_deploy(
     hostile = TIMER_BPMN.replace("workdays_after(3)", "workdays_after.__globals__")
     with pytest.raises(Exception, match="Attribute is not allowed"):
         engine.deploy(hostile.encode(), load_forms(), actor="designer")
+
+
+@pytest.mark.parametrize("source", [
+    "add_workdays('2026-09-30', 10 ** 60)", "workdays_after(True)", "workdays_after(501)",
+    "is_workday([1] * 10)", "add_workdays('2026-09-30' * 1000, 1)", "add_workdays(None, 1)",
+])
+def test_hostile_arguments_to_the_workday_functions_are_refused_by_the_evaluator(
+        source: str) -> None:
+    from hazardflow.engine.expressions import Evaluator, default_functions
+
+    evaluator = Evaluator({**default_functions(DEFAULT_CALENDAR.tz),
+                           **expression_functions(DEFAULT_CALENDAR)})
+    with pytest.raises(ExpressionError):
+        evaluator.evaluate(source, {})
