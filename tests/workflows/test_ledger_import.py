@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from hazardflow.engine import Forbidden, InvalidInput
 from hazardflow.workflows.demo import DEMO_PASSWORD
 from hazardflow.workflows.ledger import LedgerFilter, list_hazards
-from hazardflow.workflows.ledger_import_check import parse_date
+from hazardflow.workflows.ledger_import_check import parse_date, sheet_rows
 from hazardflow.workflows.ledger_import_sheet import (
     _xls_rows,
     _xlsx_rows,
@@ -192,9 +192,25 @@ def blank_workbook() -> bytes:
     return out.getvalue()
 
 
+def test_an_xls_ledger_is_read_with_python_calamine() -> None:
+    """隐患台账样例.xls (written by data/make_ledger_xls.py): a merged title row, a blank row,
+    text dates and an Excel serial; a .xls under another name is refused."""
+    data = SAMPLE.with_suffix(".xls").read_bytes()
+    sheet = read_sheet("隐患台账样例.xls", data, MAX)
+    assert sheet.header_at == 2
+    mapping = guess_mapping(sheet.headers)
+    rows = sheet_rows(sheet, mapping)
+    assert [(r.number, r.cells["description"]) for r, _ in rows] == [
+        (5, "门诊楼一层配电箱箱门缺失"), (6, "锅炉房未配置灭火器"), (7, "职工食堂液化气瓶未固定")]
+    assert [parse_date(raw["found_on"]) for _, raw in rows] == [
+        date(2026, 10, 8), date(2026, 10, 5), date(2026, 10, 12)]
+    assert parse_date(rows[1][1]["deadline"]) == date(2026, 12, 1)
+    with pytest.raises(InvalidInput):
+        read_sheet("隐患台账样例.xlsx", data, MAX)
+
+
 def test_calamine_reads_the_sheet_as_openpyxl_does(sheet_bytes: bytes) -> None:
-    """python-calamine reads the .xls files; here it reads the sample (.xlsx) to show its
-    grid (merged cells filled) gives the same header and mapping."""
+    """The same grid (merged cells filled) from either reader: the same header and mapping."""
     by_calamine, by_openpyxl = _xls_rows(sheet_bytes), _xlsx_rows(sheet_bytes)
     at = find_header(by_calamine)
     assert at == find_header(by_openpyxl) == 4
