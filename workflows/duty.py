@@ -4,8 +4,9 @@ A roster is a unit's month (``YYYY-MM``); each business day has its leader on du
 and its staff on duty (值班人员). We keep no shifts (白班/夜班): a day's duty covers the whole
 calendar day in business time (``workflows/calendar.py``), 00:00 to 24:00, which is how the
 notice's 24-hour 值班 is held, and "today" is the business day of the moment asked. People on
-a roster are the unit's own: users holding a role at that very unit. Their phone is their
-duty phone (``duty_contact``), shown beside their name.
+a roster are the unit's own: users holding a role at that very unit. Their phone, shown
+beside their name, is the duty phone kept on the roster (``duty_contact``), else the mobile
+on their own record (``user_contact``, the notices' contacts).
 
 :func:`duty_today` is the one read other features reuse (the map): the people on duty at
 each of a set of units on one day, with whatever a declared higher level finds missing.
@@ -27,6 +28,7 @@ from hazardflow.engine import Detail, InvalidInput
 
 from .duty_levels import Level, Shortfall, levels_between, new_id, shortfall_of, watched
 from .schema import app_user, unit, user_role
+from .schema_delivery import user_contact
 from .schema_duty import duty_assignment, duty_contact, duty_roster
 from .units import Unit
 
@@ -115,13 +117,19 @@ def month_of(day: date) -> str:
 
 
 def phones(conn: Connection, user_ids: Iterable[int]) -> dict[int, str]:
-    """Each person's duty phone, for those who have one."""
+    """Each person's phone on duty, for those who have one: the duty phone kept on the
+    roster (``duty_contact``), else the mobile on their own record (``user_contact``)."""
     wanted = sorted(set(user_ids))
     if not wanted:
         return {}
-    rows = conn.execute(sa.select(duty_contact.c.user_id, duty_contact.c.phone)
-                        .where(duty_contact.c.user_id.in_(wanted)))
-    return {int(uid): str(phone) for uid, phone in rows}
+    found = {int(uid): str(mobile) for uid, mobile in conn.execute(
+        sa.select(user_contact.c.user_id, user_contact.c.mobile)
+        .where(user_contact.c.user_id.in_(wanted), user_contact.c.mobile.is_not(None),
+               user_contact.c.mobile != ""))}
+    found.update({int(uid): str(phone) for uid, phone in conn.execute(
+        sa.select(duty_contact.c.user_id, duty_contact.c.phone)
+        .where(duty_contact.c.user_id.in_(wanted)))})
+    return found
 
 
 def set_phone(conn: Connection, user_id: int, phone: str, now: datetime) -> None:

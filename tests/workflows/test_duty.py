@@ -17,7 +17,8 @@ from hazardflow.engine.clock import FixedClock
 from hazardflow.engine.journal import system_event
 from hazardflow.workflows.demo import DEMO_PASSWORD, USERS
 from hazardflow.workflows.runtime import Runtime
-from hazardflow.workflows.schema import notification
+from hazardflow.workflows.schema import app_user, notification
+from hazardflow.workflows.schema_delivery import user_contact
 from hazardflow.workflows.schema_duty import duty_assignment
 from hazardflow.workflows.usecases import duty as uc
 from hazardflow.workflows.users import actor_for, create_user
@@ -74,6 +75,11 @@ def assignments(w: World) -> int:
 
 
 def test_the_keeper_saves_a_roster_and_a_refused_edit_changes_nothing(world: World) -> None:
+    with world.db.begin() as conn:
+        verifier = conn.execute(sa.select(app_user.c.id).where(
+            app_user.c.username == "verifier")).scalar_one()
+        conn.execute(user_contact.insert().values(user_id=verifier, mobile="13700000003",
+                                                  updated_at=world.clock.now()))
     saved = uc.save_roster(world.rt, world.actor("safety"), "LA-JA-H01", MONTH,
                            hospital_plan(), duty_phone="0564-3331234",
                            phones={"principal": "13800000001"})
@@ -81,6 +87,8 @@ def test_the_keeper_saves_a_roster_and_a_refused_edit_changes_nothing(world: Wor
     assert [p.name for p in first.leaders] == ["金安区人民医院院长"]
     assert first.leaders[0].phone == "13800000001"
     assert {p.username for p in first.staff} == {"safety", "verifier"}
+    assert first.staff[[p.username for p in first.staff].index("verifier")].phone \
+        == "13700000003"  # no duty phone: the mobile on the person's record
     assert saved.duty_phone == "0564-3331234" and len(saved.days) == 31
     before = assignments(world)
     journal = world.count(sa.select(sa.func.count()).select_from(system_event))
