@@ -5,8 +5,9 @@ under the column it concerns: an unknown unit or one outside the importer's scop
 (``policy.may_import_for``), an empty 隐患名称, a date that cannot be read (dates are taken as
 Excel dates, Excel serial numbers, or text: 2026-3-5, 2026/03/05, 2026.3.5, 2026年3月5日,
 20260305), an unknown category (the ledger's categories, by name or by a word such as 电梯
-or 液氧) or level, an unknown or ambiguous 整改责任人 (a user holding a role at the unit,
-by name or login), a 整改情况 that says nothing known, a duplicate of another row or of a
+or 液氧; an empty one is read from the description's words) or level (empty: 一般), an
+unknown or ambiguous 整改责任人 (a user holding a role at the unit, by name or login), a
+整改情况 that says nothing known, a duplicate of another row or of a
 hazard already in the ledger, a row already imported from the same file.
 
 What the row's 整改情况 and dates imply (``state``): 验收日期 given or 已验收/销号 →
@@ -229,10 +230,12 @@ def _read_fields(row: ImportRow, raw: dict[str, Any], today: date) -> None:
     row.status_text = cells.get("status", "")
     row.reference = cells.get("reference", "")[:64] or None
     category = cells.get("category", "")
-    row.category = _category(category) if category else "management"
-    if row.category is None:
+    row.category = _category(category or row.description)  # no category: read the description
+    if row.category is None and category:
         known = "、".join(CATEGORIES.values())
         row.problem("category", f"未知的隐患类别：{category}（可用：{known}）")
+    elif row.category is None:
+        row.problem("category", "未写隐患类别，也无法从描述判断，请补写")
     level = cells.get("level", "")
     found_level = LEVEL_WORDS.get(level.replace(" ", ""), None) if level else "general"
     if found_level is None:

@@ -142,16 +142,19 @@ def run_batches(rt: Runtime, actor: Actor, job_id: int, rows: list[ImportRow],
                 filename: str, sha256: str) -> None:
     """Import ``rows`` (all without problems) ``BATCH`` at a time, each batch one
     transaction that also moves the job's count; a failing batch is rolled back whole and
-    the job marked failed with the reason (earlier batches stay)."""
+    the job marked failed with the reason (earlier batches stay). A row of the same file
+    that another import brought in since the dry run is passed over."""
     done = 0
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
         try:
             with unit_of_work(rt) as conn:
-                for row in batch:
+                taken = _imported_rows(conn, sha256)  # by an import running meanwhile
+                fresh = [row for row in batch if row.number not in taken]
+                for row in fresh:
                     import_row(conn, rt, actor, job_id, row, filename, sha256)
-                done += len(batch)
-                _progress(conn, job_id, done, "running", rt.now())
+                _progress(conn, job_id, done + len(fresh), "running", rt.now())
+            done += len(fresh)
         except Exception as exc:  # noqa: BLE001 - recorded on the job, then raised
             with unit_of_work(rt) as conn:
                 message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
@@ -161,6 +164,13 @@ def run_batches(rt: Runtime, actor: Actor, job_id: int, rows: list[ImportRow],
             raise
     with unit_of_work(rt) as conn:
         _progress(conn, job_id, done, "done", rt.now())
+
+
+def _imported_rows(conn: Connection, sha256: str) -> set[int]:
+    """The rows of this file (by its SHA-256) already imported, by any import."""
+    return set(conn.execute(sa.select(imported_hazard.c.row_number).select_from(
+        imported_hazard.join(ledger_import, ledger_import.c.id == imported_hazard.c.import_id))
+        .where(ledger_import.c.sha256 == sha256)).scalars())
 
 
 def _progress(conn: Connection, job_id: int, done: int, status: str, now: datetime,
