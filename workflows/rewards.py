@@ -147,7 +147,8 @@ def _record(call: ServiceCall) -> None:
     """``reward.record``: the step's outcome onto the reward row (param ``status``)."""
     step = str(call.params.get("status", ""))
     if step not in _STEPS:
-        raise ValueError(f"reward.record needs status in {', '.join(_STEPS)}, got {step!r}")
+        raise ValueError(f"reward.record 的参数 status 须为 {', '.join(_STEPS)} 之一 "
+                         f"(reward.record needs status in {', '.join(_STEPS)}, got {step!r})")
     data = call.data
     values: dict[str, Any] = {"status": _STEPS[step], "updated_at": call.now}
     if step == "proposed":
@@ -166,7 +167,8 @@ def _record(call: ServiceCall) -> None:
                              .where(report_reward.c.case_id == call.case_id)
                              .values(**values)).rowcount
     if not done:
-        raise ValueError(f"case {call.case_id} has no reward record")
+        raise ValueError(f"案件 {call.case_id} 没有奖励记录 (case {call.case_id} has no reward "
+                         "record)")
 
 
 def register_reward_handlers(registry: HandlerRegistry) -> None:

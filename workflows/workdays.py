@@ -176,14 +176,15 @@ def _day(value: Any, calendar: BusinessCalendar) -> date:
             return calendar.today(datetime.fromisoformat(value.replace("Z", "+00:00"))) \
                 if "T" in value else date.fromisoformat(value)
         except ValueError:
-            raise ExpressionError(f"not an ISO date: {value!r}") from None
-    raise ExpressionError(f"not a date: {value!r}")
+            raise ExpressionError(f"{value!r} 不是 ISO 日期 (not an ISO date)") from None
+    raise ExpressionError(f"{value!r} 不是日期 (not a date)")
 
 
 def _count(n: Any) -> int:
     if not isinstance(n, int) or isinstance(n, bool) or abs(n) > MAX_EXPRESSION_WORKDAYS:
-        raise ExpressionError("a whole number of working days is needed "
-                              f"(at most {MAX_EXPRESSION_WORKDAYS})")
+        raise ExpressionError(f"工作日数须为不超过 {MAX_EXPRESSION_WORKDAYS} 的整数 "
+                              f"(a whole number of working days, at most "
+                              f"{MAX_EXPRESSION_WORKDAYS})")
     return n
 
 
