@@ -28,6 +28,8 @@ from hazardflow.engine.sweep import SWEEP_LIMIT, sweep
 from .audit_seal import SEAL_SECONDS, seal_with_settings
 from .dashboard import ROLLUP_SECONDS
 from .delivery import send_due
+from .emergency_supplies import SWEEP_SECONDS as SUPPLY_SECONDS
+from .emergency_supplies import notify_supply_expiry
 from .notifications import DUE_SWEEP_SECONDS, notify_due_tasks
 from .runtime import Runtime
 from .usecases.monitor import refresh_rollup
@@ -70,6 +72,9 @@ JOBS: tuple[Job, ...] = (
     Job("seal_audit", lambda rt, now: seal_audit(rt, now), lambda s: SEAL_SECONDS),
     # notices by e-mail, SMS, 企业微信, 钉钉: the due deliveries, retried with backoff
     Job("send_notices", send_due, lambda s: s.notify_interval_seconds),
+    # emergency supplies (应急一张图) that became expiring or expired: their keepers told once
+    Job("supply_expiry", lambda rt, now: notify_supply_expiry(
+        rt.db, now, rt.calendar, rt.settings.map_expiry_days), lambda s: SUPPLY_SECONDS),
 )
 
 

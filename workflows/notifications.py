@@ -51,6 +51,7 @@ KINDS: dict[str, str] = {
     "publish": "隐患通报",
     "duty_level": "提级值班人员不足",
     "duty_swap": "值班换班",
+    "supply_expiry": "应急物资临期或过期",
     "task_new": "新待办",
     "task_due_soon": "待办即将到期",
     "task_overdue": "待办已超期",

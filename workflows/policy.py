@@ -451,6 +451,7 @@ def require_visible_draw(conn: Connection, actor: Actor, draw_id: int) -> None:
     if found is None or (found.published_at is None and not sees_all(actor)):
         raise NotFound(f"抽查 {draw_id} 不存在 (spot-check draw {draw_id} does not exist)")
 
+
 # -- public reports (举报投诉) --------------------------------------------------------------
 
 # who works on the reports about a unit: its county's triage desk and supervisors (and the
@@ -511,3 +512,22 @@ def may_import_for(conn: Connection, actor: Actor, unit_code: str) -> bool:
 def visible_imports(actor: Actor, created_by: ColumnElement[Any]) -> ColumnElement[bool]:
     """The imports ``actor`` may look at: their own (the city's supervisors: all)."""
     return sa.true() if sees_all(actor) else created_by == actor.id
+
+
+# Who keeps a unit's readiness records on the one map (应急一张图: its emergency teams,
+# supply depots, major hazard sources and its own place): its roster keepers, held at the
+# unit (ROSTER_KEEPERS), or a county or city supervisor above it. Every signed-in user reads
+# them: the map is there so that every unit knows where help and danger are. The hazards on
+# the map follow visible_hazards like every other read path.
+def may_keep_emergency(conn: Connection, actor: Actor, unit_code: str, unit_kind: str) -> bool:
+    if may_keep_roster(actor, unit_code, unit_kind):
+        return True
+    above = {u.code for u in ancestors(conn, unit_code)}
+    return any(r in ROSTER_KEEPERS[True] and u in above for r, u in actor.grants)
+
+
+def require_may_keep_emergency(conn: Connection, actor: Actor, unit_code: str,
+                               unit_kind: str) -> None:
+    if not may_keep_emergency(conn, actor, unit_code, unit_kind):
+        raise Forbidden(f"您不能维护单位 {unit_code} 的应急资源 (only the unit's keepers or a "
+                        f"supervising commission may keep its emergency records)")

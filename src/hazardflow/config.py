@@ -99,6 +99,11 @@ class Settings:
     # official holidays and 调休 workdays for years chinese_calendar lacks (JSON, see
     # workflows/workdays.py); default: the file shipped in workflows/reference
     workday_overrides: str = ""
+    # the one map (应急一张图): the basemap, a GeoJSON file (default: the one shipped in
+    # workflows/reference; production in China: the approved 标准地图), and how many days
+    # before its expiry a supply item is flagged and its depot's keeper told
+    map_basemap: str = ""
+    map_expiry_days: int = 30
 
     @property
     def sqlite_path(self) -> Path:
