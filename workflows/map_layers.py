@@ -33,8 +33,14 @@ from .emergency_supplies import item_state
 from .policy import unit_scope_clause, visible_hazards
 from .roles import COMMISSION_KINDS, kind_name
 from .schema import app_user, hazard, unit
-from .schema_emergency import emergency_team, emergency_team_member, major_hazard_source
-from .schema_emergency import supply_depot, supply_item, unit_location
+from .schema_emergency import (
+    emergency_team,
+    emergency_team_member,
+    major_hazard_source,
+    supply_depot,
+    supply_item,
+    unit_location,
+)
 from .schema_supervision import supervision_listing
 
 LAYERS: dict[str, str] = {"teams": "应急队伍", "depots": "物资储备点", "sources": "重大危险源",
