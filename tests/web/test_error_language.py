@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask.testing import FlaskClient
 
-from .conftest import Login, assert_error
+from .conftest import Login, assert_error, sign_in
+from .support import complete, complete_ok, open_task, order_form, report
 
 
 def test_werkzeugs_own_errors_are_answered_in_chinese(client: FlaskClient,
@@ -31,3 +34,18 @@ def test_the_favicon_is_bundled_and_no_page_404s_on_it(client: FlaskClient) -> N
     assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
     assert client.get("/login").status_code == 200
     assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
+
+
+def test_the_engines_refusals_and_problems_are_chinese_with_english(
+        client: FlaskClient, login: Login) -> None:
+    case_id = report(client, login("inspector"))["case"]["id"]
+    safety = login("safety")
+    triage = open_task(client, safety, case_id, "Task_Triage")
+    complete_ok(client, safety, triage, order_form())
+    again = assert_error(complete(client, safety, triage, order_form()), 409)
+    assert again["message"] == "该任务已办结 (the task was already completed)"
+    checked = client.post("/api/v1/designer/validate", headers=sign_in(client, "designer"),
+                          json={"bpmn": "<definitions><process"}).get_json()
+    assert checked["ok"] is False and checked["problems"]
+    assert all(re.search(r"[\u4e00-\u9fff]", p["message"]) for p in checked["problems"]), \
+        checked["problems"]
