@@ -16,7 +16,7 @@ from hazardflow.engine import Actor, FixedClock
 from hazardflow.engine.db import write_transaction
 from hazardflow.workflows import delivery
 from hazardflow.workflows.jobs import job
-from hazardflow.workflows.notifications import add_notification, notify_due_tasks
+from hazardflow.workflows.notifications import KINDS, add_notification
 from hazardflow.workflows.schema_delivery import delivery as delivery_table
 from hazardflow.workflows.schema_delivery import delivery_attempt
 from hazardflow.workflows.usecases import notification_preferences as prefs
@@ -89,29 +89,6 @@ def test_a_new_task_sends_one_email_and_one_sms_with_one_key_and_none_by_a_chann
     assert len(smtp.mails) == 1 and len(stub.calls) == 1
 
 
-def test_a_worker_killed_after_the_provider_accepted_sends_again_with_the_same_key(
-        lc: Lifecycle, stub: Stub, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    reach(lc, "safety", {"email": ""})  # SMS only
-    lc.report()
-
-    def die(*args: Any) -> str:
-        raise SystemExit("worker killed between the provider's answer and the commit")
-
-    monkeypatch.setattr(delivery, "_record", die)
-    with pytest.raises(SystemExit):
-        run(lc)
-    monkeypatch.undo()
-    assert len(stub.at("/sms")) == 1
-    assert run(lc)["sent"] == 0  # still claimed by the dead worker
-    lc.set_time(lc.now() + delivery.LEASE)
-    assert run(lc)["sent"] == 1
-    first, second = stub.at("/sms")
-    assert first.query["OutId"] == second.query["OutId"]
-    assert first.query["SignatureNonce"] != second.query["SignatureNonce"]
-    [row] = rows(lc)
-    assert (row["status"], row["attempts"]) == ("sent", 2)
-
-
 def test_a_hidden_unannounced_finding_is_sent_only_to_those_who_may_see_it(
         lc: Lifecycle, stub: Stub, smtp: SmtpSink) -> None:  # noqa: F811
     reach(lc, "jinan", JINAN, {"task_new": ["email", "sms"]})
@@ -124,24 +101,6 @@ def test_a_hidden_unannounced_finding_is_sent_only_to_those_who_may_see_it(
         safety = get_user(conn, "safety")
     assert safety is not None
     assert {r["status"] for r in rows(lc) if r["user_id"] == safety.id} == {"withheld"}
-
-
-def test_a_non_urgent_sms_waits_for_the_morning_an_overdue_one_goes_at_night(
-        lc: Lifecycle, stub: Stub, smtp: SmtpSink) -> None:  # noqa: F811
-    reach(lc, "safety", {}, {"overdue": ["sms"]})
-    lc.report()  # 09:00; its triage task is due the next day at 09:00
-    lc.set_time(local(2, 23))
-    counts = run(lc)
-    assert (counts["sent"], counts["held"]) == (1, 1)  # the e-mail goes, the SMS waits
-    assert stub.at("/sms") == [] and len(smtp.mails) == 1
-    lc.set_time(local(3, 6, 59))
-    assert run(lc)["sent"] == 0
-    lc.set_time(local(3, 7))
-    assert run(lc)["sent"] == 1 and len(stub.at("/sms")) == 1
-    lc.set_time(local(3, 23, 30))  # overdue since 09:00: urgent
-    notify_due_tasks(lc.db, lc.now(), lc.rt.calendar)
-    assert run(lc)["sent"] == 1
-    assert len(stub.at("/sms")) == 2 and "待办已超期" in stub.at("/sms")[1].query["TemplateParam"]
 
 
 class Bare:
@@ -160,10 +119,61 @@ class Bare:
     def set_time(self, at: datetime) -> None:
         self.clock.set(at)
 
-    def notify(self) -> None:
+    def notify(self, kind: str = "task_new") -> None:
+        """A notice to the person, as a new task or an overdue one makes it."""
         with write_transaction(self.db) as conn:
-            add_notification(conn, kind="task_new", title="【新待办】整改", body="请整改。",
+            add_notification(conn, kind=kind, title=f"【{KINDS[kind]}】整改", body="请整改。",
                              now=self.now(), user_id=self.user.id)
+
+    def reach(self, contacts: dict[str, str], choices: dict[str, list[str]]) -> None:
+        prefs.set_my_preferences(self.rt, Actor("safety"), self.user.id, contacts, choices)
+
+
+@pytest.fixture
+def bare(org: sa.Engine, stub: Stub, smtp: SmtpSink) -> Bare:  # noqa: F811
+    return Bare(org, **channel_settings(stub, smtp))
+
+
+def test_a_worker_killed_after_the_provider_accepted_sends_again_with_the_same_key(
+        bare: Bare, stub: Stub, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    bare.reach(SAFETY, {"task_new": ["sms"]})
+    bare.notify()
+
+    def die(*args: Any) -> str:
+        raise SystemExit("worker killed between the provider's answer and the commit")
+
+    monkeypatch.setattr(delivery, "_record", die)
+    with pytest.raises(SystemExit):
+        run(bare)
+    monkeypatch.undo()
+    assert len(stub.at("/sms")) == 1
+    assert run(bare)["sent"] == 0  # still claimed by the dead worker
+    bare.set_time(bare.now() + delivery.LEASE)
+    assert run(bare)["sent"] == 1
+    first, second = stub.at("/sms")
+    assert first.query["OutId"] == second.query["OutId"]
+    assert first.query["SignatureNonce"] != second.query["SignatureNonce"]
+    [row] = rows(bare)
+    assert (row["status"], row["attempts"]) == ("sent", 2)
+
+
+def test_a_non_urgent_sms_waits_for_the_morning_an_overdue_one_goes_at_night(
+        bare: Bare, stub: Stub, smtp: SmtpSink) -> None:  # noqa: F811
+    bare.reach(SAFETY, {"task_new": ["email", "sms"], "overdue": ["sms"]})
+    bare.set_time(local(2, 22, 30))
+    bare.notify()
+    bare.set_time(local(2, 23))
+    counts = run(bare)
+    assert (counts["sent"], counts["held"]) == (1, 1)  # the e-mail goes, the SMS waits
+    assert stub.at("/sms") == [] and len(smtp.mails) == 1
+    bare.set_time(local(3, 6, 59))
+    assert run(bare)["sent"] == 0
+    bare.set_time(local(3, 7))
+    assert run(bare)["sent"] == 1 and len(stub.at("/sms")) == 1
+    bare.set_time(local(3, 23, 30))
+    bare.notify("task_overdue")  # urgent: at once
+    assert run(bare)["sent"] == 1
+    assert len(stub.at("/sms")) == 2 and "待办已超期" in stub.at("/sms")[1].query["TemplateParam"]
 
 
 def test_a_failing_provider_is_retried_with_doubling_waits_and_every_attempt_logged(
