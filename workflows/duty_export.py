@@ -1,6 +1,7 @@
 """A duty roster as an Excel workbook (``workflows/exports.py``'s style): one row per day with
-its leader and staff on duty and their phones, and what a declared higher level finds
-missing; a second sheet says whose roster it is."""
+its leader and staff on duty and their phones (rest days, holidays and 调休 counted, marked
+（休）), and what a declared higher level finds missing; a second sheet says whose roster
+it is."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ def shortfall_text(short: Shortfall | None) -> str:
 
 
 def roster_xlsx(roster: Roster, calendar: BusinessCalendar) -> bytes:
-    rows = [(d.day, f"星期{WEEKDAYS[d.day.weekday()]}", names(d.leaders), phones_of(d.leaders),
+    rows = [(d.day, f"星期{WEEKDAYS[d.day.weekday()]}"
+             f"{'' if calendar.is_workday(d.day) else '（休）'}", names(d.leaders),
+             phones_of(d.leaders),
              names(d.staff), phones_of(d.staff), shortfall_text(d.shortfall))
             for d in roster.days]
     about = [("单位", roster.unit.name), ("月份", roster.month),

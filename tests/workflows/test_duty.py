@@ -197,4 +197,5 @@ def test_the_excel_export_lists_each_day_with_names_and_phones(world: World) -> 
     assert rows[0][:5] == ("日期", "星期", "带班领导", "带班领导电话", "值班人员")
     assert len(rows) == 32
     assert rows[2][1] == "星期三" and rows[2][2] == "金安区人民医院安全管理员"
+    assert rows[5][1] == "星期六（休）"  # 5 December 2026, a rest day
     assert rows[2][3] == "13900000002" and rows[2][4] == "金安区人民医院整改责任人"

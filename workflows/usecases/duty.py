@@ -40,6 +40,7 @@ class RosterView:
     swaps: list[Swap]
     today: date
     me: int | None  # the viewer's user id
+    rest_days: frozenset[date] = frozenset()  # weekends and holidays (调休 counted)
 
     @property
     def my_days(self) -> list[date]:
@@ -100,7 +101,9 @@ def roster(rt: Runtime, actor: Actor, unit_code: str, month: str) -> RosterView:
         return RosterView(found, duty.unit_people(conn, target.id),
                           policy.may_keep_roster(actor, target.code, target.kind),
                           duty_swaps.swaps_of(conn, int(row.id)) if row else [],
-                          rt.calendar.today(rt.now()), _user_id(conn, actor))
+                          rt.calendar.today(rt.now()), _user_id(conn, actor),
+                          frozenset(d.day for d in found.days
+                                    if not rt.calendar.is_workday(d.day)))
 
 
 def save_roster(rt: Runtime, actor: Actor, unit_code: str, month: str,
