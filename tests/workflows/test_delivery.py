@@ -204,3 +204,7 @@ def test_a_failing_provider_is_retried_with_doubling_waits_and_every_attempt_log
     keys = {c.headers["Idempotency-Key"] for c in stub.at("/webhook")}
     assert len(keys) == 1 and len(stub.at("/webhook")) == 3
     assert rows(lc)[0]["status"] == "sent"
+    stub.routes["/webhook"] = lambda call: (400, {"error": "bad number"})  # refused for good
+    lc.notify()
+    assert run(lc)["failed"] == 1 and len(stub.at("/webhook")) == 4
+    assert "HTTP 400" in rows(lc)[1]["last_error"]
