@@ -111,12 +111,12 @@
     }
     getJSON(board.dataset.src).then(function (d) {
       document.getElementById("avg-days").textContent = text(d.weeks.avg_days_to_close);
-      chart("chart-weekly", { title: { text: L.weekly, left: "left" }, legend: { right: 48, top: 4 },
+      chart("chart-weekly", { title: { text: L.weekly, left: "left" }, legend: { left: "left", top: 40 }, grid: { top: 84 },
         xAxis: { type: "category", data: d.weeks.labels }, yAxis: { type: "value" },
         series: [{ name: L.found, type: "bar", data: d.weeks.found },
                  { name: L.closed, type: "line", data: d.weeks.closed }] });
       var levels = ["general", "major"];
-      chart("chart-rates", { title: { text: L.rates, left: "left" }, legend: { right: 48, top: 4 },
+      chart("chart-rates", { title: { text: L.rates, left: "left" }, legend: { left: "left", top: 40 }, grid: { top: 84 },
         xAxis: { type: "category", data: levels.map(function (l) { return L[l]; }) },
         yAxis: { type: "value", max: 100 },
         series: [{ name: L.rate, type: "bar", data: levels.map(function (l) { return d.rates[l].rate; }) },
