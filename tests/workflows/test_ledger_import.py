@@ -170,6 +170,18 @@ def test_the_good_rows_start_cases_at_their_steps_closed_ones_as_history_past_de
     assert lc.fire(case_id, letter_due) == 1
     assert [s["set"] for s in lc.services(case_id, "hazard.supervision_letter")] == \
         [{"letter_no": "六卫健督办〔2026〕1号"}]
+    # 13 days late at the import: the 督办函 is the latest rung due, and an import issues
+    # none: every rung is recorded as skipped, nothing is numbered or sent
+    late = one_row_sheet(["锅炉房安全阀铅封缺失", "锅炉房", "特种设备", "一般", "2026-10-01",
+                          "王建国", "2026-10-20", "整改中"])
+    [row] = usecase.run(lc.rt, lc.actor("safety"), "补录.xlsx", late)["import"]["hazards"]
+    with lc.db.connect() as conn:
+        skipped = dict(conn.execute(sa.select(escalation_sent.c.element_id,
+                                              escalation_sent.c.skipped)
+                                    .where(escalation_sent.c.case_id == row["case_id"])).all())
+    assert skipped == {f"ServiceTask_Rectify{r}": True
+                       for r in ("Remind", "Due", "Overdue", "Letter")}
+    assert lc.note_summary(row["case_id"]) == [] and count(lc, counter) == 2
     again = usecase.check(lc.rt, lc.actor("safety"), NAME, sheet_bytes)
     assert {r["row"]: r["problems"][""] for r in again["rows"] if r["row"] in (7, 12)} == {
         7: ["本行已从同一文件导入（隐患 DR1-0007）"], 12: ["本行已从同一文件导入（隐患 DR1-0012）"]}
@@ -180,6 +192,18 @@ def overdue_codes(lc: Lifecycle) -> list[str]:
         page = list_hazards(conn, lc.actor("safety"), lc.rt.calendar,
                             LedgerFilter(overdue_on=lc.today()))
     return [r["code"] for r in page.rows]
+
+
+def one_row_sheet(values: list[str]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["隐患描述", "隐患部位", "隐患类别", "隐患等级", "发现日期", "整改责任人",
+                  "整改期限", "整改情况"])
+    sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def blank_workbook() -> bytes:

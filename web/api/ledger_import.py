@@ -2,7 +2,8 @@
 
 ``POST /hazards/import`` (multipart: ``file``; optional ``mapping``, a JSON object field →
 column letter, index or header text, guessed from the headers where absent; optional
-``unit``, the unit of a sheet without a unit column). ``dry_run=true`` (the default) lists
+``unit``, the unit of a sheet without a unit column: by default the one unit the importer
+imports for, when there is one). ``dry_run=true`` (the default) lists
 each row's problems and writes nothing; ``dry_run=false`` imports the rows without problems
 (one transaction per batch of rows) and answers the import with each hazard it brought in.
 ``GET /hazards/imports/{id}`` reads an import again (its progress counts, its hazards)."""

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 
@@ -89,9 +90,13 @@ def import_units(rt: Runtime, actor: Actor) -> list[tuple[str, str]]:
     unit column)."""
     policy.require_may_import(actor)
     with reading(rt) as conn:
-        rows = conn.execute(sa.select(unit.c.code, unit.c.name)
-                            .where(unit.c.active.is_(True)).order_by(unit.c.code)).all()
-        return [(r.code, r.name) for r in rows if policy.may_import_for(conn, actor, r.code)]
+        return _units(conn, actor)
+
+
+def _units(conn: Connection, actor: Actor) -> list[tuple[str, str]]:
+    rows = conn.execute(sa.select(unit.c.code, unit.c.name)
+                        .where(unit.c.active.is_(True)).order_by(unit.c.code)).all()
+    return [(r.code, r.name) for r in rows if policy.may_import_for(conn, actor, r.code)]
 
 
 PREVIEW_ROWS = 5
@@ -139,6 +144,9 @@ def _checked(rt: Runtime, actor: Actor, filename: str, data: bytes,
     used = resolve_mapping(sheet, mapping)
     sha = hashlib.sha256(data).hexdigest()
     with reading(rt) as conn:
+        if default_unit is None and used.get("unit") is None:
+            mine = _units(conn, actor)  # one unit to import for: a sheet without units is its
+            default_unit = mine[0][0] if len(mine) == 1 else None
         rows = check_rows(conn, actor, sheet, used, sha256=sha,
                           today=rt.calendar.today(rt.now()), default_unit=default_unit)
     if len(rows) > MAX_ROWS:
