@@ -66,7 +66,9 @@ def test_the_pages_show_today_the_roster_its_print_and_its_export(app: Flask) ->
     assert saved.status_code == 302
     printed = city.html("/duty/LA-JA-H01/2026-11/print")
     assert "0564-3312222" in printed and "金安区人民医院验收人" in printed
-    assert 'id="roster-form"' not in city.html("/duty/LA-JA-H01/2026-11")
+    read = city.html("/duty/LA-JA-H01/2026-11")
+    assert 'id="roster-form"' not in read
+    assert "编排值班表" in read.split('id="history"')[1]  # the change, by whom, in the journal
     export = city.get("/duty/LA-JA-H01/2026-11.xlsx")
     assert export.status_code == 200
     rows = list(load_workbook(io.BytesIO(export.data)).worksheets[0].iter_rows(

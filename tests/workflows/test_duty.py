@@ -153,6 +153,12 @@ def test_a_swap_needs_the_colleague_and_the_keeper_and_is_journaled(world: World
         actions = list(conn.execute(sa.select(system_event.c.action).where(
             system_event.c.action.like("duty.swap%")).order_by(system_event.c.seq)).scalars())
     assert actions == ["duty.swap_requested", "duty.swap_accepted", "duty.swap_approved"]
+    history = uc.roster(world.rt, world.actor("jinan"), "LA-JA-H01", MONTH).history
+    assert [(c.action, c.actor, c.day) for c in history[:3]] == [
+        ("duty.swap_approved", "safety", "2026-12-02"),
+        ("duty.swap_accepted", "verifier", "2026-12-02"),
+        ("duty.swap_requested", "rectifier", "2026-12-02")]
+    assert history[3].action == "duty.roster_saved" and history[3].added == 5
 
 
 def test_a_declared_level_flags_short_days_and_tells_the_keepers(world: World) -> None:

@@ -10,15 +10,17 @@ notifications it sends, so a refused request changes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, NotFound, journal
+from hazardflow.engine.journal import system_event
 
 from .. import duty, duty_levels, duty_swaps, policy
 from ..duty import Person, Roster, UnitDuty
@@ -33,6 +35,19 @@ from ..users import get_user
 
 
 @dataclass(frozen=True)
+class Change:
+    """One journaled change of a roster: when, who, what (``duty.roster_saved``…), and the
+    day it concerns or how many places it added and removed."""
+
+    at: datetime
+    actor: str
+    action: str
+    day: str | None
+    added: int
+    removed: int
+
+
+@dataclass(frozen=True)
 class RosterView:
     roster: Roster
     people: list[Person]  # who may be on it: the unit's own staff
@@ -41,6 +56,7 @@ class RosterView:
     today: date
     me: int | None  # the viewer's user id
     rest_days: frozenset[date] = frozenset()  # weekends and holidays (调休 counted)
+    history: tuple[Change, ...] = ()  # the journal's records of this month, newest first
 
     @property
     def my_days(self) -> list[date]:
@@ -103,7 +119,23 @@ def roster(rt: Runtime, actor: Actor, unit_code: str, month: str) -> RosterView:
                           duty_swaps.swaps_of(conn, int(row.id)) if row else [],
                           rt.calendar.today(rt.now()), _user_id(conn, actor),
                           frozenset(d.day for d in found.days
-                                    if not rt.calendar.is_workday(d.day)))
+                                    if not rt.calendar.is_workday(d.day)),
+                          _history(conn, target.code, month))
+
+
+def _history(conn: Connection, code: str, month: str, limit: int = 200) -> tuple[Change, ...]:
+    """The journal's duty records of the unit's ``month`` (of its last ``limit`` ones)."""
+    rows = conn.execute(sa.select(system_event.c.at, system_event.c.actor,
+                                  system_event.c.action, system_event.c.payload).where(
+        system_event.c.subject == f"unit:{code}", system_event.c.action.startswith("duty."))
+        .order_by(system_event.c.seq.desc()).limit(limit))
+    found = []
+    for row in rows:
+        payload = json.loads(row.payload)
+        if payload.get("month") == month:
+            found.append(Change(row.at, row.actor, row.action, payload.get("day"),
+                                len(payload.get("added", [])), len(payload.get("removed", []))))
+    return tuple(found)
 
 
 def save_roster(rt: Runtime, actor: Actor, unit_code: str, month: str,
