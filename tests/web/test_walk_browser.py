@@ -38,8 +38,8 @@ def photos(tmp_path: Path) -> dict[str, Path]:
 
 
 def register(who: Walker, photo: Path, level: str, category: str, location: str,
-             description: str, source: str) -> str:
-    """Fill the registration form on the phone; returns the new case's URL."""
+             description: str, source: str) -> tuple[str, str]:
+    """Fill the registration form on the phone; returns the new case's URL and number."""
     page = who.on(PHONE).page
     page.goto(who.live.url + "/hazards/new")
     page.select_option("#f-unit_code", "LA-JA-H01")
@@ -52,7 +52,9 @@ def register(who: Walker, photo: Path, level: str, category: str, location: str,
     who.look(f"{level}-1-register", "登记隐患", "整改前照片")
     page.click("#register button.primary")
     page.wait_for_url(re.compile(r".*/cases/\d+$"))
-    return str(page.url)
+    code = re.search(r"YH-\d{4}-\d+", page.inner_text("h1"))
+    assert code, page.inner_text("h1")
+    return str(page.url), code.group(0)
 
 
 def task(who: Walker, case_url: str, name: str, viewport: dict[str, int], shot: str,
@@ -92,8 +94,9 @@ def test_a_general_hazard_walked_by_its_hospital(browser: Any, live: LiveServer,
                                                  photos: dict[str, Path]) -> None:
     problems: list[str] = []
     safety = Walker(browser, live, "safety", problems, PHONE)
-    case_url = register(safety, photos["before"], "general", "fire", "门诊楼二层东侧消防通道",
-                        "消防通道堆放杂物，影响疏散", "self_inspection")
+    case_url, code = register(safety, photos["before"], "general", "fire",
+                              "门诊楼二层东侧消防通道", "消防通道堆放杂物，影响疏散",
+                              "self_inspection")
 
     page = task(safety, case_url, TRIAGE, DESKTOP, "general-2-order",
                 "消防通道堆放杂物，影响疏散", "整改前")
@@ -102,6 +105,7 @@ def test_a_general_hazard_walked_by_its_hospital(browser: Any, live: LiveServer,
     submit(page)
 
     rectifier = Walker(browser, live, "rectifier", problems, PHONE)
+    rectifier.look("general-3-inbox", code, "整改", "金安区人民医院")  # 待办, as signed in
     page = task(rectifier, case_url, "整改", PHONE, "general-3-rectify",
                 "立即清理杂物，保持通道畅通", "2026-11-20", "金安区人民医院安全管理员")
     answer(page, {}, rectification_note="已清理杂物")
@@ -142,8 +146,8 @@ def test_a_major_hazard_walked_by_hospital_and_county(browser: Any, live: LiveSe
     ordered_hazard(client, lambda u: tokens.setdefault(u, api_sign_in(client, u)))
 
     inspector = Walker(browser, live, "inspector", problems, PHONE)
-    case_url = register(inspector, photos["before"], "major", "medical_gas", "高压氧舱机房",
-                        "安全阀超期未校验仍在使用", "inspection")
+    case_url, code = register(inspector, photos["before"], "major", "medical_gas",
+                              "高压氧舱机房", "安全阀超期未校验仍在使用", "inspection")
 
     jinan = Walker(browser, live, "jinan", problems, DESKTOP)
     page = task(jinan, case_url, "责令立即整改/停止使用", DESKTOP, "major-2-order",
@@ -153,6 +157,7 @@ def test_a_major_hazard_walked_by_hospital_and_county(browser: Any, live: LiveSe
     submit(page)
 
     principal = Walker(browser, live, "principal", problems, PHONE)
+    principal.look("major-3-inbox", code, "管控与停止使用", "重大隐患")
     page = task(principal, case_url, "管控与停止使用", PHONE, "major-3-controls",
                 "立即停用氧舱，撤离人员，设置警戒", "金安区卫健委监管员")
     answer(page, {"shutdown_scope": "partial"}, control_measures="停用氧舱，设置警戒",
