@@ -9,7 +9,8 @@ proposes the amount (the tier's, or another with a reason), a city supervisor ap
 sends it back or refuses it with a reason, and the payment is recorded with its date,
 amount and reference. The service task ``reward.record`` (param ``status``) keeps the
 ``report_reward`` row in step at each of those points; the case's audit chain holds who did
-what and when.
+what and when. A designer may also start rewards from the triage diagram without code: a
+service task ``reward.open`` after the verification opens one when the report qualifies.
 
 What a reward needs to know of its report (unit, level, whether the reporter is known) is
 read in one place, :func:`report_facts`.
@@ -29,7 +30,6 @@ from hazardflow.engine import (
     Actor,
     Conflict,
     Engine,
-    HandlerRegistry,
     InvalidInput,
     NotFound,
     ServiceCall,
@@ -171,8 +171,35 @@ def _record(call: ServiceCall) -> None:
                          "record)")
 
 
-def register_reward_handlers(registry: HandlerRegistry) -> None:
-    registry.register("reward.record", _record)
+class _Opener:
+    """``reward.open``, for the triage diagram after its verification: when the case's report
+    is 属实 with a known reporter, a hazard level, a tier set and no reward yet, start its
+    reward in the same step (sets ``reward_opened``); otherwise do nothing."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, call: ServiceCall) -> dict[str, Any]:
+        report_id = call.conn.execute(sa.select(public_report.c.id).where(
+            public_report.c.case_id == call.case_id)).scalar()
+        if report_id is None:
+            return {"reward_opened": False}
+        facts = report_facts(call.conn, int(report_id))
+        ready = facts.substantiated and facts.reporter_known and facts.level in LEVELS
+        if not ready or not call.conn.execute(sa.select(reward_tier.c.level).where(
+                reward_tier.c.level == facts.level)).first() or call.conn.execute(
+                sa.select(report_reward.c.id).where(
+                    report_reward.c.report_id == facts.report_id)).first():
+            return {"reward_opened": False}
+        open_reward(call.conn, self.engine, call.actor, facts, call.now)
+        return {"reward_opened": True}
+
+
+def register_reward_handlers(engine: Engine) -> None:
+    """``reward.record`` (the reward process) and ``reward.open`` (starts a reward from
+    another process's step: it needs the engine)."""
+    engine.handlers.register("reward.record", _record)
+    engine.handlers.register("reward.open", _Opener(engine), ("reward_opened",))
 
 
 def awaiting_proposal(conn: Connection, where: Any) -> list[dict[str, Any]]:

@@ -87,7 +87,6 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None,
     ``register_handlers(registry)`` called after the domain's (more service-task topics)."""
     handlers = HandlerRegistry()
     register_handlers(handlers, calendar)
-    register_reward_handlers(handlers)
     for name in (m.strip() for m in handler_modules.split(",")):
         if name:
             importlib.import_module(name).register_handlers(handlers)
@@ -98,6 +97,7 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None,
     register_report_handlers(engine, calendar)  # rounds start cases: they need the engine
     register_public_report_handlers(engine)  # 属实 opens a hazard case: it needs the engine
     register_workday_functions(engine, calendar)  # add_workdays(...) in timers and due dates
+    register_reward_handlers(engine)  # reward.open starts a case: it needs the engine
     return engine
 
 

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from hazardflow.engine import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
+from hazardflow.engine.db import write_transaction
 from hazardflow.engine.schema import process_case
 from hazardflow.workflows.demo import seed_demo
 from hazardflow.workflows.runtime import bundled_files, bundled_forms
@@ -163,3 +164,48 @@ def test_only_the_city_approves_and_a_refused_request_changes_nothing(lc: Lifecy
     with pytest.raises(Conflict, match="已有奖励记录"):
         rewards.propose_reward(lc.rt, lc.actor("jinan"), reward(lc, reward_id).report_id)
     assert counts(lc) == before
+
+
+OPENER_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Defs_T" targetNamespace="t">
+  <bpmn:process id="mini_triage" name="核查" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" name="收到"><bpmn:outgoing>F1</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="StartEvent_1" targetRef="Task_Verify" />
+    <bpmn:userTask id="Task_Verify" name="核查" camunda:formKey="reward_approve"
+        camunda:candidateGroups="county_supervisor@county">
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="F2" sourceRef="Task_Verify" targetRef="Service_Reward" />
+    <bpmn:serviceTask id="Service_Reward" name="开启举报奖励" camunda:type="external"
+        camunda:topic="reward.open"><bpmn:incoming>F2</bpmn:incoming>
+      <bpmn:outgoing>F3</bpmn:outgoing></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="F3" sourceRef="Service_Reward" targetRef="End_1" />
+    <bpmn:endEvent id="End_1" name="完成"><bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_service_task_in_another_diagram_opens_the_reward_only_for_a_qualifying_report(
+        lc: Lifecycle) -> None:
+    lc.engine.deploy(OPENER_BPMN.encode(), bundled_forms(), actor="designer")
+    opened = {}
+    for known in (False, True):
+        case_id = _start_mini(lc)
+        report_id = substantiated(lc, known=known)
+        with lc.db.begin() as conn:
+            conn.execute(sa.update(public_report).where(public_report.c.id == report_id)
+                         .values(case_id=case_id))
+        lc.complete(case_id, "Task_Verify", "jinan", {"decision": "approve"})
+        opened[known] = lc.data(case_id)["reward_opened"]
+    assert opened == {False: False, True: True}
+    with lc.db.connect() as conn:
+        row = conn.execute(sa.select(report_reward)).one()
+    assert (row.status, row.proposed_by, row.tier_amount) == ("proposing", "jinan", 1000)
+
+
+def _start_mini(lc: Lifecycle) -> int:
+    with write_transaction(lc.db) as conn:
+        definition = lc.rt.engine.definition(conn, "mini_triage")
+        return lc.rt.engine.start_case_within(conn, definition, {"unit_code": "LA-JA-H01"},
+                                              lc.actor("jinan")).case_id
