@@ -17,7 +17,7 @@ API = "/api/v1"
 MONTH = "2026-12"
 
 
-def test_the_api_answers_today_and_lets_only_the_keeper_replace_a_month(
+def test_the_api_answers_today_lets_only_the_keeper_replace_a_month_and_swaps_need_approval(
         client: FlaskClient, login: Login) -> None:
     today = client.get(f"{API}/duty/today", headers=login("jinan"))
     assert today.status_code == 200, today.get_json()
@@ -50,6 +50,7 @@ def test_the_api_answers_today_and_lets_only_the_keeper_replace_a_month(
     read = client.get(path, headers=login("jinan")).get_json()
     assert read["exists"] and read["duty_phone"] == "0564-3311111" and not read["may_keep"]
     assert len(read["days"]) == 31
+    swap_and_declare_through_the_api(client, login)
 
 
 def test_the_pages_show_today_the_roster_its_print_and_its_export(app: Flask) -> None:
@@ -79,8 +80,8 @@ def test_the_pages_show_today_the_roster_its_print_and_its_export(app: Flask) ->
     assert Browser(app, "yuan").get("/duty/LA-JA-H01/2026-11").status_code == 403
 
 
-def test_a_swap_through_the_api_needs_the_colleague_then_the_keeper(
-        client: FlaskClient, login: Login) -> None:
+def swap_and_declare_through_the_api(client: FlaskClient, login: Login) -> None:
+    """A swap needs the colleague, then the keeper; the city declares a level."""
     roster = f"{API}/units/LA-JA-H01/rosters/2026-11"
     asked = client.post(f"{roster}/swaps", headers=login("rectifier"), json={
         "day": "2026-11-05", "colleague": "verifier", "reason": "外出培训"})
