@@ -56,7 +56,8 @@
     var url = diagram.dataset.cases.replace("__EL__", encodeURIComponent(element));
     getJSON(url).then(function (data) {
       var section = document.getElementById("element-cases");
-      document.getElementById("element-name").textContent = element;
+      var link = document.querySelector('.pile-link[data-element="' + CSS.escape(element) + '"]');
+      document.getElementById("element-name").textContent = link ? link.textContent : element;
       var body = section.querySelector("tbody");
       body.textContent = "";
       data.items.forEach(function (r) {
