@@ -58,7 +58,7 @@ def test_a_co_candidate_sees_who_claimed_it(app: Flask) -> None:
     assert "已由" in page and "认领办理" in page and "安全管理员" in page
     claim = jinan.post(f"/tasks/{triage}/claim")
     assert claim.status_code == 302
-    assert "已由 safety 认领" in jinan.html(f"/tasks/{triage}")  # refused in Chinese
+    assert "该任务已由他人认领" in jinan.html(f"/tasks/{triage}")  # refused in Chinese
 
 
 def test_the_rectifier_reads_the_verification_with_the_reason(app: Flask) -> None:
