@@ -133,6 +133,16 @@ class OfficialWorkdays:
         return self.unknown_years(years)
 
 
+def configured(path: str | None) -> OfficialWorkdays:
+    """The calendar with the overrides the settings name (``HAZARDFLOW_WORKDAY_OVERRIDES``;
+    empty: the shipped file); ``ValueError`` saying which file and why when it cannot be read."""
+    try:
+        return OfficialWorkdays.from_file(path or None)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"节假日覆盖文件 {path} 无法读取 (the workday override file cannot be "
+                         f"read: {exc})") from None
+
+
 @lru_cache(maxsize=512)
 def _library_knows(year: int) -> bool:
     """Whether the installed chinese_calendar has ``year`` (it raises for any other)."""

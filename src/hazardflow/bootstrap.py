@@ -11,12 +11,12 @@ import logging
 
 import sqlalchemy as sa
 
-from hazardflow.config import Settings
+from hazardflow.config import ConfigError, Settings
 from hazardflow.engine import Clock
 from hazardflow.workflows.calendar import BusinessCalendar
 from hazardflow.workflows.evidence import LocalDiskStorage
 from hazardflow.workflows.runtime import Runtime, build_engine
-from hazardflow.workflows.workdays import OfficialWorkdays
+from hazardflow.workflows.workdays import configured
 
 log = logging.getLogger("hazardflow")
 
@@ -28,9 +28,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None,
     from hazardflow.db import open_database
     from hazardflow.metrics import watch_steps
 
+    try:
+        workdays = configured(settings.workday_overrides)
+    except ValueError as exc:
+        raise ConfigError(f"HAZARDFLOW_WORKDAY_OVERRIDES: {exc}") from None
     db = db if db is not None else open_database(settings.database_url)
-    calendar = BusinessCalendar.named(  # the one the whole domain reads
-        settings.business_tz, OfficialWorkdays.from_file(settings.workday_overrides or None))
+    # the one calendar the whole domain reads
+    calendar = BusinessCalendar.named(settings.business_tz, workdays)
     engine = build_engine(db, clock=clock, calendar=calendar,
                           step_budget=settings.step_budget,
                           max_bpmn_bytes=settings.max_bpmn_bytes,

@@ -305,13 +305,12 @@ def calendar() -> None:
 def calendar_check(ctx: click.Context, year: int) -> None:
     """Say whether YEAR's official holidays are known; exit 1 when it falls back to
     Monday-Friday (add it to the override file or update chinese-calendar)."""
-    from hazardflow.workflows.workdays import OfficialWorkdays
+    from hazardflow.workflows.workdays import configured
 
-    settings = _settings(ctx)
     try:
-        workdays = OfficialWorkdays.from_file(settings.workday_overrides or None)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"the override file cannot be read: {exc}") from None
+        workdays = configured(_settings(ctx).workday_overrides)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     source = workdays.source_of(year)
     if source == "override":
         click.echo(f"{year}: known (override file {workdays.origin})")
