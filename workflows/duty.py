@@ -116,6 +116,30 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def rotation(month: str, leaders: Sequence[str], staff: Sequence[str],
+             staff_per_day: int = 1) -> dict[str, dict[str, list[str]]]:
+    """A month's plan taking ``leaders`` and ``staff`` in turn (轮班), one leader and
+    ``staff_per_day`` staff a day, starting with the first of each on the 1st; someone in
+    both lists leads on a day they would also staff (a person holds one post a day)."""
+    if not leaders and not staff:
+        raise invalid("请至少选择一位带班领导或值班人员 (choose at least one person)", "leaders")
+    if not 1 <= staff_per_day <= max(1, len(staff)):
+        raise invalid(f"每天值班人员须在 1 到 {max(1, len(staff))} 人之间 (staff per day "
+                      f"between 1 and the staff chosen)", "staff_per_day")
+    plan: dict[str, dict[str, list[str]]] = {}
+    turn = 0
+    for i, day in enumerate(month_days(month)):
+        leader = [leaders[i % len(leaders)]] if leaders else []
+        on_staff: list[str] = []
+        while staff and len(on_staff) < min(staff_per_day, len(set(staff) - set(leader))):
+            person = staff[turn % len(staff)]
+            turn += 1
+            if person not in leader and person not in on_staff:
+                on_staff.append(person)
+        plan[day.isoformat()] = {"leader": leader, "staff": on_staff}
+    return plan
+
+
 def phones(conn: Connection, user_ids: Iterable[int]) -> dict[int, str]:
     """Each person's phone on duty, for those who have one: the duty phone kept on the
     roster (``duty_contact``), else the mobile on their own record (``user_contact``)."""

@@ -61,6 +61,10 @@ def test_the_pages_show_today_the_roster_its_print_and_its_export(app: Flask) ->
     safety = Browser(app, "safety")
     roster = safety.html("/duty/LA-JA-H01/2026-11")
     assert 'id="roster-form"' in roster and "金安区人民医院院长" in roster
+    rotated = safety.post("/duty/LA-JA-H01/2026-11/rotate", {
+        "leaders": ["principal", "safety"], "staff": ["rectifier", "verifier"],
+        "staff_per_day": "1"}, follow_redirects=True)
+    assert "已按顺序轮班生成" in rotated.get_data(as_text=True)
     saved = safety.post("/duty/LA-JA-H01/2026-11", {
         "leader-2026-11-03": ["principal"], "staff-2026-11-03": ["verifier", "rectifier"],
         "duty_phone": "0564-3312222"})

@@ -193,9 +193,21 @@ def test_a_declared_level_flags_short_days_and_tells_the_keepers(world: World) -
     assert again == len(notices)
 
 
-def test_the_excel_export_lists_each_day_with_names_and_phones(world: World) -> None:
+def test_a_rotation_fills_the_month_and_the_export_lists_each_day(world: World) -> None:
     uc.save_roster(world.rt, world.actor("safety"), "LA-JA-H01", MONTH, hospital_plan(),
-                   phones={"safety": "13900000002"})
+                   duty_phone="0564-3310000", phones={"safety": "13900000002"})
+    with pytest.raises(Forbidden):
+        uc.rotate_roster(world.rt, world.actor("jinan"), "LA-JA-H01", MONTH, ["principal"],
+                         ["rectifier"])
+    rotated = uc.rotate_roster(world.rt, world.actor("safety"), "LA-JA-H01", MONTH,
+                               ["principal", "safety"], ["safety", "rectifier", "verifier"], 2)
+    assert rotated.duty_phone == "0564-3310000"  # the duty line stays
+    for d in rotated.days:  # one leader, two staff, nobody twice a day
+        people = [p.username for p in d.leaders + d.staff]
+        assert len(d.leaders) == 1 and len(d.staff) == 2 and len(set(people)) == 3
+    assert [p.username for p in rotated.days[1].leaders] == ["safety"]
+    assert "safety" not in [p.username for p in rotated.days[1].staff]
+    uc.save_roster(world.rt, world.actor("safety"), "LA-JA-H01", MONTH, hospital_plan())
     found = uc.export_roster(world.rt, world.actor("jinan"), "LA-JA-H01", MONTH)
     assert found.filename == "duty-LA-JA-H01-2026-12.xlsx"
     sheet = load_workbook(io.BytesIO(found.body)).worksheets[0]

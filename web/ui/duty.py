@@ -5,7 +5,8 @@
   ``POST /duty/levels``).
 - ``GET /duty/today``: today's leader and staff on duty (business time) at every unit in
   scope, grouped by county, with phones; short days under a declared level flagged.
-- ``GET|POST /duty/<code>/<YYYY-MM>``: a unit's month; its keepers edit it here.
+- ``GET|POST /duty/<code>/<YYYY-MM>``: a unit's month; its keepers edit it here, or fill it
+  by taking people in turn (``POST …/rotate``).
   ``…/print``: the printable roster; ``….xlsx``: the Excel export.
 - ``POST /duty/<code>/<YYYY-MM>/swaps``: ask a colleague to take a duty;
   ``POST /duty/swaps/<id>/answer`` (the colleague) and ``…/decide`` (the keeper).
@@ -98,6 +99,18 @@ def duty_roster_save(code: str, month: str) -> Response:
     return _attempt(lambda: uc.save_roster(runtime, current_actor(), code, month, plan,
                                            form.get("duty_phone"), phones),
                     _("值班表已保存。"), url_for("ui.duty_roster", code=code, month=month))
+
+
+@bp.post("/duty/<code>/<month>/rotate")
+@login_required
+def duty_roster_rotate(code: str, month: str) -> Response:
+    form = request.form
+    per_day = form.get("staff_per_day", "1")
+    return _attempt(lambda: uc.rotate_roster(
+        runtime, current_actor(), code, month, form.getlist("leaders"), form.getlist("staff"),
+        int(per_day) if per_day.isdigit() else 0),
+        _("已按顺序轮班生成本月值班表，可再逐日调整。"),
+        url_for("ui.duty_roster", code=code, month=month))
 
 
 @bp.get("/duty/<code>/<month>.xlsx")

@@ -163,6 +163,16 @@ def save_roster(rt: Runtime, actor: Actor, unit_code: str, month: str,
         return duty.load_roster(conn, target, month)
 
 
+def rotate_roster(rt: Runtime, actor: Actor, unit_code: str, month: str,
+                  leaders: Sequence[str], staff: Sequence[str],
+                  staff_per_day: int = 1) -> Roster:
+    """Fill the whole month by taking ``leaders`` and ``staff`` (usernames) in turn
+    (:func:`duty.rotation`); the keeper then adjusts single days. Replaces the month."""
+    plan = duty.rotation(month, list(leaders), list(staff), staff_per_day)
+    return save_roster(rt, actor, unit_code, month, plan,
+                       roster(rt, actor, unit_code, month).roster.duty_phone)
+
+
 def export_roster(rt: Runtime, actor: Actor, unit_code: str, month: str) -> Export:
     view = roster(rt, actor, unit_code, month)
     return Export(roster_xlsx(view.roster, rt.calendar),
