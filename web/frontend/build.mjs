@@ -59,7 +59,24 @@ async function build() {
   }
 }
 
-build().catch((err) => {
+// the one map (应急一张图): our script with Leaflet into web/static/map.js, Leaflet's css
+// (its few images inlined) into vendor/leaflet.css
+async function buildMap() {
+  await esbuild.build({
+    ...common,
+    format: 'iife',
+    entryPoints: { map: path.join(here, 'src/map.js') },
+    outdir: path.resolve(here, '../static')
+  });
+  await esbuild.build({
+    ...common,
+    entryPoints: { leaflet: require.resolve('leaflet/dist/leaflet.css') },
+    loader: { '.png': 'dataurl', '.svg': 'dataurl' },
+    outdir: out
+  });
+}
+
+(process.argv[2] === 'map' ? buildMap() : build().then(buildMap)).catch((err) => {
   console.error(err);
   process.exit(1);
 });
