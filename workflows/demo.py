@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from .campaigns import seed_campaigns
 from .demo_documents import seed_document_demo
 from .duty_demo import seed_duty_demo
+from .emergency_demo import seed_emergency_demo
 from .units import create_unit, get_unit_by_code
 from .users import create_user, get_user
 
@@ -134,6 +135,8 @@ def seed_demo(conn: Connection, now: datetime) -> dict[str, Any]:
     seed_document_demo(conn, now)
     # this month's duty rosters of the city, 金安区 and a few hospitals (值班备勤)
     seed_duty_demo(conn, now)
+    # the one map (应急一张图): places, teams, depots (one item expiring soon), sources
+    seed_emergency_demo(conn, now)
     return {
         **seeded,
         "units_created": units_created,

@@ -144,6 +144,7 @@ def register(app: Flask) -> None:
         designer,
         documents,
         duty,
+        emergency_map,
         inbox,
         ledger,
         ledger_import,
