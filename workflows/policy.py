@@ -39,6 +39,8 @@ from hazardflow.engine.schema import human_task, incident, process_case, task_ca
 from .roles import COMMISSION_KINDS, SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
 from .schema import hazard, notification, unit
 from .schema_campaigns import inspection, spot_check_draw, unit_report
+from .schema_consultations import consultation, consultation_action
+from .schema_events import info_event
 from .schema_reports import public_report
 from .units import ancestors, city_unit, county_of, subtree_ids
 
@@ -71,6 +73,15 @@ PERMISSIONS: dict[str, tuple[frozenset[str], str]] = {
     "reward.tiers": (frozenset({"city_supervisor"}), "设定举报奖励标准"),
     "reward.propose": (frozenset({"report_triage", "county_supervisor", "city_supervisor"}),
                        "拟定和查看举报奖励"),
+    "plan.cycle": (frozenset({"city_supervisor"}), "设定应急预案的修订和演练周期"),
+    "event.report": (frozenset({"safety_officer", "principal"}), "报告突发事件信息"),
+    "event.view": (frozenset({"safety_officer", "principal", "inspector", "county_supervisor",
+                              "city_supervisor", "city_leader"}), "查看突发事件信息报告"),
+    "event.deadlines": (frozenset({"city_supervisor"}), "设定信息报告时限"),
+    # the receiving levels acknowledge (签收) reports; which events: visible_events
+    "event.acknowledge": (frozenset({"county_supervisor", "city_supervisor", "city_leader"}),
+                          "签收信息报告"),
+    "consultation.hold": (frozenset({"county_supervisor", "city_supervisor"}), "组织专题会商"),
     "admin": (frozenset(), "管理单位和用户"),
 }
 # who may record each kind of inspection (admin: all); the unit must be in their scope
@@ -382,8 +393,12 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
         unit_report.c.case_id == case_id,
         within_held_units(unit_report.c.unit_id, actor, name="report_scope")) \
         .correlate_except(unit_report)
+    event = sa.select(info_event.c.id).where(
+        info_event.c.case_id == case_id,
+        within_held_units(info_event.c.unit_id, actor, name="event_scope")) \
+        .correlate_except(info_event)
     others = [sa.exists().where(started.c.id == case_id, started.c.started_by == actor.id),
-              worked.exists(), reported.exists()]
+              worked.exists(), reported.exists(), event.exists()]
     return sa.or_(hazard_of.where(visible_hazards(actor)).exists(),
                   sa.and_(~hazard_of.exists(), sa.or_(*others)))
 
@@ -531,3 +546,64 @@ def require_may_keep_emergency(conn: Connection, actor: Actor, unit_code: str,
     if not may_keep_emergency(conn, actor, unit_code, unit_kind):
         raise Forbidden(f"您不能维护单位 {unit_code} 的应急资源 (only the unit's keepers or a "
                         f"supervising commission may keep its emergency records)")
+
+
+# Who keeps a unit's emergency plans (应急预案, workflows/emergency_plans.py): the keepers of
+# its roster, held at the unit (ROSTER_KEEPERS: its safety officer or principal; a
+# commission's supervisors for the commission's own plans). A supervising commission above
+# (its county, the city) reads them, files them (the filing task names county_supervisor@county)
+# and may ask for a revision; reading follows unit_scope_clause.
+def may_keep_plans(actor: Actor, unit_code: str, unit_kind: str) -> bool:
+    return may_keep_roster(actor, unit_code, unit_kind)
+
+
+def require_may_keep_plans(actor: Actor, unit_code: str, unit_kind: str) -> None:
+    if not may_keep_plans(actor, unit_code, unit_kind):
+        raise Forbidden(f"您不能编制单位 {unit_code} 的应急预案或登记其演练 (only the unit's "
+                        f"safety officer or principal may)")
+
+
+def require_may_trigger_revision(conn: Connection, actor: Actor, unit_code: str,
+                                 unit_kind: str) -> None:
+    """The unit's keepers, or a supervisor of a commission above it."""
+    if not may_keep_emergency(conn, actor, unit_code, unit_kind):
+        raise Forbidden(f"您不能要求修订单位 {unit_code} 的应急预案 (only the unit's keepers or a "
+                        f"supervising commission may)")
+
+
+# -- information reports (信息报告) and risk consultations (专题会商) ----------------------
+
+LEADER_ONLY = frozenset({"city_leader"})
+
+
+def visible_events(actor: Actor, leader_levels: Iterable[str]) -> ColumnElement[bool]:
+    """The WHERE clause on ``info_event``: the city's supervisors see every event; the city's
+    leaders every event of the levels that go to them (``leader_levels``); everyone else the
+    events of the units at or below theirs (a county its area, a unit its own)."""
+    if actor.admin or "city_supervisor" in actor.roles:
+        return sa.true()
+    mine = within_held_units(info_event.c.unit_id, actor, roles=actor.roles - LEADER_ONLY,
+                             name="event_units")
+    if actor.roles & LEADER_ONLY:
+        return sa.or_(info_event.c.level.in_(sorted(leader_levels)), mine)
+    return mine
+
+
+def visible_consultations(actor: Actor) -> ColumnElement[bool]:
+    """The WHERE clause on ``consultation``: sessions of the bodies at or below the actor's
+    units (the city: all), and those where the actor owns an action."""
+    owned = sa.select(consultation_action.c.id).where(
+        consultation_action.c.consultation_id == consultation.c.id,
+        consultation_action.c.owner == actor.id).correlate_except(consultation_action)
+    return sa.or_(unit_scope_clause(consultation.c.body_id, actor, name="consult_scope"),
+                  owned.exists())
+
+
+def require_may_hold_consultation(actor: Actor, body_code: str) -> None:
+    """Forbidden unless ``actor`` supervises for the commission ``body_code`` (its county or
+    city supervisors; admins)."""
+    require(actor, "consultation.hold")
+    if not actor.admin and body_code not in held_units(
+            actor, {"county_supervisor", "city_supervisor"}):
+        raise Forbidden(f"您不能以 {body_code} 的名义组织会商 "
+                        f"(you do not supervise for {body_code})")

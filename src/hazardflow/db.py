@@ -23,9 +23,11 @@ def all_metadata() -> sa.MetaData:
     import hazardflow.workflows.schema  # noqa: F401
     import hazardflow.workflows.schema_campaigns  # noqa: F401
     import hazardflow.workflows.schema_classification  # noqa: F401
+    import hazardflow.workflows.schema_consultations  # noqa: F401
     import hazardflow.workflows.schema_delivery  # noqa: F401
     import hazardflow.workflows.schema_duty  # noqa: F401
     import hazardflow.workflows.schema_emergency  # noqa: F401
+    import hazardflow.workflows.schema_events  # noqa: F401
     import hazardflow.workflows.schema_files  # noqa: F401
     import hazardflow.workflows.schema_imports  # noqa: F401
     import hazardflow.workflows.schema_inbox  # noqa: F401
