@@ -82,6 +82,9 @@ SKIPPED: dict[str, str] = {
     # two deployed versions), and the readers are refused the designer before any lookup
     "/api/v1/designer/migrations/<int:batch_id>": "no migration batch in the worlds",
     "/designer/api/migrations/<int:batch_id>": "no migration batch in the worlds",
+    # a public report's status by its tracking code and PIN (no actor): it answers the
+    # report's status and public reply only, never a hazard (tests/web/test_public_reports.py)
+    "/api/v1/public/reports/<code>": "needs a public report's code and PIN; no case data",
 }
 
 
