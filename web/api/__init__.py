@@ -132,6 +132,7 @@ from . import (  # noqa: E402,F401
     designer,
     documents,
     duty,
+    emergency,
     evidence,
     hazards,
     ledger_import,
