@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -151,8 +152,14 @@ def test_honeypot_bad_input_duplicates_and_a_rejection(lc: Lifecycle) -> None:
     assert {r["id"]: r["duplicates"] for r in listed["reports"]} == \
         {first.report_id: 1, again.report_id: 1, other.report_id: 0}
 
-    # a rejection needs its reason, which stays internal; the reporter gets the reply
+    # not accepted within 3 days: the triage desk and the county's supervisors are reminded
     case_id = row(lc, again.report_id).case_id
+    assert lc.fire(case_id, lc.now() + timedelta(days=2)) == 0
+    assert lc.fire(case_id, lc.now() + timedelta(days=2)) == 1
+    assert {n.to for n in lc.notes(case_id, "report_accept_due")} == \
+        {"report_triage@LA-JA", "county_supervisor@LA-JA"}
+
+    # a rejection needs its reason, which stays internal; the reporter gets the reply
     with pytest.raises(InvalidInput):
         lc.complete(case_id, "Task_Accept", "jubao", {"accept_result": "reject"})
     lc.complete(case_id, "Task_Accept", "jubao", {"accept_result": "reject",
