@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, render_template, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from hazardflow.engine import InvalidInput, PayloadTooLarge
@@ -60,6 +61,18 @@ def _form_page(values: dict[str, Any], status: int = 200, errors: dict[str, str]
                  honeypot=HONEYPOT)
 
 
+def _upload_limit() -> None:
+    """Three photos may be larger than other requests: raise the limit before anything (the
+    CSRF check included) reads the body."""
+    if request.endpoint == "ui.public_report_file":
+        files.allow_upload_size()
+
+
+@bp.record_once
+def _first(state: BlueprintSetupState) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _upload_limit)
+
+
 @bp.get("/report")
 def public_report_form() -> Response:
     return _form_page({"anonymous": "1", "unit_code": request.args.get("unit", "")})
@@ -72,7 +85,6 @@ def public_report_file() -> Response:
                          errors={}, message="", max_photos=MAX_PHOTOS, honeypot=HONEYPOT)
     if limited is not None:
         return limited
-    files.allow_upload_size()
     try:
         data = {**request.form.to_dict(), "anonymous": request.form.get("anonymous") == "1"}
         filed = usecase.file_report(runtime, data, security.public_report_photos(),
