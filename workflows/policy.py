@@ -599,11 +599,18 @@ def visible_consultations(actor: Actor) -> ColumnElement[bool]:
                   owned.exists())
 
 
+CONSULTATION_ROLES = frozenset({"county_supervisor", "city_supervisor"})
+
+
+def consultation_bodies(actor: Actor) -> set[str]:
+    """The units where ``actor`` supervises: the commissions they hold sessions for."""
+    return held_units(actor, CONSULTATION_ROLES)
+
+
 def require_may_hold_consultation(actor: Actor, body_code: str) -> None:
     """Forbidden unless ``actor`` supervises for the commission ``body_code`` (its county or
     city supervisors; admins)."""
     require(actor, "consultation.hold")
-    if not actor.admin and body_code not in held_units(
-            actor, {"county_supervisor", "city_supervisor"}):
+    if not actor.admin and body_code not in consultation_bodies(actor):
         raise Forbidden(f"您不能以 {body_code} 的名义组织会商 "
                         f"(you do not supervise for {body_code})")

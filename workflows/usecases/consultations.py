@@ -16,7 +16,7 @@ from hazardflow.engine import Actor, Detail, InvalidInput
 
 from .. import consultations, policy
 from ..runtime import Runtime
-from ..units import require_unit
+from ..units import require_unit, unit_names
 from ..uow import reading, unit_of_work
 from ..users import display_names
 
@@ -69,6 +69,15 @@ def hold_consultation(rt: Runtime, actor: Actor, data: Mapping[str, Any]) -> int
                                   kind=str(kind), held_at=now,
                                   participants=[str(p) for p in participants],
                                   actions=checked, frozen=frozen, now=now, **fields)
+
+
+def bodies(rt: Runtime, actor: Actor) -> list[dict[str, str]]:
+    """The commissions in whose name the actor holds sessions, by name."""
+    if not policy.allows(actor, "consultation.hold"):
+        return []
+    with reading(rt) as conn:
+        names = unit_names(conn, policy.consultation_bodies(actor))
+    return [{"code": code, "name": name} for code, name in sorted(names.items())]
 
 
 def session_list(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from .. import events, policy
 from ..inputs import whole_number
 from ..runtime import Runtime
 from ..schema_events import info_event
+from ..units import unit_names
 from ..uow import reading, unit_of_work
 from ..users import display_names
 
@@ -140,6 +141,15 @@ def event_page(rt: Runtime, actor: Actor, event_id: int) -> dict[str, Any]:
                  next_kinds=["followup", "final"] if reported else ["first"],
                  may_acknowledge=policy.allows(actor, "event.acknowledge"))
     return found
+
+
+def reporting_units(rt: Runtime, actor: Actor) -> list[dict[str, str]]:
+    """The units whose events the actor reports (their own units), by name."""
+    if not policy.allows(actor, "event.report"):
+        return []
+    with reading(rt) as conn:
+        names = unit_names(conn, policy.staff_units(actor))
+    return [{"code": code, "name": name} for code, name in sorted(names.items())]
 
 
 def deadlines(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
