@@ -19,6 +19,7 @@ notes, no unit staff, no hazard code). A wrong code and a wrong PIN look the sam
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -59,7 +60,6 @@ CODE_PREFIX = "JB"
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
-_DUMMY_PIN_HASH = hash_password("000000-no-such-report")
 
 STATUSES: dict[str, str] = {
     "received": "已受理", "rejected": "不予受理", "verifying": "核查中",
@@ -83,6 +83,12 @@ class Filed:
 class Photo:
     filename: str
     data: bytes
+
+
+@functools.cache
+def _dummy_pin_hash() -> str:
+    """A hash to check a PIN against when the code is unknown (made once, when first needed)."""
+    return hash_password("000000-no-such-report")
 
 
 def new_code() -> str:
@@ -277,7 +283,7 @@ def track(conn: Connection, code: Any, pin: Any) -> dict[str, Any] | None:
         .where(public_report.c.code == normalize_code(code))).first()
     given = str(pin or "").strip()
     if row is None:
-        verify_password(_DUMMY_PIN_HASH, given)
+        verify_password(_dummy_pin_hash(), given)
         return None
     if not verify_password(row.pin_hash, given):
         return None
