@@ -19,8 +19,8 @@ from .conftest import sign_in as api_sign_in
 from .live import LiveServer
 from .pages import png_bytes
 from .support import ordered_hazard
-from .test_e2e_inbox import open_task, submit, upload
-from .walk import DESKTOP, PHONE, Walker
+from .test_e2e_inbox import submit, upload
+from .walk import DESKTOP, PHONE, Walker, visible_faults
 
 TRIAGE = "下达整改通知/现场处置"
 PLAN = {"plan_goal": "更换安全阀并经检验合格", "plan_methods": "停舱后由厂家更换安全阀",
@@ -57,12 +57,16 @@ def register(who: Walker, photo: Path, level: str, category: str, location: str,
     return str(page.url), code.group(0)
 
 
-def task(who: Walker, case_url: str, name: str, viewport: dict[str, int], shot: str,
+def task(who: Walker, code: str, name: str, viewport: dict[str, int], shot: str,
          *shown: str) -> Any:
-    """Open the case's open task ``name``, check the page; returns the page."""
-    open_task(who.on(viewport).page, who.live, case_url, name)
+    """Open the hazard's task ``name`` from the 待办 list, as a person does; check the page.
+    Returns the page."""
+    page = who.on(viewport).page
+    page.goto(f"{who.live.url}/inbox?q={code}")  # the tab with this hazard's work opens
+    page.locator("#tasks").get_by_role("link", name=name, exact=True).click()
+    page.wait_for_url(re.compile(r".*/tasks/\d+$"))
     who.look(shot, name, *shown)
-    return who.page
+    return page
 
 
 def answer(page: Any, choices: dict[str, str], **texts: str) -> None:
@@ -90,6 +94,15 @@ def closed_case(who: Walker, case_url: str, shot: str, *shown: str) -> str:
     return who.live.url + dossier
 
 
+def test_the_page_checks_find_english_element_ids_and_logins_and_leave_names() -> None:
+    found = visible_faults("处理人：rectifier · 停留在 Task_Rectify · Gateway_Level "
+                           "hazard_lifecycle v1 · Save all changes")
+    assert [f.split(" ")[0] for f in found] == ["English", "element", "element", "element",
+                                                "login"], found
+    assert visible_faults("金安区人民医院整改责任人 YH-2026-000001 before.png BPMN 流程图 "
+                          "导出 Excel 中文 English") == []
+
+
 def test_a_general_hazard_walked_by_its_hospital(browser: Any, live: LiveServer,
                                                  photos: dict[str, Path]) -> None:
     problems: list[str] = []
@@ -98,7 +111,7 @@ def test_a_general_hazard_walked_by_its_hospital(browser: Any, live: LiveServer,
                               "门诊楼二层东侧消防通道", "消防通道堆放杂物，影响疏散",
                               "self_inspection")
 
-    page = task(safety, case_url, TRIAGE, DESKTOP, "general-2-order",
+    page = task(safety, code, TRIAGE, DESKTOP, "general-2-order",
                 "消防通道堆放杂物，影响疏散", "整改前")
     answer(page, {"disposition": "order"}, responsible_user="rectifier", deadline="2026-11-20",
            order_note="立即清理杂物，保持通道畅通")
@@ -106,27 +119,27 @@ def test_a_general_hazard_walked_by_its_hospital(browser: Any, live: LiveServer,
 
     rectifier = Walker(browser, live, "rectifier", problems, PHONE)
     rectifier.look("general-3-inbox", code, "整改", "金安区人民医院")  # 待办, as signed in
-    page = task(rectifier, case_url, "整改", PHONE, "general-3-rectify",
+    page = task(rectifier, code, "整改", PHONE, "general-3-rectify",
                 "立即清理杂物，保持通道畅通", "2026-11-20", "金安区人民医院安全管理员")
     answer(page, {}, rectification_note="已清理杂物")
     upload(page, "photos_after", photos["after"])
     submit(page)
 
     verifier = Walker(browser, live, "verifier", problems, PHONE)
-    page = task(verifier, case_url, "验收/复查", PHONE, "general-4-verify",
+    page = task(verifier, code, "验收/复查", PHONE, "general-4-verify",
                 "已清理杂物", "整改前", "整改后", "金安区人民医院整改责任人")
     assert shown_photos(page) == (1, 1)
     answer(page, {"verify_result": "failed"}, verify_opinion="未整改到位",
            fail_reason="通道内仍有纸箱")
     submit(page)
 
-    page = task(rectifier, case_url, "整改", PHONE, "general-5-rectify-again",
+    page = task(rectifier, code, "整改", PHONE, "general-5-rectify-again",
                 "通道内仍有纸箱", "立即清理杂物，保持通道畅通")
     answer(page, {}, rectification_note="纸箱已全部清走")
     upload(page, "photos_after", photos["after"])
     submit(page)
 
-    page = task(verifier, case_url, "验收/复查", PHONE, "general-6-verify-again",
+    page = task(verifier, code, "验收/复查", PHONE, "general-6-verify-again",
                 "通道内仍有纸箱", "纸箱已全部清走", "整改前", "整改后")
     assert shown_photos(page) == (1, 1)  # the second round's photo
     answer(page, {"verify_result": "passed"}, verify_opinion="已整改到位")
@@ -150,7 +163,7 @@ def test_a_major_hazard_walked_by_hospital_and_county(browser: Any, live: LiveSe
                               "高压氧舱机房", "安全阀超期未校验仍在使用", "inspection")
 
     jinan = Walker(browser, live, "jinan", problems, DESKTOP)
-    page = task(jinan, case_url, "责令立即整改/停止使用", DESKTOP, "major-2-order",
+    page = task(jinan, code, "责令立即整改/停止使用", DESKTOP, "major-2-order",
                 "安全阀超期未校验仍在使用", "重大隐患", "整改前")
     answer(page, {"order_measure": "stop_use"},
            order_requirements="立即停用氧舱，撤离人员，设置警戒")
@@ -158,7 +171,7 @@ def test_a_major_hazard_walked_by_hospital_and_county(browser: Any, live: LiveSe
 
     principal = Walker(browser, live, "principal", problems, PHONE)
     principal.look("major-3-inbox", code, "管控与停止使用", "重大隐患")
-    page = task(principal, case_url, "管控与停止使用", PHONE, "major-3-controls",
+    page = task(principal, code, "管控与停止使用", PHONE, "major-3-controls",
                 "立即停用氧舱，撤离人员，设置警戒", "金安区卫健委监管员")
     answer(page, {"shutdown_scope": "partial"}, control_measures="停用氧舱，设置警戒",
            cause="安全阀未按期校验", harm="超压时可能爆炸", difficulty="需厂家上门更换",
@@ -167,37 +180,37 @@ def test_a_major_hazard_walked_by_hospital_and_county(browser: Any, live: LiveSe
         page.check(f"input[name={box}]")
     submit(page)
 
-    page = task(principal, case_url, "报告应急管理部门", DESKTOP, "major-4-emergency",
+    page = task(principal, code, "报告应急管理部门", DESKTOP, "major-4-emergency",
                 "停用氧舱，设置警戒")
     answer(page, {}, emergency_reported_on="2026-11-02",
            emergency_department="六安市金安区应急管理局", emergency_reporter="院长",
            emergency_summary="高压氧舱安全阀超期未校验，已停用")
     submit(page)
 
-    page = task(principal, case_url, "治理方案", DESKTOP, "major-5-plan",
+    page = task(principal, code, "治理方案", DESKTOP, "major-5-plan",
                 "停用氧舱，设置警戒", "六安市金安区应急管理局")
     answer(page, {}, **PLAN, responsible_user="principal", deadline="2026-11-20")
     submit(page)
 
-    page = task(jinan, case_url, "方案审查/挂牌督办", DESKTOP, "major-6-plan-review",
+    page = task(jinan, code, "方案审查/挂牌督办", DESKTOP, "major-6-plan-review",
                 "停用氧舱，设置警戒", "安全阀未按期校验", "超压时可能爆炸", *PLAN.values())
     answer(page, {"plan_decision": "approved"}, supervision_note="同意方案")
     submit(page)
 
-    page = task(principal, case_url, "重大隐患整改", PHONE, "major-7-rectify",
+    page = task(principal, code, "重大隐患整改", PHONE, "major-7-rectify",
                 "立即停用氧舱，撤离人员，设置警戒", *PLAN.values())
     answer(page, {}, rectification_note="已更换安全阀并经检验合格")
     upload(page, "photos_after", photos["after"])
     submit(page)
 
-    page = task(principal, case_url, "评估与恢复使用申请", DESKTOP, "major-8-apply",
+    page = task(principal, code, "评估与恢复使用申请", DESKTOP, "major-8-apply",
                 "已更换安全阀并经检验合格")
     answer(page, {"assessment_by": "qualified_agency"}, assessment_agency="安徽省特种设备检测院",
            application_text="评估合格，申请恢复使用高压氧舱")
     upload(page, "assessment_report", photos["report"])
     submit(page)
 
-    page = task(jinan, case_url, "恢复使用审查", DESKTOP, "major-9-resume-review",
+    page = task(jinan, code, "恢复使用审查", DESKTOP, "major-9-resume-review",
                 "安徽省特种设备检测院", "评估合格，申请恢复使用高压氧舱", "assessment.png",
                 "已更换安全阀并经检验合格", "整改后")
     answer(page, {"review_result": "passed"}, review_opinion="同意恢复使用，予以核销")
