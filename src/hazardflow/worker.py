@@ -3,7 +3,14 @@
 Beat is generated from ``hazardflow.workflows.jobs.JOBS``: one entry per job, each the task
 ``hazardflow.<job name>``. Tasks are thin: they take ids (and the time of the run), call one
 function, hold no logic of their own, and are safe to deliver twice (the engine re-checks
-everything under the case's lock). The sweep job fans out one task per due case.
+everything under the case's lock). The sweep job fans out one task per due case, except
+due timers on PostgreSQL: there it enqueues ``DRAINERS`` drain tasks, each looping over
+chunks claimed with ``FOR UPDATE SKIP LOCKED`` until none is due
+(``hazardflow.engine.sweep.drain``). Chosen over one task per chunk of ids because a drain
+re-reads what is due at every chunk (timers falling due meanwhile fire without waiting for
+the next beat), workers balance themselves (a fast one simply claims more chunks), and a beat
+arriving mid-drain adds tasks that find everything claimed or fired and end at once, instead
+of queueing the same ids twice.
 
     celery -A hazardflow.worker worker      (or: hazardflow worker)
     celery -A hazardflow.worker beat        (or: hazardflow beat)
@@ -25,10 +32,12 @@ from sqlalchemy.exc import OperationalError
 from hazardflow.config import Settings, load_settings
 from hazardflow.engine.db import write_transaction
 from hazardflow.engine.drivers import DueWork
+from hazardflow.engine.sweep import drain
 from hazardflow.logs import JsonFormatter, about_case
 from hazardflow.workflows.jobs import JOBS, Job
 from hazardflow.workflows.runtime import Runtime
 
+DRAINERS = 4  # drain tasks per sweep on PostgreSQL: at least the workers' processes
 TRANSIENT = (OperationalError,)
 RETRY: dict[str, Any] = {"autoretry_for": TRANSIENT, "retry_backoff": True,
                          "retry_backoff_max": 60, "max_retries": 8}
@@ -92,8 +101,12 @@ def _fan_out(due: DueWork, now: datetime) -> None:
     moment = now.isoformat()
     for timer_id in due.start_timers:
         fire_start_timer.delay(timer_id, moment)
-    for case_id in due.timer_cases:
-        fire_case_timers.delay(case_id, moment)
+    if due.timer_cases and runtime().db.dialect.name == "postgresql":
+        for _ in range(min(DRAINERS, len(due.timer_cases))):
+            drain_timers.delay()
+    else:  # SQLite has one writer: one task per case, as the embedded sweep does
+        for case_id in due.timer_cases:
+            fire_case_timers.delay(case_id, moment)
     for case_id in due.outbox_cases:
         continue_case.delay(case_id)
 
@@ -111,6 +124,14 @@ def fire_case_timers(case_id: int, now: str | None = None) -> bool:
     rt = runtime()
     with about_case(case_id), write_transaction(rt.db) as conn:
         return rt.engine.fire_case_timers(conn, case_id, _now(now))
+
+
+@celery.task(name="hazardflow.drain_timers", **RETRY)
+def drain_timers() -> int:
+    """Claim chunks of cases with due timers and fire them until none is due; the number
+    of timers fired (safe beside other drains: each claims what the others do not hold)."""
+    rt = runtime()
+    return drain(rt.engine, lambda: write_transaction(rt.db)).timers
 
 
 @celery.task(name="hazardflow.fire_start_timer", **RETRY)
