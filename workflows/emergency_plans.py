@@ -56,6 +56,9 @@ KINDS: dict[str, str] = {"comprehensive": "综合预案", "special": "专项预�
                          "onsite": "现场处置方案"}
 STATUSES: dict[str, str] = {"drafting": "编制/修订中", "approving": "待审批", "filing": "待备案",
                             "returned": "备案退回", "in_force": "已备案"}
+VERSION_STATUSES: dict[str, str] = {"submitted": "待审批", "approved": "待备案",
+                                    "returned": "审批退回", "refused": "备案退回",
+                                    "filed": "已备案", "superseded": "已废止"}
 TRIGGERS: dict[str, str] = {"incident": "发生事故或突发事件", "organisation": "机构或职责变化",
                             "risk": "风险或应急资源变化", "law": "法律法规或标准变化",
                             "drill": "演练发现问题", "other": "其他"}

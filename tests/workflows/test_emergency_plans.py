@@ -3,7 +3,8 @@ files it (备案) or returns it; once filed, the drill and revision timers of th
 emergency_plan process fire at the intervals the city set per kind of plan; a trigger or a
 drill that found problems starts a revision; a drill's problem opens a linked hazard case.
 
-Only the plan process is deployed (the hazard lifecycle too, where a hazard is opened)."""
+Only the plan process is deployed; opening a hazard from a drill's problem needs the hazard
+lifecycle and is tested with the pages (tests/web/test_emergency_plan_pages.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from hazardflow.engine import Conflict, EngineError, FixedClock, Forbidden, NotFound
-from hazardflow.workflows.demo import DEMO_PASSWORD, USERS, seed_demo, seed_units
-from hazardflow.workflows.drills import drill_of_case
+from hazardflow.workflows.demo import DEMO_PASSWORD, USERS, seed_units
 from hazardflow.workflows.emergency_plans import add_months
 from hazardflow.workflows.runtime import bundled_files, bundled_forms
-from hazardflow.workflows.schema_plans import drill_problem, emergency_plan, plan_version
+from hazardflow.workflows.schema_plans import emergency_plan, plan_version
 from hazardflow.workflows.usecases import emergency_plans as plans
 from hazardflow.workflows.users import create_user
 from tests.autocommit import autocommit
@@ -27,7 +27,6 @@ from tests.factories import make_runtime
 
 from .conftest import T0
 from .lifecycle import Lifecycle
-from .lifecycle_forms import register_form
 
 UNIT = "LA-JA-H01"
 PEOPLE = {"safety", "principal", "jinan", "yuan", "city"}
@@ -37,16 +36,12 @@ SHIPPED = {f.name: f.bpmn for f in bundled_files()}
 class PlanLife(Lifecycle):
     """The lifecycle driver with only the plan process deployed (the others cost time)."""
 
-    def __init__(self, db: sa.Engine, *files: str) -> None:
+    def __init__(self, db: sa.Engine) -> None:
         self.db, self.clock = db, FixedClock(T0)
         self.rt = make_runtime(db, self.clock)
         self.engine = autocommit(self.rt.engine)
-        for name in ("emergency_plan.bpmn", *files):
-            self.engine.deploy(SHIPPED[name], bundled_forms(), actor="system")
+        self.engine.deploy(SHIPPED["emergency_plan.bpmn"], bundled_forms(), actor="system")
         with db.begin() as conn:
-            if files:  # the hazard registration reads the demo's categories and campaign
-                seed_demo(conn, T0)
-                return
             seed_units(conn)  # and only the people these tests need (cheaper)
             for username, name, grants in USERS:
                 if username in PEOPLE:
@@ -176,26 +171,17 @@ def test_drill_and_revision_timers_fire_at_the_intervals_the_city_set(lc: PlanLi
     assert lc.open_elements(case_id) == ["Task_Draft"]
 
 
-def test_a_drill_problem_starts_the_revision_and_opens_a_linked_hazard_case(db: sa.Engine) -> None:
-    lc = PlanLife(db, "hazard_lifecycle.bpmn")
+def test_a_drill_that_found_problems_starts_the_revision_even_before_it_was_due(
+        lc: PlanLife) -> None:
     plan_id, case_id = lc.filed("comprehensive")
     drill_id = plans.record_drill(lc.rt, lc.actor("safety"), plan_id, {
         "held_on": lc.today().isoformat(), "scenario": "门诊楼火灾疏散",
         "participants": "全院120人", "evaluation": "疏散用时偏长",
-        "problems": ["三楼东侧安全出口被锁闭", "部分人员不会使用灭火器"]})
+        "problems": "三楼东侧安全出口被锁闭\n部分人员不会使用灭火器\n"})
     row = lc.plan(plan_id)
     assert (row.status, row.revision_reason) == ("drafting", "演练发现问题：三楼东侧安全出口被锁闭")
+    assert row.drill_due_on == add_months(lc.today(), 12)
     assert lc.open_elements(case_id) == ["Task_Draft"]
     page = plans.plan_page(lc.rt, lc.actor("jinan"), plan_id)
-    problem_id = page["drills"][0]["problems"][0]["id"]
-    assert page["drills"][0]["id"] == drill_id
-    form = lc.with_uploads({k: v for k, v in register_form().items()
-                            if k not in ("unit_code", "description")}, "safety")
-    hazard_case = plans.open_hazard_from_problem(lc.rt, lc.actor("safety"), problem_id, form)
-    assert "三楼东侧安全出口被锁闭" in lc.hazard(hazard_case)["description"]
-    with db.connect() as conn:
-        assert conn.execute(sa.select(drill_problem.c.hazard_case_id).where(
-            drill_problem.c.id == problem_id)).scalar() == hazard_case
-        assert drill_of_case(conn, hazard_case)["plan_id"] == plan_id
-    with pytest.raises(Conflict):
-        plans.open_hazard_from_problem(lc.rt, lc.actor("safety"), problem_id, form)
+    assert [(d["id"], [p["description"] for p in d["problems"]]) for d in page["drills"]] == [
+        (drill_id, ["三楼东侧安全出口被锁闭", "部分人员不会使用灭火器"])]

@@ -134,6 +134,7 @@ from . import (  # noqa: E402,F401
     documents,
     duty,
     emergency,
+    emergency_plans,
     events,
     evidence,
     hazards,

@@ -146,6 +146,7 @@ def register(app: Flask) -> None:
         documents,
         duty,
         emergency_map,
+        emergency_plans,
         events,
         inbox,
         ledger,

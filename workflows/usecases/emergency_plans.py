@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Conflict, InvalidInput, NotFound
 from hazardflow.engine.schema import human_task
 
-from .. import drills, emergency_plans, policy
+from .. import drills, emergency_plans, evidence, policy
 from ..cases import start_case
 from ..inputs import whole_number
 from ..runtime import HAZARD_PROCESS, Runtime
@@ -124,6 +124,7 @@ def plan_page(rt: Runtime, actor: Actor, plan_id: int) -> dict[str, Any]:
                      "flags": flags(row, today)},
             "versions": versions, "drills": held, "tasks": open_tasks, "names": names,
             "triggers": emergency_plans.TRIGGERS,
+            "version_statuses": emergency_plans.VERSION_STATUSES,
             "may_record_drill": policy.may_keep_plans(actor, row["unit_code"], unit_kind),
             "may_trigger": may_trigger and row["status"] == "in_force"}
 
@@ -165,11 +166,18 @@ def record_drill(rt: Runtime, actor: Actor, plan_id: int, form: Mapping[str, Any
 
 
 def open_hazard_from_problem(rt: Runtime, actor: Actor, problem_id: int,
-                             form: Mapping[str, Any]) -> int:
+                             form: Mapping[str, Any],
+                             photo: tuple[str, bytes] | None = None) -> int:
     """Register a hazard (the hazard lifecycle's registration) from a drill's problem and
     link the two; the new case id. ``form``: the registration form (location, category,
-    level, photos…); unit and description default to the drill's."""
+    level, photos…); unit and description default to the drill's. ``photo``: a photo
+    before (file name, bytes) uploaded with the page's form, checked like every upload."""
     with unit_of_work(rt) as conn:
+        if photo is not None:
+            item = evidence.save_upload(conn, rt.storage, filename=photo[0], data=photo[1],
+                                        kind="before", uploaded_by=actor.id, now=rt.now(),
+                                        max_bytes=rt.settings.max_upload_bytes)
+            form = {**form, "photos_before": [item.ref]}
         problem = drills.problem_row(conn, problem_id)
         plan = _visible_plan(conn, actor, problem.plan_id)
         if problem.hazard_case_id is not None:
@@ -194,9 +202,21 @@ def record_rectification(rt: Runtime, actor: Actor, problem_id: int, text: str) 
         drills.set_rectification(conn, problem_id, str(text or "").strip()[:2000])
 
 
-def plan_cycles(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
+KEEPER_ROLES = ("safety_officer", "principal", "county_supervisor", "city_supervisor")
+
+
+def plans_page(rt: Runtime, actor: Actor) -> dict[str, Any]:
+    """The register: the plans in scope, the cycle per kind, the units the actor may create
+    plans for, and whether the actor sets the cycles."""
     with reading(rt) as conn:
-        return emergency_plans.cycles(conn)
+        cycles = emergency_plans.cycles(conn)
+        units = conn.execute(sa.select(unit.c.code, unit.c.name, unit.c.kind).where(
+            unit.c.code.in_(sorted(policy.held_units(actor, KEEPER_ROLES)) or [""]))
+            .order_by(unit.c.code)).all()
+    return {"plans": plan_list(rt, actor), "cycles": cycles, "kinds": emergency_plans.KINDS,
+            "units": [(u.code, u.name) for u in units
+                      if policy.may_keep_plans(actor, u.code, u.kind)],
+            "may_set_cycles": policy.allows(actor, "plan.cycle")}
 
 
 def set_plan_cycle(rt: Runtime, actor: Actor, kind: str, values: Mapping[str, Any]) -> None:
