@@ -20,6 +20,7 @@ from hazardflow.engine.db import read_transaction, write_transaction
 from hazardflow.engine.schema import timer
 
 from . import campaigns, reports
+from .events_demo import seed_events_demo
 from .public_reports_demo import seed_demo_reports
 from .schema import hazard, unit
 from .schema_campaigns import unit_report
@@ -179,4 +180,5 @@ def seed_demo_work(demo: DemoCases) -> None:
     work.inspections_and_documents()
     work.monthly_round()
     seed_demo_reports(demo)  # 举报投诉: one waiting for the triage desk, one being verified
+    seed_events_demo(demo)  # 信息报告 with a follow-up; a past 专题会商 with two actions
     demo.clock.set(demo.now)

@@ -27,6 +27,7 @@ from hazardflow.engine.schema import (
 )
 from hazardflow.engine.schema_designer import designer_draft
 from hazardflow.workflows import inspections, policy
+from hazardflow.workflows.events import LEADER_LEVELS
 from hazardflow.workflows.inbox import candidate_match
 from hazardflow.workflows.schema import app_user, hazard, unit
 from hazardflow.workflows.schema_campaigns import (
@@ -36,6 +37,8 @@ from hazardflow.workflows.schema_campaigns import (
     spot_check_draw,
     unit_report,
 )
+from hazardflow.workflows.schema_consultations import consultation
+from hazardflow.workflows.schema_events import info_event
 from hazardflow.workflows.schema_files import document, document_case, evidence
 from hazardflow.workflows.schema_monitor import repair_batch
 from hazardflow.workflows.users import actor_for
@@ -176,6 +179,10 @@ def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[An
         "draw": _column(conn, sa.select(spot_check_draw.c.id).order_by(spot_check_draw.c.id)),
         "report": _column(conn, sa.select(unit_report.c.id).where(policy.unit_scope_clause(
             unit_report.c.unit_id, actor, "walk_reports")).order_by(unit_report.c.id)),
+        "event": _column(conn, sa.select(info_event.c.id).where(policy.visible_events(
+            actor, LEADER_LEVELS)).order_by(info_event.c.id)),
+        "consultation": _column(conn, sa.select(consultation.c.id).where(
+            policy.visible_consultations(actor)).order_by(consultation.c.id)),
         "batch": _column(conn, sa.select(repair_batch.c.id).order_by(repair_batch.c.id)),
         "draft": _column(conn, sa.select(designer_draft.c.id).order_by(designer_draft.c.id)),
         "definition": _column(conn, sa.select(process_definition.c.id)

@@ -39,7 +39,7 @@ SOURCES: dict[str, str] = {
     "definition_id": "definition", "element_id": "element", "year": "year",
     "period": "period", "user_id": "user", "draft_id": "draft", "filename": "static",
     "version": "version", "key": "process", "ref": "evidence_ref", "form_key": "form",
-    "report_id": "report",
+    "report_id": "report", "event_id": "event", "session_id": "consultation",
 }
 # a parameter whose meaning depends on the route
 ENDPOINT_SOURCES: dict[tuple[str, str], str] = {

@@ -77,8 +77,9 @@ def test_the_figures_are_frozen_at_the_session_and_the_actions_are_inbox_tasks(
                 {"outcome": "已排查 12 间配电间，更换老化线路 3 处"})
     lc.fire(tasks["principal"]["case_id"], end_of_day(tasks["principal"]["due_on"])
             + timedelta(minutes=1))
-    done = {a["owner"]: a for a in consultations.session_page(
-        lc.rt, lc.actor("principal"), sid)["actions"]}
+    owners_view = consultations.session_page(lc.rt, lc.actor("principal"), sid)
+    assert owners_view["session"]["figures"] is None  # the dashboards are the supervisors'
+    done = {a["owner"]: a for a in owners_view["actions"]}
     assert (done["safety"]["status"], done["safety"]["done_by"]) == ("done", "safety")
     assert done["principal"]["status"] == "open"
     assert {n.to for n in lc.notes(tasks["principal"]["case_id"], "consultation_overdue")} == {

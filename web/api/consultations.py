@@ -47,7 +47,8 @@ class ConsultationAction(Row):
 
 
 class ConsultationDetail(Envelope):
-    session: dict[str, Any] = Field(description="会商记录，figures 为会商时冻结的看板数据")
+    session: dict[str, Any] = Field(
+        description="会商记录；figures 为会商时冻结的看板数据（仅监管人员可见，否则为 null）")
     actions: list[ConsultationAction]
 
 

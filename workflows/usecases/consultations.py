@@ -87,12 +87,16 @@ def session_list(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
 
 
 def session_page(rt: Runtime, actor: Actor, session_id: int) -> dict[str, Any]:
-    """One session with its frozen figures, participants and actions, people by name."""
+    """One session with its participants and actions, people by name, and its frozen
+    figures for who may read the dashboards (``monitor``; an action's owner at a unit
+    reads the rest)."""
     with reading(rt) as conn:
         found = consultations.session(conn, session_id, policy.visible_consultations(actor))
         s = found["session"]
         names = display_names(conn, [*s["participants"], s["created_by"],
                                      *(a["owner"] for a in found["actions"])])
+    if not policy.allows(actor, "monitor"):  # the dashboards are the supervisors'
+        s["figures"] = None
     s["participant_names"] = [names.get(p, p) for p in s["participants"]]
     s["created_by_name"] = names.get(s["created_by"], s["created_by"])
     for a in found["actions"]:
