@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +42,7 @@ from .schema_supervision import supervision_listing
 from .units import Unit, require_unit
 
 PROCESS = "consultation_action"
+MAX_DAYS_AHEAD = 731
 SESSION_KINDS: dict[str, str] = {"scheduled": "定期会商", "ad_hoc": "专题会商"}
 ACTION_STATUSES: dict[str, str] = {"open": "落实中", "done": "已落实"}
 FIGURES: dict[str, str] = {"overdue": "超期未整改隐患", "majors_open": "未销号重大隐患",
@@ -114,6 +115,9 @@ def parse_actions(rows: Sequence[Any], conn: Connection, today: date) -> list[Ac
         if active is None:
             raise InvalidInput(f"第 {n} 项事项的责任人不是可用的用户 (action {n}: owner "
                                f"{owner!r} is not an active user)")
+        if due_on > today + timedelta(days=MAX_DAYS_AHEAD):
+            raise InvalidInput(f"第 {n} 项事项的完成时限不能超过两年 (action {n}: due_on is more "
+                               "than two years ahead)")
         if due_on < today:
             raise InvalidInput(f"第 {n} 项事项的完成时限不能早于今天 (action {n}: due_on is "
                                "in the past)")

@@ -261,6 +261,8 @@ def _overdue(call: ServiceCall) -> None:
                          "(event.overdue needs rung first or final)")
     event = _event_of(call)
     flag = "first_overdue" if rung == "first" else "final_overdue"
+    if getattr(event, flag):  # told once: a follow-up re-arms the final report's timer
+        return
     call.conn.execute(sa.update(info_event).where(info_event.c.id == event.id)
                       .values(**{flag: True}))
     what = KINDS[str(rung)]

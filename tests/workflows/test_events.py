@@ -113,6 +113,13 @@ def test_follow_ups_then_the_final_report_close_the_event_and_nothing_more_is_fi
         events.file_report(lc.rt, lc.actor("safety"), event_id, "followup",
                            {**FIRST, "level": "larger", "injuries": n})
     assert row(lc, event_id).level == "larger"  # a follow-up raised the level
+    case_id = row(lc, event_id).case_id
+    lc.fire(case_id, row(lc, event_id).final_due_at + timedelta(minutes=1))
+    events.file_report(lc.rt, lc.actor("safety"), event_id, "followup", FIRST)  # re-arms
+    lc.fire(case_id)
+    assert row(lc, event_id).final_overdue
+    assert [n.to for n in lc.notes(case_id, "event_overdue")] == [  # told once
+        "principal@LA-JA-H01", "county_supervisor@LA-JA"]
     events.file_report(lc.rt, lc.actor("principal"), event_id, "final",
                        {**FIRST, "level": "larger", "situation": "处置完毕", "injuries": 3})
     event = row(lc, event_id)
@@ -121,7 +128,8 @@ def test_follow_ups_then_the_final_report_close_the_event_and_nothing_more_is_fi
         kinds = conn.execute(sa.select(info_event_report.c.seq, info_event_report.c.kind)
                              .where(info_event_report.c.event_id == event_id)
                              .order_by(info_event_report.c.seq)).all()
-    assert kinds == [(1, "first"), (2, "followup"), (3, "followup"), (4, "final")]
+    assert kinds == [(1, "first"), (2, "followup"), (3, "followup"), (4, "followup"),
+                     (5, "final")]
     assert lc.case(event.case_id).status == "completed"
     assert events.open_events(lc.rt, lc.actor("city")) == []
     with pytest.raises(Conflict):

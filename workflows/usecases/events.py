@@ -25,6 +25,7 @@ from ..uow import reading, unit_of_work
 from ..users import display_names
 
 MAX_TEXT = 200
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 def _text(data: Mapping[str, Any], field: str, what: str, limit: int = MAX_TEXT) -> str:
@@ -43,6 +44,9 @@ def _moment(rt: Runtime, data: Mapping[str, Any], field: str, what: str) -> date
     except ValueError:
         raise InvalidInput(f"{what}须为日期时间，如 2026-11-02T08:30 ({field} must be a "
                            f"date-time)", [Detail(f"{what}格式有误", field=field)]) from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise InvalidInput(f"{what}超出范围 ({field} is out of range)",
+                           [Detail(f"{what}超出范围", field=field)])
     aware = moment if moment.tzinfo else moment.replace(tzinfo=rt.calendar.tz)
     if aware > rt.now():
         raise InvalidInput(f"{what}不能晚于现在 ({field} is in the future)",
