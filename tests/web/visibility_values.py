@@ -38,6 +38,7 @@ from hazardflow.workflows.schema_campaigns import (
     unit_report,
 )
 from hazardflow.workflows.schema_consultations import consultation
+from hazardflow.workflows.schema_emergency import emergency_team
 from hazardflow.workflows.schema_events import info_event
 from hazardflow.workflows.schema_files import document, document_case, evidence
 from hazardflow.workflows.schema_monitor import repair_batch
@@ -204,6 +205,11 @@ def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[An
         "period": ["2026-11", "2026-Q3"],  # the month the round of 1 December opened
         "document_kind": ["notice", "opinion"],
         "static": ["app.js"],
+        # the one map (应急一张图): its records are everyone's to read
+        "emergency_kind": ["team", "depot", "source"],
+        "emergency_format": ["xlsx", "geojson"],
+        "emergency_record": _column(conn, sa.select(emergency_team.c.id)
+                                    .order_by(emergency_team.c.id)),
     }
 
 

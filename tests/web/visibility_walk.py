@@ -40,6 +40,8 @@ SOURCES: dict[str, str] = {
     "period": "period", "user_id": "user", "draft_id": "draft", "filename": "static",
     "version": "version", "key": "process", "ref": "evidence_ref", "form_key": "form",
     "report_id": "report", "event_id": "event", "session_id": "consultation",
+    # the one map's records (应急一张图): kinds, their ids, the export formats
+    "record_id": "emergency_record", "fmt": "emergency_format",
 }
 # a parameter whose meaning depends on the route
 ENDPOINT_SOURCES: dict[tuple[str, str], str] = {
@@ -50,6 +52,14 @@ ENDPOINT_SOURCES: dict[tuple[str, str], str] = {
     ("campaigns.checklist", "code"): "checklist",
     ("ui.verify_document", "code"): "verify_code",  # the documents both twins hold
     ("ui.admin_unit", "code"): "unit",
+    ("ui.map_unit", "code"): "unit",
+    ("ui.map_records", "kind"): "emergency_kind",
+    ("ui.map_record_new", "kind"): "emergency_kind",
+    ("ui.map_record", "kind"): "emergency_kind",
+    ("ui.map_export", "kind"): "emergency_kind",
+    ("api.list_records", "kind"): "emergency_kind",
+    ("api.get_record", "kind"): "emergency_kind",
+    ("api.export_records", "kind"): "emergency_kind",
     ("api.report_consolidated", "kind"): "report_kind",
     ("ui.case_document", "kind"): "document_kind",
     ("ui.case_document", "case_id"): "documented",  # the reader's cases with a document
