@@ -124,7 +124,8 @@ def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
     from hazardflow.engine.db import write_transaction
     from hazardflow.workflows.demo import USERS
     from hazardflow.workflows.demo import seed_demo as seed
-    from hazardflow.workflows.demo_cases import seed_demo_cases
+    from hazardflow.workflows.demo_cases import DemoCases, seed_demo_cases
+    from hazardflow.workflows.emergency_plans_demo import seed_plans_demo
     from hazardflow.workflows.roles import DUTIES
 
     now = datetime.now(UTC)
@@ -134,6 +135,9 @@ def _seed_demo(settings: Settings, with_cases: bool = False) -> list[str]:
             result = seed(conn, now)
         try:
             hazards = seed_demo_cases(runtime, clock, now) if with_cases else 0
+            if with_cases:  # 应急预案: one revision overdue, one drill due, one drilled
+                seed_plans_demo(DemoCases(runtime, clock, now))
+                clock.set(now)
         except EngineError as exc:
             raise click.ClickException(f"demo hazards need the processes deployed "
                                        f"(hazardflow init-db): {exc}") from exc

@@ -93,7 +93,8 @@ def test_a_plan_is_drafted_approved_filed_by_its_county_and_revised_after_an_inc
         "approving", [("2026版", "submitted")])
     assert lc.candidates(lc.task_id(case_id, "Task_Approve")) == {("principal", UNIT)}
     lc.complete(case_id, "Task_Approve", "principal", {"decision": "approve"})
-    assert lc.candidates(lc.task_id(case_id, "Task_File")) == {("county_supervisor", "LA-JA")}
+    assert lc.candidates(lc.task_id(case_id, "Task_File")) == {
+        ("county_supervisor", "LA-JA"), ("city_supervisor", "LA-JA")}
     lc.complete(case_id, "Task_File", "jinan", {"decision": "accept"})
     row, today = lc.plan(plan_id), lc.today()
     assert (row.status, row.filed_on, row.revision_due_on, row.drill_due_on) == (
