@@ -6,7 +6,9 @@ submissions are bounded in size (:mod:`.formsafe`, :mod:`.formcheck`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from jsonschema.exceptions import SchemaError, ValidationError
@@ -51,10 +53,32 @@ _OTHER = ("「{t}」不符合要求", "{n} is not valid")
 
 
 def check_form_schema(key: str, schema: Any) -> list[Detail]:
-    """Problems with a form schema itself (as deployed)."""
+    """Problems with a form schema itself (as deployed).
+
+    The answer depends on the key and the schema's content alone, and the check (above all
+    against the metaschema, about 30 ms a form) ran for every form of the package on every
+    deploy; so it is remembered by content."""
     if not isinstance(schema, dict):
         return [Detail(f"表单 {key!r} 不是 JSON 对象 (form {key!r} is not a JSON object)",
                        field=key)]
+    try:
+        canonical = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return _form_schema_problems(key, schema)
+    if len(canonical) > _REMEMBERED_CHARS:  # a hostile giant is checked, never kept
+        return _form_schema_problems(key, schema)
+    return list(_remembered_problems(key, canonical))
+
+
+_REMEMBERED_CHARS = 64_000
+
+
+@lru_cache(maxsize=512)
+def _remembered_problems(key: str, canonical: str) -> tuple[Detail, ...]:
+    return tuple(_form_schema_problems(key, json.loads(canonical)))
+
+
+def _form_schema_problems(key: str, schema: dict[str, Any]) -> list[Detail]:
     problems = schema_problems(key, schema)
     if problems:
         return problems
