@@ -34,12 +34,12 @@ from hazardflow.engine.db import new_id
 from . import dashboard
 from .calendar import BusinessCalendar
 from .notifications import add_notification
-from .schema import app_user, hazard, unit
+from .schema import app_user, hazard, unit, user_role
 from .schema_consultations import consultation, consultation_action
 from .schema_events import info_event
 from .schema_reports import public_report
 from .schema_supervision import supervision_listing
-from .units import Unit, require_unit
+from .units import Unit, require_unit, subtree_ids
 
 PROCESS = "consultation_action"
 MAX_DAYS_AHEAD = 731
@@ -146,6 +146,24 @@ def hold(conn: Connection, engine: Engine, actor: Actor, *, body_code: str, kind
             consultation_id=session_id, case_id=started.case_id, title=action.title,
             owner=action.owner, due_on=action.due_on, status="open"))
     return session_id
+
+
+def people(conn: Connection, body_codes: set[str], limit: int = 500) -> list[dict[str, str]]:
+    """The active people holding a role at the bodies or the units below them (who may take
+    part in a session or own an action), by unit and name, with their unit's name."""
+    if not body_codes:
+        return []
+    rows = conn.execute(
+        sa.select(app_user.c.username, app_user.c.display_name, unit.c.name.label("unit_name"))
+        .select_from(user_role.join(app_user, app_user.c.id == user_role.c.user_id)
+                     .join(unit, unit.c.id == user_role.c.unit_id))
+        .where(app_user.c.active.is_(True), user_role.c.unit_id.in_(subtree_ids(body_codes)))
+        .order_by(unit.c.code, app_user.c.display_name).limit(limit))
+    seen: dict[str, dict[str, str]] = {}
+    for r in rows:
+        seen.setdefault(r.username, {"username": r.username, "name": r.display_name,
+                                     "unit_name": r.unit_name})
+    return list(seen.values())
 
 
 def _session_query() -> Any:

@@ -56,9 +56,12 @@ def test_an_event_is_reported_listed_acknowledged_and_followed_up(
 def test_a_consultation_is_recorded_with_an_action_shown_on_its_page_and_minutes(
         app: Flask, client: FlaskClient, login: Login) -> None:
     county = Browser(app, "jinan")
+    form = county.html("/consultations")
+    assert '<option value="safety">金安区人民医院安全管理员（金安区人民医院）</option>' in form
+    assert "裕安区" not in form  # another county's people are not offered
     done = county.post("/consultations", {
         "body_code": "LA-JA", "kind": "ad_hoc", "title": "配电安全专题会商", "topics": "配电间",
-        "participants": "jinan, safety", "decisions": "全面排查",
+        "participants": ["jinan", "safety"], "decisions": "全面排查",
         "action_title": ["排查配电间", ""], "action_owner": ["safety", ""],
         "action_due": ["2026-11-20", ""]})
     assert done.status_code == 302

@@ -30,8 +30,8 @@ ACTION_ROWS = 5
 def consultations() -> str:
     actor = current_actor()
     return render_template("ui/consultation_list.html", items=uc.session_list(runtime, actor),
-                           bodies=uc.bodies(runtime, actor), kinds=SESSION_KINDS,
-                           action_rows=range(ACTION_ROWS))
+                           kinds=SESSION_KINDS, action_rows=range(ACTION_ROWS),
+                           **uc.session_form(runtime, actor))
 
 
 def _form() -> dict[str, object]:
@@ -39,8 +39,7 @@ def _form() -> dict[str, object]:
     actions = [{"title": t, "owner": o, "due_on": d} for t, o, d in zip(
         form.getlist("action_title"), form.getlist("action_owner"), form.getlist("action_due"),
         strict=False) if t.strip() or o.strip() or d.strip()]
-    people = [p.strip() for p in form.get("participants", "").replace("，", ",").split(",")
-              if p.strip()]
+    people = [p for p in form.getlist("participants") if p.strip()]
     return {"body_code": form.get("body_code", ""), "kind": form.get("kind", ""),
             "title": form.get("title", ""), "place": form.get("place", ""),
             "topics": form.get("topics", ""), "decisions": form.get("decisions", ""),

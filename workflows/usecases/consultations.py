@@ -71,13 +71,17 @@ def hold_consultation(rt: Runtime, actor: Actor, data: Mapping[str, Any]) -> int
                                   actions=checked, frozen=frozen, now=now, **fields)
 
 
-def bodies(rt: Runtime, actor: Actor) -> list[dict[str, str]]:
-    """The commissions in whose name the actor holds sessions, by name."""
+def session_form(rt: Runtime, actor: Actor) -> dict[str, Any]:
+    """What the form to record a session offers: the commissions in whose name the actor
+    holds sessions, and the people there and below (participants, action owners)."""
     if not policy.allows(actor, "consultation.hold"):
-        return []
+        return {"bodies": [], "people": []}
+    codes = policy.consultation_bodies(actor)
     with reading(rt) as conn:
-        names = unit_names(conn, policy.consultation_bodies(actor))
-    return [{"code": code, "name": name} for code, name in sorted(names.items())]
+        names = unit_names(conn, codes)
+        people = consultations.people(conn, codes)
+    return {"bodies": [{"code": code, "name": name} for code, name in sorted(names.items())],
+            "people": people}
 
 
 def session_list(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
