@@ -375,8 +375,10 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
     City roles and admins see every case; a hazard case is seen through
     :func:`visible_hazards` (so an unannounced-visit finding stays hidden from its unit until
     published); a unit's report by whoever holds a role at that unit or above it (its
-    safety officer and principal, its county, the city); any other case by who started it
-    or has, had or may claim one of its tasks.
+    safety officer and principal, its county, the city); an event's information report
+    and a consultation's action by whoever holds a role at the event's unit or the
+    consultation's commission or above; any other case by who started it or has, had or
+    may claim one of its tasks.
     A NULL ``case_id`` is no case: rows about no case are the caller's to keep or drop.
     ``case_id`` must not be a column of ``hazard`` or ``human_task`` themselves."""
     if sees_all(actor):
@@ -397,8 +399,13 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
         info_event.c.case_id == case_id,
         within_held_units(info_event.c.unit_id, actor, name="event_scope")) \
         .correlate_except(info_event)
+    action = sa.select(consultation_action.c.id).select_from(consultation_action.join(
+        consultation, consultation.c.id == consultation_action.c.consultation_id)).where(
+        consultation_action.c.case_id == case_id,
+        within_held_units(consultation.c.body_id, actor, name="action_scope")) \
+        .correlate_except(consultation_action, consultation)
     others = [sa.exists().where(started.c.id == case_id, started.c.started_by == actor.id),
-              worked.exists(), reported.exists(), event.exists()]
+              worked.exists(), reported.exists(), event.exists(), action.exists()]
     return sa.or_(hazard_of.where(visible_hazards(actor)).exists(),
                   sa.and_(~hazard_of.exists(), sa.or_(*others)))
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from hazardflow.engine import FixedClock, Forbidden, InvalidInput, NotFound
 from hazardflow.engine.schema import human_task
+from hazardflow.workflows import policy
 from hazardflow.workflows.demo import seed_demo
 from hazardflow.workflows.inbox import TaskQuery
 from hazardflow.workflows.runtime import bundled_files, bundled_forms
@@ -84,6 +85,9 @@ def test_the_figures_are_frozen_at_the_session_and_the_actions_are_inbox_tasks(
     assert done["principal"]["status"] == "open"
     assert {n.to for n in lc.notes(tasks["principal"]["case_id"], "consultation_overdue")} == {
         "principal", "county_supervisor@LA-JA"}
+    with lc.db.connect() as conn:  # the commission's people read the action's case, not others
+        assert policy.case_visible(conn, lc.actor("inspector"), tasks["principal"]["case_id"])
+        assert not policy.case_visible(conn, lc.actor("yuan"), tasks["principal"]["case_id"])
 
 
 def test_only_the_commissions_supervisors_hold_sessions_and_others_do_not_see_them(
