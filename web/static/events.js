@@ -7,7 +7,7 @@
   var url = table.getAttribute('data-live');
   function refresh() {
     fetch(url, {credentials: 'same-origin', headers: {'Accept': 'text/html'}})
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
       .then(function (html) { if (html !== null) { rows.innerHTML = html; } })
       .catch(function () { /* keep the rows shown; try again next minute */ });
   }
