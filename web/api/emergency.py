@@ -168,7 +168,8 @@ def put_location(code: str, json: UnitLocationRequest) -> dict[str, Any]:
 @bp.get("/emergency/<kind>/export")
 @login_required
 @endpoint("export_emergency_records", TAG, {200: None}, errors=(404,), query=EmergencyExportQuery,
-          path=KIND, files={200: {XLSX: {"schema": BINARY}, GEOJSON: {"schema": BINARY}}})
+          path=KIND, files={200: {XLSX: {"schema": BINARY},
+                      GEOJSON: {"schema": {"type": "object", "description": "FeatureCollection"}}}})
 def export_records(kind: str, query: EmergencyExportQuery) -> Response:
     """导出为 Excel 或 GeoJSON (export as Excel or GeoJSON)"""
     body, _name = uc.export(runtime, kind, query.format)

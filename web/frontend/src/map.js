@@ -61,7 +61,7 @@ function popup(props, t) {
   line(t.unit, props.unit);
   line(t.type, props.type);
   line(t.level, props.level || props.grade);
-  line(t.status, props.status_name);
+  line(t.status, t.statuses[props.status] || props.status_name);
   line(t.stage, props.stage);
   line(t.deadline, props.deadline);
   line(t.listed_by, props.listed_by);
@@ -76,7 +76,7 @@ function popup(props, t) {
     for (const item of props.items) {
       const li = el('li', `${item.name} ${item.quantity}${item.unit_label || ''}` +
         (item.expires_on ? ` · ${t.expires} ${item.expires_on}` : ''));
-      if (item.state !== 'ok') li.append(' ', el('span', item.state_name, `tag ${item.state}`));
+      if (item.state !== 'ok') li.append(' ', el('span', t.statuses[item.state] || item.state_name, `tag ${item.state}`));
       list.append(li);
     }
     box.append(list);
@@ -177,7 +177,7 @@ async function readinessMap(container) {
     const li = el('li');
     const link = el('a', `${p.name}（${p.unit}）`);
     link.href = p.url;
-    li.append(link, ' ', el('span', `${p.status_name} ${p.flagged}`, `tag ${p.status}`));
+    li.append(link, ' ', el('span', `${t.statuses[p.status] || p.status_name} ${p.flagged}`, `tag ${p.status}`));
     flaggedList.append(li);
   }
   draw();
