@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from hazardflow.engine import Conflict, EngineError, FixedClock, Forbidden, NotFound
+from hazardflow.engine import (
+    Conflict,
+    EngineError,
+    FixedClock,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from hazardflow.workflows.demo import DEMO_PASSWORD, USERS, seed_units
 from hazardflow.workflows.emergency_plans import add_months
 from hazardflow.workflows.runtime import bundled_files, bundled_forms
@@ -112,6 +119,10 @@ def test_a_plan_is_drafted_approved_filed_by_its_county_and_revised_after_an_inc
         plans.trigger_revision(lc.rt, lc.actor("yuan"), plan_id, "incident")
     with pytest.raises(Forbidden):
         plans.create_plan(lc.rt, lc.actor("yuan"), UNIT, "special", "某预案")
+    with pytest.raises(InvalidInput, match="不存在"):
+        plans.create_plan(lc.rt, lc.actor("safety"), "LA-NOPE", "special", "某预案")
+    with pytest.raises(InvalidInput, match="预案类型"):
+        plans.create_plan(lc.rt, lc.actor("safety"), UNIT, "annual", "某预案")
     assert lc.open_elements(case_id) == []
     plans.trigger_revision(lc.rt, lc.actor("jinan"), plan_id, "incident", "11月3日配电室火情")
     row = lc.plan(plan_id)

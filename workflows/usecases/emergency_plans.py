@@ -28,7 +28,7 @@ from ..inputs import whole_number
 from ..runtime import HAZARD_PROCESS, Runtime
 from ..schema import unit
 from ..schema_plans import emergency_plan, plan_version
-from ..units import require_unit
+from ..units import get_unit_by_code, require_unit
 from ..uow import reading, unit_of_work
 from ..users import display_names
 
@@ -77,7 +77,9 @@ def create_plan(rt: Runtime, actor: Actor, unit_code: str, kind: str, title: str
                            f"{MAX_TITLE} characters is needed)")
     emergency_plans.require_kind(str(kind))
     with unit_of_work(rt) as conn:
-        target = require_unit(conn, str(unit_code))
+        target = get_unit_by_code(conn, str(unit_code))
+        if target is None:
+            raise InvalidInput(f"单位 {unit_code} 不存在 (unknown unit {unit_code!r})")
         policy.require_may_keep_plans(actor, target.code, target.kind)
         return emergency_plans.open_plan(conn, rt.engine, actor, target.code, kind, title,
                                          rt.calendar.today(rt.now()), rt.now())
