@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from hazardflow import worker
 from hazardflow.engine import Forbidden, InvalidInput
 from hazardflow.engine.schema import metadata
 from hazardflow.workflows.jobs import embedded_scheduler, job
+from hazardflow.workflows.map_basemap import basemap_text
 from hazardflow.workflows.schema import notification
 from hazardflow.workflows.schema_emergency import emergency_team, supply_depot
 from hazardflow.workflows.usecases import emergency as uc
@@ -149,3 +151,18 @@ def _an_import_dry_run_lists_problems_per_row_and_the_export_reads_back(
     feature = json.loads(exported)["features"][0]
     assert feature["geometry"]["coordinates"] == [116.52, 31.75]
     assert feature["properties"]["items"] == "口罩|10|箱|2030-01-01"
+
+
+def test_the_basemap_is_the_shipped_place_names_or_the_configured_file(tmp_path: Path) -> None:
+    shipped = json.loads(basemap_text(""))
+    assert "GeoNames" in shipped["attribution"]
+    assert {f["geometry"]["type"] for f in shipped["features"]} == {"Point"}  # no boundaries
+    assert "霍邱城关镇" in {f["properties"]["name"] for f in shipped["features"]}
+    standard = tmp_path / "standard.geojson"
+    standard.write_text(json.dumps({"type": "FeatureCollection", "features": [],
+                                    "attribution": "审图号：皖S(2026)1号"}), encoding="utf-8")
+    assert json.loads(basemap_text(str(standard)))["attribution"] == "审图号：皖S(2026)1号"
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("[]", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a GeoJSON FeatureCollection"):
+        basemap_text(str(broken))

@@ -180,6 +180,11 @@ async function readinessMap(container) {
     li.append(link, ' ', el('span', `${t.statuses[p.status] || p.status_name} ${p.flagged}`, `tag ${p.status}`));
     flaggedList.append(li);
   }
+  const unplaced = document.getElementById('map-unplaced');
+  if (data.unplaced && unplaced) {
+    unplaced.textContent = unplaced.dataset.text.replace('{n}', String(data.unplaced));
+    unplaced.hidden = false;
+  }
   draw();
   const placed = all.map(({ feature: f }) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
   if (placed.length) map.fitBounds(L.latLngBounds(placed).pad(0.2), { maxZoom: 12 });
