@@ -28,18 +28,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine import Actor, Engine, InvalidInput, NotFound, ServiceCall
+from hazardflow.engine import Actor, Detail, Engine, InvalidInput, NotFound, ServiceCall
 from hazardflow.engine.db import new_id
 
 from . import dashboard
 from .calendar import BusinessCalendar
 from .notifications import add_notification
+from .roles import COMMISSION_KINDS
 from .schema import app_user, hazard, unit, user_role
 from .schema_consultations import consultation, consultation_action
 from .schema_events import info_event
 from .schema_reports import public_report
 from .schema_supervision import supervision_listing
-from .units import Unit, require_unit, subtree_ids
+from .units import Unit, get_unit_by_code, subtree_ids
 
 PROCESS = "consultation_action"
 MAX_DAYS_AHEAD = 731
@@ -129,7 +130,7 @@ def hold(conn: Connection, engine: Engine, actor: Actor, *, body_code: str, kind
          title: str, held_at: datetime, place: str, topics: str, participants: list[str],
          decisions: str, actions: list[Action], frozen: dict[str, Any], now: datetime) -> int:
     """Record a session with its frozen figures and start one case per action; its id."""
-    body = require_unit(conn, body_code)
+    body = require_body(conn, body_code)
     session_id = new_id(conn.execute(sa.insert(consultation).values(
         body_id=body.id, kind=kind, title=title, held_at=held_at, place=place, topics=topics,
         participants=json.dumps(participants, ensure_ascii=False), decisions=decisions,
@@ -164,6 +165,18 @@ def people(conn: Connection, body_codes: set[str], limit: int = 500) -> list[dic
         seen.setdefault(r.username, {"username": r.username, "name": r.display_name,
                                      "unit_name": r.unit_name})
     return list(seen.values())
+
+
+def require_body(conn: Connection, code: str) -> Unit:
+    """The commission ``code`` (NotFound for no unit; InvalidInput for a unit that is not a
+    commission: sessions are held by the city or a county-level body)."""
+    found = get_unit_by_code(conn, code)
+    if found is None:
+        raise NotFound(f"没有这个单位：{code} (no unit {code!r})")
+    if found.kind not in COMMISSION_KINDS:
+        raise InvalidInput("会商由市、县区卫健委召开 (a consultation is held by a commission)",
+                           [Detail("召开会商的机关有误", field="body_code")])
+    return found
 
 
 def _session_query() -> Any:

@@ -39,7 +39,7 @@ from .notifications import add_notification
 from .resolver import OrgResolver, split_candidates
 from .schema import unit
 from .schema_events import event_deadline, info_event, info_event_report
-from .units import require_unit
+from .units import get_unit_by_code
 
 PROCESS = "information_report"
 LEVELS: dict[str, str] = {"general": "一般", "larger": "较大", "major": "重大",
@@ -111,7 +111,9 @@ def open_event(conn: Connection, engine: Engine, actor: Actor, *, unit_code: str
                place: str, level: str, occurred_at: datetime, known_at: datetime,
                now: datetime) -> int:
     """Register an event of ``unit_code`` and start its reporting case; the event's id."""
-    where = require_unit(conn, unit_code)
+    where = get_unit_by_code(conn, unit_code)
+    if where is None:
+        raise NotFound(f"没有这个单位：{unit_code} (no unit {unit_code!r})")
     first_due, final_due = due_times(conn, level, known_at)
     definition = engine.definition(conn, PROCESS)
     result = engine.start_case_within(

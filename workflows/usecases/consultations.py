@@ -16,7 +16,7 @@ from hazardflow.engine import Actor, Detail, InvalidInput
 
 from .. import consultations, policy
 from ..runtime import Runtime
-from ..units import require_unit, unit_names
+from ..units import unit_names
 from ..uow import reading, unit_of_work
 from ..users import display_names
 
@@ -54,10 +54,7 @@ def hold_consultation(rt: Runtime, actor: Actor, data: Mapping[str, Any]) -> int
     policy.require_may_hold_consultation(actor, body_code)
     now = rt.now()
     with unit_of_work(rt) as conn:
-        body = require_unit(conn, body_code)
-        if body.kind not in ("city_commission", "county_commission", "dev_zone_office"):
-            raise InvalidInput("会商由市、县区卫健委召开 (a consultation is held by a "
-                               "commission)", [Detail("召开会商的机关有误", field="body_code")])
+        body = consultations.require_body(conn, body_code)
         people = display_names(conn, [str(p) for p in participants])
         unknown = [str(p) for p in participants if str(p) not in people]
         if unknown:
