@@ -159,7 +159,7 @@ def remind(call: ServiceCall) -> None:
     if row["status"] in ("closed", "rejected") and kind == "report_accept_due":
         return
     title = f"【{REPORT_NOTIFICATIONS[kind]}】群众举报 {row['code']}"
-    due = "应于收到后3日内受理。" if kind == "report_accept_due" else "应于收到后30日内办结。"
+    due = "应于收到后3个工作日内受理。" if kind == "report_accept_due" else "应于收到后30日内办结。"
     body = f"群众举报 {row['code']}（{row['place']}）{due}"
     recipients = str(call.params.get("recipients") or "report_triage@county")
     grants = [g for item in split_candidates(recipients)
