@@ -170,6 +170,14 @@ def test_drill_and_revision_timers_fire_at_the_intervals_the_city_set(lc: PlanLi
     drill = lc.task(case_id, "Task_Drill")
     assert lc.candidates(drill.id) == {("safety_officer", UNIT), ("principal", UNIT)}
     assert [f for f, _ in plans.plan_list(lc.rt, lc.actor("jinan"))[0]["flags"]] == ["drill_due"]
+    drill_by = lc.today() + timedelta(days=20)
+    assert lc.fire(case_id, lc.at_end_of(drill_by)) == 1  # the drill is overdue: escalated
+    assert ("task_overdue", "county_supervisor@LA-JA") in {
+        (n.kind, n.to) for n in lc.notes(case_id, "task_overdue")}
+    county = plans.plans_page(lc.rt, lc.actor("jinan"))
+    assert [f for f, _ in county["plans"][0]["flags"]] == ["drill_overdue"]
+    assert [(c["name"], c["filed"], c["drill_overdue"]) for c in county["summary"]] == [
+        ("金安区卫生健康委员会", 1, 1)]
     held = lc.today()
     plans.record_drill(lc.rt, lc.actor("safety"), plan_id, {
         "held_on": held.isoformat(), "scenario": "配电室起火", "participants": "后勤科12人",

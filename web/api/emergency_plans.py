@@ -23,7 +23,7 @@ TAG = "emergency_plans"
 
 class PlanFlag(Row):
     code: str = Field(description="revision_due 修订到期, revision_overdue 修订逾期, "
-                                  "drill_due 演练到期")
+                                  "drill_due 演练到期, drill_overdue 演练逾期")
     name: str
 
 

@@ -13,7 +13,7 @@ someone may not see does not exist for them. A refused request changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,7 +55,7 @@ def _open_task(conn: Connection, case_id: int | None, element: str) -> int | Non
     return None if found is None else int(found)
 
 
-def flags(row: Mapping[str, Any], today: date) -> list[tuple[str, str]]:
+def flags(row: Mapping[str, Any], today: date, now: datetime) -> list[tuple[str, str]]:
     """What is due on a plan: (code, 中文) pairs, most urgent first."""
     out: list[tuple[str, str]] = []
     if row["status"] != "in_force":
@@ -64,7 +64,10 @@ def flags(row: Mapping[str, Any], today: date) -> list[tuple[str, str]]:
         return out
     if row["revision_due_on"] is not None and row["revision_due_on"] <= today:
         out.append(("revision_due", "修订到期"))
-    if row["drill_due_on"] is not None and row["drill_due_on"] <= today:
+    drill_by = row.get("drill_task_due")
+    if drill_by is not None and drill_by < now:
+        out.append(("drill_overdue", "演练逾期"))
+    elif row["drill_due_on"] is not None and row["drill_due_on"] <= today:
         out.append(("drill_due", "演练到期"))
     return out
 
@@ -87,12 +90,18 @@ def create_plan(rt: Runtime, actor: Actor, unit_code: str, kind: str, title: str
 
 def plan_list(rt: Runtime, actor: Actor, unit_code: str | None = None) -> list[dict[str, Any]]:
     """The plans of the units the actor works at or oversees (the city: all), with status
-    and what is due (修订到期, 修订逾期, 演练到期)."""
-    today = rt.calendar.today(rt.now())
+    and what is due (修订到期, 修订逾期, 演练到期, 演练逾期: the drill task past its date)."""
+    now = rt.now()
+    today = rt.calendar.today(now)
+    drill = (sa.select(human_task.c.case_id, sa.func.min(human_task.c.due_at).label("due"))
+             .where(human_task.c.element_id == "Task_Drill", human_task.c.state == "open")
+             .group_by(human_task.c.case_id).subquery("drill_task"))
     query = (sa.select(emergency_plan, unit.c.code.label("unit_code"),
-                       unit.c.name.label("unit_name"),
-                       plan_version.c.label.label("version_label"))
+                       unit.c.name.label("unit_name"), unit.c.county_code,
+                       plan_version.c.label.label("version_label"),
+                       drill.c.due.label("drill_task_due"))
              .join(unit, unit.c.id == emergency_plan.c.unit_id)
+             .outerjoin(drill, drill.c.case_id == emergency_plan.c.case_id)
              .outerjoin(plan_version, plan_version.c.id == emergency_plan.c.current_version_id)
              .where(policy.unit_scope_clause(emergency_plan.c.unit_id, actor))
              .order_by(unit.c.code, emergency_plan.c.kind, emergency_plan.c.id))
@@ -102,7 +111,7 @@ def plan_list(rt: Runtime, actor: Actor, unit_code: str | None = None) -> list[d
         rows = [dict(r._mapping) for r in conn.execute(query)]
     return [{**r, "kind_name": emergency_plans.KINDS.get(r["kind"], r["kind"]),
              "status_name": emergency_plans.STATUSES.get(r["status"], r["status"]),
-             "flags": flags(r, today)} for r in rows]
+             "flags": flags(r, today, now)} for r in rows]
 
 
 def plan_page(rt: Runtime, actor: Actor, plan_id: int) -> dict[str, Any]:
@@ -123,7 +132,7 @@ def plan_page(rt: Runtime, actor: Actor, plan_id: int) -> dict[str, Any]:
     today = rt.calendar.today(rt.now())
     return {"plan": {**row, "kind_name": emergency_plans.KINDS.get(row["kind"], row["kind"]),
                      "status_name": emergency_plans.STATUSES.get(row["status"], row["status"]),
-                     "flags": flags(row, today)},
+                     "flags": flags(row, today, rt.now())},
             "versions": versions, "drills": held, "tasks": open_tasks, "names": names,
             "triggers": emergency_plans.TRIGGERS,
             "version_statuses": emergency_plans.VERSION_STATUSES,
@@ -204,6 +213,27 @@ def record_rectification(rt: Runtime, actor: Actor, problem_id: int, text: str) 
         drills.set_rectification(conn, problem_id, str(text or "").strip()[:2000])
 
 
+SUMMARY = ("revision_due", "revision_overdue", "drill_due", "drill_overdue")
+
+
+def summary(rt: Runtime, listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per county (its name): plans, filed, and how many have each flag; the county's and
+    the city's overview."""
+    counties: dict[str, dict[str, Any]] = {}
+    for plan in listed:
+        code = plan["county_code"] or plan["unit_code"]
+        row = counties.setdefault(code, {"code": code, "plans": 0, "filed": 0,
+                                         **dict.fromkeys(SUMMARY, 0)})
+        row["plans"] += 1
+        row["filed"] += plan["status"] == "in_force" or plan["current_version_id"] is not None
+        for flag, _ in plan["flags"]:
+            row[flag] += 1
+    with reading(rt) as conn:
+        names = dict(conn.execute(sa.select(unit.c.code, unit.c.name).where(
+            unit.c.code.in_(sorted(counties) or [""]))).all())
+    return [{**row, "name": names.get(code, code)} for code, row in sorted(counties.items())]
+
+
 KEEPER_ROLES = ("safety_officer", "principal", "county_supervisor", "city_supervisor")
 
 
@@ -215,7 +245,9 @@ def plans_page(rt: Runtime, actor: Actor) -> dict[str, Any]:
         units = conn.execute(sa.select(unit.c.code, unit.c.name, unit.c.kind).where(
             unit.c.code.in_(sorted(policy.held_units(actor, KEEPER_ROLES)) or [""]))
             .order_by(unit.c.code)).all()
-    return {"plans": plan_list(rt, actor), "cycles": cycles, "kinds": emergency_plans.KINDS,
+    listed = plan_list(rt, actor)
+    return {"plans": listed, "summary": summary(rt, listed), "cycles": cycles,
+            "kinds": emergency_plans.KINDS,
             "units": [(u.code, u.name) for u in units
                       if policy.may_keep_plans(actor, u.code, u.kind)],
             "may_set_cycles": policy.allows(actor, "plan.cycle")}
