@@ -80,7 +80,8 @@ def _form_page(kind: str, values: dict[str, Any], record_id: int | None,
     return render_template(
         "ui/map_record.html", kind=kind, kind_label=emergency.kind_name(kind),
         values=values, record_id=record_id, problems=problems or [],
-        units=uc.keepable_units(runtime, current_actor()), levels=SOURCE_LEVELS), status
+        units=uc.keepable_units(runtime, current_actor()), levels=SOURCE_LEVELS,
+        keepers=uc.keeper_choices(runtime, current_actor()) if kind == "depot" else []), status
 
 
 def _save(kind: str, record_id: int | None) -> BaseResponse | tuple[str, int]:

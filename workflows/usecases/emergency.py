@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, NotFound, journal
 
-from .. import emergency, emergency_io, map_layers, policy
+from .. import duty, emergency, emergency_io, map_layers, policy
 from ..runtime import Runtime
 from ..schema import unit
 from ..units import Unit, get_unit_by_code
@@ -139,6 +139,17 @@ def keepable_units(rt: Runtime, actor: Actor) -> list[tuple[str, str]]:
             unit.c.active.is_(True)).order_by(unit.c.code))
         return [(r.code, r.name) for r in rows
                 if policy.may_keep_emergency(conn, actor, r.code, r.kind)]
+
+
+def keeper_choices(rt: Runtime, actor: Actor) -> list[tuple[str, str]]:
+    """(username, name（unit）) of the people at the units whose records ``actor`` keeps:
+    who may keep a depot."""
+    with reading(rt) as conn:
+        rows = conn.execute(sa.select(unit.c.id, unit.c.code, unit.c.name, unit.c.kind).where(
+            unit.c.active.is_(True)).order_by(unit.c.code))
+        return [(p.username, f"{p.name}（{r.name}）") for r in rows
+                if policy.may_keep_emergency(conn, actor, r.code, r.kind)
+                for p in duty.unit_people(conn, int(r.id))]
 
 
 def export(rt: Runtime, kind: str, fmt: str) -> tuple[bytes, str]:
