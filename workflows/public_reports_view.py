@@ -146,3 +146,32 @@ def report_for_hazard(conn: Connection, hazard_id: int) -> dict[str, Any] | None
                                  public_report.c.status).where(
         public_report.c.hazard_id == hazard_id)).first()
     return dict(row._mapping) if row else None
+
+
+def report_panel(conn: Connection, actor: Actor, case_id: int) -> dict[str, Any] | None:
+    """What a case's or a task's page shows of the public report it rests on, for ``actor``
+    (who may already see the case): on the report's own triage case, the report as filed
+    (place, text, photos, when; ``kind`` ``triage``); on a hazard case opened from a report,
+    ``kind`` ``source`` with the report's id and code only for those who may read reports
+    (``policy.visible_reports``). Never who reported or how to reach them; None otherwise."""
+    columns = [public_report.c.id, public_report.c.code, public_report.c.place,
+               public_report.c.description, public_report.c.created_at,
+               public_report.c.status, public_report.c.finding,
+               unit.c.name.label("unit_name")]
+    readable = policy.visible_reports(actor)
+    row = conn.execute(sa.select(*columns).join(unit, unit.c.id == public_report.c.unit_id)
+                       .where(public_report.c.case_id == case_id, readable)).first()
+    if row is not None:
+        photo_ids = conn.execute(sa.select(public_report_photo.c.evidence_id).where(
+            public_report_photo.c.report_id == row.id)
+            .order_by(public_report_photo.c.position)).scalars().all()
+        return {**_named(row), "kind": "triage",
+                "photos": [e for e in (evidence.get_evidence(conn, i) for i in photo_ids) if e]}
+    source = conn.execute(sa.select(hazard.c.id).where(
+        hazard.c.case_id == case_id, hazard.c.source == "public_report")).scalar()
+    if source is None:
+        return None
+    found = conn.execute(sa.select(public_report.c.id, public_report.c.code).where(
+        public_report.c.hazard_id == source, readable)).first()
+    return {"kind": "source", "id": found.id if found else None,
+            "code": found.code if found else None}

@@ -11,10 +11,11 @@ import chinese_calendar
 import sqlalchemy as sa
 
 from hazardflow.engine.schema import human_task, task_candidate
+from hazardflow.workflows.schema import hazard
 from hazardflow.workflows.schema_reports import public_report
 from hazardflow.workflows.schema_rewards import report_reward
+from hazardflow.workflows.usecases import cases, rewards, tasks
 from hazardflow.workflows.usecases import public_reports as usecase
-from hazardflow.workflows.usecases import rewards
 from hazardflow.workflows.usecases.public_reports import Photo
 
 from .lifecycle import Lifecycle, end_of_day
@@ -62,10 +63,14 @@ def test_a_substantiated_named_report_gets_a_reward_proposed_at_its_county_an_an
     opened = {}
     for name, data in (("named", NAMED), ("anonymous", ANONYMOUS)):
         case_id = file(lc, data)
+        if name == "named":
+            shows_the_report_it_rests_on(lc, case_id)
         lc.complete(case_id, "Task_Accept", "jubao", {"accept_result": "accept"})
         lc.complete(case_id, "Task_Verify", "inspector", SUBSTANTIATED)
         assert lc.open_elements(case_id) == ["Task_Reply"]
         opened[name] = lc.data(case_id)["reward_opened"]
+        if name == "named":
+            links_back_only_for_report_readers(lc, case_id)
     assert opened == {"named": True, "anonymous": False}
     with lc.db.connect() as conn:
         rows = conn.execute(sa.select(report_reward)).all()
@@ -76,3 +81,27 @@ def test_a_substantiated_named_report_gets_a_reward_proposed_at_its_county_an_an
             .join(task_candidate, task_candidate.c.human_task_id == human_task.c.id)
             .where(human_task.c.case_id == rows[0].case_id, human_task.c.state == "open")).all()
     assert ("Task_Propose", "report_triage", "LA-JA") in candidates
+
+
+def shows_the_report_it_rests_on(lc: Lifecycle, case_id: int) -> None:
+    """The triage task's page shows the report as filed (text, place, photo), not who filed."""
+    page = tasks.task_page(lc.rt, lc.actor("jubao"), lc.task_id(case_id, "Task_Accept"))
+    report = page["report"]
+    assert (report["kind"], report["place"], report["description"], len(report["photos"])) \
+        == ("triage", NAMED["place"], NAMED["description"], 1)
+    assert "王小明" not in repr(page) and "13900001234" not in repr(page)
+
+
+def links_back_only_for_report_readers(lc: Lifecycle, triage_case: int) -> None:
+    """The hazard opened from the report names its source: with the report's link for the
+    county (who reads reports), without it (no id, no code) for the unit."""
+    with lc.db.connect() as conn:
+        report_id, code, hazard_case = conn.execute(
+            sa.select(public_report.c.id, public_report.c.code, hazard.c.case_id)
+            .join(hazard, hazard.c.id == public_report.c.hazard_id)
+            .where(public_report.c.case_id == triage_case)).one()
+    desk = cases.case_page(lc.rt, lc.actor("jinan"), hazard_case)["report"]
+    unit = cases.case_page(lc.rt, lc.actor("safety"), hazard_case)
+    assert desk == {"kind": "source", "id": report_id, "code": code}
+    assert unit["report"] == {"kind": "source", "id": None, "code": None}
+    assert code not in repr(unit) and "王小明" not in repr(unit)

@@ -50,7 +50,7 @@ def case(case_id: int) -> str:
     page = cases.case_page(runtime, current_actor(), case_id)  # NotFound when not visible
     return render_template("ui/case.html", case=page["case"], values=page["values"],
                            issued=page["documents"], issuable=page["issuable"],
-                           files=page["files"], record=page["record"],
+                           files=page["files"], record=page["record"], report=page["report"],
                            next_steps=[next_step(h) for h in page["next"]],
                            events=timeline(page["case"], page["comments"]),
                            categories=CATEGORIES, levels=LEVELS, statuses=STATUSES)

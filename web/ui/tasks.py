@@ -54,6 +54,7 @@ def _page(task_id: int, data: dict[str, Any] | None = None,
         form_html=form_html,
         revision=revision if revision is not None else task["case_revision"],
         comments=page["comments"], record=page["record"], refusal=refusal,
+        report=page["report"],
         categories=CATEGORIES, levels=LEVELS,
         mine=task["assignee"] == actor.id), status
 

@@ -25,6 +25,7 @@ from .. import (
     evidence,
     inbox,
     policy,
+    public_reports_view,
     task_holders,
 )
 from ..ledger import hazard_for_case
@@ -141,7 +142,8 @@ def case_page(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
                 "comments": inbox.comments_for(conn, case_id),
                 "documents": documents.documents_for_case(conn, case_id),
                 "issuable": issuable_kinds(conn, rt, actor, case_id),
-                "files": evidence.evidence_for_case(conn, case_id)}
+                "files": evidence.evidence_for_case(conn, case_id),
+                "report": public_reports_view.report_panel(conn, actor, case_id)}
 
 
 def diagram(rt: Runtime, actor: Actor, case_id: int) -> CaseDiagram:

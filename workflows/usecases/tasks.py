@@ -16,7 +16,16 @@ from typing import Any
 from hazardflow.engine import Actor, Detail, EngineError, InvalidInput, StepResult
 from hazardflow.engine.inspect import case_data
 
-from .. import case_record, cases, deadlines, evidence, inbox, policy, task_holders
+from .. import (
+    case_record,
+    cases,
+    deadlines,
+    evidence,
+    inbox,
+    policy,
+    public_reports_view,
+    task_holders,
+)
 from ..ledger import hazard_for_case
 from ..runtime import Runtime
 from ..uow import reading, unit_of_work
@@ -133,6 +142,7 @@ def task_page(rt: Runtime, actor: Actor, task_id: int) -> dict[str, Any]:
                 "record": [s for s in steps if done_at is None or s.seq < done_at],
                 "people": inbox.people_at(conn, (hazard or {}).get("unit_code")),
                 "comments": inbox.comments_for(conn, case_id),
+                "report": public_reports_view.report_panel(conn, actor, case_id),
                 "refusal": task_holders.refusal(conn, rt.engine, actor, task_id)
                 if detail["state"] == "open" else None}
 
