@@ -47,6 +47,14 @@ def test_an_event_is_reported_listed_acknowledged_and_followed_up(
               "injuries": 1, "measures": "更换线路"}
     assert_error(client.post(f"{API}/events/{event_id}/reports", json=follow,
                              headers=login("jinan")), 403)
+    deadlines = {"items": [{"level": lv, "first_minutes": 45, "final_days": 20}
+                           for lv in ("general", "larger", "major", "grave")]}
+    assert_error(client.put(f"{API}/events/deadlines", json=deadlines,
+                            headers=login("jinan")), 403)
+    saved = client.put(f"{API}/events/deadlines", json=deadlines, headers=login("city"))
+    assert saved.status_code == 200, saved.get_json()
+    assert {d["first_minutes"] for d in client.get(
+        f"{API}/events/deadlines", headers=login("safety")).get_json()["items"]} == {45}
     filed = client.post(f"{API}/events/{event_id}/reports", json=follow, headers=login("safety"))
     assert filed.status_code == 201, filed.get_json()
     assert [r["kind"] for r in filed.get_json()["reports"]] == ["first", "followup"]

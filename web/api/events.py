@@ -102,6 +102,29 @@ class EventCreated(Envelope):
     id: int
 
 
+class EventDeadline(Envelope):
+    level: Level
+    name: str
+    first_minutes: int = Field(ge=1, le=1440, description="获知后首报时限（分钟）")
+    final_days: int = Field(ge=1, le=365, description="获知后终报时限（天）")
+
+
+class EventDeadlines(Envelope):
+    items: list[EventDeadline]
+
+
+class EventDeadlineRequest(Envelope):
+    level: Level
+    first_minutes: int = Field(ge=1, le=1440)
+    final_days: int = Field(ge=1, le=365)
+
+
+class EventDeadlinesRequest(Envelope):
+    """每个等级的时限，四个等级都要给出 (the deadlines of every level)."""
+
+    items: list[EventDeadlineRequest] = Field(min_length=4, max_length=4)
+
+
 def _detail(event_id: int) -> dict[str, Any]:
     page = uc.event_page(runtime, current_actor(), event_id)
     return jsonable({"event": page["event"], "reports": page["reports"]})
@@ -151,3 +174,26 @@ def acknowledge(event_id: int, report_id: int) -> dict[str, Any]:
     """接收层级签收一份报告 (the receiving level acknowledges a report)"""
     uc.acknowledge(runtime, current_actor(), event_id, report_id)
     return _detail(event_id)
+
+
+@bp.get("/events/deadlines")
+@login_required
+@endpoint("list_event_deadlines", TAG, {200: EventDeadlines}, errors=(403,))
+def list_deadlines() -> dict[str, Any]:
+    """各等级事件的首报、终报时限 (each level's deadlines for the first and final report)"""
+    return {"items": uc.deadlines(runtime, current_actor())}
+
+
+@bp.put("/events/deadlines")
+@login_required
+@endpoint("set_event_deadlines", TAG, {200: EventDeadlines}, errors=(403, 422),
+          json=EventDeadlinesRequest)
+def set_deadlines(json: EventDeadlinesRequest) -> dict[str, Any]:
+    """市卫健委设定各等级时限；已报告的事件按报告时的时限 (the city sets the deadlines; open
+    events keep theirs)"""
+    values = {}
+    for item in json.items:
+        values[f"first_minutes.{item.level}"] = item.first_minutes
+        values[f"final_days.{item.level}"] = item.final_days
+    uc.set_deadlines(runtime, current_actor(), values)
+    return {"items": uc.deadlines(runtime, current_actor())}
