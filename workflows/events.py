@@ -13,7 +13,8 @@ fire, a gas leak, a structural failure…) opens it (:func:`open_event`), which 
   situation, casualties, measures, level) and tells the receiving levels of the event's
   level (:data:`RECIPIENTS`) in the app;
 - a missed deadline fires ``event.overdue``: the event is flagged and the levels named in
-  the diagram are told.
+  the diagram are told, and the receiving levels of the event's level (a 重大 event's first
+  report overdue reaches the city's leaders too).
 
 The receiving level acknowledges (签收) each report (:func:`acknowledge`). Defaults follow
 《生产安全事故报告和调查处理条例》: the unit reports within 1 hour (第九条), each level
@@ -268,7 +269,9 @@ def _overdue(call: ServiceCall) -> None:
     call.conn.execute(sa.update(info_event).where(info_event.c.id == event.id)
                       .values(**{flag: True}))
     what = KINDS[str(rung)]
-    _tell(call, "event_overdue", str(call.params.get("recipients") or COUNTY_AND_CITY),
+    named = split_candidates(str(call.params.get("recipients") or COUNTY_AND_CITY))
+    receiving = [r for r in split_candidates(RECIPIENTS[event.level]) if r not in named]
+    _tell(call, "event_overdue", ", ".join([*named, *receiving]),
           f"【{what}超时】{event.unit_name} {event.title}",
           f"{event.unit_name}的{level_name(event.level)}事件“{event.title}”未在时限内{what}，"
           f"请督促报送。")

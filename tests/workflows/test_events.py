@@ -101,6 +101,10 @@ def test_a_missed_first_report_deadline_escalates_to_the_principal_county_and_ci
     assert [(e["id"], e["overdue"], e["last_kind"]) for e in listed] == [(event_id, True, None)]
     events.file_report(lc.rt, lc.actor("principal"), event_id, "first", FIRST)  # late
     assert events.event_page(lc.rt, lc.actor("city"), event_id)["reports"][0]["late"] is True
+    major = row(lc, open_event(lc, first=False, level="major"))
+    lc.fire(major.case_id, major.first_due_at + timedelta(seconds=1))
+    assert {n.to for n in lc.notes(major.case_id, "event_overdue")} == {  # the leaders too
+        "principal@LA-JA-H01", "county_supervisor@LA-JA", "city_supervisor@LA", "city_leader@LA"}
 
 
 def test_follow_ups_then_the_final_report_close_the_event_and_nothing_more_is_filed(
@@ -119,7 +123,7 @@ def test_follow_ups_then_the_final_report_close_the_event_and_nothing_more_is_fi
     lc.fire(case_id)
     assert row(lc, event_id).final_overdue
     assert [n.to for n in lc.notes(case_id, "event_overdue")] == [  # told once
-        "principal@LA-JA-H01", "county_supervisor@LA-JA"]
+        "principal@LA-JA-H01", "county_supervisor@LA-JA", "city_supervisor@LA"]
     events.file_report(lc.rt, lc.actor("principal"), event_id, "final",
                        {**FIRST, "level": "larger", "situation": "处置完毕", "injuries": 3})
     event = row(lc, event_id)
