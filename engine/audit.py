@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .schema import audit_event
+from .schema import audit_event, process_case
 
 GENESIS = "0" * 64
 
@@ -38,19 +38,42 @@ TAIL = (sa.select(audit_event.c.seq, audit_event.c.hash)
         .where(audit_event.c.case_id == sa.bindparam("case_id"))
         .order_by(audit_event.c.seq.desc()).limit(1))
 INSERT = sa.insert(audit_event)
+# the case row keeps the chain's tail, so that a step appends without reading the log
+SET_TAIL = (sa.update(process_case).where(process_case.c.id == sa.bindparam("case_id"))
+            .values(audit_seq=sa.bindparam("seq"), audit_hash=sa.bindparam("hash")))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A record not yet chained: what was done, by whom, when."""
+
+    actor: str
+    action: str
+    payload: Mapping[str, Any]
+    at: datetime
+    element_id: str | None = None
+
+
+def chained(case_id: int, seq: int, prev: str, entry: Entry) -> dict[str, Any]:
+    """The row of ``entry`` as record ``seq`` of the case's chain, after hash ``prev``."""
+    text = _canonical(entry.payload)
+    at = entry.at.astimezone(UTC)
+    digest = _digest(prev, case_id, seq, entry.actor, entry.action, entry.element_id, text, at)
+    return {"case_id": case_id, "seq": seq, "actor": entry.actor, "action": entry.action,
+            "element_id": entry.element_id, "payload": text, "at": at, "prev_hash": prev,
+            "hash": digest}
 
 
 def append(conn: Connection, case_id: int, actor: str, action: str,
            payload: Mapping[str, Any], at: datetime, element_id: str | None = None) -> int:
-    """Append one record; the caller holds the case's lock, so sequence numbers never race."""
+    """Append one record; the caller holds the case's lock, so sequence numbers never race.
+
+    The tail is read from the log itself (the truth), and the case row's copy is set."""
     last = conn.execute(TAIL, {"case_id": case_id}).one_or_none()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-    text = _canonical(payload)
-    at = at.astimezone(UTC)
-    digest = _digest(prev, case_id, seq, actor, action, element_id, text, at)
-    conn.execute(INSERT, {"case_id": case_id, "seq": seq, "actor": actor, "action": action,
-                          "element_id": element_id, "payload": text, "at": at,
-                          "prev_hash": prev, "hash": digest})
+    record = chained(case_id, seq, prev, Entry(actor, action, payload, at, element_id))
+    conn.execute(INSERT, record)
+    conn.execute(SET_TAIL, {"case_id": case_id, "seq": seq, "hash": record["hash"]})
     return seq
 
 

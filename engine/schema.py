@@ -90,6 +90,9 @@ process_case = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime),
+    # the audit chain's tail (engine/audit.py): appending a record needs no read
+    Column("audit_seq", Integer, nullable=False, server_default="0"),
+    Column("audit_hash", String(64), nullable=False, server_default="0" * 64),
     Index("ix_process_case_status", "status"),
     Index("ix_process_case_definition_id", "definition_id"),
 )

@@ -18,9 +18,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, NestedTransaction
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
 from .clock import Clock, bound_clock
@@ -38,6 +40,7 @@ from .sync import (
     has_unfinished,
     mirrored,
     sync_timers,
+    waiting_timers,
 )
 
 Reapply = Callable[[BpmnWorkflow], None]
@@ -114,16 +117,30 @@ class Stepper:
         was_incident = row.status == "incident"
         ctx = StepContext(conn=conn, case_id=row.id, actor=actor, now=now)
         ran: list[str] = []
-        savepoint = conn.begin_nested()
+        # A savepoint is begun only before a step that can write (a service task's handler
+        # is given the connection); until then nothing the step did is in the database:
+        # what may fail is computed before the mirrors write.
+        begun: list[NestedTransaction] = []
+
+        def may_write(task: Any) -> None:
+            if not begun and isinstance(task.task_spec, ScriptEngineTask):
+                begun.append(conn.begin_nested())
+
         try:
             with bound_clock(clock or self.clock), step_context(ctx):
-                pending = self._run(workflow, ran, self.budget if budget is None else budget)
+                pending = self._run(workflow, ran, self.budget if budget is None else budget,
+                                    may_write)
                 compact(workflow)
+                waiting = waiting_timers(workflow)
                 active = self.mirror.sync(conn, row.id, workflow, now)
-                sync_timers(conn, row.id, workflow, now)
-            savepoint.commit()
+                sync_timers(conn, row.id, workflow, now, waiting)
+            for savepoint in begun:
+                savepoint.commit()
         except Exception as exc:
-            savepoint.rollback()
+            for savepoint in begun:
+                savepoint.rollback()
+            if not begun and isinstance(exc, SQLAlchemyError):
+                raise  # not the process's failure: the caller rolls back and records it
             return self._fail(conn, row, definition, actor, exc, origin=origin,
                               reapply=reapply, action=action, payload=payload,
                               element=element, now=now, clock=clock)
@@ -133,11 +150,11 @@ class Stepper:
             hook, case_id = self.on_pending, row.id
             if hook is not None:
                 on_commit(conn, lambda: hook(case_id))
-        self.store.save(conn, row, workflow, status, now)
         payload = {**payload, "ran": ran} if ran else payload
         if ctx.service_outputs:
             payload["services"] = ctx.service_outputs
-        audit.append(conn, row.id, actor.id, action, payload, now, element)
+        self.store.save(conn, row, workflow, status, now,
+                        audit.Entry(actor.id, action, payload, now, element))
         self._tell(conn, row, definition, workflow, status, active, now)
         resolved = 0
         if was_incident:  # the failed step ran through: its incident is resolved
@@ -150,7 +167,8 @@ class Stepper:
                  extra={"case_id": row.id, "action": action, "status": status})
         return StepResult(row.id, status, row.revision, pending, None, active), workflow
 
-    def _run(self, workflow: BpmnWorkflow, ran: list[str], budget: int) -> bool:
+    def _run(self, workflow: BpmnWorkflow, ran: list[str], budget: int,
+             on_task: Callable[[Any], None] | None = None) -> bool:
         """Run automatic steps; True if the budget ran out with work left."""
         count = 0
 
@@ -159,6 +177,8 @@ class Stepper:
             if count >= budget:
                 raise _BudgetSpent
             count += 1
+            if on_task is not None:
+                on_task(task)
 
         def did_run(task: Any) -> None:
             if task.task_spec.bpmn_id:
@@ -204,8 +224,8 @@ class Stepper:
                                       detail="".join(traceback.format_exception(exc))[-4000:])
         active = self.mirror.sync(conn, row.id, workflow, now, create=False)
         if reapply is not None:
-            self.store.save(conn, row, workflow, "incident", now)
-            audit.append(conn, row.id, actor.id, action, payload, now, element)
+            self.store.save(conn, row, workflow, "incident", now,
+                            audit.Entry(actor.id, action, payload, now, element))
         else:
             conn.execute(sa.update(process_case).where(process_case.c.id == row.id)
                          .values(status="incident", updated_at=now))

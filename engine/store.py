@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy.engine import Connection
 
+from . import audit
 from .db import new_id
 from .definitions import Definition
 from .errors import NotFound
@@ -25,12 +26,13 @@ from .serializer import CaseSerializer
 
 # Statements built once: building a statement costs more than running it on SQLite.
 _B = sa.bindparam
-LOCK = (sa.select(process_case.c.id, process_case.c.definition_id, process_case.c.status,
-                  process_case.c.revision, process_case.c.started_by)
+_ROW = (process_case.c.id, process_case.c.definition_id, process_case.c.status,
+        process_case.c.revision, process_case.c.started_by, process_case.c.audit_seq,
+        process_case.c.audit_hash)
+LOCK = (sa.select(*_ROW)
         .where(process_case.c.id == _B("case_id")).with_for_update())
 LOCK_OF_TASK = (
-    sa.select(process_case.c.id, process_case.c.definition_id, process_case.c.status,
-              process_case.c.revision, process_case.c.started_by)
+    sa.select(*_ROW)
     .where(process_case.c.id == sa.select(human_task.c.case_id)
            .where(human_task.c.id == _B("task_id")).scalar_subquery())
     .with_for_update())
@@ -39,6 +41,11 @@ SAVE = (sa.update(process_case).where(process_case.c.id == _B("case_id"))
         .values(state=_B("state"), status=_B("status"), revision=_B("revision"),
                 updated_at=_B("now")))
 SAVE_COMPLETED = SAVE.values(completed_at=_B("now"))
+# the save that also moves the audit chain's tail, if it is still where the lock found it
+_TAIL: dict[str, Any] = {"audit_seq": _B("seq"), "audit_hash": _B("hash")}
+SAVE_TAIL = SAVE.where(process_case.c.audit_seq == _B("prev_seq")).values(**_TAIL)
+SAVE_COMPLETED_TAIL = SAVE_COMPLETED.where(
+    process_case.c.audit_seq == _B("prev_seq")).values(**_TAIL)
 
 
 @dataclass
@@ -48,6 +55,14 @@ class CaseRow:
     status: str
     revision: int
     started_by: str
+    # the audit chain's tail as read under the lock (None: not read; the log is asked)
+    audit_seq: int | None = None
+    audit_hash: str | None = None
+
+
+def _case_row(row: Any) -> CaseRow:
+    return CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by,
+                   row.audit_seq, row.audit_hash)
 
 
 class LiveCache:
@@ -89,14 +104,14 @@ class CaseStore:
         if row is None:
             raise NotFound(f"案件 {case_id} 不存在 (case {case_id} does not exist)",
                            case_id=case_id)
-        return CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
+        return _case_row(row)
 
     def lock_of_task(self, conn: Connection, task_id: int) -> CaseRow | None:
         """Lock the case a human task belongs to (one statement); None if no such task."""
         row = conn.execute(LOCK_OF_TASK, {"task_id": task_id}).one_or_none()
         if row is None:
             return None
-        return CaseRow(row.id, row.definition_id, row.status, row.revision, row.started_by)
+        return _case_row(row)
 
     def load(self, conn: Connection, row: CaseRow, definition: Definition) -> BpmnWorkflow:
         workflow = self.live.take(row.id, row.revision)
@@ -117,16 +132,33 @@ class CaseStore:
             definition_id=definition_id, status="active", revision=0, state=b"",
             business_key=business_key, started_by=started_by, created_at=now,
             updated_at=now)))
-        return CaseRow(case_id, definition_id, "active", 0, started_by)
+        return CaseRow(case_id, definition_id, "active", 0, started_by, 0, audit.GENESIS)
 
     def save(self, conn: Connection, row: CaseRow, workflow: BpmnWorkflow, status: str,
-             now: datetime) -> int:
+             now: datetime, entry: audit.Entry | None = None) -> int:
+        """Write the state; with ``entry``, append it to the audit log in the same update
+        of the case row (its tail moves with the state: no read of the log)."""
         blob = self.serializer.dumps(workflow)
-        conn.execute(SAVE_COMPLETED if status == "completed" else SAVE, {
-            "case_id": row.id, "state": blob, "status": status,
-            "revision": row.revision + 1, "now": now})
+        params: dict[str, Any] = {"case_id": row.id, "state": blob, "status": status,
+                                  "revision": row.revision + 1, "now": now}
+        done = status == "completed"
+        record = None
+        if entry is not None and row.audit_seq is not None and row.audit_hash is not None:
+            record = audit.chained(row.id, row.audit_seq + 1, row.audit_hash, entry)
+            params.update(prev_seq=row.audit_seq, seq=record["seq"], hash=record["hash"])
+            if not conn.execute(SAVE_COMPLETED_TAIL if done else SAVE_TAIL, params).rowcount:
+                record = None  # the log grew since the lock: chain after its real tail
+        if record is None:
+            conn.execute(SAVE_COMPLETED if done else SAVE, params)
         row.revision += 1
         row.status = status
+        if record is not None:
+            conn.execute(audit.INSERT, record)
+            row.audit_seq, row.audit_hash = record["seq"], record["hash"]
+        elif entry is not None:
+            audit.append(conn, row.id, entry.actor, entry.action, entry.payload, entry.at,
+                         entry.element_id)
+            row.audit_seq = row.audit_hash = None
         return row.revision
 
     def remember(self, row: CaseRow, workflow: BpmnWorkflow) -> None:

@@ -19,7 +19,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.engine import Connection
 
-from .db import new_id
 from .expressions import Evaluator, timer_source, unwrap
 from .schema import human_task, task_candidate, timer
 from .services import CandidateResolver
@@ -29,15 +28,17 @@ _B = sa.bindparam
 OPEN_TASKS = (sa.select(human_task.c.id, human_task.c.spiff_task_id, human_task.c.element_id,
                         human_task.c.name)
               .where(human_task.c.case_id == _B("case_id"), human_task.c.state == "open"))
-CLOSE_TASK = (sa.update(human_task).where(human_task.c.id == _B("task_id"))
-              .values(state=_B("state"), completed_at=_B("now")))
-INSERT_TASK = sa.insert(human_task)
+# Writes are batched: one statement per kind of change, however many rows it touches.
+CLOSE_TASKS = (sa.update(human_task).where(human_task.c.id.in_(_B("ids", expanding=True)))
+               .values(state=_B("state"), completed_at=_B("now")))
+INSERT_TASKS = sa.insert(human_task).returning(human_task.c.id, sort_by_parameter_order=True)
 INSERT_CANDIDATES = sa.insert(task_candidate)
 OPEN_TIMERS = (sa.select(timer.c.id, timer.c.spiff_task_id, timer.c.due_at)
                .where(timer.c.case_id == _B("case_id"), timer.c.fired_at.is_(None)))
-RETIRE_TIMER = sa.update(timer).where(timer.c.id == _B("timer_id")).values(fired_at=_B("now"))
+RETIRE_TIMERS = (sa.update(timer).where(timer.c.id.in_(_B("ids", expanding=True)))
+                 .values(fired_at=_B("now")))
 MOVE_TIMER = sa.update(timer).where(timer.c.id == _B("timer_id")).values(due_at=_B("due"))
-INSERT_TIMER = sa.insert(timer)
+INSERT_TIMERS = sa.insert(timer).returning(timer.c.id, sort_by_parameter_order=True)
 
 UNFINISHED = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -97,6 +98,7 @@ class TaskMirror:
             known = {r.spiff_task_id: (int(r.id), r.element_id, r.name)
                      for r in conn.execute(OPEN_TASKS, {"case_id": case_id})}
         active: dict[str, tuple[int, str, str]] = {}
+        gone: dict[str, list[int]] = {}  # state -> ids of the rows to close
         for spiff_id, row in known.items():
             if spiff_id in ready:
                 active[spiff_id] = row
@@ -105,19 +107,29 @@ class TaskMirror:
             task = workflow.get_task_from_id(UUID(spiff_id))
             gone_state = "completed" if task is not None and task.state == TaskState.COMPLETED \
                 else "cancelled"
-            conn.execute(CLOSE_TASK, {"task_id": row[0], "state": gone_state, "now": now})
+            gone.setdefault(gone_state, []).append(row[0])
+        # everything that may fail (expressions, candidate resolution) before any write
+        new = [self._row(conn, case_id, spiff_id, task, now) for spiff_id, task in ready.items()] \
+            if create else []
+        for state, ids in gone.items():
+            conn.execute(CLOSE_TASKS, {"ids": ids, "state": state, "now": now})
         opened: list[int] = []
-        if create:
-            for spiff_id, task in ready.items():
-                new = self._open(conn, case_id, spiff_id, task, now)
-                active[spiff_id] = (new, element_id(task), element_name(task))
-                opened.append(new)
+        if new:
+            ids = [int(i) for i in conn.execute(INSERT_TASKS, [r for r, _ in new]).scalars()]
+            candidates = [{"human_task_id": task_row, **c}
+                          for task_row, (_, found) in zip(ids, new, strict=True) for c in found]
+            if candidates:
+                conn.execute(INSERT_CANDIDATES, candidates)
+            for task_row, (values, _) in zip(ids, new, strict=True):
+                active[values["spiff_task_id"]] = (task_row, values["element_id"], values["name"])
+                opened.append(task_row)
         mirrored(workflow).tasks = dict(active)
         mirrored(workflow).opened = opened
         return list(active.values())
 
-    def _open(self, conn: Connection, case_id: int, spiff_id: str, task: Any,
-              now: datetime) -> int:
+    def _row(self, conn: Connection, case_id: int, spiff_id: str, task: Any,
+             now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The human_task row of a newly ready task, and its candidates (role, unit)."""
         ext = task.task_spec.extensions or {}
         data = task.data
         assignee = ext.get("assignee")
@@ -129,20 +141,18 @@ class TaskMirror:
         priority = ext.get("priority", "50")
         priority = int(priority) if str(priority).isdigit() \
             else int(self.evaluator.evaluate(unwrap(priority), data) or 50)
-        task_row = new_id(conn.execute(INSERT_TASK, {
+        values = {
             "case_id": case_id, "spiff_task_id": spiff_id, "element_id": element_id(task),
             "name": element_name(task), "form_key": ext.get("formKey"), "state": "open",
             "assignee": assignee, "priority": max(0, min(priority, 100)), "due_at": due_at,
-            "created_at": now}))
+            "created_at": now}
         candidates: list[dict[str, Any]] = []
         for group in split_list(ext.get("candidateGroups")):
             for role, unit in self.resolver.resolve(group, data, conn):
-                candidates.append({"human_task_id": task_row, "role": role, "unit": unit})
+                candidates.append({"role": role, "unit": unit})
         for user in split_list(ext.get("candidateUsers")):
-            candidates.append({"human_task_id": task_row, "role": f"user:{user}", "unit": None})
-        if candidates:
-            conn.execute(INSERT_CANDIDATES, candidates)
-        return task_row
+            candidates.append({"role": f"user:{user}", "unit": None})
+        return values, candidates
 
 
 @dataclass
@@ -182,24 +192,37 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[Any, datetime]]:
     return found
 
 
-def sync_timers(conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime) -> None:
-    waiting = waiting_timers(workflow)
+def sync_timers(conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime,
+                waiting: dict[str, tuple[Any, datetime]] | None = None) -> None:
+    """Retire, move and insert the case's timer rows (``waiting``: computed beforehand)."""
+    waiting = waiting_timers(workflow) if waiting is None else dict(waiting)
     known = mirrored(workflow).timers
     if known is None:
         known = {r.spiff_task_id: (int(r.id), r.due_at)
                  for r in conn.execute(OPEN_TIMERS, {"case_id": case_id})}
     kept: dict[str, tuple[int, datetime]] = {}
+    retired: list[int] = []
+    moved: list[dict[str, Any]] = []
     for spiff_id, (timer_id, due_at) in known.items():
         current = waiting.pop(spiff_id, None)
         if current is None:
-            conn.execute(RETIRE_TIMER, {"timer_id": timer_id, "now": now})
+            retired.append(timer_id)
             continue
         if current[1] != due_at:
-            conn.execute(MOVE_TIMER, {"timer_id": timer_id, "due": current[1]})
+            moved.append({"timer_id": timer_id, "due": current[1]})
         kept[spiff_id] = (timer_id, current[1])
-    for spiff_id, (task, due) in waiting.items():
-        kept[spiff_id] = (new_id(conn.execute(INSERT_TIMER, {
-            "case_id": case_id, "spiff_task_id": spiff_id, "element_id": element_id(task),
-            "expression": str(getattr(task.task_spec.event_definition, "expression", ""))[:255],
-            "due_at": due, "created_at": now, "process_key": None, "fired_at": None})), due)
+    if retired:
+        conn.execute(RETIRE_TIMERS, {"ids": retired, "now": now})
+    if moved:
+        conn.execute(MOVE_TIMER, moved)
+    if waiting:
+        rows: list[dict[str, Any]] = [
+            {"case_id": case_id, "spiff_task_id": spiff_id, "element_id": element_id(task),
+             "expression": str(getattr(task.task_spec.event_definition, "expression",
+                                       ""))[:255],
+             "due_at": due, "created_at": now, "process_key": None, "fired_at": None}
+            for spiff_id, (task, due) in waiting.items()]
+        ids = conn.execute(INSERT_TIMERS, rows).scalars()
+        for timer_id, (spiff_id, (_, due)) in zip(ids, waiting.items(), strict=True):
+            kept[spiff_id] = (int(timer_id), due)
     mirrored(workflow).timers = kept
