@@ -28,7 +28,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from hazardflow.engine import Actor, Detail, Engine, InvalidInput, NotFound, ServiceCall
+from hazardflow.engine import (
+    Actor,
+    Conflict,
+    Detail,
+    Engine,
+    InvalidInput,
+    NotFound,
+    ServiceCall,
+)
 from hazardflow.engine.db import new_id
 
 from . import dashboard
@@ -45,6 +53,7 @@ from .units import Unit, get_unit_by_code, subtree_ids
 PROCESS = "consultation_action"
 MAX_DAYS_AHEAD = 731
 SESSION_KINDS: dict[str, str] = {"scheduled": "定期会商", "ad_hoc": "专题会商"}
+SESSION_STATUSES: dict[str, str] = {"planned": "已安排", "held": "已召开"}
 ACTION_STATUSES: dict[str, str] = {"open": "落实中", "done": "已落实"}
 FIGURES: dict[str, str] = {"overdue": "超期未整改隐患", "majors_open": "未销号重大隐患",
                            "listed": "挂牌督办隐患", "events_open": "未终报突发事件",
@@ -130,23 +139,48 @@ def hold(conn: Connection, engine: Engine, actor: Actor, *, body_code: str, kind
          title: str, held_at: datetime, place: str, topics: str, participants: list[str],
          decisions: str, actions: list[Action], frozen: dict[str, Any], now: datetime) -> int:
     """Record a session with its frozen figures and start one case per action; its id."""
+    session_id = plan(conn, actor, body_code=body_code, kind=kind, title=title,
+                      held_at=held_at, place=place, topics=topics, participants=participants,
+                      now=now)
+    hold_planned(conn, engine, actor, session_id, decisions=decisions, actions=actions,
+                 frozen=frozen, now=now)
+    return session_id
+
+
+def plan(conn: Connection, actor: Actor, *, body_code: str, kind: str, title: str,
+         held_at: datetime, place: str, topics: str, participants: list[str],
+         now: datetime) -> int:
+    """Arrange a session ahead (``held_at``: when it is to be held); its id."""
     body = require_body(conn, body_code)
-    session_id = new_id(conn.execute(sa.insert(consultation).values(
-        body_id=body.id, kind=kind, title=title, held_at=held_at, place=place, topics=topics,
-        participants=json.dumps(participants, ensure_ascii=False), decisions=decisions,
-        figures=json.dumps(frozen, ensure_ascii=False), created_by=actor.id,
-        created_at=now)))
+    return new_id(conn.execute(sa.insert(consultation).values(
+        body_id=body.id, kind=kind, status="planned", title=title, held_at=held_at,
+        place=place, topics=topics, participants=json.dumps(participants, ensure_ascii=False),
+        decisions="", figures="{}", created_by=actor.id, created_at=now)))
+
+
+def hold_planned(conn: Connection, engine: Engine, actor: Actor, session_id: int, *,
+                 decisions: str, actions: list[Action], frozen: dict[str, Any],
+                 now: datetime) -> None:
+    """Hold an arranged session now: its decisions and figures recorded, one case started
+    per action (Conflict when it was held already)."""
+    body_code = conn.execute(
+        sa.select(unit.c.code).join(consultation, consultation.c.body_id == unit.c.id)
+        .where(consultation.c.id == session_id, consultation.c.status == "planned")).scalar()
+    if body_code is None:
+        raise Conflict(f"会商 {session_id} 已召开 (consultation {session_id} was held already)")
+    conn.execute(sa.update(consultation).where(consultation.c.id == session_id).values(
+        status="held", held_at=now, decisions=decisions,
+        figures=json.dumps(frozen, ensure_ascii=False)))
     definition = engine.definition(conn, PROCESS)
     for n, action in enumerate(actions, 1):
         started = engine.start_case_within(
             conn, definition, {"consultation_id": session_id, "title": action.title,
                                "owner": action.owner, "due_on": action.due_on.isoformat(),
-                               "unit_code": body.code},
+                               "unit_code": body_code},
             actor, business_key=f"consultation-{session_id}-{n}", now=now)
         conn.execute(sa.insert(consultation_action).values(
             consultation_id=session_id, case_id=started.case_id, title=action.title,
             owner=action.owner, due_on=action.due_on, status="open"))
-    return session_id
 
 
 def people(conn: Connection, body_codes: set[str], limit: int = 500) -> list[dict[str, str]]:
@@ -199,6 +233,7 @@ def sessions(conn: Connection, where: Any) -> list[dict[str, Any]]:
             counts[(sid, status)] = int(n)
     for row in rows:
         row.update(kind_name=SESSION_KINDS.get(row["kind"], row["kind"]),
+                   status_name=SESSION_STATUSES.get(row["status"], row["status"]),
                    actions_open=counts.get((row["id"], "open"), 0),
                    actions_done=counts.get((row["id"], "done"), 0))
     return rows
@@ -211,6 +246,7 @@ def session(conn: Connection, session_id: int, where: Any) -> dict[str, Any]:
         raise NotFound(f"会商 {session_id} 不存在 (consultation {session_id} does not exist)")
     found = dict(row._mapping)
     found.update(kind_name=SESSION_KINDS.get(found["kind"], found["kind"]),
+                 status_name=SESSION_STATUSES.get(found["status"], found["status"]),
                  figures=json.loads(found["figures"]),
                  participants=json.loads(found["participants"]))
     actions = [dict(r._mapping) | {"status_name": ACTION_STATUSES.get(r.status, r.status)}

@@ -614,10 +614,16 @@ def consultation_bodies(actor: Actor) -> set[str]:
     return held_units(actor, CONSULTATION_ROLES)
 
 
+def may_hold_consultation(actor: Actor, body_code: str) -> bool:
+    """Whether ``actor`` holds sessions for the commission ``body_code`` (its county or city
+    supervisors; admins)."""
+    return allows(actor, "consultation.hold") and (
+        actor.admin or body_code in consultation_bodies(actor))
+
+
 def require_may_hold_consultation(actor: Actor, body_code: str) -> None:
-    """Forbidden unless ``actor`` supervises for the commission ``body_code`` (its county or
-    city supervisors; admins)."""
+    """Forbidden unless :func:`may_hold_consultation`."""
     require(actor, "consultation.hold")
-    if not actor.admin and body_code not in consultation_bodies(actor):
+    if not may_hold_consultation(actor, body_code):
         raise Forbidden(f"您不能以 {body_code} 的名义组织会商 "
                         f"(you do not supervise for {body_code})")

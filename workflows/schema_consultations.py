@@ -15,12 +15,14 @@ from hazardflow.engine.schema import UtcDateTime, metadata
 
 from .schema import unit
 
-# kind: scheduled (定期), ad_hoc (专题); status: held (已召开)
+# kind: scheduled (定期), ad_hoc (专题); status: planned (已安排: held_at is the planned
+# time, no figures yet), held (已召开: held_at is when it was recorded, figures frozen then)
 consultation = Table(
     "consultation", metadata,
     Column("id", Integer, primary_key=True),
     Column("body_id", Integer, ForeignKey(unit.c.id), nullable=False),
     Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False, server_default="held"),
     Column("title", String(200), nullable=False),
     Column("held_at", UtcDateTime, nullable=False),
     Column("place", String(200), nullable=False, server_default=""),

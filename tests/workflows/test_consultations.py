@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from hazardflow.engine import FixedClock, Forbidden, InvalidInput, NotFound
+from hazardflow.engine import Conflict, FixedClock, Forbidden, InvalidInput, NotFound
 from hazardflow.engine.schema import human_task
 from hazardflow.workflows import policy
 from hazardflow.workflows.demo import seed_demo
@@ -107,3 +107,23 @@ def test_only_the_commissions_supervisors_hold_sessions_and_others_do_not_see_th
     assert consultations.session_list(lc.rt, lc.actor("yuan")) == []
     with pytest.raises(NotFound):
         consultations.session_page(lc.rt, lc.actor("yuan"), sid)
+
+
+def test_an_arranged_session_freezes_its_figures_and_starts_its_actions_when_it_is_held(
+        lc: Lifecycle, make_hazard: HazardFactory) -> None:
+    sid = consultations.hold_consultation(lc.rt, lc.actor("jinan"), {
+        **SESSION, "planned_at": "2026-11-05T09:00"})
+    planned = consultations.session_page(lc.rt, lc.actor("jinan"), sid)
+    assert (planned["session"]["status"], planned["session"]["figures"], planned["may_hold"]) \
+        == ("planned", {}, True)
+    with lc.db.begin() as conn:  # found after the session was arranged, before it is held
+        make_hazard(conn, "LA-JA-H01", level="major")
+    lc.set_time(T0 + timedelta(days=3))
+    consultations.hold_planned(lc.rt, lc.actor("jinan"), sid, {"decisions": "限期整改", "actions": [
+        {"title": "重大隐患整改", "owner": "principal", "due_on": "2026-11-30"}]})
+    held = consultations.session_page(lc.rt, lc.actor("jinan"), sid)
+    assert (held["session"]["status"], held["session"]["figures"]["majors_open"],
+            held["session"]["held_at"]) == ("held", 1, T0 + timedelta(days=3))
+    assert [(a["owner"], a["status"]) for a in held["actions"]] == [("principal", "open")]
+    with pytest.raises(Conflict):
+        consultations.hold_planned(lc.rt, lc.actor("jinan"), sid, {})

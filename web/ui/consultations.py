@@ -4,7 +4,8 @@
   done and open; the form to record a session (county and city supervisors: the figures of
   the dashboards are frozen into it when it is saved, and each action becomes an inbox task
   of its owner).
-- ``POST /consultations``: record a session.
+- ``POST /consultations``: record a session held now, or arrange one ahead (``planned_at``);
+  ``POST /consultations/<id>/hold`` holds an arranged one (decisions, figures, actions).
 - ``GET /consultations/<id>``: agenda, participants, frozen figures, decisions, actions and
   their status; ``…/minutes``: the printable minutes (会商纪要).
 """
@@ -34,16 +35,21 @@ def consultations() -> str:
                            **uc.session_form(runtime, actor))
 
 
-def _form() -> dict[str, object]:
+def _actions() -> list[dict[str, str]]:
     form = request.form
-    actions = [{"title": t, "owner": o, "due_on": d} for t, o, d in zip(
+    return [{"title": t, "owner": o, "due_on": d} for t, o, d in zip(
         form.getlist("action_title"), form.getlist("action_owner"), form.getlist("action_due"),
         strict=False) if t.strip() or o.strip() or d.strip()]
+
+
+def _form() -> dict[str, object]:
+    form = request.form
     people = [p for p in form.getlist("participants") if p.strip()]
     return {"body_code": form.get("body_code", ""), "kind": form.get("kind", ""),
             "title": form.get("title", ""), "place": form.get("place", ""),
             "topics": form.get("topics", ""), "decisions": form.get("decisions", ""),
-            "participants": people, "actions": actions}
+            "planned_at": form.get("planned_at", ""), "participants": people,
+            "actions": _actions()}
 
 
 @bp.post("/consultations")
@@ -58,11 +64,24 @@ def hold_consultation() -> Response:
     return redirect(url_for("ui.consultation_page", session_id=session_id))
 
 
+@bp.post("/consultations/<int:session_id>/hold")
+@login_required
+def hold_planned_consultation(session_id: int) -> Response:
+    try:
+        uc.hold_planned(runtime, current_actor(), session_id,
+                        {"decisions": request.form.get("decisions", ""), "actions": _actions()})
+        flash(_("会商已记录，看板数据已冻结，事项已进入责任人的待办。"), "info")
+    except (InvalidInput, Conflict) as exc:
+        flash_error(exc)
+    return redirect(url_for("ui.consultation_page", session_id=session_id))
+
+
 @bp.get("/consultations/<int:session_id>")
 @login_required
 def consultation_page(session_id: int) -> str:
     view = uc.session_page(runtime, current_actor(), session_id)
-    return render_template("ui/consultation_page.html", **view)
+    return render_template("ui/consultation_page.html", action_rows=range(ACTION_ROWS),
+                           **view)
 
 
 @bp.get("/consultations/<int:session_id>/minutes")

@@ -10,6 +10,7 @@ and by each action's owner. An action is completed from the owner's inbox like a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from hazardflow.engine import Actor, Detail, InvalidInput
@@ -33,39 +34,89 @@ def _text(data: Mapping[str, Any], field: str, what: str, limit: int, *,
     return text
 
 
-def hold_consultation(rt: Runtime, actor: Actor, data: Mapping[str, Any]) -> int:
-    """Record a session of ``data["body_code"]`` held now (or at ``held_at``), freeze the
-    dashboards' figures of its area into it, and start one inbox task per action; its id."""
-    body_code = _text(data, "body_code", "召开会商的机关", 64)
-    kind = data.get("kind") or "ad_hoc"
-    if kind not in consultations.SESSION_KINDS:
-        raise InvalidInput("会商类型须为定期会商或专题会商 (kind must be scheduled or ad_hoc)",
-                           [Detail("会商类型有误", field="kind")])
+def _lists(data: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
     participants = data.get("participants") or []
     actions = data.get("actions") or []
     if not isinstance(participants, list) or len(participants) > MAX_PARTICIPANTS \
             or not isinstance(actions, list) or len(actions) > MAX_ACTIONS:
         raise InvalidInput(f"参会人员最多 {MAX_PARTICIPANTS} 人，事项最多 {MAX_ACTIONS} 项 "
                            "(participants and actions must be lists)")
+    return [str(p) for p in participants], actions
+
+
+def _planned_at(rt: Runtime, data: Mapping[str, Any]) -> datetime | None:
+    """When an arranged session is to be held (business time), or None: held now."""
+    text = str(data.get("planned_at") or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("会商时间须为日期时间，如 2026-11-20T09:00 (planned_at must be a "
+                           "date-time)", [Detail("会商时间格式有误", field="planned_at")]) from None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=rt.calendar.tz)
+    if not rt.now() < aware < rt.now() + timedelta(days=366):
+        raise InvalidInput("会商时间须在今后一年内 (planned_at must be within the next year)",
+                           [Detail("会商时间须在今后一年内", field="planned_at")])
+    return aware
+
+
+def hold_consultation(rt: Runtime, actor: Actor, data: Mapping[str, Any]) -> int:
+    """Record a session of ``data["body_code"]`` held now, freeze the dashboards' figures of
+    its area into it, and start one inbox task per action; or, with ``planned_at``, arrange
+    it for that time (decisions, figures and actions come when it is held:
+    :func:`hold_planned`). Its id."""
+    body_code = _text(data, "body_code", "召开会商的机关", 64)
+    kind = data.get("kind") or "ad_hoc"
+    if kind not in consultations.SESSION_KINDS:
+        raise InvalidInput("会商类型须为定期会商或专题会商 (kind must be scheduled or ad_hoc)",
+                           [Detail("会商类型有误", field="kind")])
+    participants, actions = _lists(data)
     fields = {"title": _text(data, "title", "会商名称", 200),
               "place": _text(data, "place", "地点", 200, required=False),
-              "topics": _text(data, "topics", "会商议题", 4000),
-              "decisions": _text(data, "decisions", "会商决定", 8000, required=False)}
+              "topics": _text(data, "topics", "会商议题", 4000)}
+    decisions = _text(data, "decisions", "会商决定", 8000, required=False)
+    planned_at = _planned_at(rt, data)
     policy.require_may_hold_consultation(actor, body_code)
     now = rt.now()
     with unit_of_work(rt) as conn:
         body = consultations.require_body(conn, body_code)
-        people = display_names(conn, [str(p) for p in participants])
-        unknown = [str(p) for p in participants if str(p) not in people]
-        if unknown:
-            raise InvalidInput(f"参会人员不是系统用户：{', '.join(unknown)} (unknown "
-                               f"participants)", [Detail("参会人员有误", field="participants")])
+        _check_people(conn, participants)
+        if planned_at is not None:
+            return consultations.plan(conn, actor, body_code=body.code, kind=str(kind),
+                                      held_at=planned_at, participants=participants, now=now,
+                                      **fields)
         checked = consultations.parse_actions(actions, conn, rt.calendar.today(now))
         frozen = consultations.figures(conn, body, now, rt.calendar)
         return consultations.hold(conn, rt.engine, actor, body_code=body.code,
-                                  kind=str(kind), held_at=now,
-                                  participants=[str(p) for p in participants],
-                                  actions=checked, frozen=frozen, now=now, **fields)
+                                  kind=str(kind), held_at=now, participants=participants,
+                                  decisions=decisions, actions=checked, frozen=frozen,
+                                  now=now, **fields)
+
+
+def hold_planned(rt: Runtime, actor: Actor, session_id: int, data: Mapping[str, Any]) -> None:
+    """Hold an arranged session now: its decisions, the figures frozen now, one inbox task
+    per action."""
+    _, actions = _lists(data)
+    decisions = _text(data, "decisions", "会商决定", 8000, required=False)
+    now = rt.now()
+    with unit_of_work(rt) as conn:
+        found = consultations.session(conn, session_id, policy.visible_consultations(actor))
+        body_code = found["session"]["body_code"]
+        policy.require_may_hold_consultation(actor, body_code)
+        body = consultations.require_body(conn, body_code)
+        checked = consultations.parse_actions(actions, conn, rt.calendar.today(now))
+        consultations.hold_planned(conn, rt.engine, actor, session_id, decisions=decisions,
+                                   actions=checked, frozen=consultations.figures(
+                                       conn, body, now, rt.calendar), now=now)
+
+
+def _check_people(conn: Any, participants: list[str]) -> None:
+    people = display_names(conn, participants)
+    unknown = [p for p in participants if p not in people]
+    if unknown:
+        raise InvalidInput(f"参会人员不是系统用户：{', '.join(unknown)} (unknown "
+                           f"participants)", [Detail("参会人员有误", field="participants")])
 
 
 def session_form(rt: Runtime, actor: Actor) -> dict[str, Any]:
@@ -103,5 +154,9 @@ def session_page(rt: Runtime, actor: Actor, session_id: int) -> dict[str, Any]:
     for a in found["actions"]:
         a["owner_name"] = names.get(a["owner"], a["owner"])
     found["figure_names"] = consultations.FIGURES
+    found["may_hold"] = s["status"] == "planned" and policy.may_hold_consultation(
+        actor, s["body_code"])
+    if found["may_hold"]:
+        found.update(session_form(rt, actor))
     return found
 

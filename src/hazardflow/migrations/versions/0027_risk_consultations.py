@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('body_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), server_default='held', nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('held_at', UtcDateTime(), nullable=False),
     sa.Column('place', sa.String(length=200), server_default='', nullable=False),
