@@ -56,14 +56,36 @@ def bench_engine(as_json: bool, cases: int, pg_url: str | None) -> None:
               help="Triage tasks completed over HTTP, split 1:2:3 over 1, 8 and 32 clients.")
 @click.option("--engine-tasks", default=100, show_default=True, type=click.IntRange(min=1),
               help="Triage tasks completed in-process through the engine.")
-@click.option("--timers", default=10_000, show_default=True, type=click.IntRange(min=1),
-              help="Due timers to sweep (5 per case, made through the engine).")
-def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int) -> None:
+@click.option("--timers", default=10_000, show_default=True, type=click.IntRange(min=0),
+              help="Due timers to sweep (5 per case, made through the engine; 0: no sweep).")
+@click.option("--worker-class", type=click.Choice(["gthread", "sync"]), default=None,
+              help="gunicorn's worker model instead of the config's (hazardflow.gunicorn_conf).")
+def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int,
+              worker_class: str | None) -> None:
     """Task completions over HTTP (gunicorn, 2 workers) vs the engine, and a timer sweep."""
     from hazardflow.bench.api import run
 
     show(run(tasks, pg_url, engine_tasks=engine_tasks, timers=timers,
-             progress=None if as_json else click.echo), as_json)
+             progress=None if as_json else click.echo, worker_class=worker_class), as_json)
+
+
+@bench.command("sweep")
+@JSON
+@click.option("--timers", default=10_000, show_default=True, type=click.IntRange(min=5),
+              help="Due timers to drain (5 per case).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="`celery worker` processes (one process each).")
+@click.option("--database-url", "pg_url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+              show_default=True,
+              help="PostgreSQL database (a scratch schema is made and dropped).")
+@click.option("--broker-url", "broker", default="redis://127.0.0.1:6379/13", show_default=True,
+              help="Redis for the workers (its hazardflow queue is purged first).")
+def bench_sweep(as_json: bool, timers: int, workers: int, pg_url: str, broker: str) -> None:
+    """Due timers drained by Celery workers claiming chunks (FOR UPDATE SKIP LOCKED)."""
+    from hazardflow.bench.sweep import run
+
+    show(run(timers, workers, pg_url, broker, progress=None if as_json else click.echo),
+         as_json)
 
 
 @bench.command("inbox")
