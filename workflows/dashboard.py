@@ -11,7 +11,9 @@ levels and weeks × units, not on the number of hazards, so the dashboard costs 
 
 Definitions: 整改率 = closed / found and 按期整改率 = closed by the deadline / found, both for
 the hazards found in the period (voided ones are left out); average days to close counts the
-hazards closed in the period.
+hazards closed in the period. 举报办结率 = the public reports received in the period and
+closed / those received, and their average handling time counts the reports closed in the
+period from filing to closure; both over the reports the reader may read.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from hazardflow.engine import Actor
 
 from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS
-from .policy import counties_overseen
+from .policy import allows, counties_overseen, visible_reports
+from .public_reports_view import handling
 from .schema import hazard, unit
 from .schema_monitor import hazard_stat, hazard_stat_state, monitor_mark
 
@@ -197,17 +200,33 @@ def _in_scope(column: Any, counties: set[str] | None) -> list[Any]:
     return [] if counties is None else [column.in_(sorted(counties))]
 
 
-def dashboard(conn: Connection, actor: Actor, today: date, weeks: int = 26) -> dict[str, Any]:
+def dashboard(conn: Connection, actor: Actor, today: date, weeks: int = 26,
+              calendar: BusinessCalendar | None = None) -> dict[str, Any]:
     """Every figure of the dashboard for the last ``weeks`` weeks up to the business day
-    ``today``, within the actor's scope, as the rollup stands (:func:`refresh` it first)."""
+    ``today``, within the actor's scope, as the rollup stands (:func:`refresh` it first);
+    ``public_reports``: 举报办结率 and average handling time (:func:`public_report_figures`)."""
     first = week_of(today) - timedelta(weeks=weeks - 1)
     counties = counties_overseen(conn, actor)
     return {"weeks": _weekly(conn, counties, first, today),
             "rates": _rates(conn, counties, first),
             "overdue": _overdue(conn, counties, today),
             "units": _units(conn, counties, first, today),
+            "public_reports": public_report_figures(conn, actor, first, today,
+                                                    calendar or BusinessCalendar.named()),
             "from": first.isoformat(), "to": today.isoformat(),
             "counties": sorted(counties) if counties is not None else None}
+
+
+def public_report_figures(conn: Connection, actor: Actor, first: date, last: date,
+                          calendar: BusinessCalendar) -> dict[str, Any] | None:
+    """The public reports received from business day ``first`` to ``last`` (inclusive) that
+    ``actor`` may read (``policy.visible_reports``: a county its units', the city all),
+    with their 办结率 and the average days to closure; None for a reader of the dashboard
+    who does not handle reports (their counts are not theirs to see)."""
+    if not allows(actor, "report.triage"):
+        return None
+    return handling(conn, visible_reports(actor), calendar.start_of(first),
+                    calendar.end_of(last))
 
 
 def _weekly(conn: Connection, counties: set[str] | None, first: date,
@@ -315,6 +334,10 @@ def sheets(data: dict[str, Any]) -> Iterable[Any]:
                 [[r["name"], r["count"]] for r in data["overdue"]["by_county"]])
     yield Sheet("超期(按类别)", ["类别", "超期数"],
                 [[r["name"], r["count"]] for r in data["overdue"]["by_category"]])
+    if data.get("public_reports"):
+        p = data["public_reports"]
+        yield Sheet("群众举报", ["收到举报", "其中已办结", "举报办结率%", "平均办理天数"],
+                    [[p["received"], p["closed"], p["rate"], p["avg_days"]]])
     yield Sheet("单位排名", ["名次", "单位", "发现", "已整改", "按期整改", "超期", "整改率%",
                           "按期整改率%"],
                 [[r["rank"], r["name"], r["found"], r["closed"], r["on_time"], r["overdue"],

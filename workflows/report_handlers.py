@@ -166,7 +166,12 @@ def _contents(call: ServiceCall, unit_code: str, kind: str, period: str,
     if who is None:  # started by hand for a unit outside the chain: the unit alone
         where = require_unit(call.conn, unit_code)
         return reports.figures(call.conn, [where.id], kind, period, call.now, calendar)
-    return report_chain.contents(call.conn, who, kind, period, call.now, calendar)
+    out = report_chain.contents(call.conn, who, kind, period, call.now, calendar)
+    if who.body:  # a body reads its area's public reports; a unit does not read its own
+        out["public_report_handling"] = reports.public_report_handling(
+            call.conn, report_chain.covered_ids(call.conn, who), kind, period, call.now,
+            calendar)
+    return out
 
 
 def submit(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any]:

@@ -41,9 +41,11 @@ from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS
 from .policy import unit_scope_clause
+from .public_reports_view import handling
 from .schema import hazard, unit
 from .schema_campaigns import inspection, unit_report
 from .schema_reporting import report_route
+from .schema_reports import public_report
 
 KINDS: dict[str, str] = {"monthly": "月报", "quarterly": "季报", "annual": "年报"}
 DEFAULT_DUE_DAY = {"monthly": 24, "quarterly": 15, "annual": 31}
@@ -183,6 +185,16 @@ def figures(conn: Connection, unit_ids: Sequence[int], kind: str, period: str,
         "campaign": {"inspections": {k: int(v) for k, v in kinds.items()},
                      "hazards": {str(c): int(n) for c, n in campaign_found}},
     }
+
+
+def public_report_handling(conn: Connection, unit_ids: Sequence[int], kind: str, period: str,
+                           now: datetime, calendar: BusinessCalendar) -> dict[str, Any]:
+    """举报办结率 and average handling time of the public reports about ``unit_ids`` in a
+    period (as of its end, or ``now`` while it runs): for a county-level body's report,
+    whose readers (the body, the city) may read those reports; never for a unit's own."""
+    start, end = window(kind, period)
+    return handling(conn, public_report.c.unit_id.in_(sorted(set(unit_ids))),
+                    calendar.start_of(start), min(calendar.start_of(end), now))
 
 
 def open_at(moment: datetime) -> sa.ColumnElement[bool]:

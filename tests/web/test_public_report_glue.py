@@ -2,7 +2,8 @@
 tests/workflows/test_public_report_glue.py on both backends): the sign-in page and the
 footer lead to /report and /report/track; the triage task's page shows the report as filed
 with its photo; the hazard opened from it says 来源：群众举报, linked to the report's page
-for a county supervisor and unlinked for the unit."""
+for a county supervisor and unlinked for the unit; the dashboard counts the report for the
+county (举报办结率)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,10 @@ def test_sign_in_links_to_reporting_and_the_triage_and_hazard_pages_show_the_rep
                                                     public_report.c.case_id)).one()
         task_id = conn.execute(sa.select(human_task.c.id).where(
             human_task.c.case_id == case_id)).scalar_one()
+    jinan = Browser(app, "jinan")
+    assert 'id="public-reports"' in jinan.html("/monitor/dashboard")
+    board = jinan.get("/monitor/dashboard.json").get_json()["public_reports"]
+    assert (board["received"], board["closed"], board["rate"]) == (1, 0, 0.0)
     page = Browser(app, "jubao").html(f"/tasks/{task_id}")
     assert 'id="triage-report"' in page and FIELDS["description"] in page
     assert "/evidence/" in page and "王小明" not in page and "13900001234" not in page
@@ -72,7 +77,7 @@ def test_sign_in_links_to_reporting_and_the_triage_and_hazard_pages_show_the_rep
     with app.extensions["hazardflow"].db.connect() as conn:
         hazard_case = conn.execute(sa.select(hazard.c.case_id).where(
             hazard.c.source == "public_report")).scalar_one()
-    county = Browser(app, "jinan").html(f"/cases/{hazard_case}")
+    county = jinan.html(f"/cases/{hazard_case}")
     assert f'href="/reports/{report_id}"' in county and "群众举报" in county
     unit = Browser(app, "safety").html(f"/cases/{hazard_case}")
     assert 'id="source-report">群众举报</dd>' in unit and "/reports/" not in unit

@@ -112,6 +112,12 @@
     }
     getJSON(board.dataset.src).then(function (d) {
       document.getElementById("avg-days").textContent = text(d.weeks.avg_days_to_close);
+      if (d.public_reports) {  // only for those who handle reports (null otherwise)
+        document.getElementById("reports-received").textContent = text(d.public_reports.received);
+        document.getElementById("reports-rate").textContent = text(d.public_reports.rate);
+        document.getElementById("reports-days").textContent = text(d.public_reports.avg_days);
+        document.getElementById("public-reports").hidden = false;
+      }
       chart("chart-weekly", { title: { text: L.weekly, left: "left" }, legend: { left: "left", top: 40 }, grid: { top: 84 },
         xAxis: { type: "category", data: d.weeks.labels }, yAxis: { type: "value" },
         series: [{ name: L.found, type: "bar", data: d.weeks.found },

@@ -128,10 +128,10 @@ def dashboard(rt: Runtime, actor: Actor, weeks: int = 26) -> dict[str, Any]:
     today = rt.calendar.today(rt.now())
     with reading(rt) as conn:
         if not figures.stale(conn):
-            return figures.dashboard(conn, actor, today, weeks)
+            return figures.dashboard(conn, actor, today, weeks, rt.calendar)
     with unit_of_work(rt) as conn:
         figures.refresh(conn, rt.calendar)
-        return figures.dashboard(conn, actor, today, weeks)
+        return figures.dashboard(conn, actor, today, weeks, rt.calendar)
 
 
 def dashboard_xlsx(rt: Runtime, actor: Actor, weeks: int = 26) -> bytes:
