@@ -21,7 +21,7 @@ from . import audit
 from .db import new_id
 from .definitions import Definition
 from .errors import NotFound
-from .schema import human_task, process_case
+from .schema import audit_event, human_task, process_case
 from .serializer import CaseSerializer
 
 # Statements built once: building a statement costs more than running it on SQLite.
@@ -46,6 +46,22 @@ _TAIL: dict[str, Any] = {"audit_seq": _B("seq"), "audit_hash": _B("hash")}
 SAVE_TAIL = SAVE.where(process_case.c.audit_seq == _B("prev_seq")).values(**_TAIL)
 SAVE_COMPLETED_TAIL = SAVE_COMPLETED.where(
     process_case.c.audit_seq == _B("prev_seq")).values(**_TAIL)
+
+
+
+def _save_and_append(save: sa.Update) -> sa.Insert:
+    """PostgreSQL: the save and the audit record in one statement (a data-modifying CTE);
+    the record is inserted only if the save found the tail where the lock did."""
+    saved = save.returning(process_case.c.id).cte("saved")
+    columns = [c for c in audit_event.c if c.name not in ("id", "redacted")]
+    values = [_B(c.name, type_=c.type) for c in columns if c.name != "case_id"]
+    return (sa.insert(audit_event)
+            .from_select([c.name for c in columns], sa.select(saved.c.id, *values))
+            .add_cte(saved).returning(audit_event.c.seq))
+
+
+SAVE_APPEND = _save_and_append(SAVE_TAIL)
+SAVE_COMPLETED_APPEND = _save_and_append(SAVE_COMPLETED_TAIL)
 
 
 @dataclass
@@ -145,15 +161,21 @@ class CaseStore:
         record = None
         if entry is not None and row.audit_seq is not None and row.audit_hash is not None:
             record = audit.chained(row.id, row.audit_seq + 1, row.audit_hash, entry)
-            params.update(prev_seq=row.audit_seq, seq=record["seq"], hash=record["hash"])
-            if not conn.execute(SAVE_COMPLETED_TAIL if done else SAVE_TAIL, params).rowcount:
+            params.update(record, prev_seq=row.audit_seq)
+            folded = conn.dialect.name == "postgresql"
+            statement = (SAVE_COMPLETED_APPEND if done else SAVE_APPEND) if folded \
+                else (SAVE_COMPLETED_TAIL if done else SAVE_TAIL)
+            result = conn.execute(statement, params)
+            if (result.first() is not None) if folded else result.rowcount == 1:
+                if not folded:
+                    conn.execute(audit.INSERT, record)
+            else:
                 record = None  # the log grew since the lock: chain after its real tail
         if record is None:
             conn.execute(SAVE_COMPLETED if done else SAVE, params)
         row.revision += 1
         row.status = status
         if record is not None:
-            conn.execute(audit.INSERT, record)
             row.audit_seq, row.audit_hash = record["seq"], record["hash"]
         elif entry is not None:
             audit.append(conn, row.id, entry.actor, entry.action, entry.payload, entry.at,
