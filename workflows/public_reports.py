@@ -54,8 +54,8 @@ MIN_TEXT = 5
 HONEYPOT = "website"  # a field people never see; robots fill it
 DUPLICATE_DAYS = 30
 DUPLICATE_SCORE = 80
-ACCEPT_DAYS = 3  # plain days for now: the working-day calendar will replace them
-CLOSE_DAYS = 30
+ACCEPT_DAYS = 3  # official working days (the diagram's timer: workdays_after(3))
+CLOSE_DAYS = 30  # calendar days
 CODE_PREFIX = "JB"
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
@@ -216,7 +216,7 @@ def file_report(conn: Connection, engine: Engine, *, ring: MultiFernet, ring_key
     today = calendar.today(now)
     case_data = {"unit_code": where.code, "report_id": report_id, "report_code": code,
                  "report_place": fields["place"], "report_text": fields["description"],
-                 "accept_by": (today + timedelta(days=ACCEPT_DAYS)).isoformat(),
+                 "accept_by": calendar.add_workdays(today, ACCEPT_DAYS).isoformat(),
                  "close_by": (today + timedelta(days=CLOSE_DAYS)).isoformat()}
     definition = engine.definitions.resolve(conn, PROCESS)
     result = engine.start_case_within(conn, definition, case_data, SYSTEM,

@@ -46,6 +46,7 @@ def test_a_report_filed_before_national_day_is_due_to_be_accepted_on_the_third_w
     assert due_day == date(2026, 10, 10) and due_day.weekday() == 5  # the 调休 Saturday
     case_id = file(lc, ANONYMOUS)
     assert lc.task(case_id, "Task_Accept").due_at == end_of_day(due_day)
+    assert lc.data(case_id)["accept_by"] == due_day.isoformat()  # the case's own record
     # calendar days would have fired on 3 October; the reminder waits for the working days
     assert lc.fire(case_id, end_of_day(date(2026, 10, 3))) == 0
     assert lc.fire(case_id, end_of_day(due_day) - timedelta(minutes=1)) == 0
