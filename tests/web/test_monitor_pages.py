@@ -131,7 +131,7 @@ def test_thresholds_are_set_by_the_city_only(app: Flask) -> None:
                                               "days": "20"})
     assert saved.status_code == 302
     listed = city.html("/monitor/thresholds")
-    assert "Task_Rectify" in listed and "<td>市卫健委综合监督科</td>" in listed
+    assert "Task_Rectify" in listed and '<td data-label="修改人">市卫健委综合监督科</td>' in listed
     refused = Browser(app, "jinan").post("/monitor/thresholds", {
         "process_key": "*", "element_id": "", "kind": "idle", "days": "1"})
     assert refused.status_code == 403

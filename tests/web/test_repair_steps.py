@@ -44,7 +44,7 @@ def test_monitor_pages_name_processes_steps_and_statuses_in_chinese(
                                               "days": "20"})
     assert saved.status_code == 302
     listed = city.html("/monitor/thresholds")
-    assert "<td>隐患排查治理</td><td>整改</td>" in listed
+    assert '<td data-label="流程">隐患排查治理</td><td data-label="环节">整改</td>' in listed
     assert '<select name="element_id">' in listed and "元素ID" not in listed
     assert '<option value="Task_Rectify">整改</option>' in listed
 
