@@ -181,6 +181,8 @@ class Engine(TaskOwnership, Drivers, CaseRepair):
         row = self.store.create(conn, definition.id, actor.id, business_key, now)
         workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
                                 script_engine=self.script_engine)
+        known = mirrored(workflow)  # a new case has no task or timer rows to read
+        known.tasks, known.timers = {}, {}
         start_data = {**data, "initiator": actor.id}
         _seed(workflow, start_data)
         result, workflow = self.stepper.advance(
