@@ -40,11 +40,15 @@ def bench() -> None:
 @click.option("--cases", default=1000, show_default=True, type=int)
 @click.option("--database-url", "pg_url", default=None,
               help="Also run on this PostgreSQL database (a scratch schema is made and dropped).")
-def bench_engine(as_json: bool, cases: int, pg_url: str | None) -> None:
+@click.option("--backfill", default=0, show_default=True, type=click.IntRange(min=0),
+              help="With --database-url: seed this many finished cases, run PostgreSQL again "
+                   "and print the plans of one completion's statements.")
+def bench_engine(as_json: bool, cases: int, pg_url: str | None, backfill: int) -> None:
     """Raw SpiffWorkflow in memory vs the engine on SQLite (and PostgreSQL)."""
     from hazardflow.bench.engine import run
 
-    show(run(cases, pg_url, progress=None if as_json else click.echo), as_json)
+    show(run(cases, pg_url, progress=None if as_json else click.echo,
+             backfill_cases=backfill), as_json)
 
 
 @bench.command("api")

@@ -307,17 +307,3 @@ def run(cases: int = 1000, database_url: str | None = None,
     out["goals"] = goals
     return out
 
-
-if __name__ == "__main__":  # python -m hazardflow.bench.engine --backfill 100000 --database-url
-    import argparse
-
-    from hazardflow.bench.commands import show
-
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=1000)
-    parser.add_argument("--database-url")
-    parser.add_argument("--backfill", type=int, default=0)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    show(run(args.cases, args.database_url, progress=None if args.json else print,
-             backfill_cases=args.backfill), args.json)
