@@ -49,6 +49,7 @@ def inbox() -> str | tuple[str, int]:
 
     return render_template("ui/inbox.html", query=query, result=result, tabs=TABS,
                            pages=pages, link=link, saved=page["saved"], units=page["units"],
+                           unit_names=page["unit_names"],
                            campaigns=page["campaigns"],
                            categories=CATEGORIES, levels=LEVELS, sorts=domain.SORTS,
                            roles=sorted(actor.roles))

@@ -11,6 +11,7 @@ from .. import campaigns, inbox
 from ..notifications import unread_count
 from ..policy import units_in_scope
 from ..runtime import Runtime
+from ..units import unit_names
 from ..uow import reading, unit_of_work
 
 
@@ -19,16 +20,18 @@ def inbox_page(rt: Runtime, actor: Actor, user_id: int, query: inbox.TaskQuery, 
     """One tab of tasks with every tab's count, the user's saved filters, and the units and
     campaigns the filters offer. Without a ``tab_chosen``, the tab with work
     (``inbox.opening_tab``); ``query`` is the query shown. No tab lists a task the actor
-    may not do because they did a step it excludes (the engine's ``exclusions``)."""
+    may not do because they did a step it excludes (the engine's ``exclusions``). The units
+    are codes, ``unit_names`` their names to show."""
     with reading(rt) as conn:
         excluded = rt.engine.exclusions(conn)
         if not tab_chosen:
             tab = inbox.opening_tab(inbox.tab_counts(conn, actor, rt.now(), query, excluded))
             query = replace(query, view=tab)
+        units = sorted(units_in_scope(conn, actor))
         return {"query": query,
                 "result": inbox.list_tasks(conn, actor, query, rt.now(), excluded),
                 "saved": inbox.filters_for(conn, user_id, actor),
-                "units": sorted(units_in_scope(conn, actor)),
+                "units": units, "unit_names": unit_names(conn, units),
                 "campaigns": campaigns.list_campaigns(conn)}
 
 

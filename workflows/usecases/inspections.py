@@ -22,6 +22,7 @@ from hazardflow.engine import Actor, Detail, InvalidInput
 from .. import campaigns, inspection_documents, inspection_links, inspections, policy
 from ..documents import Document
 from ..runtime import Runtime
+from ..units import unit_names
 from ..uow import reading, unit_of_work
 from .documents import public_base
 
@@ -106,10 +107,14 @@ def get(rt: Runtime, actor: Actor, inspection_id: int) -> dict[str, Any]:
 
 
 def inspection_page(rt: Runtime, actor: Actor, inspection_id: int) -> dict[str, Any]:
-    """The inspection and the documents that list every hazard it found."""
+    """The inspection and the documents that list every hazard it found; who made it for
+    and in which campaign by name (``body_name``, ``campaign_name``)."""
     with reading(rt) as conn:
         found = _linked(conn, inspections.get_inspection(conn, actor, inspection_id))
-        return {"inspection": found,
+        body, code = found["body_code"], found["campaign_code"]
+        named = {"body_name": unit_names(conn, [body]).get(body, body) if body else None,
+                 "campaign_name": campaigns.get_campaign(conn, code)["name"] if code else None}
+        return {"inspection": {**found, **named},
                 "may_publish": policy.may_publish(conn, actor, found["unit_code"],
                                                   found["body_code"]),
                 "documents": inspection_documents.inspection_documents(conn, inspection_id)}
