@@ -229,11 +229,11 @@ def backfill(runner: EngineRunner, count: int, chunk: int = 2000,
 
 
 def step_plans(runner: EngineRunner) -> dict[str, list[str]]:
-    """The plan of every statement but the INSERTs that one completion runs."""
+    """The plan of every statement but the plain INSERTs that one completion runs."""
     seen: list[tuple[str, Any]] = []
 
     def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "UPDATE")):
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "WITH")):
             seen.append((statement, parameters))
 
     _, tasks = runner.start()
