@@ -23,8 +23,8 @@ from hazardflow.engine import Clock, Deployed, Engine, HandlerRegistry
 from hazardflow.engine.db import write_transaction
 
 from .calendar import DEFAULT_CALENDAR, BusinessCalendar
-from .emergency_plans import register_plan_handlers
 from .consultations import register_consultation_handlers
+from .emergency_plans import register_plan_handlers
 from .events import register_event_handlers
 from .evidence import Storage
 from .handlers import register_handlers
@@ -101,9 +101,9 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None,
     register_public_report_handlers(engine)  # 属实 opens a hazard case: it needs the engine
     register_workday_functions(engine, calendar)  # add_workdays(...) in timers and due dates
     register_reward_handlers(engine)  # reward.open starts a case: it needs the engine
-    register_plan_handlers(engine, calendar)  # emergency plans' plan.* topics
     register_event_handlers(engine)  # information reports (信息报告)
     register_consultation_handlers(engine)  # risk consultations' actions (专题会商)
+    register_plan_handlers(engine, calendar)  # emergency plans' plan.* topics
     return engine
 
 

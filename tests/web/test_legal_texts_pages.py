@@ -24,6 +24,7 @@ def test_the_city_sees_each_text_awaiting_the_legal_office_and_confirms_it(
     assert city.post(f"/legal-texts/{first}/confirm").status_code == 302
     after = city.html("/legal-texts")
     assert f'action="/legal-texts/{first}/confirm"' not in after and "已确认" in after
+    assert re.search(r'<span class="muted">市卫健委综合监督科 \d{4}-', after)  # who, by name
     added = city.post("/legal-texts", {"unit_code": "LA-YA", "part": "appeal", "level": "",
                                        "position": "1", "citation": "行政复议法",
                                        "body": "向六安市裕安区人民政府申请行政复议"})

@@ -38,10 +38,13 @@ from hazardflow.workflows.schema_campaigns import (
     unit_report,
 )
 from hazardflow.workflows.schema_consultations import consultation
+from hazardflow.workflows.schema_duty import duty_roster
 from hazardflow.workflows.schema_emergency import emergency_team
 from hazardflow.workflows.schema_events import info_event
 from hazardflow.workflows.schema_files import document, document_case, evidence
+from hazardflow.workflows.schema_imports import ledger_import
 from hazardflow.workflows.schema_monitor import repair_batch
+from hazardflow.workflows.schema_plans import emergency_plan
 from hazardflow.workflows.users import actor_for
 
 PER_PARAM = 2  # visible ids walked per path parameter (spread over what there is)
@@ -146,6 +149,9 @@ def reader_values(conn: Connection, username: str, hidden: dict[str, list[Any]],
     out["documented"] = list(dict.fromkeys([*hidden["case"], *seen["documented"][-1:]]))
     out["evidence_ref"] = [f"ev-{n}" for n in out["evidence"]]
     out["unit"] = list(dict.fromkeys([*seen["unit"], *found.units]))
+    # the hidden finding's unit's roster first, then the reader's own and those they oversee
+    out["roster_unit"] = list(dict.fromkeys([*found.units, *seen["unit"],
+                                             *seen["roster_unit"]]))
     own = {*(k for name in HIDDEN_TABLES for k in hidden[name]),
            *(f"ev-{n}" for n in hidden["evidence"])}
     return Values(out, frozenset(own))
@@ -182,9 +188,21 @@ def _visible(conn: Connection, actor: Actor, username: str) -> dict[str, list[An
             unit_report.c.unit_id, actor, "walk_reports")).order_by(unit_report.c.id)),
         "event": _column(conn, sa.select(info_event.c.id).where(policy.visible_events(
             actor, LEADER_LEVELS)).order_by(info_event.c.id)),
-        "consultation": _column(conn, sa.select(consultation.c.id).where(
-            policy.visible_consultations(actor)).order_by(consultation.c.id)),
+        # the sessions the reader may see, then every other (answered as one that does not
+        # exist: a unit's staff who own no action see none)
+        "consultation": _column(conn, sa.select(consultation.c.id).order_by(
+            policy.visible_consultations(actor).desc(), consultation.c.id)),
         "batch": _column(conn, sa.select(repair_batch.c.id).order_by(repair_batch.c.id)),
+        # 值班表: the units with a roster the reader may read; the month of the demo's
+        # rosters (with a swap asked) and the walk's month (none made yet)
+        "roster_unit": _column(conn, sa.select(unit.c.code).join(
+            duty_roster, duty_roster.c.unit_id == unit.c.id).where(policy.unit_scope_clause(
+                unit.c.id, actor, "walk_rosters")).order_by(unit.c.code)),
+        "month": ["2026-11", "2026-12"],
+        # 应急预案: every plan (another unit's answers as one that does not exist)
+        "plan": _column(conn, sa.select(emergency_plan.c.id).order_by(emergency_plan.c.id)),
+        # 台账导入: every import (another's answers as one that does not exist)
+        "import": _column(conn, sa.select(ledger_import.c.id).order_by(ledger_import.c.id)),
         "draft": _column(conn, sa.select(designer_draft.c.id).order_by(designer_draft.c.id)),
         "definition": _column(conn, sa.select(process_definition.c.id)
                               .order_by(process_definition.c.id)),

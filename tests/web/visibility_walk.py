@@ -42,6 +42,8 @@ SOURCES: dict[str, str] = {
     "report_id": "report", "event_id": "event", "session_id": "consultation",
     # the one map's records (应急一张图): kinds, their ids, the export formats
     "record_id": "emergency_record", "fmt": "emergency_format",
+    # 值班表 by month, 应急预案, 台账导入
+    "month": "month", "plan_id": "plan", "import_id": "import",
 }
 # a parameter whose meaning depends on the route
 ENDPOINT_SOURCES: dict[tuple[str, str], str] = {
@@ -53,6 +55,10 @@ ENDPOINT_SOURCES: dict[tuple[str, str], str] = {
     ("ui.verify_document", "code"): "verify_code",  # the documents both twins hold
     ("ui.admin_unit", "code"): "unit",
     ("ui.map_unit", "code"): "unit",
+    ("api.get_roster", "code"): "roster_unit",
+    ("ui.duty_roster", "code"): "roster_unit",
+    ("ui.duty_roster_export", "code"): "roster_unit",
+    ("ui.duty_roster_print", "code"): "roster_unit",
     ("ui.map_records", "kind"): "emergency_kind",
     ("ui.map_record_new", "kind"): "emergency_kind",
     ("ui.map_record", "kind"): "emergency_kind",

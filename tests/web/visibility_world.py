@@ -15,6 +15,7 @@ they find nothing to do).
 
 from __future__ import annotations
 
+import io
 import shutil
 import sqlite3
 import uuid
@@ -26,17 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from openpyxl import Workbook
 
 from hazardflow.engine import Actor, Conflict, FixedClock
 from hazardflow.engine.db import make_engine, read_transaction
 from hazardflow.engine.schema import human_task
 from hazardflow.workflows import campaigns
-from hazardflow.workflows.demo_cases import seed_demo_cases
+from hazardflow.workflows.demo_cases import DemoCases, seed_demo_cases
+from hazardflow.workflows.emergency_plans_demo import seed_plans_demo
 from hazardflow.workflows.jobs import job
 from hazardflow.workflows.runtime import Runtime
-from hazardflow.workflows.schema import hazard, unit
+from hazardflow.workflows.schema import app_user, hazard, unit
+from hazardflow.workflows.schema_duty import duty_assignment, duty_roster
 from hazardflow.workflows.usecases import campaigns as campaign_uc
-from hazardflow.workflows.usecases import cases, designer, documents, inspections, tasks
+from hazardflow.workflows.usecases import cases, designer, documents, duty, inspections, tasks
+from hazardflow.workflows.usecases import ledger_import as ledger_import_uc
 from hazardflow.workflows.usecases import repair as repair_uc
 from hazardflow.workflows.users import actor_for
 
@@ -204,6 +209,7 @@ def build_base(store: Store) -> None:
     clock = FixedClock(T0)
     with running(store, clock) as rt:
         seed_demo_cases(rt, clock, T0)
+        seed_plans_demo(DemoCases(rt, clock, T0))  # 应急预案: revision overdue, drill due
         go = Driver(rt, clock)
         clock.set(T0 + timedelta(hours=2))
         found = go.inspect("inspector", "LA-JA-H01", "supervision", {4: "管道井未封堵"})
@@ -222,6 +228,8 @@ def build_base(store: Store) -> None:
             go.inspect("city", check["unit_code"], "spot_check", {}, spot_check_id=check["id"])
         campaign_uc.publish_draw(rt, city, drawn["id"], "抽查情况通报")
         _draft(rt, go.actor("designer"))
+        _import_ledger(rt, go.actor("safety"))
+        _ask_swap(go)
         repair_uc.start_bulk(rt, go.actor("jinan"), "retry", "核对故障", [rectifying])
         go.run_jobs()
 
@@ -230,6 +238,37 @@ def _draft(rt: Runtime, actor: Actor) -> None:
     version = designer.version(rt, actor, "hazard_lifecycle", 1)
     designer.create_draft(rt, actor, str(version["bpmn"]).encode(), version["forms"],
                           name="隐患流程草稿")
+
+
+def _import_ledger(rt: Runtime, actor: Actor) -> None:
+    """金安区人民医院's safety officer imports a one-row 隐患台账 (a hazard under way)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["隐患描述", "隐患部位", "隐患类别", "隐患等级", "发现日期", "整改责任人",
+                  "整改期限", "整改情况"])
+    sheet.append(["锅炉房安全阀铅封缺失", "锅炉房", "特种设备", "一般", "2026-10-30",
+                  "金安区人民医院整改责任人", "2026-12-20", "整改中"])
+    out = io.BytesIO()
+    book.save(out)
+    ledger_import_uc.run(rt, actor, "隐患台账补录.xlsx", out.getvalue())
+
+
+def _ask_swap(go: Driver) -> None:
+    """金安区人民医院's rectifier asks the verifier to take a later duty day of November."""
+    today = go.rt.calendar.today(go.rt.now()).isoformat()
+    with read_transaction(go.rt.db) as conn:
+        day = conn.execute(sa.select(duty_assignment.c.day)
+                           .join(duty_roster, duty_roster.c.id == duty_assignment.c.roster_id)
+                           .join(unit, unit.c.id == duty_roster.c.unit_id)
+                           .join(app_user, app_user.c.id == duty_assignment.c.user_id)
+                           .where(unit.c.code == "LA-JA-H01", duty_roster.c.month == "2026-11",
+                                  app_user.c.username == "rectifier",
+                                  duty_assignment.c.day > today)
+                           .order_by(duty_assignment.c.day)).scalars().first()
+    assert day is not None, "the rectifier has no later duty day in the demo roster"
+    duty.request_swap(go.rt, go.actor("rectifier"), "LA-JA-H01", "2026-11", day, "verifier",
+                      "家中有事，请求代班")
 
 
 # -- the hidden findings ----------------------------------------------------------------
