@@ -83,6 +83,17 @@ def excluded_clause(exclusions: Sequence[Exclusion],
     return sa.or_(*conditions)
 
 
+def excluded_from_task(task_id: sa.ColumnElement[Any], exclusions: Sequence[Exclusion],
+                       actor_id: str) -> sa.ColumnElement[bool] | None:
+    """True where ``task_id`` (a column naming a ``human_task``, e.g. a notification's) is a
+    task the actor may not do by separation of duties: :func:`excluded_clause` for rows that
+    refer to a task. None when no process has such a rule."""
+    excluded = excluded_clause(exclusions, actor_id)
+    if excluded is None:
+        return None
+    return sa.exists(sa.select(human_task.c.id).where(human_task.c.id == task_id, excluded))
+
+
 class TaskOwnership:
     store: CaseStore
     clock: Clock

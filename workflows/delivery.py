@@ -11,14 +11,17 @@ honours keys (Aliyun's ``OutId``, a webhook's ``Idempotency-Key``) records it on
 
 At claim time each delivery is checked again, as the in-app list is read: the person must
 still be active and see the notification (``policy.visible_notifications``: addressed to
-them or their group, about a case they may see; an unannounced-visit finding hidden from its
-unit's staff is **withheld** from them, never sent); the channel must be configured, still
+them or their group, about a case they may see and no task they are excluded from by
+separation of duties; an unannounced-visit finding hidden from its unit's staff, or the
+verification's notice to the rectifier who also holds the verifier's role, is **withheld**
+from them, never sent); the channel must be configured, still
 chosen and the person must have an address (else **skipped**). A non-urgent SMS due in the
 quiet hours (``HAZARDFLOW_NOTIFY_QUIET_HOURS``, business time) waits until they end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -27,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.db import write_transaction
+from hazardflow.engine.ownership import Exclusion
 
 from .calendar import BusinessCalendar
 from .delivery_channels import CHANNELS, Channel, Message, Outcome, configured_channels
@@ -99,14 +103,14 @@ def _close(conn: Connection, delivery_id: int, status: str, why: str) -> None:
         status=status, last_error=why, claimed_until=None))
 
 
-def _visible(conn: Connection, row: Any) -> bool:
+def _visible(conn: Connection, row: Any, exclusions: Sequence[Exclusion]) -> bool:
     person = get_user(conn, int(row.user_id))
     if person is None or not person.active:
         return False
     actor = actor_for(conn, person.id)
     return conn.execute(sa.select(notification.c.id).where(
         notification.c.id == row.notification_id,
-        visible_notifications(person.id, actor))).first() is not None
+        visible_notifications(person.id, actor, exclusions))).first() is not None
 
 
 def _claim(rt: Runtime, now: datetime, channels: dict[str, Channel],
@@ -121,6 +125,7 @@ def _claim(rt: Runtime, now: datetime, channels: dict[str, Channel],
                    sa.or_(delivery.c.claimed_until.is_(None), delivery.c.claimed_until <= now))
             .order_by(delivery.c.next_attempt_at, delivery.c.id).limit(BATCH)
             .with_for_update(skip_locked=True, of=delivery)))
+        exclusions = rt.engine.exclusions(conn) if rows else []
         for row in rows:
             if row.channel not in channels:
                 _close(conn, row.id, "skipped", "渠道未配置 (the channel is not configured)")
@@ -129,7 +134,7 @@ def _claim(rt: Runtime, now: datetime, channels: dict[str, Channel],
                 conn.execute(sa.update(delivery).where(delivery.c.id == row.id).values(
                     next_attempt_at=quiet.ends_after(now), claimed_until=None))
                 counts["held"] += 1
-            elif not _visible(conn, row):
+            elif not _visible(conn, row, exclusions):
                 _close(conn, row.id, "withheld", "收件人无权查看 (not visible to the person)")
                 counts["withheld"] += 1
             elif row.channel not in choices_of(conn, [row.user_id])[row.user_id][row.category]:

@@ -7,7 +7,11 @@ tasks of every process: ``task_new`` when a task is opened (:class:`TaskNotifier
 listener), ``task_due_soon`` (due within :data:`DUE_SOON`) and ``task_overdue``
 (:func:`notify_due_tasks`, run periodically by both drivers). Each goes to the task's
 assignee, or when it has none to its candidates: a ``user:`` candidate as that user, a
-(role, unit) candidate as a group row. Each exists once per task, kind and recipient.
+(role, unit) candidate as a group row. Each exists once per task, kind and recipient. Like
+the task itself, its notices are not for someone excluded from it by separation of duties
+(``excludePerformersOf``: the verification must not be done by the rectifier): a group row
+is shared, so the reader is left out when it is read or delivered
+(``policy.visible_notifications`` with the engine's ``exclusions``, the inbox's rule).
 
 **Who reads them.** A notification about a case is listed, counted and marked read only for
 a reader who may see that case (``policy.visible_cases``, the rule every read path about
@@ -31,6 +35,7 @@ from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.db import write_transaction
+from hazardflow.engine.ownership import Exclusion
 from hazardflow.engine.schema import human_task, task_candidate
 from hazardflow.engine.services import Actor, CaseView, Grant
 
@@ -55,6 +60,7 @@ KINDS: dict[str, str] = {
     "event_report": "突发事件信息报告",
     "event_overdue": "信息报告超时",
     "consultation_overdue": "会商事项逾期未落实",
+    "consultation_due": "会商待召开",
     "task_new": "新待办",
     "task_due_soon": "待办即将到期",
     "task_overdue": "待办已超期",
@@ -99,15 +105,16 @@ def add_notification(conn: Connection, *, kind: str, title: str, body: str, now:
 # -- whose notifications (policy.visible_notifications) ---------------------------------
 
 def notifications_for(conn: Connection, user_id: int, actor: Actor,
-                      unread_only: bool = False, limit: int = 50, offset: int = 0,
+                      exclusions: Sequence[Exclusion], unread_only: bool = False,
+                      limit: int = 50, offset: int = 0,
                       unread_first: bool = False) -> list[dict[str, Any]]:
     """Newest first (unread ones first with ``unread_first``): the user's own notifications
-    and those of the groups they belong to, about cases they may see (``actor`` is the
-    user's)."""
+    and those of the groups they belong to, about cases they may see and no task they are
+    excluded from (``actor`` is the user's; ``exclusions`` the engine's)."""
     order: list[Any] = [notification.c.read_at.is_not(None)] if unread_first else []
     query = (select(notification, unit.c.code.label("unit_code"))
              .select_from(notification.outerjoin(unit, unit.c.id == notification.c.unit_id))
-             .where(visible_notifications(user_id, actor))
+             .where(visible_notifications(user_id, actor, exclusions))
              .order_by(*order, notification.c.created_at.desc(), notification.c.id.desc())
              .limit(limit).offset(offset))
     if unread_only:
@@ -115,18 +122,19 @@ def notifications_for(conn: Connection, user_id: int, actor: Actor,
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def count_for(conn: Connection, user_id: int, actor: Actor,
+def count_for(conn: Connection, user_id: int, actor: Actor, exclusions: Sequence[Exclusion],
               unread_only: bool = False) -> int:
     query = select(sa.func.count()).select_from(notification).where(
-        visible_notifications(user_id, actor))
+        visible_notifications(user_id, actor, exclusions))
     if unread_only:
         query = query.where(notification.c.read_at.is_(None))
     return int(conn.execute(query).scalar_one())
 
 
-def unread_count(conn: Connection, user_id: int, actor: Actor) -> int:
+def unread_count(conn: Connection, user_id: int, actor: Actor,
+                 exclusions: Sequence[Exclusion]) -> int:
     """How many unread notifications the user sees (their own and their groups')."""
-    return count_for(conn, user_id, actor, unread_only=True)
+    return count_for(conn, user_id, actor, exclusions, unread_only=True)
 
 
 def mark_read(conn: Connection, notification_id: int, now: datetime) -> None:
@@ -135,30 +143,33 @@ def mark_read(conn: Connection, notification_id: int, now: datetime) -> None:
                  .values(read_at=now))
 
 
-def notification_of(conn: Connection, notification_id: int, user_id: int,
-                    actor: Actor) -> dict[str, Any] | None:
+def notification_of(conn: Connection, notification_id: int, user_id: int, actor: Actor,
+                    exclusions: Sequence[Exclusion]) -> dict[str, Any] | None:
     """One notification if the user sees it (addressed to them or their groups, about a
-    case they may see), else None."""
+    case they may see and no task they are excluded from), else None."""
     row = conn.execute(select(notification).where(
-        notification.c.id == notification_id, visible_notifications(user_id, actor))).first()
+        notification.c.id == notification_id,
+        visible_notifications(user_id, actor, exclusions))).first()
     return dict(row._mapping) if row else None
 
 
 def mark_read_for(conn: Connection, notification_id: int, user_id: int, actor: Actor,
-                  now: datetime) -> bool:
+                  exclusions: Sequence[Exclusion], now: datetime) -> bool:
     """Mark one of the notifications the user sees read; False when they do not see it."""
-    if notification_of(conn, notification_id, user_id, actor) is None:
+    if notification_of(conn, notification_id, user_id, actor, exclusions) is None:
         return False
     mark_read(conn, notification_id, now)
     return True
 
 
-def mark_all_read(conn: Connection, user_id: int, actor: Actor, now: datetime) -> int:
+def mark_all_read(conn: Connection, user_id: int, actor: Actor,
+                  exclusions: Sequence[Exclusion], now: datetime) -> int:
     """Mark every unread notification the user sees as read; returns how many."""
     # the ids first: the visibility rule's recursive CTE would open the UPDATE with WITH,
     # for which SQLite's driver reports no row count
     ids = list(conn.execute(select(notification.c.id).where(
-        notification.c.read_at.is_(None), visible_notifications(user_id, actor))).scalars())
+        notification.c.read_at.is_(None),
+        visible_notifications(user_id, actor, exclusions))).scalars())
     marked = 0
     for start in range(0, len(ids), BATCH):
         marked += conn.execute(update(notification).where(

@@ -26,7 +26,7 @@ them: :func:`require_visible_case` and :func:`require_visible_task` raise ``NotF
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from hazardflow.engine import Actor, Forbidden, NotFound
+from hazardflow.engine.ownership import Exclusion, excluded_from_task
 from hazardflow.engine.schema import human_task, incident, process_case, task_candidate
 
 from .roles import COMMISSION_KINDS, SUPERVISORY_ROLES, UNIT_LEVEL_ROLES
@@ -410,9 +411,14 @@ def visible_cases(actor: Actor, case_id: ColumnElement[Any]) -> ColumnElement[bo
                   sa.and_(~hazard_of.exists(), sa.or_(*others)))
 
 
-def visible_notifications(user_id: int, actor: Actor) -> ColumnElement[bool]:
+def visible_notifications(user_id: int, actor: Actor,
+                          exclusions: Sequence[Exclusion]) -> ColumnElement[bool]:
     """Rows of ``notification`` for the user and the (role, unit) groups they belong to,
-    about no case or a case ``actor`` (the user) may see (:func:`visible_cases`)."""
+    about no case or a case ``actor`` (the user) may see (:func:`visible_cases`), and about
+    no task the user may not do: a task's notices go to its candidates minus those excluded
+    from it by separation of duties (``exclusions``, the engine's: the rule that keeps the
+    task out of their inbox), so a group notice about the verification does not reach the
+    rectifier who holds the verifier's role too."""
     clauses: list[ColumnElement[bool]] = [notification.c.user_id == user_id]
     for role, code in sorted(set(actor.grants), key=lambda g: (g[0], g[1] or "")):
         group: ColumnElement[bool] = notification.c.unit_id.is_(None)
@@ -420,9 +426,11 @@ def visible_notifications(user_id: int, actor: Actor) -> ColumnElement[bool]:
             group = sa.or_(group, notification.c.unit_id == sa.select(unit.c.id).where(
                 unit.c.code == code).scalar_subquery())
         clauses.append(sa.and_(notification.c.role == role, group))
-    return sa.and_(sa.or_(sa.false(), *clauses),
-                   sa.or_(notification.c.case_id.is_(None),
-                          visible_cases(actor, notification.c.case_id)))
+    visible = sa.and_(sa.or_(sa.false(), *clauses),
+                      sa.or_(notification.c.case_id.is_(None),
+                             visible_cases(actor, notification.c.case_id)))
+    barred = excluded_from_task(notification.c.task_id, exclusions, actor.id)
+    return visible if barred is None else sa.and_(visible, sa.not_(barred))
 
 
 def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
@@ -627,3 +635,29 @@ def require_may_hold_consultation(actor: Actor, body_code: str) -> None:
     if not may_hold_consultation(actor, body_code):
         raise Forbidden(f"您不能以 {body_code} 的名义组织会商 "
                         f"(you do not supervise for {body_code})")
+
+
+# -- 回头看 (look-back) ------------------------------------------------------------------
+
+LOOKBACK_READERS = frozenset({"county_supervisor", "city_supervisor", "inspector"})
+
+
+def lookback_setter_role(body_kind: str) -> str:
+    """Who sets a commission's sample rule: the city's supervisors for the city, a county's
+    for its own units."""
+    return "city_supervisor" if body_kind == "city_commission" else "county_supervisor"
+
+
+def may_set_lookback_rule(actor: Actor, body_code: str, body_kind: str) -> bool:
+    return (lookback_setter_role(body_kind), body_code) in set(actor.grants)
+
+
+def require_may_set_lookback_rule(actor: Actor, body_code: str, body_kind: str) -> None:
+    if not may_set_lookback_rule(actor, body_code, body_kind):
+        raise Forbidden(f"您不能设定 {body_code} 的回头看抽样规则：市卫健委为全市设定，县区卫健委为"
+                        f"本辖区设定 (only the body's own supervisors set its sample rule)")
+
+
+def lookback_bodies(actor: Actor) -> set[str] | None:
+    """The commissions whose rounds ``actor`` reads (None: all, for the city's roles)."""
+    return None if sees_all(actor) else held_units(actor, LOOKBACK_READERS)

@@ -42,7 +42,7 @@ def run(conn: Connection, registry: HandlerRegistry, now: datetime) -> Any:
 def inbox(conn: Connection, username: str) -> list[dict[str, Any]]:
     user = get_user(conn, username)
     assert user is not None
-    return notifications_for(conn, user.id, actor_for(conn, username))
+    return notifications_for(conn, user.id, actor_for(conn, username), [])  # no task notices
 
 
 def test_every_topic_is_registered_with_its_outputs(registry: HandlerRegistry) -> None:

@@ -33,14 +33,15 @@ def unread(lc: Lifecycle, username: str) -> int:
     with lc.db.connect() as conn:
         user = get_user(conn, username)
         assert user is not None
-        return unread_count(conn, user.id, lc.actor(username))
+        return unread_count(conn, user.id, lc.actor(username), lc.rt.engine.exclusions(conn))
 
 
 def listed(lc: Lifecycle, username: str, **kwargs: object) -> list[dict[str, object]]:
     with lc.db.connect() as conn:
         user = get_user(conn, username)
         assert user is not None
-        return notifications_for(conn, user.id, lc.actor(username), **kwargs)  # type: ignore[arg-type]
+        return notifications_for(conn, user.id, lc.actor(username),  # type: ignore[arg-type]
+                                 lc.rt.engine.exclusions(conn), **kwargs)
 
 
 def task_notes(lc: Lifecycle, case_id: int, kind: str) -> list[tuple[str, str]]:
@@ -110,14 +111,16 @@ def test_unread_first_and_marking_read(lc: Lifecycle) -> None:
         other = get_user(conn, "safety2")
         assert safety is not None and other is not None
         reader = lc.actor("safety")
-        assert mark_read_for(conn, newest, other.id, lc.actor("safety2"), T0) is False
-        assert mark_read_for(conn, newest, safety.id, reader, T0) is True
+        assert mark_read_for(conn, newest, other.id, lc.actor("safety2"),
+                             lc.rt.engine.exclusions(conn), T0) is False
+        assert mark_read_for(conn, newest, safety.id, reader, lc.rt.engine.exclusions(conn),
+                             T0) is True
     assert [n["id"] for n in listed(lc, "safety", unread_first=True)] == [first, newest]
     assert [n["id"] for n in listed(lc, "safety")] == [newest, first]
     assert unread(lc, "safety") == 1
     assert listed(lc, "safety")[0]["case_id"] == second
     with lc.db.begin() as conn:
-        assert mark_all_read(conn, safety.id, reader, T0) == 1
+        assert mark_all_read(conn, safety.id, reader, lc.rt.engine.exclusions(conn), T0) == 1
     assert unread(lc, "safety") == 0
     assert unread(lc, "jinan") == 2  # the county's group rows are its own
 
@@ -142,8 +145,10 @@ def test_an_unannounced_finding_is_not_notified_to_its_unit_until_published(
         safety = get_user(conn, "safety")
         assert safety is not None
         reader = lc.actor("safety")
-        assert not any(mark_read_for(conn, n, safety.id, reader, T0) for n in hidden_ids)
-        assert mark_all_read(conn, safety.id, reader, T0) == 2
+        excluded = lc.rt.engine.exclusions(conn)
+        assert not any(mark_read_for(conn, n, safety.id, reader, excluded, T0)
+                       for n in hidden_ids)
+        assert mark_all_read(conn, safety.id, reader, excluded, T0) == 2
     with lc.db.begin() as conn:
         inspections.publish_inspection(conn, found["id"], actor="city", now=lc.now())
     assert unread(lc, "safety") == 2  # published: the visit's notices appear, unread

@@ -38,9 +38,9 @@ def inbox_page(rt: Runtime, actor: Actor, user_id: int, query: inbox.TaskQuery, 
 def counts(rt: Runtime, actor: Actor, user_id: int) -> dict[str, Any]:
     """The header badge (unread notifications) and the tab counts."""
     with reading(rt) as conn:
-        return {"unread": unread_count(conn, user_id, actor),
-                "tabs": inbox.tab_counts(conn, actor, rt.now(),
-                                         exclusions=rt.engine.exclusions(conn))}
+        excluded = rt.engine.exclusions(conn)
+        return {"unread": unread_count(conn, user_id, actor, excluded),
+                "tabs": inbox.tab_counts(conn, actor, rt.now(), exclusions=excluded)}
 
 
 def save_filter(rt: Runtime, actor: Actor, user_id: int, args: dict[str, str]) -> None:
