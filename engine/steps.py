@@ -70,6 +70,17 @@ class StepResult:
         return [(element, name) for _, element, name in self.open_tasks]
 
 
+@dataclass
+class Deferred:
+    """Writes a chunk of steps leaves for its caller to make in a few statements: the timer
+    rows to retire and the saves (state, status and audit record) of the cases that ran
+    through. A step that fails is not in it: its incident is recorded at once."""
+
+    retire: dict[datetime, list[int]] = field(default_factory=dict)  # fired at -> timer ids
+    saves: list[tuple[CaseRow, BpmnWorkflow, str, datetime, audit.Entry]] = \
+        field(default_factory=list)
+
+
 class Stepper:
     def __init__(self, store: CaseStore, mirror: TaskMirror, clock: Clock,
                  listeners: Sequence[CaseListener], budget: int) -> None:
@@ -89,13 +100,17 @@ class Stepper:
                 workflow: BpmnWorkflow, actor: Actor, *, action: str, origin: str,
                 reapply: Reapply | None, payload: dict[str, Any],
                 element: str | None = None, now: datetime | None = None,
-                clock: Clock | None = None,
-                budget: int | None = None) -> tuple[StepResult, BpmnWorkflow]:
+                clock: Clock | None = None, budget: int | None = None,
+                deferred: Deferred | None = None) -> tuple[StepResult, BpmnWorkflow]:
+        """Run the case forward and save it. With ``deferred``, a step that runs through
+        leaves its save and its retired timers there (the result's revision is then the
+        one before the save); an incident is written at once."""
         started = time.perf_counter()
         try:
             return self._advance(conn, row, definition, workflow, actor, action=action,
                                  origin=origin, reapply=reapply, payload=payload,
-                                 element=element, now=now, clock=clock, budget=budget)
+                                 element=element, now=now, clock=clock, budget=budget,
+                                 deferred=deferred)
         finally:
             self._observe(definition.key, time.perf_counter() - started)
 
@@ -111,10 +126,13 @@ class Stepper:
     def _advance(self, conn: Connection, row: CaseRow, definition: Definition,
                  workflow: BpmnWorkflow, actor: Actor, *, action: str, origin: str,
                  reapply: Reapply | None, payload: dict[str, Any], element: str | None,
-                 now: datetime | None, clock: Clock | None,
-                 budget: int | None) -> tuple[StepResult, BpmnWorkflow]:
+                 now: datetime | None, clock: Clock | None, budget: int | None,
+                 deferred: Deferred | None = None) -> tuple[StepResult, BpmnWorkflow]:
         now = now or self.clock.now()
         was_incident = row.status == "incident"
+        if was_incident:
+            deferred = None  # resolving the incident appends to the log: save at once
+        retired: list[int] | None = [] if deferred is not None else None
         ctx = StepContext(conn=conn, case_id=row.id, actor=actor, now=now)
         ran: list[str] = []
         # A savepoint is begun only before a step that can write (a service task's handler
@@ -133,7 +151,7 @@ class Stepper:
                 compact(workflow)
                 waiting = waiting_timers(workflow)
                 active = self.mirror.sync(conn, row.id, workflow, now)
-                sync_timers(conn, row.id, workflow, now, waiting)
+                sync_timers(conn, row.id, workflow, now, waiting, retired)
             for savepoint in begun:
                 savepoint.commit()
         except Exception as exc:
@@ -153,8 +171,13 @@ class Stepper:
         payload = {**payload, "ran": ran} if ran else payload
         if ctx.service_outputs:
             payload["services"] = ctx.service_outputs
-        self.store.save(conn, row, workflow, status, now,
-                        audit.Entry(actor.id, action, payload, now, element))
+        entry = audit.Entry(actor.id, action, payload, now, element)
+        if deferred is not None:
+            if retired:
+                deferred.retire.setdefault(now, []).extend(retired)
+            deferred.saves.append((row, workflow, status, now, entry))
+        else:
+            self.store.save(conn, row, workflow, status, now, entry)
         self._tell(conn, row, definition, workflow, status, active, now)
         resolved = 0
         if was_incident:  # the failed step ran through: its incident is resolved

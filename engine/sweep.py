@@ -9,9 +9,12 @@ to workers, each calling the same per-case function.
 
 **Timers in parallel (PostgreSQL).** :func:`drain` loops: in one transaction it claims a
 chunk of cases with a due timer (``SELECT … FOR UPDATE OF process_case SKIP LOCKED``, the
-earliest due first, ``LIMIT chunk``), fires each claimed case's due timers in one step (a
-savepoint per case, so one broken case is logged and rolled back alone) and commits; then it
-claims the next chunk, until none is due. Several sweepers (Celery workers) drain at once and
+earliest due first, ``LIMIT chunk``), fires each claimed case's due timers in one step with
+the chunk's statements (:mod:`.chunk`: three reads and two writes for the whole chunk; a step
+that fails is an incident and the others still fire) and commits; then it claims the next
+chunk, until none is due. If the chunk raises (a statement failed), it is rolled back to its
+savepoint and its cases are fired one by one, each in a savepoint of its own, so one broken
+case is logged and rolled back alone. Several sweepers (Celery workers) drain at once and
 never meet: a case locked by one is skipped by the others. The claim is the case row, not the
 timer row, because a case's timers change only under its lock: claiming timer rows could split
 one case's timers between two sweepers that then wait on each other. A timer fires at most
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .chunk import fire_chunk
 from .db import AFTER_COMMIT
 from .schema import process_case, timer
 
@@ -131,6 +135,25 @@ def _fire_in_savepoint(engine: Engine, conn: Connection, case_id: int,
         return None
 
 
+def _fire_claimed(engine: Engine, conn: Connection, case_ids: list[int],
+                  now: datetime) -> dict[int, bool | None]:
+    """Fire a claimed chunk with the chunk's statements (:func:`.chunk.fire_chunk`) in a
+    savepoint; if that raises, roll it back and fire the cases one by one, each in a
+    savepoint of its own (one broken case is then logged and skipped alone)."""
+    if not case_ids:
+        return {}
+    callbacks = conn.info.setdefault(AFTER_COMMIT, [])
+    mark = len(callbacks)
+    try:
+        with conn.begin_nested():
+            return dict(fire_chunk(engine, conn, case_ids, now))
+    except Exception:
+        del callbacks[mark:]
+        log.exception("sweep: a chunk of %s cases failed; firing them one by one",
+                      len(case_ids))
+    return {c: _fire_in_savepoint(engine, conn, c, now) for c in case_ids}
+
+
 def drain(engine: Engine, transaction: Transaction, now: Callable[[], datetime] | None = None,
           chunk: int = CHUNK, limit: int | None = None,
           seconds: float = DRAIN_SECONDS) -> SweepResult:
@@ -146,16 +169,18 @@ def drain(engine: Engine, transaction: Transaction, now: Callable[[], datetime] 
             claimed = claim_timer_cases(conn, clock(), chunk, stuck)
             if not claimed:
                 break
+            fresh = {}
             for case_id, due in claimed:
                 if case_id in seen:
                     stuck.add(case_id)  # fired, yet a timer is still due: leave it be
                     continue
                 seen.add(case_id)
-                done = _fire_in_savepoint(engine, conn, case_id, clock())
+                fresh[case_id] = due
+            for case_id, done in _fire_claimed(engine, conn, list(fresh), clock()).items():
                 if done is None:
                     stuck.add(case_id)
                     failed += 1
                 elif done:
                     fired += 1
-                    timers += due
+                    timers += fresh[case_id]
     return SweepResult(fired=fired, failed=failed, timers=timers)

@@ -193,8 +193,12 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[Any, datetime]]:
 
 
 def sync_timers(conn: Connection, case_id: int, workflow: BpmnWorkflow, now: datetime,
-                waiting: dict[str, tuple[Any, datetime]] | None = None) -> None:
-    """Retire, move and insert the case's timer rows (``waiting``: computed beforehand)."""
+                waiting: dict[str, tuple[Any, datetime]] | None = None,
+                retire: list[int] | None = None) -> None:
+    """Retire, move and insert the case's timer rows (``waiting``: computed beforehand).
+
+    With ``retire``, the ids of the rows to retire are added to it instead: the caller
+    retires a whole chunk's in one statement (``fired_at`` = ``now``)."""
     waiting = waiting_timers(workflow) if waiting is None else dict(waiting)
     known = mirrored(workflow).timers
     if known is None:
@@ -211,7 +215,9 @@ def sync_timers(conn: Connection, case_id: int, workflow: BpmnWorkflow, now: dat
         if current[1] != due_at:
             moved.append({"timer_id": timer_id, "due": current[1]})
         kept[spiff_id] = (timer_id, current[1])
-    if retired:
+    if retire is not None:
+        retire.extend(retired)
+    elif retired:
         conn.execute(RETIRE_TIMERS, {"ids": retired, "now": now})
     if moved:
         conn.execute(MOVE_TIMER, moved)

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from hazardflow.engine import Engine
+from hazardflow.engine import Engine, audit
 from hazardflow.engine.db import write_transaction
-from hazardflow.engine.schema import timer
+from hazardflow.engine.schema import audit_event, timer
 from hazardflow.engine.sweep import drain
 
 from ..threads import race
@@ -39,5 +39,10 @@ def test_two_sweepers_fire_each_of_200_due_timers_exactly_once(engine: Engine, m
     with engine.db.connect() as conn:
         fired = conn.execute(sa.select(timer.c.fired_at).where(
             timer.c.case_id.in_(case_ids))).scalars().all()
+        steps = dict(conn.execute(sa.select(audit_event.c.case_id, sa.func.count())
+                                  .where(audit_event.c.action == "timer")
+                                  .group_by(audit_event.c.case_id)).all())
+        assert list(audit.verify(conn)) == []  # chunks saved with their records, chained
     assert len(fired) == CASES and all(at == due for at in fired)
+    assert steps == dict.fromkeys(case_ids, 1)  # one timer step each: none fired twice
     assert sweeper(first).timers == 0  # nothing left to fire
