@@ -10,8 +10,9 @@ and never a voided one. Finding a hazard costs nothing; these do:
 - ``overdue_open``: hazards whose deadline fell in Y and had passed, still not rectified at
   the end of Y (or now, during Y);
 - ``closed_late``: hazards whose deadline fell in Y, rectified after it;
-- ``repeat``: hazards registered in Y that a 回头看 found again after they had been closed
-  (``inspection_links``): the rectification did not hold;
+- ``repeat``: hazards registered in Y that a 回头看 found again after they had been closed,
+  by an inspection's item (``inspection_links``) or a look-back round's re-check
+  (``lookback``), each counted once: the rectification did not hold;
 - ``late_monthly`` / ``missing_monthly``: the reporter's own 月报 of Y submitted after their
   due day / still not submitted after it (never a backfill);
 - ``failed_spot_check``: the city's published spot checks and 暗访 drawn in Y, and its own
@@ -48,6 +49,7 @@ from .schema_campaigns import (
     spot_check_draw,
     unit_report,
 )
+from .schema_lookback import lookback_sample
 from .schema_reporting import inspection_body, inspection_repeat, report_route
 from .units import city_unit
 
@@ -126,6 +128,8 @@ def measure(conn: Connection, who: report_chain.Reporter, y: Year) -> dict[str, 
         if closed > row.deadline:
             add("closed_late", row.code, row.unit_id, f"期限 {row.deadline}，{closed} 整改")
     out["repeat"] = Measure()
+    seen: set[str] = set()
+    original = hazard.alias("original")
     repeated = sa.select(inspection_result.c.case_id, inspection_repeat.c.repeat_of).join(
         inspection_repeat, sa.and_(
             inspection_repeat.c.inspection_id == inspection_result.c.inspection_id,
@@ -136,7 +140,18 @@ def measure(conn: Connection, who: report_chain.Reporter, y: Year) -> dict[str, 
             .where(hazard.c.unit_id.in_(ids), hazard.c.visible_to_unit.is_(True),
                    hazard.c.status != "voided", hazard.c.reported_at >= y.start,
                    hazard.c.reported_at < y.end).order_by(hazard.c.code)):
+        seen.add(row.code)
         add("repeat", row.code, row.unit_id, f"复现 {row.repeat_of}")
+    for row in conn.execute(  # found back by a 回头看 round (``lookback``), counted once
+            sa.select(hazard.c.code, hazard.c.unit_id, original.c.code.label("repeat_of"))
+            .join(lookback_sample, lookback_sample.c.repeat_case_id == hazard.c.case_id)
+            .join(original, original.c.id == lookback_sample.c.hazard_id)
+            .where(hazard.c.unit_id.in_(ids), hazard.c.visible_to_unit.is_(True),
+                   hazard.c.status != "voided", hazard.c.reported_at >= y.start,
+                   hazard.c.reported_at < y.end).order_by(hazard.c.code)):
+        if row.code not in seen:
+            seen.add(row.code)
+            add("repeat", row.code, row.unit_id, f"复现 {row.repeat_of}")
     _reporting(conn, who, y, add, out)
     _spot_checks(conn, ids, y, add, out)
     members = [r.id for r in report_chain.reporting_to(conn, who.code)] if who.body \

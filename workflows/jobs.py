@@ -32,6 +32,7 @@ from .emergency_supplies import SWEEP_SECONDS as SUPPLY_SECONDS
 from .emergency_supplies import notify_supply_expiry
 from .notifications import DUE_SWEEP_SECONDS, notify_due_tasks
 from .runtime import Runtime
+from .usecases.lookback import LOOKBACK_SECONDS, draw_due
 from .usecases.monitor import refresh_rollup
 
 
@@ -75,6 +76,8 @@ JOBS: tuple[Job, ...] = (
     # emergency supplies (应急一张图) that became expiring or expired: their keepers told once
     Job("supply_expiry", lambda rt, now: notify_supply_expiry(
         rt.db, now, rt.calendar, rt.settings.map_expiry_days), lambda s: SUPPLY_SECONDS),
+    # 回头看: each sample rule's round of the month, its re-checks into the inboxes
+    Job("lookback", draw_due, lambda s: LOOKBACK_SECONDS),
 )
 
 

@@ -29,6 +29,7 @@ from .events import register_event_handlers
 from .evidence import Storage
 from .handlers import register_handlers
 from .ledger import HazardLedger
+from .lookback_handlers import register_lookback_handlers
 from .notifications import TaskNotifier
 from .public_reports_triage import register_public_report_handlers
 from .report_handlers import register_report_handlers
@@ -104,6 +105,7 @@ def build_engine(db: SqlEngine, *, clock: Clock | None = None,
     register_event_handlers(engine)  # information reports (信息报告)
     register_consultation_handlers(engine)  # risk consultations' actions (专题会商)
     register_plan_handlers(engine, calendar)  # emergency plans' plan.* topics
+    register_lookback_handlers(engine)  # 回头看: found back opens a repeat hazard case
     return engine
 
 

@@ -31,6 +31,7 @@ def all_metadata() -> sa.MetaData:
     import hazardflow.workflows.schema_files  # noqa: F401
     import hazardflow.workflows.schema_imports  # noqa: F401
     import hazardflow.workflows.schema_inbox  # noqa: F401
+    import hazardflow.workflows.schema_lookback  # noqa: F401
     import hazardflow.workflows.schema_monitor  # noqa: F401
     import hazardflow.workflows.schema_plans  # noqa: F401
     import hazardflow.workflows.schema_reporting  # noqa: F401

@@ -139,6 +139,7 @@ from . import (  # noqa: E402,F401
     evidence,
     hazards,
     ledger_import,
+    lookback,
     monitor,
     notices,
     public_reports,

@@ -152,6 +152,7 @@ def register(app: Flask) -> None:
         ledger,
         ledger_import,
         legal_texts,
+        lookback,
         monitor,
         notices,
         notifications,
