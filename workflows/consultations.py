@@ -53,7 +53,8 @@ from .units import Unit, get_unit_by_code, subtree_ids
 PROCESS = "consultation_action"
 MAX_DAYS_AHEAD = 731
 SESSION_KINDS: dict[str, str] = {"scheduled": "定期会商", "ad_hoc": "专题会商"}
-SESSION_STATUSES: dict[str, str] = {"planned": "已安排", "held": "已召开"}
+SESSION_STATUSES: dict[str, str] = {"planned": "已安排", "due": "待召开", "held": "已召开"}
+WAITING = ("planned", "due")  # arranged and not held yet (due: its time is near or past)
 ACTION_STATUSES: dict[str, str] = {"open": "落实中", "done": "已落实"}
 FIGURES: dict[str, str] = {"overdue": "超期未整改隐患", "majors_open": "未销号重大隐患",
                            "listed": "挂牌督办隐患", "events_open": "未终报突发事件",
@@ -165,7 +166,7 @@ def hold_planned(conn: Connection, engine: Engine, actor: Actor, session_id: int
     per action (Conflict when it was held already)."""
     body_code = conn.execute(
         sa.select(unit.c.code).join(consultation, consultation.c.body_id == unit.c.id)
-        .where(consultation.c.id == session_id, consultation.c.status == "planned")).scalar()
+        .where(consultation.c.id == session_id, consultation.c.status.in_(WAITING))).scalar()
     if body_code is None:
         raise Conflict(f"会商 {session_id} 已召开 (consultation {session_id} was held already)")
     conn.execute(sa.update(consultation).where(consultation.c.id == session_id).values(

@@ -26,6 +26,8 @@ from hazardflow.engine.scheduler import EmbeddedScheduler, FileLock, PeriodicJob
 from hazardflow.engine.sweep import SWEEP_LIMIT, sweep
 
 from .audit_seal import SEAL_SECONDS, seal_with_settings
+from .consultation_due import SWEEP_SECONDS as CONSULTATION_SECONDS
+from .consultation_due import notify_consultations_due
 from .dashboard import ROLLUP_SECONDS
 from .delivery import send_due
 from .emergency_supplies import SWEEP_SECONDS as SUPPLY_SECONDS
@@ -76,6 +78,9 @@ JOBS: tuple[Job, ...] = (
     # emergency supplies (应急一张图) that became expiring or expired: their keepers told once
     Job("supply_expiry", lambda rt, now: notify_supply_expiry(
         rt.db, now, rt.calendar, rt.settings.map_expiry_days), lambda s: SUPPLY_SECONDS),
+    # arranged consultations (专题会商) falling due: their convenors told once
+    Job("consultation_due", lambda rt, now: notify_consultations_due(rt.db, now, rt.calendar),
+        lambda s: CONSULTATION_SECONDS),
     # 回头看: each sample rule's round of the month, its re-checks into the inboxes
     Job("lookback", draw_due, lambda s: LOOKBACK_SECONDS),
 )

@@ -26,7 +26,8 @@ class ConsultationSession(Row):
     body_code: str
     body_name: str
     kind: str = Field(description="scheduled 定期会商, ad_hoc 专题会商")
-    status: str = Field(description="planned 已安排（held_at 为安排的时间）, held 已召开")
+    status: str = Field(description="planned 已安排（held_at 为安排的时间）, due 待召开（时间将到或"
+                        "已过，召集人已收到提醒）, held 已召开")
     title: str
     held_at: datetime
     actions_open: int

@@ -154,7 +154,7 @@ def session_page(rt: Runtime, actor: Actor, session_id: int) -> dict[str, Any]:
     for a in found["actions"]:
         a["owner_name"] = names.get(a["owner"], a["owner"])
     found["figure_names"] = consultations.FIGURES
-    found["may_hold"] = s["status"] == "planned" and policy.may_hold_consultation(
+    found["may_hold"] = s["status"] in consultations.WAITING and policy.may_hold_consultation(
         actor, s["body_code"])
     if found["may_hold"]:
         found.update(session_form(rt, actor))
