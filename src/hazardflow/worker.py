@@ -103,7 +103,7 @@ def _fan_out(due: DueWork, now: datetime) -> None:
         fire_start_timer.delay(timer_id, moment)
     if due.timer_cases and runtime().db.dialect.name == "postgresql":
         for _ in range(min(DRAINERS, len(due.timer_cases))):
-            drain_timers.delay()
+            drain_timers.delay(moment)
     else:  # SQLite has one writer: one task per case, as the embedded sweep does
         for case_id in due.timer_cases:
             fire_case_timers.delay(case_id, moment)
@@ -127,11 +127,18 @@ def fire_case_timers(case_id: int, now: str | None = None) -> bool:
 
 
 @celery.task(name="hazardflow.drain_timers", **RETRY)
-def drain_timers() -> int:
+def drain_timers(now: str | None = None) -> int:
     """Claim chunks of cases with due timers and fire them until none is due; the number
-    of timers fired (safe beside other drains: each claims what the others do not hold)."""
+    of timers fired (safe beside other drains: each claims what the others do not hold).
+    Due means due at the sweep's time ``now`` (a sweep given a later time, as the tests'
+    injected clocks do, fires what is due then) or at the worker's clock, whichever is
+    later, so timers falling due while it drains still fire."""
     rt = runtime()
-    return drain(rt.engine, lambda: write_transaction(rt.db)).timers
+    if now is None:
+        return drain(rt.engine, lambda: write_transaction(rt.db)).timers
+    at = _now(now)
+    return drain(rt.engine, lambda: write_transaction(rt.db),
+                 lambda: max(at, rt.engine.clock.now())).timers
 
 
 @celery.task(name="hazardflow.fire_start_timer", **RETRY)
