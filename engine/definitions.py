@@ -42,14 +42,23 @@ class Definition:
     spec: Any
     subprocess_specs: dict[str, Any]
 
-    def user_task_ext(self, element_id: str) -> dict[str, Any]:
+    def element_spec(self, element_id: str) -> Any | None:
+        """The task spec of an element of the process or of its sub-processes."""
         spec = self.spec.task_specs.get(element_id)
         if spec is None:
             for sub in self.subprocess_specs.values():
                 spec = sub.task_specs.get(element_id)
                 if spec is not None:
                     break
-        return dict(getattr(spec, "extensions", None) or {})
+        return spec
+
+    def user_task_ext(self, element_id: str) -> dict[str, Any]:
+        return dict(getattr(self.element_spec(element_id), "extensions", None) or {})
+
+    def element_name(self, element_id: str) -> str | None:
+        """The name the diagram gives the element (``name``), None when it has none."""
+        name = getattr(self.element_spec(element_id), "bpmn_name", None)
+        return str(name) if name else None
 
 
 def content_hash(bpmn: bytes, forms: Mapping[str, Any]) -> str:

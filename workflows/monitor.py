@@ -12,7 +12,9 @@ Scope (``policy.visible_hazard_rows``): city roles and admins see everything; ev
 sees the hazards of their units (``policy.visible_hazards``), and no case without a hazard.
 Who may look at the monitor at all, and set its thresholds, is the policy's
 (``monitor`` and ``monitor.thresholds`` in :mod:`hazardflow.workflows.policy`), checked by
-the use-cases (:mod:`hazardflow.workflows.usecases.monitor`).
+the use-cases (:mod:`hazardflow.workflows.usecases.monitor`). An incident's reason is a
+Chinese sentence and its step the diagram's name (:mod:`~hazardflow.workflows.incident_text`);
+its stored text and element id are only in the reason's ``technical``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from hazardflow.engine.schema import (
     process_definition,
 )
 
+from .incident_text import ElementNames, summary
 from .inputs import whole_number
 from .policy import visible_hazard_rows
 from .schema import hazard, unit
@@ -162,7 +165,8 @@ def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[A
     if kind == "incident":
         joined = _case_joins(incident.join(process_case,
                                            process_case.c.id == incident.c.case_id))
-        query = sa.select(*_columns(), incident.c.id.label("incident_id"), incident.c.element_id,
+        query = sa.select(*_columns(), process_case.c.definition_id,
+                          incident.c.id.label("incident_id"), incident.c.element_id,
                           incident.c.message, incident.c.attempts, incident.c.created_at
                           ).select_from(joined).where(incident.c.resolved_at.is_(None))
         return query, incident.c.created_at
@@ -180,18 +184,23 @@ def _why(kind: str, row: dict[str, Any], days: float) -> str:
         return f"{row.get('task_name')} {days:.1f} 天无人认领"
     if kind == "idle":
         return f"停留在 {row.get('task_name')} 已 {days:.1f} 天"
-    if kind == "incident":
-        return f"流程故障（已尝试 {row.get('attempts')} 次）：{row.get('message')}"
+    if kind == "incident":  # the stored text is technical: in the reason's technical view
+        return f"{summary(str(row.get('message') or ''))}（已尝试 {row.get('attempts')} 次）"
     return f"已挂起 {days:.1f} 天"
 
 
-def _row(kind: str, r: Any, since_col: str, now: datetime) -> dict[str, Any]:
+def _row(kind: str, r: Any, since_col: str, now: datetime,
+         names: ElementNames | None = None) -> dict[str, Any]:
     out = dict(r._mapping)
     since = out.get(since_col)
     seconds = int((now - since).total_seconds()) if since else 0
     out.update(kind=kind, kind_name=KINDS[kind], since=since, seconds=seconds,
                days=round(seconds / 86400, 1))
     out["why"] = _why(kind, out, seconds / 86400)
+    if kind == "incident":  # named by the diagram; the id and the text for the technical view
+        named = names(out.get("definition_id"), out.get("element_id")) if names else None
+        out["task_name"] = named or "自动步骤"
+        out["technical"] = {"element_id": out.get("element_id"), "message": out.get("message")}
     return out
 
 
@@ -213,13 +222,15 @@ def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         item = dict(found[0])
         item.update(kinds=kinds, kind_names=[KINDS[k] for k in kinds],
                     reasons=[{"kind": r["kind"], "kind_name": r["kind_name"], "why": r["why"],
-                              "since": r["since"], "days": r["days"]} for r in found])
+                              "since": r["since"], "days": r["days"],
+                              "technical": r.get("technical")} for r in found])
         items.append(item)
     return items
 
 
 def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
-          page: int = 1, per_page: int = 50, cap: int = CAP) -> dict[str, Any]:
+          page: int = 1, per_page: int = 50, cap: int = CAP,
+          names: ElementNames | None = None) -> dict[str, Any]:
     """One page of stuck cases, longest stuck first, with a (capped) count of cases per kind,
     of the cases ``actor`` may see. A case stuck for several reasons (or at several tasks) is
     one item listing them all (:func:`_merge`); ``total`` counts cases, not reasons."""
@@ -264,7 +275,7 @@ def stuck(conn: Connection, actor: Actor, filters: StuckFilter, now: datetime,
         for kind, (query, since) in queries.items():
             fetched = conn.execute(query.where(process_case.c.id.in_(shown))
                                    .order_by(since, process_case.c.id))
-            rows += [_row(kind, r, since.name, now) for r in fetched]
+            rows += [_row(kind, r, since.name, now, names) for r in fetched]
     if len(queries) == 1:
         total = min(next(counts[k] for k in queries), cap)
     elif queries:
@@ -384,7 +395,8 @@ def piles(conn: Connection, actor: Actor, definition_id: int,
 
 
 def cases_at(conn: Connection, actor: Actor, definition_id: int, element_id: str,
-             now: datetime, limit: int = 200) -> list[dict[str, Any]]:
+             now: datetime, limit: int = 200,
+             names: ElementNames | None = None) -> list[dict[str, Any]]:
     """The cases ``actor`` may see whose open task (or open incident) is at ``element_id``."""
     where = [process_case.c.definition_id == definition_id, visible_hazard_rows(actor)]
     rows = [_row("overdue" if r.due_at and r.due_at < now else "idle", r, "created_at", now)
@@ -392,6 +404,6 @@ def cases_at(conn: Connection, actor: Actor, definition_id: int, element_id: str
                 OPEN_TASK, human_task.c.element_id == element_id, *where)
                 .order_by(human_task.c.created_at).limit(limit))]
     query, _ = _kind_query("incident", conn, now)
-    rows += [_row("incident", r, "created_at", now) for r in conn.execute(
+    rows += [_row("incident", r, "created_at", now, names) for r in conn.execute(
         query.where(incident.c.element_id == element_id, *where).limit(limit))]
     return rows

@@ -92,7 +92,12 @@ def test_an_incident_is_listed_with_its_message(life: Lifecycle) -> None:
     life.fire(case_id, life.now() + timedelta(days=7, hours=16))
     rows = [r for r in stuck(life, "city", kind="incident")["items"] if r["case_id"] == case_id]
     assert len(rows) == 1 and "ghost" in rows[0]["message"]
-    assert "流程故障" in rows[0]["why"]
+    # the reason is a Chinese sentence; the stored text only in the technical view
+    [reason] = rows[0]["reasons"]
+    assert reason["kind_name"] == "流程故障"
+    assert reason["why"] == "服务任务失败：流程数据的取值不符合要求（已尝试 1 次）"
+    assert "ghost" in reason["technical"]["message"]
+    assert reason["technical"]["element_id"] == "ServiceTask_RectifyRemind"
 
 
 def test_filters_narrow_the_list_and_counts_stop_at_the_cap(life: Lifecycle) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, render_template
 from flask_babel import lazy_gettext
 
+from hazardflow.workflows import incident_text
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS, STATUSES
 from hazardflow.workflows.usecases import cases
 
@@ -32,12 +33,24 @@ ACTIONS = {
 }
 
 
+def _note(entry: dict[str, Any]) -> str | None:
+    """What an audit entry says beside its action: a reason given, or a message; an
+    incident's technical message is told as a Chinese sentence (the text: the monitor's)."""
+    payload = entry["payload"] or {}
+    if entry["action"] == "incident":
+        return incident_text.summary(str(payload.get("message") or ""))
+    found = payload.get("reason") or payload.get("message")
+    return str(found) if found is not None else None
+
+
 def timeline(detail: dict[str, Any], comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The audit log and the comments, oldest first, each with who, what and when."""
     names = {t["element_id"]: t["name"] for t in detail["tasks"]}
+    names.update({i["element_id"]: i["step_name"] for i in detail["incidents"]
+                  if i.get("element_id") and i.get("step_name")})
     items = [{"at": h["at"], "actor": h["actor"], "action": ACTIONS.get(h["action"], h["action"]),
               "element": names.get(h["element_id"] or "", ""),  # ids stay in the monitor
-              "note": (h["payload"] or {}).get("reason") or (h["payload"] or {}).get("message")}
+              "note": _note(h)}
              for h in detail["history"]]
     items += [{"at": c["created_at"].isoformat(), "actor": c["author"], "action": "留言",
                "element": "", "note": c["body"]} for c in comments]

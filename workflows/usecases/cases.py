@@ -24,10 +24,12 @@ from .. import (
     documents,
     evidence,
     inbox,
+    incident_text,
     policy,
     public_reports_view,
     task_holders,
 )
+from ..incident_text import ElementNames
 from ..ledger import hazard_for_case
 from ..runtime import HAZARD_PROCESS, Runtime
 from ..uow import reading, unit_of_work
@@ -134,7 +136,12 @@ def case_page(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any]:
     """What the case page shows: the case, its variables, its record step by step, who
     holds each next step, comments, documents (with the kinds the actor may issue) and files."""
     with reading(rt) as conn:
-        return {"case": cases.case_detail(conn, actor, case_id),
+        detail = cases.case_detail(conn, actor, case_id)
+        # incidents in Chinese, by the step's name (the stored text and id: the monitor's)
+        version = detail["definition"]
+        incident_text.describe(detail["incidents"], ElementNames(conn, rt.engine), rt.engine
+                               .definition(conn, version["key"], version["version"]).id)
+        return {"case": detail,
                 "record": case_record.case_record(conn, rt.engine, actor, case_id,
                                                   rt.calendar),
                 "values": case_data(conn, rt.engine, case_id),

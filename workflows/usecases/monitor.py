@@ -22,6 +22,7 @@ from hazardflow.engine import Actor, NotFound
 
 from .. import campaigns, escalation, monitor, policy
 from .. import dashboard as figures
+from ..incident_text import ElementNames
 from ..inputs import whole_number
 from ..roles import COUNTY_LEVEL_KINDS
 from ..runtime import Runtime
@@ -47,7 +48,8 @@ def stuck(rt: Runtime, actor: Actor, args: Mapping[str, Any], page: int = 1,
     policy.require(actor, "monitor")
     filters = monitor.stuck_filter(args)
     with reading(rt) as conn:
-        return monitor.stuck(conn, actor, filters, rt.now(), page, per_page)
+        return monitor.stuck(conn, actor, filters, rt.now(), page, per_page,
+                             names=ElementNames(conn, rt.engine))
 
 
 def stuck_page(rt: Runtime, actor: Actor, args: Mapping[str, Any],
@@ -56,7 +58,8 @@ def stuck_page(rt: Runtime, actor: Actor, args: Mapping[str, Any],
     policy.require(actor, "monitor")
     filters = monitor.stuck_filter(args)
     with reading(rt) as conn:
-        return {"result": monitor.stuck(conn, actor, filters, rt.now(), page, 50),
+        return {"result": monitor.stuck(conn, actor, filters, rt.now(), page, 50,
+                                          names=ElementNames(conn, rt.engine)),
                 "definitions": monitor.definitions(conn), **_choices(conn, actor)}
 
 
@@ -113,7 +116,8 @@ def cases_at(rt: Runtime, actor: Actor, definition_id: int,
     """The cases the actor may see waiting at one activity of a process version."""
     policy.require(actor, "monitor")
     with reading(rt) as conn:
-        return monitor.cases_at(conn, actor, definition_id, element_id, rt.now())
+        return monitor.cases_at(conn, actor, definition_id, element_id, rt.now(),
+                                names=ElementNames(conn, rt.engine))
 
 
 # -- the dashboard ---------------------------------------------------------------------------
