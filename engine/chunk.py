@@ -13,8 +13,10 @@ is saved as a step saves it.
 What stays per case is what only some cases need: a savepoint before a service task (its
 handler is given the connection), rows of tasks a timer opens or closes, the incident of a
 step that fails (written at once; that case is left out of the chunk's save, the others
-fire). Anything else that raises (a statement that fails, a state that does not load)
-propagates: the caller rolls the chunk back to its savepoint and fires its cases one by one.
+fire). Listeners are told of each case as a step tells them, before the chunk's save is
+written (they are given the case's view, not its row). Anything else that raises (a
+statement that fails, a state that does not load) propagates: the caller rolls the chunk
+back to its savepoint and fires its cases one by one.
 """
 
 from __future__ import annotations
