@@ -1,6 +1,7 @@
 """The look-back (回头看) page and API: the city and a county set their own sample rules (a
 county is refused another's, nothing written), a round drawn by the job lists its sampled
-hazards by unit name with their outcome, on a phone-readable table."""
+hazards by unit name with their outcome, on a phone-readable table, and the hazard's own
+page says it is being looked back."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 
 from hazardflow.engine import FixedClock
 from hazardflow.engine.db import write_transaction
+from hazardflow.engine.schema import human_task
 from hazardflow.workflows.schema import hazard
 from hazardflow.workflows.schema_lookback import lookback_rule
 from hazardflow.workflows.usecases import cases
@@ -73,3 +75,10 @@ def test_the_page_lists_a_rounds_samples_by_name_with_their_outcome(
     assert "待复查" in page and "随机抽中" in page and "2026-10" in page
     assert 'data-label="复查结论"' in page and "LA-JA-H01" not in page
     assert found["hazard"]["code"] not in Browser(app, "yuan").html("/campaigns/lookback")
+    summary = county.html(f"/cases/{found['hazard']['case_id']}")  # the hazard's own page
+    assert 'id="lookback"' in summary and "待复查" in summary.split('id="lookback"')[1][:80]
+    with rt.db.connect() as conn:  # the re-check, opened from the inspector's inbox
+        task_id = conn.execute(sa.select(human_task.c.id).where(
+            human_task.c.element_id == "Task_Lookback")).scalar_one()
+    form = Browser(app, "inspector").html(f"/tasks/{task_id}")
+    assert "回头看复查" in form and "隐患复现" in form and "已整改到位" in form

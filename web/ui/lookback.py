@@ -3,12 +3,15 @@
 - ``GET /campaigns/lookback``: the sample rules the viewer reads (a form for each body whose
   rule they set) and the rounds drawn with their sampled hazards and the re-checks'
   outcomes.
+- the ``lookback`` filter: a hazard case's look-back, shown in its summary (``ui/_hazard``).
 - ``POST /campaigns/lookback/rule`` (CSRF): set a body's rule (the city's supervisors for
   the city, a county's for its county: ``policy.require_may_set_lookback_rule``).
 
 The re-checks themselves are inbox tasks (回头看复查)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +24,15 @@ from hazardflow.workflows.usecases import lookback as uc
 from ..extensions import runtime
 from . import current_actor, flash_error, login_required
 from .campaigns import _page, bp
+
+
+@bp.app_template_filter("lookback")
+def lookback_of(case_id: Any) -> dict[str, Any] | None:
+    """The look-back of a hazard case (its re-check and outcome, or the hazard it repeats),
+    for the hazard summary on the case and task pages."""
+    if not isinstance(case_id, int):
+        return None
+    return uc.link_of(runtime, current_actor(), case_id)
 
 
 @bp.get("/lookback")

@@ -53,6 +53,15 @@ def page(rt: Runtime, actor: Actor) -> dict[str, Any]:
                 "settable": settable, "names": names}
 
 
+def link_of(rt: Runtime, actor: Actor, case_id: int) -> dict[str, Any] | None:
+    """For a hazard case the actor sees: its look-back (the re-check of it, or the closed
+    hazard it repeats), else None."""
+    with reading(rt) as conn:
+        if not policy.case_visible(conn, actor, case_id):
+            return None
+        return lookback.repeat_of(conn, case_id)
+
+
 def draw_due(rt: Runtime, now: datetime) -> list[int]:
     """Draw every active rule's round of this month not drawn yet, one transaction each;
     the new rounds' ids (a round another process drew meanwhile is skipped)."""
