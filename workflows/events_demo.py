@@ -1,8 +1,9 @@
 """The demo's information report and consultation, played through the same use-cases as
 the pages: an open event at 金安区人民医院 (a first report within the hour and a
-follow-up), and a past consultation of 金安区卫健委 with two actions, one done from the
-safety officer's inbox and one still open in the principal's. Idempotent: nothing is made
-when an event or a consultation exists."""
+follow-up), a past consultation of 金安区卫健委 with two actions, one done from the
+safety officer's inbox and one still open in the principal's, and a city-level session
+arranged for next week (已安排; its convenor is reminded the day before). Idempotent: nothing
+is made when an event or a consultation exists."""
 
 from __future__ import annotations
 
@@ -63,4 +64,11 @@ def seed_events_demo(demo: DemoCases) -> int:
         "level": "general", "occurred_at": at, "known_at": at, **FIRST})
     demo.clock.set(demo.now - timedelta(hours=1))
     events.file_report(demo.rt, demo.actor("safety"), event_id, "followup", FOLLOW_UP)
-    return 2
+    demo.clock.set(demo.now)
+    planned = demo.rt.calendar.local(demo.now + timedelta(days=6)).date()
+    consultations.hold_consultation(demo.rt, demo.actor("city"), {
+        "body_code": "LA", "kind": "scheduled", "title": "全市医疗机构冬春季安全风险研判会商",
+        "place": "六安市卫健委五楼会议室", "planned_at": f"{planned.isoformat()}T09:00",
+        "participants": ["city", "jinan", "yuan"],
+        "topics": "冬春季火灾、用电、燃气和危险化学品风险；各县区重大隐患整改和挂牌督办进度"})
+    return 3
