@@ -72,7 +72,8 @@ def test_the_engine_never_begins_or_commits() -> None:
 
 # Who may read an actor's grants and roles, or the role sets of visibility and scope: the one
 # authorisation service, the role definitions, and the BPMN candidate resolver.
-ROLE_READERS = {"policy.py", "roles.py", "resolver.py"}
+ROLE_READERS = {"policy.py", "policy_scope.py", "policy_visibility.py", "roles.py",
+                "resolver.py"}
 ACTOR_ROLE_ATTRIBUTES = {"grants", "roles", "holds"}  # Actor.grants, Actor.roles, Actor.holds
 ROLE_SETS = {"SUPERVISORY_ROLES", "UNIT_LEVEL_ROLES", "SEE_ALL_ROLES", "STAFF_ROLES",
              "RECORDING_ROLES"}
