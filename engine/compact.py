@@ -65,9 +65,30 @@ def _compact_one(workflow: Any, threshold: int) -> int:
     return before - len(workflow.tasks)
 
 
+def _drop_orphans(workflow: BpmnWorkflow) -> int:
+    """Drop the sub-processes whose task was cut off, and theirs in turn.
+
+    Left in place they would be unreachable yet still walked, saved and reported while the
+    case stays in memory, and silently gone once it is restored (SpiffWorkflow restores a
+    sub-process only under its task): the live case and the stored one would differ.
+    """
+    removed = 0
+    while True:
+        owners = set(workflow.tasks)
+        for sub in workflow.subprocesses.values():
+            owners.update(sub.tasks)
+        orphans = [sid for sid in workflow.subprocesses if sid not in owners]
+        if not orphans:
+            return removed
+        for sid in orphans:
+            removed += len(workflow.subprocesses.pop(sid).tasks)
+
+
 def compact(workflow: BpmnWorkflow, threshold: int = DEFAULT_THRESHOLD) -> int:
     """Drop unreachable finished history; returns how many tasks were removed."""
     removed = _compact_one(workflow, threshold)
-    for sub in workflow.subprocesses.values():
+    for sub in list(workflow.subprocesses.values()):
         removed += _compact_one(sub, threshold)
+    if removed:
+        removed += _drop_orphans(workflow)
     return removed

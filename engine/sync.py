@@ -61,6 +61,18 @@ def has_unfinished(workflow: BpmnWorkflow) -> bool:
     return any(t.state & UNFINISHED for t in all_tasks(workflow))
 
 
+def find_task(workflow: BpmnWorkflow, task_id: UUID) -> Any | None:
+    """The task of the case or of one of its sub-processes; None if it is not there (cut
+    off with finished history), where ``get_task_from_id`` raises."""
+    task = workflow.tasks.get(task_id)
+    if task is None:
+        for sub in workflow.subprocesses.values():
+            task = sub.tasks.get(task_id)
+            if task is not None:
+                break
+    return task
+
+
 def element_id(task: Any) -> str:
     return str(task.task_spec.bpmn_id or task.task_spec.name)
 
@@ -104,7 +116,7 @@ class TaskMirror:
                 active[spiff_id] = row
                 del ready[spiff_id]
                 continue
-            task = workflow.get_task_from_id(UUID(spiff_id))
+            task = find_task(workflow, UUID(spiff_id))
             gone_state = "completed" if task is not None and task.state == TaskState.COMPLETED \
                 else "cancelled"
             gone.setdefault(gone_state, []).append(row[0])
