@@ -16,11 +16,13 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
     TaskConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -28,7 +30,26 @@ FORMAT = 1
 _EVAL_MIGRATIONS = ("1.0", "1.1")  # their migration path runs version_1_2's eval()
 
 
-class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+class _TaskIds:
+    """A task's dictionary already holds its id as text: key the mapping by it rather than
+    format every UUID again (a case of 90 tasks formats 90 fewer per save)."""
+
+    registry: Any
+
+    def mapping_to_dict(self, mapping: Any, **kwargs: Any) -> dict[str, Any]:
+        convert = self.registry.convert
+        out: dict[str, Any] = {}
+        for key, value in mapping.items():
+            dct = convert(value)
+            out[dct["id"] if isinstance(value, Task) else str(key)] = dct
+        return out
+
+
+class _SubWorkflowConverter(_TaskIds, BpmnSubWorkflowConverter):
+    pass
+
+
+class _SpeclessWorkflowConverter(_TaskIds, BpmnWorkflowConverter):
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
@@ -72,9 +93,11 @@ class _CachingTaskConverter(TaskConverter):
 class CaseSerializer:
     def __init__(self) -> None:
         config = {**DEFAULT_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter,
-                  Task: _CachingTaskConverter}
+                  BpmnSubWorkflow: _SubWorkflowConverter, Task: _CachingTaskConverter}
         self._spiff = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.registry = self._spiff.registry
+        # one encoder for every save (it keeps no state between calls)
+        self._encode = self._spiff._encoder_cls(separators=(",", ":"), ensure_ascii=False).encode
 
     def dumps(self, workflow: BpmnWorkflow) -> bytes:
         self.registry._encoder_mode = True
@@ -82,8 +105,7 @@ class CaseSerializer:
             dct = self.registry.convert(workflow)
             dct["serializer_version"] = VERSION
             dct["hf_format"] = FORMAT
-            text = json.dumps(dct, cls=self._spiff._encoder_cls, separators=(",", ":"),
-                              ensure_ascii=False)
+            text = self._encode(dct)
         finally:
             self.registry._encoder_mode = False
         return zlib.compress(text.encode("utf-8"), 1)
