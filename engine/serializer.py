@@ -68,25 +68,26 @@ class _SpeclessWorkflowConverter(_TaskIds, BpmnWorkflowConverter):
 
 
 _FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+_TASK_DICTS = "_hf_task_dicts"  # on the top workflow: task id -> (key, dictionary)
+_NEXT = "_hf_task_dicts_next"  # the same, filled by the save in progress
 
 
 class _CachingTaskConverter(TaskConverter):
     """A finished task serializes the same way every step: keep its dictionary.
 
     The key holds everything the dictionary is made of that could still change for a
-    finished task: its parent (history compaction re-parents) and its children.
+    finished task: its parent (history compaction re-parents) and its children. Each save
+    keeps only what it used, so tasks cut off with finished history are forgotten.
     """
 
     def to_dict(self, task: Any) -> dict[str, Any]:
         if not task.state & _FINISHED:
             return super().to_dict(task)
-        cache = task.workflow.top_workflow.__dict__.setdefault("_hf_task_dicts", {})
+        top = task.workflow.top_workflow.__dict__
         key = (task.state, task.last_state_change, task._parent, tuple(task._children))
-        hit = cache.get(task.id)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        dct = super().to_dict(task)
-        cache[task.id] = (key, dct)
+        hit = top.get(_TASK_DICTS, {}).get(task.id)
+        dct = hit[1] if hit is not None and hit[0] == key else super().to_dict(task)
+        top.setdefault(_NEXT, {})[task.id] = (key, dct)
         return dct
 
 
@@ -101,6 +102,7 @@ class CaseSerializer:
 
     def dumps(self, workflow: BpmnWorkflow) -> bytes:
         self.registry._encoder_mode = True
+        workflow.__dict__[_NEXT] = {}
         try:
             dct = self.registry.convert(workflow)
             dct["serializer_version"] = VERSION
@@ -108,6 +110,7 @@ class CaseSerializer:
             text = self._encode(dct)
         finally:
             self.registry._encoder_mode = False
+            workflow.__dict__[_TASK_DICTS] = workflow.__dict__.pop(_NEXT)
         return zlib.compress(text.encode("utf-8"), 1)
 
     def loads(self, blob: bytes, spec: Any, subprocess_specs: Any,

@@ -308,7 +308,8 @@ def test_restored_cases_continue_exactly_as_live_and_spiff_restored_ones(
 def test_a_case_compacted_after_many_failed_verifications_restores_exactly(
         twins: list[Twin]) -> None:
     """Failed verifications deepen the tree past the compaction threshold, and a reminder
-    fires mid-way: history is cut off (re-parented under the root) in all three."""
+    fires mid-way: history is cut off (re-parented under the root) in all three, and the
+    live case's serializer forgets what it kept of the tasks cut off."""
     lead = twins[0]
     case_id = lead.report()
     for twin in twins[1:]:
@@ -316,7 +317,7 @@ def test_a_case_compacted_after_many_failed_verifications_restores_exactly(
     deadline = lead.today() + timedelta(days=12)
     path: list[tuple[str, str, dict[str, Any]]] = [
         ("Task_Triage", "safety", order_form(deadline))]
-    for _ in range(4):
+    for _ in range(5):
         path += [("Task_Rectify", "rectifier", rectify_form()),
                   ("Task_Verify", "verifier", verify_failed())]
     for number, (element, by, form) in enumerate(path):
@@ -326,9 +327,12 @@ def test_a_case_compacted_after_many_failed_verifications_restores_exactly(
             at = lead.pending_timers(case_id)["BoundaryEvent_RectifyRemind"]
             _each(twins, "remind", _fire, case_id, at)
             _agree(twins, case_id, "reminder")
-    verified = [t for t in all_tasks(lead.workflow(case_id))
-                if t.task_spec.name == "Task_Verify"]
-    assert 0 < len(verified) < 4, "the history of early loops was compacted away"
+    live = lead.workflow(case_id)
+    verified = [t for t in all_tasks(live) if t.task_spec.name == "Task_Verify"]
+    assert 0 < len(verified) < 5, "the history of early loops was compacted away"
+    kept = live.__dict__.get("_hf_task_dicts", {})  # the serializer's finished-task dicts
+    assert kept and set(kept) <= {t.id for t in all_tasks(live)}, \
+        "the dictionaries kept of tasks cut off are forgotten"
     _each(twins, "void", _message, case_id, "void", {"reason": "重复登记"})
     _agree(twins, case_id, "void")
 
