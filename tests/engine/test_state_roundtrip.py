@@ -132,7 +132,7 @@ def _node(task: Any) -> list[Any]:
 
 def state_of(workflow: BpmnWorkflow) -> dict[str, Any]:
     """Everything a restore must keep, named by spec (task ids differ between twins)."""
-    tasks = all_tasks(workflow)
+    tasks = list(all_tasks(workflow))
     by_id = {t.id: t for t in tasks}
     subs = sorted(([by_id[sid].task_spec.name if sid in by_id else "?", _dump(sub.data),
                     _node(sub.task_tree)] for sid, sub in workflow.subprocesses.items()),
