@@ -20,9 +20,9 @@ history its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,7 +51,6 @@ from .schema_supervision import supervision_listing
 from .units import Unit, get_unit_by_code, subtree_ids
 
 PROCESS = "consultation_action"
-MAX_DAYS_AHEAD = 731
 SESSION_KINDS: dict[str, str] = {"scheduled": "定期会商", "ad_hoc": "专题会商"}
 SESSION_STATUSES: dict[str, str] = {"planned": "已安排", "due": "待召开", "held": "已召开"}
 WAITING = ("planned", "due")  # arranged and not held yet (due: its time is near or past)
@@ -106,19 +105,17 @@ def figures(conn: Connection, body: Unit, now: datetime,
             "reports_open": count(reports)}
 
 
-def parse_actions(rows: Sequence[Any], conn: Connection, today: date) -> list[Action]:
-    """Each action's title, owner (an active user) and deadline (today or later)."""
+def parse_actions(rows: Sequence[Any], conn: Connection,
+                  check_due: Callable[[Any, str], date]) -> list[Action]:
+    """Each action's title, owner (an active user) and deadline, checked by ``check_due``
+    (the one deadline rule, :func:`~hazardflow.workflows.deadlines.check_deadline`, with the
+    field's name)."""
     out = []
     for n, row in enumerate(rows, 1):
         if not isinstance(row, dict):
             raise InvalidInput(f"第 {n} 项事项格式有误 (action {n} must be an object)")
         title = str(row.get("title") or "").strip()[:2000]
         owner = str(row.get("owner") or "").strip()
-        try:
-            due_on = date.fromisoformat(str(row.get("due_on") or ""))
-        except ValueError:
-            raise InvalidInput(f"第 {n} 项事项的完成时限须为日期 (action {n}: due_on must be a "
-                               "date YYYY-MM-DD)") from None
         if not title:
             raise InvalidInput(f"第 {n} 项事项内容不能为空 (action {n} needs a title)")
         active = conn.execute(sa.select(app_user.c.id).where(
@@ -126,12 +123,7 @@ def parse_actions(rows: Sequence[Any], conn: Connection, today: date) -> list[Ac
         if active is None:
             raise InvalidInput(f"第 {n} 项事项的责任人不是可用的用户 (action {n}: owner "
                                f"{owner!r} is not an active user)")
-        if due_on > today + timedelta(days=MAX_DAYS_AHEAD):
-            raise InvalidInput(f"第 {n} 项事项的完成时限不能超过两年 (action {n}: due_on is more "
-                               "than two years ahead)")
-        if due_on < today:
-            raise InvalidInput(f"第 {n} 项事项的完成时限不能早于今天 (action {n}: due_on is "
-                               "in the past)")
+        due_on = check_due(row.get("due_on"), f"actions[{n}].due_on")
         out.append(Action(title, owner, due_on))
     return out
 

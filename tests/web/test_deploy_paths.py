@@ -107,6 +107,7 @@ KNOWN_CALLERS = {  # file → why it deploys; every one goes through Engine.depl
     "src/hazardflow/cli.py": "hazardflow deploy",
     "workflows/runtime.py": "the bundled diagrams (seed_definitions)",
     "src/hazardflow/bench/engine.py": "the benchmark's own diagram",
+    "src/hazardflow/bench/sweep.py": "the sweep benchmark's own diagram (five timers)",
 }
 
 

@@ -98,7 +98,9 @@ def test_only_the_commissions_supervisors_hold_sessions_and_others_do_not_see_th
             ("jinan", {**SESSION, "actions": [{"title": "x", "owner": "nobody",
                                                "due_on": "2026-11-09"}]}, InvalidInput),
             ("jinan", {**SESSION, "actions": [{"title": "x", "owner": "safety",
-                                               "due_on": "2026-10-01"}]}, InvalidInput)):
+                                               "due_on": "2026-10-01"}]}, InvalidInput),
+            ("jinan", {**SESSION, "actions": [{"title": "x", "owner": "safety",  # too far
+                                               "due_on": "2099-01-01"}]}, InvalidInput)):
         with pytest.raises(error):
             consultations.hold_consultation(lc.rt, lc.actor(who), data)
     assert consultations.session_list(lc.rt, lc.actor("city")) == []

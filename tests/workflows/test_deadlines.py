@@ -32,6 +32,13 @@ NOT_DEADLINES = {
     ("hazard_emergency_report", "emergency_reported_on"): "the day it was reported: a past day",
     ("report_start", "due_on"): "a report round's last day, set by the rounds; a backfilled "
                                 "round (补报) lies in the past by design",
+    ("consultation_action_start", "due_on"): "an action's deadline, set at the session and "
+                                             "checked there by the one rule (the use-case)",
+    ("lookback_start", "closed_on"): "the day the sampled hazard was closed: a past day",
+    ("plan_drill", "held_on"): "the day a drill was held: a past day",
+    ("report_received", "accept_by"): "counted by the triage from working days, not set",
+    ("report_received", "close_by"): "counted by the triage from the day it came in, not set",
+    ("reward_pay", "paid_on"): "the day a reward was paid: a past day",
 }
 # The user tasks whose form sets a deadline (each completes through usecases.tasks.complete).
 DEADLINE_TASKS = {"Task_Triage": "hazard_triage", "Task_TriageCity": "hazard_triage",

@@ -9,13 +9,13 @@ and by each action's owner. An action is completed from the owner's inbox like a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from hazardflow.engine import Actor, Detail, InvalidInput
 
-from .. import consultations, policy
+from .. import consultations, deadlines, policy
 from ..runtime import Runtime
 from ..units import unit_names
 from ..uow import reading, unit_of_work
@@ -86,7 +86,7 @@ def hold_consultation(rt: Runtime, actor: Actor, data: Mapping[str, Any]) -> int
             return consultations.plan(conn, actor, body_code=body.code, kind=str(kind),
                                       held_at=planned_at, participants=participants, now=now,
                                       **fields)
-        checked = consultations.parse_actions(actions, conn, rt.calendar.today(now))
+        checked = consultations.parse_actions(actions, conn, _due_rule(rt, now))
         frozen = consultations.figures(conn, body, now, rt.calendar)
         return consultations.hold(conn, rt.engine, actor, body_code=body.code,
                                   kind=str(kind), held_at=now, participants=participants,
@@ -105,7 +105,7 @@ def hold_planned(rt: Runtime, actor: Actor, session_id: int, data: Mapping[str, 
         body_code = found["session"]["body_code"]
         policy.require_may_hold_consultation(actor, body_code)
         body = consultations.require_body(conn, body_code)
-        checked = consultations.parse_actions(actions, conn, rt.calendar.today(now))
+        checked = consultations.parse_actions(actions, conn, _due_rule(rt, now))
         consultations.hold_planned(conn, rt.engine, actor, session_id, decisions=decisions,
                                    actions=checked, frozen=consultations.figures(
                                        conn, body, now, rt.calendar), now=now)
@@ -160,3 +160,10 @@ def session_page(rt: Runtime, actor: Actor, session_id: int) -> dict[str, Any]:
         found.update(session_form(rt, actor))
     return found
 
+
+def _due_rule(rt: Runtime, now: datetime) -> Callable[[Any, str], date]:
+    """An action's deadline: the one deadline rule (today or later, within the setting)."""
+    def check(day: Any, field: str) -> date:
+        return deadlines.check_deadline(day, rt.calendar, now, rt.settings.max_deadline_days,
+                                        field=field)
+    return check
