@@ -26,7 +26,7 @@ topic                    sets
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,13 +54,20 @@ def performer(conn: Connection, case_id: int, params: Mapping[str, Any]) -> str:
     if not tasks:
         raise ValueError("this step needs the parameter 'tasks' (the user tasks whose "
                          "performer acts)")
+    who = last_performer(conn, case_id, tasks)
+    if who is None:
+        raise ValueError(f"none of the tasks {', '.join(tasks)} has been completed")
+    return who
+
+
+def last_performer(conn: Connection, case_id: int, tasks: Sequence[str]) -> str | None:
+    """The username who last completed one of the user tasks ``tasks`` (element ids) in the
+    case, or None."""
     who = conn.execute(sa.select(human_task.c.completed_by).where(
         human_task.c.case_id == case_id, human_task.c.element_id.in_(tasks),
         human_task.c.state == "completed", human_task.c.completed_by.is_not(None))
         .order_by(human_task.c.completed_at.desc(), human_task.c.id.desc()).limit(1)).scalar()
-    if who is None:
-        raise ValueError(f"none of the tasks {', '.join(tasks)} has been completed")
-    return str(who)
+    return None if who is None else str(who)
 
 
 def person(conn: Connection, username: Any) -> Actor:

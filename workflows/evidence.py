@@ -199,6 +199,23 @@ def save_upload(conn: Connection, storage: Storage, *, filename: str, data: byte
     return Evidence(id=int(new[0]), **values)  # type: ignore[arg-type]
 
 
+def copy_as_uploads(conn: Connection, refs: Iterable[Any], to_user: str,
+                    now: datetime) -> list[str]:
+    """Copies of the referenced photos (the same stored bytes) as ``to_user``'s fresh,
+    unattached uploads, for a form that registers a hazard from another case's photos: the
+    originals stay where they are."""
+    ids = [i for i in (parse_ref(r) for r in refs) if i]
+    out = []
+    for row in conn.execute(sa.select(evidence).where(evidence.c.id.in_(ids))
+                            .order_by(evidence.c.id)):
+        values = {k: v for k, v in row._mapping.items() if k != "id"}
+        values.update(case_id=None, task_id=None, uploaded_by=to_user, uploaded_at=now)
+        new = conn.execute(evidence.insert().values(**values)).inserted_primary_key
+        assert new is not None
+        out.append(ref(int(new[0])))
+    return out
+
+
 def get_evidence(conn: Connection, evidence_id: int) -> Evidence | None:
     row = conn.execute(sa.select(evidence).where(evidence.c.id == evidence_id)).first()
     return Evidence.from_row(row) if row else None

@@ -23,11 +23,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from hazardflow.engine import SYSTEM, Actor, Engine, InvalidInput, ServiceCall
-from hazardflow.engine.schema import human_task
 
 from . import evidence
+from .authority import last_performer
 from .schema import hazard
-from .schema_files import evidence as evidence_table
 from .schema_lookback import lookback_sample
 from .users import actor_for
 
@@ -50,13 +49,10 @@ def _rechecker(call: ServiceCall) -> Actor:
     """Who completed the re-check (the handler may run in a worker, as SYSTEM)."""
     if call.actor.id != SYSTEM.id:
         return call.actor
-    username = call.conn.execute(sa.select(human_task.c.completed_by).where(
-        human_task.c.case_id == call.case_id, human_task.c.element_id == TASK,
-        human_task.c.completed_by.is_not(None))
-        .order_by(human_task.c.completed_at.desc(), human_task.c.id.desc()).limit(1)).scalar()
+    username = last_performer(call.conn, call.case_id, [TASK])
     if not username:
         raise ValueError(f"no one completed {TASK}")
-    return actor_for(call.conn, str(username))
+    return actor_for(call.conn, username)
 
 
 def _note(call: ServiceCall) -> str:
@@ -77,21 +73,6 @@ def held(call: ServiceCall) -> None:
     _record(call, "held")
 
 
-def _copy_photos(call: ServiceCall, refs: list[Any], to_user: str) -> list[str]:
-    """Copies of the re-check's photos (the same stored bytes) as ``to_user``'s fresh
-    uploads, for the repeat's registration: the originals stay on the look-back case."""
-    ids = [i for i in (evidence.parse_ref(r) for r in refs) if i]
-    out = []
-    for row in call.conn.execute(sa.select(evidence_table).where(
-            evidence_table.c.id.in_(ids)).order_by(evidence_table.c.id)):
-        values = {k: v for k, v in row._mapping.items() if k != "id"}
-        values.update(case_id=None, task_id=None, uploaded_by=to_user, uploaded_at=call.now)
-        new = call.conn.execute(evidence_table.insert().values(**values)).inserted_primary_key
-        assert new is not None
-        out.append(evidence.ref(int(new[0])))
-    return out
-
-
 class LookbackHandlers:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -107,7 +88,8 @@ class LookbackHandlers:
             return {}
         actor = _rechecker(call)
         site = call.data.get("photos_site")
-        photos = _copy_photos(call, list(site) if isinstance(site, list) else [], actor.id)
+        photos = evidence.copy_as_uploads(
+            call.conn, site if isinstance(site, list) else [], actor.id, call.now)
         if not photos:
             raise InvalidInput("隐患复现须上传现场照片 (a photo of the hazard found back is "
                                "needed)")

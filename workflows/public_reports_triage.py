@@ -31,13 +31,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from hazardflow.engine import SYSTEM, Actor, Engine, InvalidInput, ServiceCall
-from hazardflow.engine.schema import human_task
 
 from . import evidence
+from .authority import last_performer
 from .notifications import KINDS as NOTIFICATION_KINDS
 from .notifications import add_notification
 from .resolver import OrgResolver, split_candidates
-from .schema_files import evidence as evidence_table
 from .schema_reports import public_report, public_report_photo
 from .users import actor_for
 
@@ -82,28 +81,10 @@ def _verifier(call: ServiceCall) -> Actor:
     """Who completed the verification (the handler may run in a worker, as SYSTEM)."""
     if call.actor.id != SYSTEM.id:
         return call.actor
-    username = call.conn.execute(sa.select(human_task.c.completed_by).where(
-        human_task.c.case_id == call.case_id, human_task.c.element_id == "Task_Verify",
-        human_task.c.completed_by.is_not(None))
-        .order_by(human_task.c.completed_at.desc(), human_task.c.id.desc()).limit(1)).scalar()
+    username = last_performer(call.conn, call.case_id, ["Task_Verify"])
     if not username:
         raise ValueError("no one completed Task_Verify")
-    return actor_for(call.conn, str(username))
-
-
-def _copy_photos(call: ServiceCall, refs: list[Any], to_user: str) -> list[str]:
-    """Copies of the photos (the same stored bytes) as ``to_user``'s fresh uploads, for the
-    hazard's registration form: the originals stay on the triage case."""
-    ids = [i for i in (evidence.parse_ref(r) for r in refs) if i]
-    out = []
-    for row in call.conn.execute(sa.select(evidence_table).where(
-            evidence_table.c.id.in_(ids)).order_by(evidence_table.c.id)):
-        values = {k: v for k, v in row._mapping.items() if k != "id"}
-        values.update(case_id=None, task_id=None, uploaded_by=to_user, uploaded_at=call.now)
-        new = call.conn.execute(evidence_table.insert().values(**values)).inserted_primary_key
-        assert new is not None
-        out.append(evidence.ref(int(new[0])))
-    return out
+    return actor_for(call.conn, username)
 
 
 class TriageHandlers:
@@ -137,7 +118,7 @@ class TriageHandlers:
                 public_report_photo.c.evidence_id).where(
                 public_report_photo.c.report_id == row["id"])
                 .order_by(public_report_photo.c.position)).scalars()]
-        photos = _copy_photos(call, refs, actor.id)
+        photos = evidence.copy_as_uploads(call.conn, refs, actor.id, call.now)
         if not photos:
             raise InvalidInput("核查属实须上传现场照片（举报人未提供照片） (a photo is needed)")
         text = _text(call, "hazard_description") or row["description"]
