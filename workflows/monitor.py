@@ -30,7 +30,6 @@ from sqlalchemy.engine import Connection
 from hazardflow.engine import Actor, Detail, InvalidInput, journal
 from hazardflow.engine.schema import (
     UtcDateTime,
-    deployment,
     human_task,
     incident,
     process_case,
@@ -100,7 +99,7 @@ def _columns() -> list[Any]:
             unit.c.code.label("unit_code"), unit.c.name.label("unit_name")]
 
 
-def _case_joins(base: Any) -> Any:
+def case_joins(base: Any) -> Any:
     return (base.join(process_definition,
                       process_definition.c.id == process_case.c.definition_id)
             .outerjoin(hazard, hazard.c.case_id == process_case.c.id)
@@ -108,7 +107,7 @@ def _case_joins(base: Any) -> Any:
 
 
 def _task_select() -> sa.Select[Any]:
-    joined = _case_joins(human_task.join(process_case,
+    joined = case_joins(human_task.join(process_case,
                                          process_case.c.id == human_task.c.case_id))
     return sa.select(*_columns(), human_task.c.id.label("task_id"), human_task.c.element_id,
                      human_task.c.name.label("task_name"), human_task.c.assignee,
@@ -163,7 +162,7 @@ def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[A
             conds.append(human_task.c.assignee.is_(None))
         return _task_select().where(*conds), human_task.c.created_at
     if kind == "incident":
-        joined = _case_joins(incident.join(process_case,
+        joined = case_joins(incident.join(process_case,
                                            process_case.c.id == incident.c.case_id))
         query = sa.select(*_columns(), process_case.c.definition_id,
                           incident.c.id.label("incident_id"), incident.c.element_id,
@@ -172,7 +171,7 @@ def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[A
         return query, incident.c.created_at
     if kind == "suspended":
         query = sa.select(*_columns(), process_case.c.updated_at).select_from(
-            _case_joins(process_case)).where(process_case.c.status == "suspended")
+            case_joins(process_case)).where(process_case.c.status == "suspended")
         return query, process_case.c.updated_at
     raise _unknown_kind()
 
@@ -314,84 +313,6 @@ def set_threshold(conn: Connection, actor: Actor, process_key: str, element_id: 
     journal.record(conn, actor=actor.id, action="monitor.threshold", at=now,
                    subject=f"threshold:{process_key}:{element_id or ''}:{kind}",
                    payload={"days": days})
-
-
-# -- where work piles up ----------------------------------------------------------------
-
-def definitions(conn: Connection) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in conn.execute(
-        sa.select(process_definition.c.id, process_definition.c.key,
-                  process_definition.c.version, process_definition.c.name)
-        .order_by(process_definition.c.key, process_definition.c.version.desc()))]
-
-
-def definition_row(conn: Connection, definition_id: int) -> dict[str, Any] | None:
-    """A deployed process version with its diagram (``bpmn_xml``), or None."""
-    row = conn.execute(
-        sa.select(process_definition.c.id, process_definition.c.key,
-                  process_definition.c.version, process_definition.c.name,
-                  deployment.c.bpmn_xml)
-        .join_from(process_definition, deployment,
-                   deployment.c.id == process_definition.c.deployment_id)
-        .where(process_definition.c.id == definition_id)).first()
-    return dict(row._mapping) if row is not None else None
-
-
-def busiest_definition(conn: Connection, actor: Actor) -> int | None:
-    """The process version with the most open tasks among the cases ``actor`` may see (else
-    the newest deployed): where the monitor opens, and never moved by hidden work."""
-    busiest = conn.execute(
-        sa.select(process_case.c.definition_id)
-        .select_from(human_task.join(process_case, process_case.c.id == human_task.c.case_id)
-                     .outerjoin(hazard, hazard.c.case_id == process_case.c.id))
-        .where(OPEN_TASK, visible_hazard_rows(actor)).group_by(process_case.c.definition_id)
-        .order_by(sa.func.count().desc(), process_case.c.definition_id.desc())
-        .limit(1)).scalar()
-    if busiest is None:
-        busiest = conn.execute(sa.select(sa.func.max(process_definition.c.id))).scalar()
-    return int(busiest) if busiest is not None else None
-
-
-def _seconds_between(conn: Connection, end: Any, start: Any) -> Any:
-    if conn.dialect.name == "postgresql":
-        return sa.func.extract("epoch", end - start)
-    return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
-
-
-def piles(conn: Connection, actor: Actor, definition_id: int,
-          now: datetime) -> dict[str, dict[str, Any]]:
-    """Per element: open tasks, overdue tasks, open incidents, and the average hours a
-    completed task spent there (the heat), over the cases ``actor`` may see."""
-    cases = _case_joins(process_case)
-    scope = [process_case.c.definition_id == definition_id, visible_hazard_rows(actor)]
-    out: dict[str, dict[str, Any]] = {}
-
-    def bump(element: str | None, key: str, value: Any) -> None:
-        if element:
-            out.setdefault(element, {"active": 0, "overdue": 0, "incidents": 0,
-                                     "avg_hours": None})[key] = value
-
-    tasks = human_task.join(cases, process_case.c.id == human_task.c.case_id)
-    overdue = sa.func.sum(sa.case((human_task.c.due_at < now, 1), else_=0))
-    for element, active, late in conn.execute(
-            sa.select(human_task.c.element_id, sa.func.count(), overdue).select_from(tasks)
-            .where(OPEN_TASK, *scope).group_by(human_task.c.element_id)):
-        bump(element, "active", int(active))
-        bump(element, "overdue", int(late or 0))
-    for element, count in conn.execute(
-            sa.select(incident.c.element_id, sa.func.count())
-            .select_from(incident.join(cases, process_case.c.id == incident.c.case_id))
-            .where(incident.c.resolved_at.is_(None), *scope).group_by(incident.c.element_id)):
-        bump(element, "incidents", int(count))
-    spent = sa.func.avg(_seconds_between(conn, human_task.c.completed_at,
-                                         human_task.c.created_at))
-    for element, seconds in conn.execute(
-            sa.select(human_task.c.element_id, spent).select_from(tasks)
-            .where(human_task.c.state == "completed", *scope)
-            .group_by(human_task.c.element_id)):
-        if seconds is not None:
-            bump(element, "avg_hours", round(float(seconds) / 3600, 1))
-    return out
 
 
 def cases_at(conn: Connection, actor: Actor, definition_id: int, element_id: str,

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hazardflow.engine import Forbidden, NotFound
 from hazardflow.engine.schema import human_task
-from hazardflow.workflows import monitor, repair
+from hazardflow.workflows import monitor, monitor_piles, repair
 from hazardflow.workflows.monitor import StuckFilter
 from hazardflow.workflows.usecases import repair as repair_uc
 
@@ -146,10 +146,10 @@ def test_piles_count_open_overdue_and_time_spent_per_activity(life: Lifecycle) -
     life.complete(first, "Task_Triage", "safety", order_form(TODAY + timedelta(days=20)))
     with life.db.connect() as conn:
         definition = life.case(first).definition_id
-        piles = monitor.piles(conn, life.actor("city"), definition, life.now())
+        piles = monitor_piles.piles(conn, life.actor("city"), definition, life.now())
         at_triage = monitor.cases_at(conn, life.actor("city"), definition, "Task_Triage",
                                      life.now())
-        nothing = monitor.piles(conn, life.actor("yuan"), definition, life.now())
+        nothing = monitor_piles.piles(conn, life.actor("yuan"), definition, life.now())
     assert piles["Task_Triage"]["active"] == 1 and piles["Task_Triage"]["overdue"] == 1
     assert piles["Task_Triage"]["avg_hours"] == pytest.approx(48.0)
     assert piles["Task_Rectify"]["active"] == 1 and piles["Task_Rectify"]["overdue"] == 0

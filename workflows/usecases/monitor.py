@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, NotFound
 
-from .. import campaigns, escalation, monitor, policy
+from .. import campaigns, escalation, monitor, monitor_piles, policy
 from .. import dashboard as figures
 from ..incident_text import ElementNames
 from ..inputs import whole_number
@@ -60,7 +60,7 @@ def stuck_page(rt: Runtime, actor: Actor, args: Mapping[str, Any],
     with reading(rt) as conn:
         return {"result": monitor.stuck(conn, actor, filters, rt.now(), page, 50,
                                           names=ElementNames(conn, rt.engine)),
-                "definitions": monitor.definitions(conn), **_choices(conn, actor)}
+                "definitions": monitor_piles.definitions(conn), **_choices(conn, actor)}
 
 
 def _choices(conn: Connection, actor: Actor) -> dict[str, list[tuple[str, str]]]:
@@ -84,7 +84,7 @@ def busiest_process(rt: Runtime, actor: Actor) -> int:
     monitor opens on."""
     policy.require(actor, "monitor")
     with reading(rt) as conn:
-        found = monitor.busiest_definition(conn, actor)
+        found = monitor_piles.busiest_definition(conn, actor)
     if found is None:
         raise NotFound("尚未部署任何流程 (no process is deployed)")
     return found
@@ -95,20 +95,20 @@ def process_page(rt: Runtime, actor: Actor, definition_id: int) -> dict[str, Any
     see, and the versions to switch to."""
     policy.require(actor, "monitor")
     with reading(rt) as conn:
-        definition = monitor.definition_row(conn, definition_id)
+        definition = monitor_piles.definition_row(conn, definition_id)
         if definition is None:
             raise NotFound(f"流程版本 {definition_id} 不存在 "
                            f"(process definition {definition_id} does not exist)")
         return {"definition": definition,
-                "piles": monitor.piles(conn, actor, definition_id, rt.now()),
-                "definitions": monitor.definitions(conn)}
+                "piles": monitor_piles.piles(conn, actor, definition_id, rt.now()),
+                "definitions": monitor_piles.definitions(conn)}
 
 
 def piles(rt: Runtime, actor: Actor, definition_id: int) -> dict[str, dict[str, Any]]:
     """Per activity of a process version: open, overdue, incidents, average hours spent."""
     policy.require(actor, "monitor")
     with reading(rt) as conn:
-        return monitor.piles(conn, actor, definition_id, rt.now())
+        return monitor_piles.piles(conn, actor, definition_id, rt.now())
 
 
 def cases_at(rt: Runtime, actor: Actor, definition_id: int,
@@ -180,7 +180,7 @@ def thresholds(rt: Runtime, actor: Actor) -> dict[str, Any]:
         items = [{**r, "updated_by_name": shown.get(r.get("updated_by") or "",
                                                     r.get("updated_by"))} for r in rows]
         return {"items": items, "defaults": monitor.DEFAULT_DAYS,
-                "definitions": monitor.definitions(conn)}
+                "definitions": monitor_piles.definitions(conn)}
 
 
 def set_threshold(rt: Runtime, actor: Actor, process_key: str, element_id: str, kind: str,
