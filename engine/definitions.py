@@ -15,9 +15,17 @@ from sqlalchemy.engine import Connection
 
 from .db import new_id
 from .errors import DeploymentError, NotFound
-from .parser import HfParser, rewrite_timers
+from .parser import parsed_specs
 from .schema import deployment, process_definition
 from .xmlsafe import parse_untrusted
+
+# built once: building a SELECT costs more than running it on SQLite (every start resolves)
+_LATEST = (sa.select(process_definition.c.id)
+           .where(process_definition.c.key == sa.bindparam("key"))
+           .order_by(process_definition.c.version.desc()).limit(1))
+_VERSION = (sa.select(process_definition.c.id)
+            .where(process_definition.c.key == sa.bindparam("key"),
+                   process_definition.c.version == sa.bindparam("version")))
 
 
 @dataclass(frozen=True)
@@ -132,13 +140,8 @@ class DefinitionCache:
         if row is None:
             raise NotFound(f"流程定义 {definition_id} 不存在 (process definition {definition_id} "
                            "does not exist)")
-        parser = HfParser()
         root = parse_untrusted(row.bpmn_xml.encode("utf-8"), max_bytes=self._max * 4)
-        parser.add_bpmn_xml(root, row.filename)
-        spec = parser.get_spec(row.key)
-        subs = parser.get_subprocess_specs(row.key)
-        for s in (spec, *subs.values()):
-            rewrite_timers(s)
+        spec, subs = parsed_specs(root, row.filename, (row.key,))[row.key]
         definition = Definition(
             id=row.id, key=row.key, version=row.version, name=row.name,
             starter_groups=row.starter_groups, start_form=row.start_form,
@@ -148,11 +151,8 @@ class DefinitionCache:
         return self._by_id[definition_id]
 
     def resolve(self, conn: Connection, key: str, version: int | None = None) -> Definition:
-        query = sa.select(process_definition.c.id).where(process_definition.c.key == key)
-        if version is not None:
-            query = query.where(process_definition.c.version == version)
-        def_id = conn.execute(query.order_by(process_definition.c.version.desc())
-                              .limit(1)).scalar()
+        def_id = conn.execute(_LATEST, {"key": key}).scalar() if version is None \
+            else conn.execute(_VERSION, {"key": key, "version": version}).scalar()
         if def_id is None:
             what = f"{key!r} version {version}" if version is not None else repr(key)
             raise NotFound(f"没有已部署的流程 {what} (no deployed process {what})")

@@ -21,10 +21,15 @@ if TYPE_CHECKING:
     from .definitions import DefinitionCache
 
 _B = sa.bindparam
-TASK = sa.select(human_task).where(human_task.c.id == _B("task_id"))
 CANDIDATES = (sa.select(task_candidate.c.role, task_candidate.c.unit)
               .where(task_candidate.c.human_task_id == _B("task_id")))
 ASSIGNEE = sa.select(human_task.c.assignee).where(human_task.c.id == _B("task_id"))
+# a task's row with its candidates: one statement (a row per candidate, or one without)
+TASK_AND_CANDIDATES = (
+    sa.select(human_task, task_candidate.c.role.label("cand_role"),
+              task_candidate.c.unit.label("cand_unit"))
+    .outerjoin(task_candidate, task_candidate.c.human_task_id == human_task.c.id)
+    .where(human_task.c.id == _B("task_id")))
 NOT_CANDIDATE = "所选人员不是该任务的办理人选 (the person chosen is not a candidate for this task)"
 NOT_CANDIDATE_FIELD = "不是办理人选 (not a candidate)"
 
@@ -40,6 +45,26 @@ class Refusal:
     holder: str | None = None
     element: str | None = None
     candidate: bool = False
+
+
+class TaskRow:
+    """A human task's row (its columns as attributes) with its candidates (role, unit)."""
+
+    def __init__(self, row: Any, candidates: tuple[tuple[str, str | None], ...]) -> None:
+        self._row = row
+        self.candidates = candidates
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
+def read_task(conn: Connection, task_id: int) -> TaskRow | None:
+    """The task's row and its candidates in one statement; None if there is no such task."""
+    rows = conn.execute(TASK_AND_CANDIDATES, {"task_id": task_id}).all()
+    if not rows:
+        return None
+    return TaskRow(rows[0], tuple((r.cand_role, r.cand_unit) for r in rows
+                                  if r.cand_role is not None))
 
 
 @dataclass(frozen=True)
@@ -103,7 +128,7 @@ class TaskOwnership:
         """Whether ``actor`` may complete the task now, by the checks a completion makes
         (read without the case's lock: a page's answer, which the completion checks again).
         None: they may."""
-        task_row = conn.execute(TASK, {"task_id": task_id}).first()
+        task_row = read_task(conn, task_id)
         if task_row is None:
             raise NotFound(f"任务 {task_id} 不存在 (task {task_id} does not exist)",
                            task_id=task_id)
@@ -168,14 +193,14 @@ class TaskOwnership:
                                 "supervisor with a reason, may reassign it)",
                                 case_id=task_row.case_id, task_id=task_id)
             self._check_entitled(conn, task_row, actor)
-        if not self._is_candidate(conn, task_row.id, assignee):
+        if not self._is_candidate(conn, task_row.id, assignee, task_row):
             raise InvalidInput(NOT_CANDIDATE, [Detail(NOT_CANDIDATE_FIELD, field="assignee")],
                                task_id=task_id)
         self._set_assignee(conn, row, task_row, assignee.id, actor, "assign")
 
     # -- checks --------------------------------------------------------------------------
 
-    def _lock_task(self, conn: Connection, task_id: int) -> tuple[CaseRow, Any]:
+    def _lock_task(self, conn: Connection, task_id: int) -> tuple[CaseRow, TaskRow]:
         row = self.store.lock_of_task(conn, task_id)
         if row is None:
             raise NotFound(f"任务 {task_id} 不存在 (task {task_id} does not exist)",
@@ -184,8 +209,9 @@ class TaskOwnership:
             raise Conflict("本案已挂起，须由监管人员恢复后才能办理 (the case is suspended; a "
                            "supervisor must resume it first)",
                            case_id=row.id, task_id=task_id, code="suspended")
-        # then read the task, under the case's lock
-        task_row = conn.execute(TASK, {"task_id": task_id}).one()
+        # then read the task and its candidates, under the case's lock
+        task_row = read_task(conn, task_id)
+        assert task_row is not None  # the lock found the case through this task
         return row, task_row
 
     @staticmethod
@@ -194,26 +220,31 @@ class TaskOwnership:
             raise Conflict(f"该任务已办结 (the task was already {task_row.state})",
                            case_id=task_row.case_id, task_id=task_row.id)
 
-    def _is_candidate(self, conn: Connection, task_id: int, actor: Actor) -> bool:
-        rows = conn.execute(CANDIDATES, {"task_id": task_id}).all()
+    def _is_candidate(self, conn: Connection, task_id: int, actor: Actor,
+                      read: TaskRow | None = None) -> bool:
+        """Whether ``actor`` is among the task's candidates (a task without any belongs to
+        its assignee); ``read``: the task as already read with its candidates."""
+        rows = read.candidates if read is not None else \
+            conn.execute(CANDIDATES, {"task_id": task_id}).all()
         for role, unit in rows:
             if role.startswith("user:") and role[5:] == actor.id:
                 return True
             if actor.holds(role, unit):
                 return True
-        assignee = conn.execute(ASSIGNEE, {"task_id": task_id}).scalar()
+        assignee = read.assignee if read is not None else \
+            conn.execute(ASSIGNEE, {"task_id": task_id}).scalar()
         return bool(not rows and assignee == actor.id)
 
-    def _entitlement(self, conn: Connection, task_row: Any, actor: Actor,
+    def _entitlement(self, conn: Connection, task_row: TaskRow, actor: Actor,
                      claimed_ok: bool = False) -> Refusal | None:
         if task_row.assignee == actor.id:
             return None
-        candidate = self._is_candidate(conn, task_row.id, actor)
+        candidate = self._is_candidate(conn, task_row.id, actor, task_row)
         if task_row.assignee and not claimed_ok:
             return Refusal("held_by_other", holder=task_row.assignee, candidate=candidate)
         return None if candidate else Refusal("not_candidate")
 
-    def _check_entitled(self, conn: Connection, task_row: Any, actor: Actor,
+    def _check_entitled(self, conn: Connection, task_row: TaskRow, actor: Actor,
                         claimed_ok: bool = False) -> None:
         found = self._entitlement(conn, task_row, actor, claimed_ok)
         if found is None:
