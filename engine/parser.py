@@ -14,6 +14,10 @@ ISO-8601 literal works and a date means the end of that day in the business time
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from lxml import etree
@@ -171,3 +175,38 @@ def process_attributes(root: etree._Element) -> dict[str, dict[str, Any]]:
             "line": proc.sourceline,
         }
     return out
+
+
+Specs = dict[str, tuple[Any, dict[str, Any]]]  # process id -> (spec, sub-process specs)
+_PARSED: OrderedDict[tuple[bytes, str | None, tuple[str, ...]], Specs] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+_PARSED_KEEP = 64
+
+
+def parsed_specs(root: etree._Element, filename: str | None, pids: Sequence[str]) -> Specs:
+    """The specs of processes ``pids`` of a file, timers rewritten, parsed once per process.
+
+    Keyed by the hash of the file's content (and its name, which specs carry into error
+    messages): the same file deployed again, or by another engine of the process (a test's),
+    is not parsed again. Specs are never changed once parsed, so sharing them is safe. A
+    file that fails to parse raises and is not kept."""
+    key = (hashlib.sha256(etree.tostring(root)).digest(), filename, tuple(pids))
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+        if found is not None:
+            _PARSED.move_to_end(key)
+            return found
+    parser = HfParser()
+    parser.add_bpmn_xml(root, filename)
+    specs: Specs = {}
+    for pid in pids:
+        spec = parser.get_spec(pid)
+        subs = parser.get_subprocess_specs(pid)
+        for one in (spec, *subs.values()):
+            rewrite_timers(one)
+        specs[pid] = (spec, subs)
+    with _PARSED_LOCK:
+        _PARSED[key] = specs
+        while len(_PARSED) > _PARSED_KEEP:
+            _PARSED.popitem(last=False)
+    return specs

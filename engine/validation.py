@@ -24,7 +24,7 @@ from .errors import Detail, ExpressionError
 from .expressions import Evaluator, is_iso_literal, names_in, timer_source, unwrap
 from .forms import check_form_schema, form_fields
 from .lint import label, structure_problems
-from .parser import CAMUNDA, HfParser, process_attributes, rewrite_timers
+from .parser import CAMUNDA, parsed_specs, process_attributes
 from .services import CandidateResolver, HandlerRegistry
 
 RESERVED_IDS = {"Start", "End", "Root"}
@@ -85,13 +85,8 @@ class DefinitionValidator:
             problems += check_form_schema(key, schema)
         if problems:
             return Checked(processes, dict(forms), problems + shape)
-        parser = HfParser()
         try:
-            parser.add_bpmn_xml(root, filename)
-            for pid in processes:
-                rewrite_timers(parser.get_spec(pid))
-                for sub in parser.get_subprocess_specs(pid).values():
-                    rewrite_timers(sub)
+            parsed_specs(root, filename, list(processes))
         except ValidationException as exc:
             reason = str(getattr(exc, "message", exc)).strip() or repr(exc)
             problems.append(Detail(f"流程图无法解析 ({reason})",

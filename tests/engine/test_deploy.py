@@ -160,3 +160,25 @@ def test_refused_deploy_leaves_no_trace(make_engine) -> None:
     from hazardflow.engine.schema import deployment
     with engine.db.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(deployment)).scalar() == 0
+
+
+def test_the_same_file_is_parsed_once_per_process_and_a_changed_one_again(make_engine) -> None:
+    """Specs are shared by content: another engine (another test, a second runtime in the
+    process) deploying the same file gets the very spec objects; a changed file its own."""
+    first, second = make_engine(), make_engine()
+    for engine in (first, second):
+        engine.deploy(bpmn_bytes(), load_forms(), actor="designer")
+    with first.db.connect() as conn:
+        one = first.definition(conn, "review")
+    with second.db.connect() as conn:
+        two = second.definition(conn, "review")
+    assert one is not two  # each engine keeps its own definition (its forms, its id)
+    assert one.spec is two.spec
+    assert one.subprocess_specs == two.subprocess_specs
+    first.deploy(_variant('camunda:priority="70"', 'camunda:priority="90"'), load_forms(),
+                 actor="designer")
+    with first.db.connect() as conn:
+        changed = first.definition(conn, "review")
+    assert changed.version == 2 and changed.spec is not one.spec
+    assert changed.user_task_ext("Task_Review")["priority"] == "90"
+    assert one.user_task_ext("Task_Review")["priority"] == "70"
