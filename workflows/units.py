@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -137,9 +138,16 @@ def subtree_ids(codes: set[str] | frozenset[str], name: str = "subtree") -> Sele
     """A SELECT of the ids of the units with these codes and every unit below them.
 
     A recursive CTE (SQLite and PostgreSQL both support it); ``name`` must be unique within
-    one statement when several subtrees are combined.
+    one statement when several subtrees are combined. Built once per codes and name (the
+    visibility rule asks for one in nearly every read; a statement is never changed once
+    built, so one can be shared).
     """
-    base = select(unit.c.id).where(unit.c.code.in_(sorted(codes))).cte(name, recursive=True)
+    return _subtree_ids(tuple(sorted(codes)), name)
+
+
+@lru_cache(maxsize=1024)
+def _subtree_ids(codes: tuple[str, ...], name: str) -> Select[Any]:
+    base = select(unit.c.id).where(unit.c.code.in_(codes)).cte(name, recursive=True)
     child = unit.alias(f"{name}_child")
     tree = base.union_all(select(child.c.id).where(child.c.parent_id == base.c.id))
     return select(tree.c.id)
