@@ -22,8 +22,10 @@ def test_bench_api_reports_every_figure() -> None:
         assert 0 < out[f"http_p50_ms_{clients}"] <= out[f"http_p99_ms_{clients}"]
     assert sum(out["tasks_per_level"].values()) == 12
     assert out["engine_completions_per_s"] > 0
-    ratio = out["http_completions_per_s_2"] / out["engine_completions_per_s"]
-    assert abs(out["http_over_engine_2"] - ratio) <= 0.01 * ratio  # rounded figures
+    # the figures are rounded to 0.1: the ratio printed lies within what they allow
+    http, engine = out["http_completions_per_s_2"], out["engine_completions_per_s"]
+    low, high = (http - 0.05) / (engine + 0.05), (http + 0.05) / max(engine - 0.05, 0.01)
+    assert low - 0.001 <= out["http_over_engine_2"] <= high + 0.001
     assert out["timers_fired"] == out["timers_due"] >= 20
     assert out["timers_left_due"] == 0
     assert out["sweep_timers_per_s"] > 0 and out["sweep_lag_s"] > 0

@@ -184,5 +184,7 @@ def test_a_schema_that_skipped_the_deploy_check_still_cannot_hold_a_worker(
     assert check_form_schema("f", schema)  # deploy refuses each of these ...
     started = time.perf_counter()
     problems = validate_submission(schema, data)  # ... and validating stops all the same
-    assert time.perf_counter() - started < 1.0
+    # unbounded, each would run for hours (2**40 branches); bounded, it stops in a fraction
+    # of a second on a quiet machine: 5 s keeps the difference without failing under load
+    assert time.perf_counter() - started < 5.0
     assert problems

@@ -40,7 +40,10 @@ PAYLOADS = [line for line in (HOSTILE / "payloads.txt").read_text().splitlines()
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 BOSS = Actor("boss", frozenset({("reviewer", "U1"), ("clerk", "U1")}), admin=True)
 FAR = T0 + timedelta(days=3650)
-LIMIT = 2.0  # seconds any one call may take
+# seconds any one call may take: a backtracking pattern or an unbounded form would run for
+# hours; a bounded one takes well under a second on a quiet machine, ~2.7 s at worst seen
+# when the machine is overloaded (three test processes on two cores)
+LIMIT = 5.0
 
 
 def _template(name: str, value: str) -> bytes:
