@@ -9,15 +9,15 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.services import Actor, Grant
 
-from .roles import DELEGATED_ROLES, ROLES, check_role_at
+from .roles import DELEGATE_KINDS, DELEGATED_ROLES, ROLES, check_role_at
 from .schema import app_user, unit, user_role
 from .sessions import revoke_credentials
-from .units import delegating_bodies, get_unit_by_code
+from .units import get_unit_by_code
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that a miss costs as much as a hit.
@@ -76,11 +76,24 @@ def parse_role_spec(conn: Connection, spec: str) -> Grant:
     return role, code or None
 
 
+# built once: asked on every request that carries a session or a token
+_USER_COLUMNS = (app_user.c.id, app_user.c.username, app_user.c.display_name,
+                 app_user.c.active)
+_USER_BY_ID = select(*_USER_COLUMNS).where(app_user.c.id == bindparam("user"))
+_USER_BY_NAME = select(*_USER_COLUMNS).where(app_user.c.username == bindparam("user"))
+_held_unit = unit.alias("held_unit")
+_held_parent = unit.alias("held_unit_parent")
+_GRANTS = (select(user_role.c.role, _held_unit.c.code, _held_unit.c.active, _held_unit.c.kind,
+                  _held_parent.c.code.label("parent_code"))
+           .select_from(user_role.outerjoin(_held_unit, _held_unit.c.id == user_role.c.unit_id)
+                        .outerjoin(_held_parent, _held_parent.c.id == _held_unit.c.parent_id))
+           .where(user_role.c.user_id == bindparam("user_id")))
+
+
 def get_user(conn: Connection, user: int | str) -> User | None:
     """A user by id (int) or username (str)."""
-    column = app_user.c.id if isinstance(user, int) else app_user.c.username
-    row = conn.execute(select(app_user.c.id, app_user.c.username, app_user.c.display_name,
-                              app_user.c.active).where(column == user)).first()
+    query = _USER_BY_ID if isinstance(user, int) else _USER_BY_NAME
+    row = conn.execute(query, {"user": user}).first()
     return User.from_row(row) if row else None
 
 
@@ -214,13 +227,12 @@ def grants_of(conn: Connection, user_id: int) -> list[Grant]:
     ``roles.DELEGATED_ROLES`` held at a 卫生监督所 also counts as held at the commission it
     acts for (``units.delegating_bodies``): its inspectors inspect and re-check as that
     commission's, for candidate resolution and scope alike."""
-    rows = conn.execute(
-        select(user_role.c.role, unit.c.code, unit.c.active)
-        .select_from(user_role.outerjoin(unit, unit.c.id == user_role.c.unit_id))
-        .where(user_role.c.user_id == user_id))
-    held = {(r.role, r.code) for r in rows if r.code is None or r.active}
-    acting_for = delegating_bodies(conn, {c for r, c in held if c and r in DELEGATED_ROLES})
-    held |= {(r, acting_for[c]) for r, c in held if c in acting_for and r in DELEGATED_ROLES}
+    rows = conn.execute(_GRANTS, {"user_id": user_id}).all()  # with each unit's parent
+    live = [r for r in rows if r.code is None or r.active]
+    held: set[Grant] = {(r.role, r.code) for r in live}
+    held |= {(r.role, r.parent_code) for r in live  # units.delegating_bodies, in the same read
+             if r.code and r.role in DELEGATED_ROLES and r.kind in DELEGATE_KINDS
+             and r.parent_code is not None}
     return sorted(held, key=lambda g: (g[0], g[1] or ""))
 
 
@@ -232,7 +244,12 @@ def actor_for(conn: Connection, user: int | str) -> Actor:
     found = get_user(conn, user)
     if found is None:
         raise LookupError(f"unknown user {user!r}")
-    if not found.active:
-        return Actor(found.username)
-    grants = frozenset(grants_of(conn, found.id))
-    return Actor(found.username, grants, admin=any(r == "admin" for r, _ in grants))
+    return actor_of(conn, found)
+
+
+def actor_of(conn: Connection, user: User) -> Actor:
+    """:func:`actor_for` a user already read."""
+    if not user.active:
+        return Actor(user.username)
+    grants = frozenset(grants_of(conn, user.id))
+    return Actor(user.username, grants, admin=any(r == "admin" for r, _ in grants))

@@ -20,7 +20,7 @@ from ..uow import reading, unit_of_work
 from ..users import (
     MIN_PASSWORD_LENGTH,
     User,
-    actor_for,
+    actor_of,
     authenticate,
     check_password,
     display_names,
@@ -132,7 +132,7 @@ def session_identity(rt: Runtime, key: str) -> Identity | None:
         user = get_user(conn, found.user_id) if found is not None else None
         if found is None or user is None or not user.active:
             return None
-        identity = Identity(user, actor_for(conn, user.id), found.id,
+        identity = Identity(user, actor_of(conn, user), found.id,
                             must_change_password(conn, user.id))
         stale = sessions.needs_touch(conn, found.id, now)
     if stale:
@@ -148,7 +148,7 @@ def token_identity(rt: Runtime, token: str) -> Identity | None:
         user = get_user(conn, user_id) if user_id is not None else None
         if user is None or not user.active:
             return None
-        return Identity(user, actor_for(conn, user.id))
+        return Identity(user, actor_of(conn, user))
 
 
 def names_of(rt: Runtime, usernames: list[str]) -> dict[str, str]:
