@@ -43,7 +43,7 @@ from .policy import (
 from .runtime import HAZARD_PROCESS
 from .schema import unit
 from .units import get_unit_by_code
-from .users import actor_for, get_user
+from .users import actor_of, get_user
 
 __all__ = ["VIEWS", "TaskQuery", "list_tasks"]  # re-exported: the inbox is workflows.inbox
 
@@ -142,7 +142,7 @@ def check_people(conn: Connection, case_id: int | None, data: Mapping[str, Any])
             raise InvalidInput("unknown person", [Detail(
                 f"没有这个用户 (no active user {username!r})", field=field)])
         if row is not None:
-            person = actor_for(conn, user.id)
+            person = actor_of(conn, user)
             if row["unit_code"] not in units_in_scope(conn, person):
                 raise InvalidInput("所选人员不在本单位任职 (person outside the unit)", [Detail(
                     f"{username} 不在 {row['unit_name']} 任职 (holds no role there)",
@@ -178,10 +178,9 @@ def case_detail(conn: Connection, actor: Actor, case_id: int) -> dict[str, Any]:
 def task_detail(conn: Connection, engine: Engine, actor: Actor, task_id: int) -> dict[str, Any]:
     require_visible_task(conn, actor, task_id)
     row = conn.execute(task_select().where(human_task.c.id == task_id)).one()
-    definition_id = conn.execute(sa.select(process_case.c.definition_id).where(
-        process_case.c.id == row.case_id)).scalar_one()
-    revision = conn.execute(sa.select(process_case.c.revision).where(
-        process_case.c.id == row.case_id)).scalar_one()
+    definition_id, revision = conn.execute(
+        sa.select(process_case.c.definition_id, process_case.c.revision)
+        .where(process_case.c.id == row.case_id)).one()
     definition = engine.definitions.get(conn, definition_id)
     out = task_dict(row)
     out["form"] = definition.forms.get(row.form_key) if row.form_key else None

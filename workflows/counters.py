@@ -18,25 +18,23 @@ the primary key; we roll back to the savepoint and increment the row they create
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from .schema import counter
 
 _ATTEMPTS = 3
+# one round trip: the increment hands back the new value (RETURNING: PostgreSQL, SQLite 3.35+)
+_BUMP = (update(counter).where(counter.c.name == bindparam("counter_name"))
+         .values(value=counter.c.value + 1).returning(counter.c.value))
 
 
 def next_value(conn: Connection, name: str) -> int:
     """Increment counter ``name`` (created at 0 on first use) and return the new value."""
     for _ in range(_ATTEMPTS):
-        bumped = conn.execute(
-            update(counter).where(counter.c.name == name)
-            .values(value=counter.c.value + 1))
-        if bumped.rowcount:
-            value = conn.execute(
-                select(counter.c.value).where(counter.c.name == name).with_for_update()
-            ).scalar_one()
+        value = conn.execute(_BUMP, {"counter_name": name}).scalar()  # the row stays locked
+        if value is not None:
             return int(value)
         try:
             with conn.begin_nested():

@@ -42,8 +42,8 @@ def complete(rt: Runtime, actor: Actor, task_id: int, data: Mapping[str, Any], *
         raise InvalidInput("表单数据必须是对象 (form data must be a JSON object)",
                            task_id=task_id)
     with unit_of_work(rt) as conn:
-        case_id = policy.require_visible_task(conn, actor, task_id)
-        form = cases.task_detail(conn, rt.engine, actor, task_id)["form"]
+        detail = cases.task_detail(conn, rt.engine, actor, task_id)  # visible, or NotFound
+        case_id, form = int(detail["case_id"]), detail["form"]
         deadlines.check_form_deadlines(form, data, rt.calendar, rt.now(),
                                        rt.settings.max_deadline_days)
         cases.check_people(conn, case_id, data)
