@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import Select, bindparam, event, select
+from sqlalchemy.engine import Connection, Engine
 
 from .roles import COUNTY_LEVEL_KINDS, DELEGATE_KINDS, parent_problem
 from .schema import unit
@@ -55,9 +55,48 @@ def _select() -> Select[Any]:
                   unit.c.county_code, unit.c.active, unit.c.short_name)
 
 
+_BY_CODE = _select().where(unit.c.code == bindparam("code"))
+_KNOWN = "hf_units_by_code"  # conn.info: (the transaction, {code: Unit})
+
+
+def _known(conn: Connection) -> dict[str, Unit] | None:
+    """Units already read by code in the transaction ``conn`` is in (a step asks for the
+    case's unit and its county several times). Forgotten when a unit is written
+    (:func:`forget_units`) and when the transaction or one of its savepoints rolls back."""
+    transaction = conn.get_transaction()
+    if transaction is None:
+        return None
+    held = conn.info.get(_KNOWN)
+    if held is None or held[0] is not transaction:
+        held = conn.info[_KNOWN] = (transaction, {})
+    known: dict[str, Unit] = held[1]
+    return known
+
+
+def forget_units(conn: Connection) -> None:
+    """Call after writing a unit row: the transaction reads units afresh."""
+    conn.info.pop(_KNOWN, None)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_on_savepoint_rollback(conn: Connection, *_: Any) -> None:
+    forget_units(conn)
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_on_rollback(conn: Connection) -> None:
+    forget_units(conn)
+
+
 def get_unit_by_code(conn: Connection, code: str) -> Unit | None:
-    row = conn.execute(_select().where(unit.c.code == code)).first()
-    return Unit.from_row(row) if row else None
+    known = _known(conn)
+    if known is not None and code in known:
+        return known[code]
+    row = conn.execute(_BY_CODE, {"code": code}).first()
+    found = Unit.from_row(row) if row else None
+    if known is not None and found is not None:
+        known[code] = found
+    return found
 
 
 def unit_names(conn: Connection, codes: Iterable[Any] | None = None) -> dict[str, str]:
@@ -96,6 +135,7 @@ def create_unit(conn: Connection, code: str, name: str, kind: str,
     if problem is not None:
         raise ValueError(problem)
     county_code = county_code_under(parent, kind, code)
+    forget_units(conn)
     result = conn.execute(unit.insert().values(
         code=code, name=name, kind=kind, short_name=short_name, active=active,
         parent_id=parent.id if parent else None, county_code=county_code))

@@ -98,3 +98,38 @@ def test_create_unit_rejects_impossible_units(conn: Connection, code: str, kind:
                                               parent: str | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         create_unit(conn, code, "名称", kind, parent)
+
+
+def test_a_unit_read_twice_in_a_transaction_is_read_once_and_afresh_after_a_write(
+        conn: Connection) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from hazardflow.workflows import admin
+    from hazardflow.workflows.users import User
+
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(conn.engine, "before_cursor_execute", count)
+    try:
+        first = get_unit_by_code(conn, "LA-JA-H01")
+        again = get_unit_by_code(conn, "LA-JA-H01")
+        assert first is again and len(statements) == 1  # the second came from the first
+        by = User(0, "admin", "管理员", True)
+        admin.rename_unit(conn, by, "LA-JA-H01", "金安区人民医院（新址）",
+                          datetime(2026, 11, 2, tzinfo=UTC))
+        renamed = get_unit_by_code(conn, "LA-JA-H01")
+        assert renamed is not None and renamed.name == "金安区人民医院（新址）"
+        with pytest.raises(RuntimeError), conn.begin_nested():
+            admin.rename_unit(conn, by, "LA-JA-H01", "不会留下的名字",
+                              datetime(2026, 11, 2, tzinfo=UTC))
+            assert get_unit_by_code(conn, "LA-JA-H01").name == "不会留下的名字"  # type: ignore[union-attr]
+            raise RuntimeError("the savepoint rolls back")
+        back = get_unit_by_code(conn, "LA-JA-H01")
+        assert back is not None and back.name == "金安区人民医院（新址）"
+    finally:
+        sa.event.remove(conn.engine, "before_cursor_execute", count)
