@@ -91,7 +91,6 @@ def create_unit(conn: Connection, by: User, *, code: str, name: str, kind: str,
 
 def _update_unit(conn: Connection, found: Unit, **values: Any) -> Unit:
     conn.execute(sa.update(unit).where(unit.c.id == found.id).values(**values))
-    org.forget_units(conn)
     changed = org.get_unit(conn, found.id)
     assert changed is not None
     return changed
@@ -155,7 +154,6 @@ def move_unit(conn: Connection, by: User, code: str, parent_code: str,
     old_parent = org.get_unit(conn, found.parent_id) if found.parent_id else None
     conn.execute(sa.update(unit).where(unit.c.id.in_(sorted(below))).values(
         county_code=county))
-    org.forget_units(conn)
     conn.execute(sa.update(hazard).where(hazard.c.unit_id.in_(sorted(below)),
                                          hazard.c.status == "open").values(county_code=county))
     _record(conn, by, "unit.moved", f"unit:{code}",

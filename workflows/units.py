@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import UpdateBase
 
 from .roles import COUNTY_LEVEL_KINDS, DELEGATE_KINDS, parent_problem
 from .schema import unit
@@ -61,8 +62,8 @@ _KNOWN = "hf_units_by_code"  # conn.info: (the transaction, {code: Unit})
 
 def _known(conn: Connection) -> dict[str, Unit] | None:
     """Units already read by code in the transaction ``conn`` is in (a step asks for the
-    case's unit and its county several times). Forgotten when a unit is written
-    (:func:`forget_units`) and when the transaction or one of its savepoints rolls back."""
+    case's unit and its county several times). Forgotten when a statement writes unit rows
+    and when the transaction or one of its savepoints rolls back."""
     transaction = conn.get_transaction()
     if transaction is None:
         return None
@@ -73,19 +74,26 @@ def _known(conn: Connection) -> dict[str, Unit] | None:
     return known
 
 
-def forget_units(conn: Connection) -> None:
-    """Call after writing a unit row: the transaction reads units afresh."""
+def _forget_units(conn: Connection) -> None:
+    """The transaction reads units afresh (after any write to ``unit``, and on rollback)."""
     conn.info.pop(_KNOWN, None)
+
+
+@event.listens_for(Engine, "after_execute")
+def _forget_on_unit_write(conn: Connection, statement: Any, *_: Any) -> None:
+    # every INSERT, UPDATE or DELETE of unit rows, wherever it is written
+    if isinstance(statement, UpdateBase) and statement.table is unit:
+        _forget_units(conn)
 
 
 @event.listens_for(Engine, "rollback_savepoint")
 def _forget_on_savepoint_rollback(conn: Connection, *_: Any) -> None:
-    forget_units(conn)
+    _forget_units(conn)
 
 
 @event.listens_for(Engine, "rollback")
 def _forget_on_rollback(conn: Connection) -> None:
-    forget_units(conn)
+    _forget_units(conn)
 
 
 def get_unit_by_code(conn: Connection, code: str) -> Unit | None:
@@ -135,7 +143,6 @@ def create_unit(conn: Connection, code: str, name: str, kind: str,
     if problem is not None:
         raise ValueError(problem)
     county_code = county_code_under(parent, kind, code)
-    forget_units(conn)
     result = conn.execute(unit.insert().values(
         code=code, name=name, kind=kind, short_name=short_name, active=active,
         parent_id=parent.id if parent else None, county_code=county_code))
