@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from .definitions import DefinitionCache
 
 _B = sa.bindparam
-CANDIDATES = (sa.select(task_candidate.c.role, task_candidate.c.unit)
-              .where(task_candidate.c.human_task_id == _B("task_id")))
-ASSIGNEE = sa.select(human_task.c.assignee).where(human_task.c.id == _B("task_id"))
 # a task's row with its candidates: one statement (a row per candidate, or one without)
 TASK_AND_CANDIDATES = (
     sa.select(human_task, task_candidate.c.role.label("cand_role"),
@@ -193,7 +190,7 @@ class TaskOwnership:
                                 "supervisor with a reason, may reassign it)",
                                 case_id=task_row.case_id, task_id=task_id)
             self._check_entitled(conn, task_row, actor)
-        if not self._is_candidate(conn, task_row.id, assignee, task_row):
+        if not self._is_candidate(task_row, assignee):
             raise InvalidInput(NOT_CANDIDATE, [Detail(NOT_CANDIDATE_FIELD, field="assignee")],
                                task_id=task_id)
         self._set_assignee(conn, row, task_row, assignee.id, actor, "assign")
@@ -220,26 +217,22 @@ class TaskOwnership:
             raise Conflict(f"该任务已办结 (the task was already {task_row.state})",
                            case_id=task_row.case_id, task_id=task_row.id)
 
-    def _is_candidate(self, conn: Connection, task_id: int, actor: Actor,
-                      read: TaskRow | None = None) -> bool:
+    @staticmethod
+    def _is_candidate(task_row: TaskRow, actor: Actor) -> bool:
         """Whether ``actor`` is among the task's candidates (a task without any belongs to
-        its assignee); ``read``: the task as already read with its candidates."""
-        rows = read.candidates if read is not None else \
-            conn.execute(CANDIDATES, {"task_id": task_id}).all()
-        for role, unit in rows:
+        its assignee)."""
+        for role, unit in task_row.candidates:
             if role.startswith("user:") and role[5:] == actor.id:
                 return True
             if actor.holds(role, unit):
                 return True
-        assignee = read.assignee if read is not None else \
-            conn.execute(ASSIGNEE, {"task_id": task_id}).scalar()
-        return bool(not rows and assignee == actor.id)
+        return not task_row.candidates and task_row.assignee == actor.id
 
     def _entitlement(self, conn: Connection, task_row: TaskRow, actor: Actor,
                      claimed_ok: bool = False) -> Refusal | None:
         if task_row.assignee == actor.id:
             return None
-        candidate = self._is_candidate(conn, task_row.id, actor, task_row)
+        candidate = self._is_candidate(task_row, actor)
         if task_row.assignee and not claimed_ok:
             return Refusal("held_by_other", holder=task_row.assignee, candidate=candidate)
         return None if candidate else Refusal("not_candidate")

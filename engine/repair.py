@@ -26,8 +26,8 @@ from .clock import Clock, bound_clock
 from .definitions import Definition, DefinitionCache
 from .errors import Conflict, Detail, InvalidInput, NotFound
 from .expressions import Evaluator, timer_source, unwrap
-from .ownership import NOT_CANDIDATE, NOT_CANDIDATE_FIELD
-from .schema import human_task, incident, outbox, process_case, task_candidate, timer
+from .ownership import NOT_CANDIDATE, NOT_CANDIDATE_FIELD, TaskRow, read_task
+from .schema import human_task, incident, outbox, process_case, timer
 from .services import Actor, StepContext, step_context
 from .steps import Stepper, StepResult, current_data
 from .store import CaseRow, CaseStore
@@ -59,7 +59,7 @@ class CaseRepair:
     evaluator: Evaluator
     fire_case_timers: Callable[[Connection, int, datetime], bool]
     remember_after_commit: Callable[[Connection, CaseRow, BpmnWorkflow], None]
-    _is_candidate: Callable[[Connection, int, Actor], bool]
+    _is_candidate: Callable[[TaskRow, Actor], bool]
 
     # -- suspend / resume / terminate -----------------------------------------------------
 
@@ -139,18 +139,16 @@ class CaseRepair:
         if row is None:
             raise NotFound(f"任务 {task_id} 不存在 (task {task_id} does not exist)",
                            task_id=task_id)
-        task_row = conn.execute(sa.select(human_task).where(
-            human_task.c.id == task_id)).one()
+        task_row = read_task(conn, task_id)
+        assert task_row is not None  # the lock found the case through this task
         if task_row.state != "open":
             raise Conflict(f"该任务已办结 (the task was already {task_row.state})",
                            case_id=row.id,
                            task_id=task_id)
-        if assignee is not None and not self._is_candidate(conn, task_id, assignee):
+        if assignee is not None and not self._is_candidate(task_row, assignee):
             raise InvalidInput(NOT_CANDIDATE, [Detail(NOT_CANDIDATE_FIELD, field="assignee")],
                                case_id=row.id, task_id=task_id)
-        has_group = conn.execute(sa.select(task_candidate.c.id).where(
-            task_candidate.c.human_task_id == task_id)).first() is not None
-        if assignee is None and not has_group:
+        if assignee is None and not task_row.candidates:
             raise Conflict("该任务没有可退回的候选组 (the task has no candidate group to "
                            "return to)",
                            case_id=row.id, task_id=task_id)
