@@ -9,6 +9,7 @@ thing someone may not see not exist for them (:func:`require_visible_case`,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -146,11 +147,27 @@ def visible_notifications(user_id: int, actor: Actor,
     return visible if barred is None else sa.and_(visible, sa.not_(barred))
 
 
+@lru_cache(maxsize=512)
+def _case_if_visible(actor: Actor) -> sa.Select[Any]:
+    """The case (bound ``case_id``) if ``actor`` may see it: built once per actor, since the
+    rule is SQL that depends on nothing but the actor (its units' subtrees are CTEs)."""
+    return sa.select(process_case.c.id).where(
+        process_case.c.id == sa.bindparam("case_id", type_=sa.Integer),
+        visible_cases(actor, process_case.c.id))
+
+
+@lru_cache(maxsize=512)
+def _task_case_if_visible(actor: Actor) -> sa.Select[Any]:
+    """The case of the task (bound ``task_id``) if ``actor`` may see it, in one statement."""
+    of_task = sa.select(human_task.c.case_id).where(
+        human_task.c.id == sa.bindparam("task_id", type_=sa.Integer)).scalar_subquery()
+    return sa.select(process_case.c.id).where(
+        process_case.c.id == of_task, visible_cases(actor, process_case.c.id))
+
+
 def case_visible(conn: Connection, actor: Actor, case_id: int) -> bool:
     """Whether the case exists and ``actor`` may see it (:func:`visible_cases`)."""
-    return conn.execute(sa.select(process_case.c.id).where(
-        process_case.c.id == case_id, visible_cases(actor, process_case.c.id))).first() \
-        is not None
+    return conn.execute(_case_if_visible(actor), {"case_id": case_id}).first() is not None
 
 
 def require_visible_case(conn: Connection, actor: Actor, case_id: int) -> None:
@@ -162,11 +179,8 @@ def require_visible_case(conn: Connection, actor: Actor, case_id: int) -> None:
 def visible_case_of_task(conn: Connection, actor: Actor, task_id: int) -> int | None:
     """The case of a human task, if the task exists and ``actor`` may see its case; acting
     on a task someone may not see must look exactly like acting on one that does not exist."""
-    case_id = conn.execute(sa.select(human_task.c.case_id)
-                           .where(human_task.c.id == task_id)).scalar()
-    if case_id is None or not case_visible(conn, actor, case_id):
-        return None
-    return int(case_id)
+    case_id = conn.execute(_task_case_if_visible(actor), {"task_id": task_id}).scalar()
+    return None if case_id is None else int(case_id)
 
 
 def require_visible_task(conn: Connection, actor: Actor, task_id: int) -> int:
