@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from hazardflow.engine.memo import TransactionMemo
 from hazardflow.engine.services import Actor, CaseView
 
 from .calendar import BusinessCalendar
@@ -115,9 +116,19 @@ def create_hazard_row(conn: Connection, case_id: int, data: Mapping[str, Any],
 
 
 def hazard_for_case(conn: Connection, case_id: int) -> dict[str, Any] | None:
-    """The ledger row of a case, with ``unit_code`` and ``unit_name``; no visibility check."""
-    row = conn.execute(_rows().where(hazard.c.case_id == case_id)).first()
-    return dict(row._mapping) if row else None
+    """The ledger row of a case, with ``unit_code`` and ``unit_name``; no visibility check.
+    Read once per transaction (a step's check, handlers and listeners all ask for it): kept
+    until the transaction writes ``hazard`` or ``unit`` rows or rolls back (engine.memo)."""
+    known = _READ.of(conn)
+    if known is not None and case_id in known:
+        return dict(known[case_id])
+    row = conn.execute(_BY_CASE, {"case_id": case_id}).first()
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    if known is not None:
+        known[case_id] = found
+    return dict(found)
 
 
 class HazardLedger:
@@ -207,6 +218,10 @@ class LedgerPage:
 def _rows() -> Select[Any]:
     return (select(hazard, unit.c.code.label("unit_code"), unit.c.name.label("unit_name"))
             .select_from(hazard.join(unit, unit.c.id == hazard.c.unit_id)))
+
+
+_BY_CASE = _rows().where(hazard.c.case_id == bindparam("case_id", type_=Integer))
+_READ = TransactionMemo("hazard_by_case", [hazard, unit])
 
 
 def ledger_conditions(filters: LedgerFilter,

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, event, select
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.engine import Connection
+
+from hazardflow.engine.memo import TransactionMemo
 
 from .roles import COUNTY_LEVEL_KINDS, DELEGATE_KINDS, parent_problem
 from .schema import unit
@@ -57,47 +58,13 @@ def _select() -> Select[Any]:
 
 
 _BY_CODE = _select().where(unit.c.code == bindparam("code"))
-_KNOWN = "hf_units_by_code"  # conn.info: (the transaction, {code: Unit})
-
-
-def _known(conn: Connection) -> dict[str, Unit] | None:
-    """Units already read by code in the transaction ``conn`` is in (a step asks for the
-    case's unit and its county several times). Forgotten when a statement writes unit rows
-    and when the transaction or one of its savepoints rolls back."""
-    transaction = conn.get_transaction()
-    if transaction is None:
-        return None
-    held = conn.info.get(_KNOWN)
-    if held is None or held[0] is not transaction:
-        held = conn.info[_KNOWN] = (transaction, {})
-    known: dict[str, Unit] = held[1]
-    return known
-
-
-def _forget_units(conn: Connection) -> None:
-    """The transaction reads units afresh (after any write to ``unit``, and on rollback)."""
-    conn.info.pop(_KNOWN, None)
-
-
-@event.listens_for(Engine, "after_execute")
-def _forget_on_unit_write(conn: Connection, statement: Any, *_: Any) -> None:
-    # every INSERT, UPDATE or DELETE of unit rows, wherever it is written
-    if isinstance(statement, UpdateBase) and statement.table is unit:
-        _forget_units(conn)
-
-
-@event.listens_for(Engine, "rollback_savepoint")
-def _forget_on_savepoint_rollback(conn: Connection, *_: Any) -> None:
-    _forget_units(conn)
-
-
-@event.listens_for(Engine, "rollback")
-def _forget_on_rollback(conn: Connection) -> None:
-    _forget_units(conn)
+# Units already read in the transaction (a step asks for the case's unit, its county and the
+# city several times): forgotten on any write to ``unit`` and on rollback (engine.memo).
+_READ = TransactionMemo("units", [unit])
 
 
 def get_unit_by_code(conn: Connection, code: str) -> Unit | None:
-    known = _known(conn)
+    known = _READ.of(conn)
     if known is not None and code in known:
         return known[code]
     row = conn.execute(_BY_CODE, {"code": code}).first()
@@ -119,8 +86,17 @@ def unit_names(conn: Connection, codes: Iterable[Any] | None = None) -> dict[str
 
 
 def get_unit(conn: Connection, unit_id: int) -> Unit | None:
-    row = conn.execute(_select().where(unit.c.id == unit_id)).first()
-    return Unit.from_row(row) if row else None
+    known = _READ.of(conn)
+    if known is not None and unit_id in known:
+        return known[unit_id]
+    row = conn.execute(_BY_ID, {"unit_id": unit_id}).first()
+    found = Unit.from_row(row) if row else None
+    if known is not None and found is not None:
+        known[unit_id] = found
+    return found
+
+
+_BY_ID = _select().where(unit.c.id == bindparam("unit_id"))
 
 
 def require_unit(conn: Connection, code: str) -> Unit:
@@ -240,12 +216,21 @@ def delegating_bodies(conn: Connection, codes: set[str]) -> dict[str, str]:
 
 def city_unit(conn: Connection) -> Unit:
     """The root city commission (市卫健委)."""
-    row = conn.execute(_select().where(unit.c.kind == "city_commission",
-                                       unit.c.parent_id.is_(None))
-                       .order_by(unit.c.id)).first()
+    known = _READ.of(conn)
+    if known is not None and _CITY in known:
+        return known[_CITY]
+    row = conn.execute(_CITY_SELECT).first()
     if row is None:
         raise LookupError("no city commission unit exists; run the demo seed or create one")
-    return Unit.from_row(row)
+    found = Unit.from_row(row)
+    if known is not None:
+        known[_CITY] = found
+    return found
+
+
+_CITY = ("city",)  # the memo's key for the root (codes are strings)
+_CITY_SELECT = _select().where(unit.c.kind == "city_commission",
+                               unit.c.parent_id.is_(None)).order_by(unit.c.id)
 
 
 def list_units(conn: Connection, active_only: bool = False) -> list[tuple[int, Unit]]:

@@ -258,3 +258,29 @@ def test_the_ledger_use_cases_read_what_the_actor_sees_as_of_the_business_day(
     assert usecase.hazard(lc.rt, safety, code)["case_id"] == late
     with pytest.raises(NotFound):
         usecase.hazard(lc.rt, lc.actor("yuan"), code)  # another county's
+
+
+def test_a_hazard_row_is_read_once_per_transaction_and_afresh_after_a_write(
+        conn: Connection, make_hazard: HazardFactory) -> None:
+    import sqlalchemy as sa
+
+    from hazardflow.workflows.schema import hazard
+
+    case_id, _ = make_hazard(conn, "LA-JA-H01")
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(conn.engine, "before_cursor_execute", count)
+    try:
+        first = row(conn, case_id)
+        first["description"] = "a caller's change stays the caller's"
+        again = row(conn, case_id)
+        assert len(statements) == 1 and again["description"] == "疏散通道堆放杂物"
+        conn.execute(sa.update(hazard).where(hazard.c.case_id == case_id)
+                     .values(description="已更新"))
+        assert row(conn, case_id)["description"] == "已更新"
+        assert len(statements) == 3  # the write, and the read after it
+    finally:
+        sa.event.remove(conn.engine, "before_cursor_execute", count)

@@ -1,0 +1,85 @@
+"""Rows read once per transaction: a step asks for the same unit or ledger row several times
+(the use-case's check, a service handler, a listener), and each ask was a round trip.
+
+A :class:`TransactionMemo` keeps what was read, keyed by the caller, for the rest of the
+transaction the connection is in, and forgets all of it, by one mechanism wherever the write
+comes from, when
+
+- a statement writes (INSERT, UPDATE or DELETE) one of the tables it is declared over, or
+  any statement that is not a plain read runs whose target it cannot tell (a write inside a
+  common table expression, textual SQL, DDL): judged on the SQL sent, so no path is missed;
+- the transaction or one of its savepoints rolls back;
+- the transaction ends (the memo is tied to the transaction object, never reused).
+
+Outside a transaction nothing is kept. Values must be immutable, or copied by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import UpdateBase
+
+_MEMOS: list[TransactionMemo] = []
+
+
+class TransactionMemo:
+    """What one kind of read found in the current transaction (see the module's docstring)."""
+
+    def __init__(self, name: str, tables: Iterable[Table]) -> None:
+        self.key = f"hf_memo:{name}"
+        self.tables = frozenset(tables)
+        _MEMOS.append(self)
+
+    def of(self, conn: Connection) -> dict[Any, Any] | None:
+        """The memo of the transaction ``conn`` is in; None outside a transaction."""
+        transaction = conn.get_transaction()
+        if transaction is None:
+            return None
+        held = conn.info.get(self.key)
+        if held is None or held[0] is not transaction:
+            held = conn.info[self.key] = (transaction, {})
+        memo: dict[Any, Any] = held[1]
+        return memo
+
+    def forget(self, conn: Connection) -> None:
+        conn.info.pop(self.key, None)
+
+
+def _forget_all(conn: Connection) -> None:
+    for memo in _MEMOS:
+        memo.forget(conn)
+
+
+_DML = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _forget_on_write(conn: Connection, _cursor: Any, statement: str, _parameters: Any,
+                     context: Any, _executemany: bool) -> None:
+    head = statement.lstrip()[:9].upper()
+    if head.startswith(("SELECT", "SAVEPOINT", "RELEASE")):
+        return  # reads, and the savepoints a step opens (their rollback is an event)
+    if head.startswith("WITH") and not _DML.search(statement):
+        return  # a read with common table expressions (the units' subtrees)
+    written = getattr(getattr(context, "compiled", None), "statement", None)
+    if head.startswith(("INSERT", "UPDATE", "DELETE")) and isinstance(written, UpdateBase):
+        for memo in _MEMOS:
+            if written.table in memo.tables:
+                memo.forget(conn)
+        return
+    _forget_all(conn)  # a write with writes inside, textual SQL, DDL: forget everything
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_on_savepoint_rollback(conn: Connection, *_: Any) -> None:
+    _forget_all(conn)
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_on_rollback(conn: Connection) -> None:
+    _forget_all(conn)
