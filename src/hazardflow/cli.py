@@ -163,7 +163,7 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     """Serve the app with the embedded scheduler (timers and the outbox)."""
     from werkzeug.serving import run_simple
 
-    from hazardflow.bootstrap import build_runtime
+    from hazardflow.bootstrap import build_runtime, settle_process
     from hazardflow.web import create_app
     from hazardflow.workflows.jobs import embedded_scheduler
 
@@ -192,6 +192,7 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
         for line in logins:
             click.echo(line)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no banner, no request lines
+    settle_process()
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

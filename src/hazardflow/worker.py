@@ -86,10 +86,11 @@ def runtime() -> Runtime:
     global _runtime
     with _runtime_lock:
         if _runtime is None:
-            from hazardflow.bootstrap import build_runtime
+            from hazardflow.bootstrap import build_runtime, settle_process
 
             _runtime = build_runtime(celery.conf.hazardflow_settings)
             _runtime.extras["fan_out"] = _fan_out
+            settle_process()
         return _runtime
 
 

@@ -9,7 +9,7 @@ folder's scheduler lock runs the jobs, and another takes over if it dies.
 from __future__ import annotations
 
 from hazardflow import logs
-from hazardflow.bootstrap import build_runtime
+from hazardflow.bootstrap import build_runtime, settle_process
 from hazardflow.config import ensure_instance, load_settings
 from hazardflow.web import create_app
 from hazardflow.workflows.jobs import embedded_scheduler
@@ -21,3 +21,4 @@ runtime = build_runtime(settings)
 app = create_app(runtime)
 if settings.scheduler and not settings.broker_url:
     embedded_scheduler(runtime).start()
+settle_process()
