@@ -316,7 +316,8 @@ def _timer_sweep(db: sa.Engine, cases: int, say: Callable[[str], None]) -> dict[
 
 def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 100,
         timers: int = 10_000, progress: Callable[[str], None] | None = None,
-        levels: tuple[int, ...] = LEVELS, worker_class: str | None = None) -> dict[str, Any]:
+        levels: tuple[int, ...] = LEVELS, worker_class: str | None = None,
+        workers: int | None = None) -> dict[str, Any]:
     """The figures as one dict (see the module's docstring)."""
     from hazardflow.db import upgrade
     from hazardflow.engine.db import make_engine, write_transaction
@@ -332,7 +333,9 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
     form = triage_form(date.today() + timedelta(days=30))
     from hazardflow import gunicorn_conf
 
+    workers = workers or gunicorn_conf.workers
     out: dict[str, Any] = {"worker_class": worker_class or gunicorn_conf.worker_class,
+                           "workers": workers, "threads": gunicorn_conf.threads,
                            "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
                            "tasks": tasks, "tasks_per_level": dict(
         zip((str(c) for c in levels), shares, strict=True)), "engine_tasks": engine_tasks}
@@ -351,8 +354,8 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
         http_ids = _triage_tasks(rt, reporter, tasks)
         engine_ids = _triage_tasks(rt, reporter, engine_tasks)
         with tempfile.TemporaryDirectory(prefix="hazardflow-bench-") as tmp:
-            say(f"starting gunicorn (2 {out['worker_class']} workers)")
-            with _gunicorn(url, Path(tmp), worker_class=worker_class) as port:
+            say(f"starting gunicorn ({workers} {out['worker_class']} workers)")
+            with _gunicorn(url, Path(tmp), workers, worker_class) as port:
                 slices, start = [], 0
                 for clients, share in zip(levels, shares, strict=True):
                     slices.append((clients, http_ids[start:start + share]))
