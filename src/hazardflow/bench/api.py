@@ -4,7 +4,8 @@ against the same step through the engine in-process, and a timer sweep.
 1. A scratch PostgreSQL schema is migrated, seeded with the bundled BPMN and the demo data,
    and ``tasks`` hazards are reported through the engine, leaving as many ``Task_Triage``
    tasks open for the demo user ``safety``.
-2. gunicorn serves the app with 2 workers on a free port.
+2. gunicorn serves the app with the project's config and 2 workers (``workers``) on a free
+   port.
 3. A load generator in another process (a subprocess running :func:`load_main`) completes
    those tasks over HTTP with 1, 8 and 32 keep-alive clients (threads), each signed in once
    and working through its own slice of task ids; every request's latency is recorded.
@@ -317,7 +318,7 @@ def _timer_sweep(db: sa.Engine, cases: int, say: Callable[[str], None]) -> dict[
 def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 100,
         timers: int = 10_000, progress: Callable[[str], None] | None = None,
         levels: tuple[int, ...] = LEVELS, worker_class: str | None = None,
-        workers: int | None = None) -> dict[str, Any]:
+        workers: int = 2) -> dict[str, Any]:
     """The figures as one dict (see the module's docstring)."""
     from hazardflow.db import upgrade
     from hazardflow.engine.db import make_engine, write_transaction
@@ -333,7 +334,6 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
     form = triage_form(date.today() + timedelta(days=30))
     from hazardflow import gunicorn_conf
 
-    workers = workers or gunicorn_conf.workers
     out: dict[str, Any] = {"worker_class": worker_class or gunicorn_conf.worker_class,
                            "workers": workers, "threads": gunicorn_conf.threads,
                            "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),

@@ -64,13 +64,12 @@ def bench_engine(as_json: bool, cases: int, pg_url: str | None, backfill: int) -
               help="Due timers to sweep (5 per case, made through the engine; 0: no sweep).")
 @click.option("--worker-class", type=click.Choice(["gthread", "sync"]), default=None,
               help="gunicorn's worker model instead of the config's (hazardflow.gunicorn_conf).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="gunicorn worker processes instead of the config's default "
-                   "(2 x CPUs + 1, at most 8).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="gunicorn worker processes (the deployed config's default is 2 x CPUs + 1, "
+                   "at most 8; the figures in the README are for 2).")
 def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int,
-              worker_class: str | None, workers: int | None) -> None:
-    """Task completions over HTTP (gunicorn with the deployed config) vs the engine, and a
-    timer sweep."""
+              worker_class: str | None, workers: int) -> None:
+    """Task completions over HTTP (gunicorn, 2 workers) vs the engine, and a timer sweep."""
     from hazardflow.bench.api import run
 
     show(run(tasks, pg_url, engine_tasks=engine_tasks, timers=timers,
