@@ -193,21 +193,17 @@ class Recipient:
         return f"g{self.role}@{self.unit_id if self.unit_id is not None else '*'}"
 
 
-def task_recipients(conn: Connection, task_ids: Sequence[int]) -> dict[int, list[Recipient]]:
-    """Who hears about each task: its assignee, else its candidate users and groups."""
-    out: dict[int, list[Recipient]] = {int(t): [] for t in task_ids}
-    if not out:
-        return out
-    assigned = {int(r[0]): int(r[1]) for r in conn.execute(
-        select(human_task.c.id, app_user.c.id)
-        .select_from(human_task.join(app_user, app_user.c.username == human_task.c.assignee))
-        .where(human_task.c.id.in_(list(out))))}
-    for task_id, user_id in assigned.items():
-        out[task_id].append(Recipient(user_id=user_id))
-    groups = [t for t in out if t not in assigned]
+def task_recipients(rows: Sequence[Any], conn: Connection) -> dict[int, list[Recipient]]:
+    """Who hears about each task (``rows`` of :func:`_task_rows`): its assignee, else its
+    candidate users and groups."""
+    out: dict[int, list[Recipient]] = {int(r.id): [] for r in rows}
+    for row in rows:
+        if row.assignee_id is not None:
+            out[int(row.id)].append(Recipient(user_id=int(row.assignee_id)))
+    groups = [int(r.id) for r in rows if r.assignee_id is None]
     if not groups:
         return out
-    rows = conn.execute(
+    found_rows = conn.execute(
         select(task_candidate.c.human_task_id, task_candidate.c.role, task_candidate.c.unit,
                unit.c.id.label("unit_id"), app_user.c.id.label("user_id"))
         .select_from(task_candidate
@@ -217,7 +213,7 @@ def task_recipients(conn: Connection, task_ids: Sequence[int]) -> dict[int, list
                          app_user.c.username == sa.func.substr(task_candidate.c.role, 6))))
         .where(task_candidate.c.human_task_id.in_(groups))
         .order_by(task_candidate.c.id))
-    for row in rows:
+    for row in found_rows:
         if row.role.startswith("user:"):
             found = Recipient(user_id=int(row.user_id)) if row.user_id is not None else None
         elif row.unit is None or row.unit_id is not None:
@@ -229,13 +225,19 @@ def task_recipients(conn: Connection, task_ids: Sequence[int]) -> dict[int, list
     return out
 
 
+_ASSIGNEE = app_user.alias("assignee_user")
+
+
 def _task_rows(conn: Connection, task_ids: Sequence[int]) -> list[Any]:
+    """The tasks with what their notice says, and the user id of their assignee (None for
+    a task not assigned, or assigned to a username no user has)."""
     return list(conn.execute(
         select(human_task.c.id, human_task.c.case_id, human_task.c.name, human_task.c.due_at,
                hazard.c.code.label("hazard_code"), hazard.c.location,
-               unit.c.name.label("unit_name"))
+               unit.c.name.label("unit_name"), _ASSIGNEE.c.id.label("assignee_id"))
         .select_from(human_task.outerjoin(hazard, hazard.c.case_id == human_task.c.case_id)
-                     .outerjoin(unit, unit.c.id == hazard.c.unit_id))
+                     .outerjoin(unit, unit.c.id == hazard.c.unit_id)
+                     .outerjoin(_ASSIGNEE, _ASSIGNEE.c.username == human_task.c.assignee))
         .where(human_task.c.id.in_(list(task_ids))).order_by(human_task.c.id)))
 
 
@@ -257,9 +259,10 @@ def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: dat
     count = 0
     for start in range(0, len(task_ids), BATCH):
         chunk = list(task_ids[start:start + BATCH])
-        recipients = task_recipients(conn, chunk)
+        rows = _task_rows(conn, chunk)
+        recipients = task_recipients(rows, conn)
         values = []
-        for row in _task_rows(conn, chunk):
+        for row in rows:
             title, body = _texts(kind, row, calendar)
             for who in recipients.get(int(row.id), []):
                 values.append({"user_id": who.user_id, "role": who.role,
