@@ -24,7 +24,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.memo import TransactionMemo
@@ -142,23 +153,20 @@ class HazardLedger:
     def case_changed(self, conn: Connection, view: CaseView) -> None:
         if view.process_key not in self.process_keys:
             return
-        row = conn.execute(select(hazard.c.id, hazard.c.closed_at)
-                           .where(hazard.c.case_id == view.case_id)).first()
-        if row is None:
-            if view.status == "incident":
-                return  # registered by the step that succeeds after the retry
-            create_hazard_row(conn, view.case_id, view.data, view.started_by, view.now,
-                              self.calendar)
-            closed_at = None
-        else:
-            closed_at = row.closed_at
-        values = sync_values(view, self.calendar, closed_at)
-        conn.execute(update(hazard).where(hazard.c.case_id == view.case_id).values(**values))
+        write = update(hazard).where(hazard.c.case_id == view.case_id).values(
+            **sync_values(view, self.calendar))
+        if conn.execute(write).rowcount:
+            return  # the row was there (one statement: no read first)
+        if view.status == "incident":
+            return  # registered by the step that succeeds after the retry
+        create_hazard_row(conn, view.case_id, view.data, view.started_by, view.now,
+                          self.calendar)
+        conn.execute(write)
 
 
-def sync_values(view: CaseView, calendar: BusinessCalendar,
-                closed_at: datetime | None = None) -> dict[str, Any]:
-    """The ledger columns that follow from a case view (``closed_at``: the stored one)."""
+def sync_values(view: CaseView, calendar: BusinessCalendar) -> dict[str, Any]:
+    """The ledger columns that follow from a case view; a closed hazard keeps the moment it
+    was first closed (SQL: the stored ``closed_at``, else now)."""
     data = view.data
     outcome = data.get("outcome")
     if outcome == "voided":
@@ -170,7 +178,8 @@ def sync_values(view: CaseView, calendar: BusinessCalendar,
     names = list(dict.fromkeys(name for _, name in view.active if name))
     values: dict[str, Any] = {
         "status": status,
-        "closed_at": (closed_at or view.now) if status == "closed" else None,
+        "closed_at": func.coalesce(hazard.c.closed_at, literal(view.now, hazard.c.closed_at.type))
+        if status == "closed" else None,
         "stage": STAGE_SEPARATOR.join(names) or None,
         "updated_at": view.now,
     }
