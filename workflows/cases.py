@@ -175,14 +175,21 @@ def case_detail(conn: Connection, actor: Actor, case_id: int) -> dict[str, Any]:
     }
 
 
+# the task as the inbox shows it, with its case's definition and revision: one read
+_TASK_WITH_CASE = task_select().add_columns(
+    process_case.c.definition_id.label("case_definition_id"),
+    process_case.c.revision.label("case_revision")).join(
+    process_case, process_case.c.id == human_task.c.case_id).where(
+    human_task.c.id == sa.bindparam("task_id", type_=sa.Integer))
+
+
 def task_detail(conn: Connection, engine: Engine, actor: Actor, task_id: int) -> dict[str, Any]:
     require_visible_task(conn, actor, task_id)
-    row = conn.execute(task_select().where(human_task.c.id == task_id)).one()
-    definition_id, revision = conn.execute(
-        sa.select(process_case.c.definition_id, process_case.c.revision)
-        .where(process_case.c.id == row.case_id)).one()
-    definition = engine.definitions.get(conn, definition_id)
+    row = conn.execute(_TASK_WITH_CASE, {"task_id": task_id}).one()
+    definition = engine.definitions.get(conn, row.case_definition_id)
+    revision = row.case_revision
     out = task_dict(row)
+    del out["case_definition_id"], out["case_revision"]
     out["form"] = definition.forms.get(row.form_key) if row.form_key else None
     out["case_revision"] = revision
     return out
