@@ -61,7 +61,7 @@ _DML = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 @event.listens_for(Engine, "after_cursor_execute")
 def _forget_on_write(conn: Connection, _cursor: Any, statement: str, _parameters: Any,
                      context: Any, _executemany: bool) -> None:
-    head = statement.lstrip()[:9].upper()
+    head = statement[:16].lstrip().upper()  # not the whole statement: it can be long
     if head.startswith(("SELECT", "SAVEPOINT", "RELEASE")):
         return  # reads, and the savepoints a step opens (their rollback is an event)
     if head.startswith("WITH") and not _DML.search(statement):
