@@ -78,6 +78,12 @@ def person(conn: Connection, username: Any) -> Actor:
         return Actor(str(username))
 
 
+def acting_person(call: ServiceCall, username: str) -> Actor:
+    """The actor ``username`` acts as: the step's own actor when it is they who act now (the
+    grants the request was allowed by, not read again), else as :func:`person` reads them."""
+    return call.actor if call.actor.id == username else person(call.conn, username)
+
+
 def _unit_code(call: ServiceCall, row: Mapping[str, Any] | None) -> str:
     code = row["unit_code"] if row else call.data.get("unit_code")
     if not isinstance(code, str) or not code:
@@ -93,7 +99,7 @@ def record_finding(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, A
     if row is None:
         create_hazard_row(call.conn, call.case_id, call.data, initiator, call.now, calendar)
     unit_code = _unit_code(call, row)
-    level, body = acting_body(call.conn, person(call.conn, initiator), unit_code,
+    level, body = acting_body(call.conn, acting_person(call, initiator), unit_code,
                               own_finding=call.data.get("source") == SELF_INSPECTION)
     return {"found_by_level": level, "found_by_body": body, "found_by_user": initiator}
 
@@ -103,7 +109,7 @@ def record_order(call: ServiceCall, calendar: BusinessCalendar) -> dict[str, Any
     the unit, so a finding hidden from it so far is hidden no longer."""
     row = hazard_for_case(call.conn, call.case_id)
     username = performer(call.conn, call.case_id, call.params)
-    level, body = acting_body(call.conn, person(call.conn, username), _unit_code(call, row))
+    level, body = acting_body(call.conn, acting_person(call, username), _unit_code(call, row))
     if row is not None and not row["visible_to_unit"]:
         call.conn.execute(sa.update(hazard).where(hazard.c.id == row["id"]).values(
             visible_to_unit=True, updated_at=call.now))
