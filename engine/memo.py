@@ -8,6 +8,8 @@ comes from, when
 - a statement writes (INSERT, UPDATE or DELETE) one of the tables it is declared over, or
   any statement that is not a plain read runs whose target it cannot tell (a write inside a
   common table expression, textual SQL, DDL): judged on the SQL sent, so no path is missed;
+- a locking read runs (``SELECT … FOR UPDATE``, the case's lock): under READ COMMITTED a row
+  read before the lock may have been changed by the transaction the lock waited for;
 - the transaction or one of its savepoints rolls back;
 - the transaction ends (the memo is tied to the transaction object, never reused).
 
@@ -62,6 +64,9 @@ _DML = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 def _forget_on_write(conn: Connection, _cursor: Any, statement: str, _parameters: Any,
                      context: Any, _executemany: bool) -> None:
     head = statement[:16].lstrip().upper()  # not the whole statement: it can be long
+    if head.startswith("SELECT") and ("FOR UPDATE" in statement or "FOR SHARE" in statement):
+        _forget_all(conn)  # a lock taken: what was read before it may have changed since
+        return
     if head.startswith(("SELECT", "SAVEPOINT", "RELEASE")):
         return  # reads, and the savepoints a step opens (their rollback is an event)
     if head.startswith("WITH") and not _DML.search(statement):

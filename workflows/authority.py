@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.schema import human_task
-from hazardflow.engine.services import Actor, ServiceCall
+from hazardflow.engine.services import SYSTEM, Actor, ServiceCall
 
 from .calendar import BusinessCalendar
 from .ledger import create_hazard_row, hazard_for_case
@@ -81,7 +81,9 @@ def person(conn: Connection, username: Any) -> Actor:
 def acting_person(call: ServiceCall, username: str) -> Actor:
     """The actor ``username`` acts as: the step's own actor when it is they who act now (the
     grants the request was allowed by, not read again), else as :func:`person` reads them."""
-    return call.actor if call.actor.id == username else person(call.conn, username)
+    if call.actor is not SYSTEM and call.actor.id == username:
+        return call.actor
+    return person(call.conn, username)
 
 
 def _unit_code(call: ServiceCall, row: Mapping[str, Any] | None) -> str:

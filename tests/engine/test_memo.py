@@ -83,3 +83,13 @@ def test_rollbacks_and_new_transactions_start_afresh(db: sa.Engine) -> None:
             conn.rollback()
         with conn.begin():
             assert _kept(conn) == (False, False)
+
+
+def test_a_locking_read_forgets_what_was_read_before_the_lock(db: sa.Engine) -> None:
+    """Under READ COMMITTED a row read before the case's lock may have been changed by the
+    transaction the lock waited for (SQLite has no FOR UPDATE: its writers begin IMMEDIATE)."""
+    with db.begin() as conn:
+        _remember(conn)
+        conn.execute(sa.select(timer.c.id).with_for_update())
+        expected = (False, False) if db.dialect.name == "postgresql" else (True, True)
+        assert _kept(conn) == expected
