@@ -19,14 +19,15 @@ Outside a transaction nothing is kept. Values must be immutable, or copied by th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.dml import UpdateBase
 
 _MEMOS: list[TransactionMemo] = []
+T = TypeVar("T")
 
 
 class TransactionMemo:
@@ -47,6 +48,18 @@ class TransactionMemo:
             held = conn.info[self.key] = (transaction, {})
         memo: dict[Any, Any] = held[1]
         return memo
+
+    def read(self, conn: Connection, key: Any, load: Callable[[], T | None]) -> T | None:
+        """What ``key`` found earlier in this transaction, else ``load()`` (kept unless None;
+        nothing is kept outside a transaction)."""
+        kept = self.of(conn)
+        if kept is not None and key in kept:
+            found: T = kept[key]
+            return found
+        loaded = load()
+        if kept is not None and loaded is not None:
+            kept[key] = loaded
+        return loaded
 
     def forget(self, conn: Connection) -> None:
         conn.info.pop(self.key, None)

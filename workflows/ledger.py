@@ -130,16 +130,11 @@ def hazard_for_case(conn: Connection, case_id: int) -> dict[str, Any] | None:
     """The ledger row of a case, with ``unit_code`` and ``unit_name``; no visibility check.
     Read once per transaction (a step's check, handlers and listeners all ask for it): kept
     until the transaction writes ``hazard`` or ``unit`` rows or rolls back (engine.memo)."""
-    known = _READ.of(conn)
-    if known is not None and case_id in known:
-        return dict(known[case_id])
-    row = conn.execute(_BY_CASE, {"case_id": case_id}).first()
-    if row is None:
-        return None
-    found = dict(row._mapping)
-    if known is not None:
-        known[case_id] = found
-    return dict(found)
+    def load() -> dict[str, Any] | None:
+        row = conn.execute(_BY_CASE, {"case_id": case_id}).first()
+        return dict(row._mapping) if row else None
+    found = _READ.read(conn, case_id, load)
+    return None if found is None else dict(found)  # the caller's own copy
 
 
 class HazardLedger:

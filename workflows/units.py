@@ -63,15 +63,17 @@ _BY_CODE = _select().where(unit.c.code == bindparam("code"))
 _READ = TransactionMemo("units", [unit])
 
 
+def _read_unit(conn: Connection, key: Any, statement: Select[Any],
+               params: dict[str, Any] | None = None) -> Unit | None:
+    """The unit ``statement`` finds, read once per transaction under ``key``."""
+    def load() -> Unit | None:
+        row = conn.execute(statement, params or {}).first()
+        return Unit.from_row(row) if row else None
+    return _READ.read(conn, key, load)
+
+
 def get_unit_by_code(conn: Connection, code: str) -> Unit | None:
-    known = _READ.of(conn)
-    if known is not None and code in known:
-        return known[code]
-    row = conn.execute(_BY_CODE, {"code": code}).first()
-    found = Unit.from_row(row) if row else None
-    if known is not None and found is not None:
-        known[code] = found
-    return found
+    return _read_unit(conn, code, _BY_CODE, {"code": code})
 
 
 def unit_names(conn: Connection, codes: Iterable[Any] | None = None) -> dict[str, str]:
@@ -86,14 +88,7 @@ def unit_names(conn: Connection, codes: Iterable[Any] | None = None) -> dict[str
 
 
 def get_unit(conn: Connection, unit_id: int) -> Unit | None:
-    known = _READ.of(conn)
-    if known is not None and unit_id in known:
-        return known[unit_id]
-    row = conn.execute(_BY_ID, {"unit_id": unit_id}).first()
-    found = Unit.from_row(row) if row else None
-    if known is not None and found is not None:
-        known[unit_id] = found
-    return found
+    return _read_unit(conn, unit_id, _BY_ID, {"unit_id": unit_id})
 
 
 _BY_ID = _select().where(unit.c.id == bindparam("unit_id"))
@@ -216,15 +211,9 @@ def delegating_bodies(conn: Connection, codes: set[str]) -> dict[str, str]:
 
 def city_unit(conn: Connection) -> Unit:
     """The root city commission (市卫健委)."""
-    known = _READ.of(conn)
-    if known is not None and _CITY in known:
-        return known[_CITY]
-    row = conn.execute(_CITY_SELECT).first()
-    if row is None:
+    found = _read_unit(conn, _CITY, _CITY_SELECT)
+    if found is None:
         raise LookupError("no city commission unit exists; run the demo seed or create one")
-    found = Unit.from_row(row)
-    if known is not None:
-        known[_CITY] = found
     return found
 
 
