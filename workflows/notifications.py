@@ -193,7 +193,7 @@ class Recipient:
         return f"g{self.role}@{self.unit_id if self.unit_id is not None else '*'}"
 
 
-def task_recipients(rows: Sequence[Any], conn: Connection) -> dict[int, list[Recipient]]:
+def task_recipients(conn: Connection, rows: Sequence[Any]) -> dict[int, list[Recipient]]:
     """Who hears about each task (``rows`` of :func:`_task_rows`): its assignee, else its
     candidate users and groups."""
     out: dict[int, list[Recipient]] = {int(r.id): [] for r in rows}
@@ -260,7 +260,7 @@ def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: dat
     for start in range(0, len(task_ids), BATCH):
         chunk = list(task_ids[start:start + BATCH])
         rows = _task_rows(conn, chunk)
-        recipients = task_recipients(rows, conn)
+        recipients = task_recipients(conn, rows)
         values = []
         for row in rows:
             title, body = _texts(kind, row, calendar)
