@@ -5,9 +5,11 @@ A :class:`TransactionMemo` keeps what was read, keyed by the caller, for the res
 transaction the connection is in, and forgets all of it, by one mechanism wherever the write
 comes from, when
 
-- a statement writes (INSERT, UPDATE or DELETE) one of the tables it is declared over, or
-  any statement that is not a plain read runs whose target it cannot tell (a write inside a
-  common table expression, textual SQL, DDL): judged on the SQL sent, so no path is missed;
+- a statement writes (INSERT, UPDATE or DELETE) one of the tables it is declared over,
+  wherever the write sits in it (a data-modifying common table expression included: the
+  statement's whole tree is walked once and the answer kept on its compiled form), or any
+  statement runs whose targets it cannot tell (textual SQL, DDL): judged on the SQL sent,
+  so no path is missed;
 - a locking read runs (``SELECT … FOR UPDATE``, the case's lock): under READ COMMITTED a row
   read before the lock may have been changed by the transaction the lock waited for;
 - the transaction or one of its savepoints rolls back;
@@ -24,7 +26,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import FromClause, SelectBase
 
 _MEMOS: list[TransactionMemo] = []
 T = TypeVar("T")
@@ -71,6 +75,23 @@ def _forget_all(conn: Connection) -> None:
 
 
 _DML = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_WRITTEN = "_hf_memo_written"  # kept on a compiled statement: the tables it writes
+
+
+def written_tables(context: Any) -> frozenset[FromClause] | None:
+    """The tables a compiled SELECT, INSERT, UPDATE or DELETE writes, wherever the write sits
+    in it (a data-modifying CTE, nested or added); None for what is not such a construct
+    (textual SQL, DDL): its targets cannot be told."""
+    compiled = getattr(context, "compiled", None)
+    statement = getattr(compiled, "statement", None)
+    if not isinstance(statement, (UpdateBase, SelectBase)):
+        return None
+    found: frozenset[FromClause] | None = compiled.__dict__.get(_WRITTEN)
+    if found is None:
+        found = frozenset(element.table for element in visitors.iterate(statement)
+                          if isinstance(element, UpdateBase))
+        compiled.__dict__[_WRITTEN] = found
+    return found
 
 
 @event.listens_for(Engine, "after_cursor_execute")
@@ -80,17 +101,18 @@ def _forget_on_write(conn: Connection, _cursor: Any, statement: str, _parameters
     if head.startswith("SELECT") and ("FOR UPDATE" in statement or "FOR SHARE" in statement):
         _forget_all(conn)  # a lock taken: what was read before it may have changed since
         return
-    if head.startswith(("SELECT", "SAVEPOINT", "RELEASE")):
-        return  # reads, and the savepoints a step opens (their rollback is an event)
-    if head.startswith("WITH") and not _DML.search(statement):
-        return  # a read with common table expressions (the units' subtrees)
-    written = getattr(getattr(context, "compiled", None), "statement", None)
-    if head.startswith(("INSERT", "UPDATE", "DELETE")) and isinstance(written, UpdateBase):
-        for memo in _MEMOS:
-            if written.table in memo.tables:
-                memo.forget(conn)
+    if head.startswith(("SAVEPOINT", "RELEASE")):
+        return  # the savepoints a step opens (their rollback is an event)
+    written = written_tables(context)
+    if written is not None:
+        if written:
+            for memo in _MEMOS:
+                if not memo.tables.isdisjoint(written):
+                    memo.forget(conn)
         return
-    _forget_all(conn)  # a write with writes inside, textual SQL, DDL: forget everything
+    if head.startswith("SELECT") or (head.startswith("WITH") and not _DML.search(statement)):
+        return  # a textual read
+    _forget_all(conn)  # textual SQL that may write, DDL: forget everything
 
 
 @event.listens_for(Engine, "rollback_savepoint")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from hazardflow.engine.memo import TransactionMemo
+from hazardflow.engine.memo import TransactionMemo, written_tables
 from hazardflow.engine.schema import outbox, timer
 
 TIMERS = TransactionMemo("test_timers", [timer])
@@ -93,3 +94,31 @@ def test_a_locking_read_forgets_what_was_read_before_the_lock(db: sa.Engine) -> 
         conn.execute(sa.select(timer.c.id).with_for_update())
         expected = (False, False) if db.dialect.name == "postgresql" else (True, True)
         assert _kept(conn) == expected
+
+
+def test_a_write_inside_a_common_table_expression_forgets_only_the_memos_over_its_table(
+        db: sa.Engine) -> None:
+    """PostgreSQL's save is an audit INSERT with the case's UPDATE in a CTE: the statement's
+    tree is walked, so a memo over another table survives it, and one over a table written
+    anywhere inside is forgotten (SQLite has no data-modifying CTE: the walk is asked)."""
+    fired = timer.update().values(fired_at=NOW).returning(timer.c.id).cte("fired")
+    read_back = sa.select(fired.c.id)
+    both = outbox.insert().from_select(
+        ["case_id", "reason", "created_at"],
+        sa.select(sa.literal(1), sa.literal("continue"), sa.literal(NOW))
+        .where(sa.false())).add_cte(fired)  # no row: the statement still writes the table
+    if db.dialect.name != "postgresql":
+        for statement, tables in ((read_back, {timer}), (both, {timer, outbox}),
+                                  (sa.select(timer.c.id), set())):
+            compiled = statement.compile(dialect=db.dialect)
+            assert written_tables(SimpleNamespace(compiled=compiled)) == tables
+        assert written_tables(SimpleNamespace(compiled=sa.text("DELETE FROM timer")
+                                              .compile())) is None
+        return
+    with db.begin() as conn:
+        _remember(conn)
+        conn.execute(read_back)
+        assert _kept(conn) == (False, True)
+        _remember(conn)
+        conn.execute(both)
+        assert _kept(conn) == (False, False)
