@@ -22,13 +22,16 @@ made to (``unit_report.reports_to``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from hazardflow.engine.memo import TransactionMemo
 
 from . import reports, supervision_work
 from .calendar import BusinessCalendar
@@ -50,10 +53,23 @@ class Reporter:
     body: bool  # a county-level body: its report covers its area and consolidates
 
 
+# The chain and the tree are read once per transaction: a month's round fills one report per
+# reporter, and each fill asks who reports and what it covers (read again for every report,
+# the round's cost grew with the square of the units). Forgotten on any write to ``unit``.
+_CHAIN = TransactionMemo("report_chain", [unit])
+
+
 def reporters(conn: Connection, kinds: Collection[str] | None = None, *,
               bodies: bool = True) -> list[Reporter]:
     """Every active unit that reports, by code: the county-level bodies (unless ``bodies`` is
     false) and the reporting units (only those of ``kinds``, when given)."""
+    key = ("reporters", tuple(sorted(kinds)) if kinds else None, bodies)
+    found = _CHAIN.read(conn, key, lambda: tuple(_reporters(conn, kinds, bodies)))
+    return list(found or ())
+
+
+def _reporters(conn: Connection, kinds: Collection[str] | None,
+               bodies: bool) -> list[Reporter]:
     city = city_unit(conn)
     out: dict[str, Reporter] = {}
     if bodies:
@@ -89,10 +105,22 @@ def reporting_to(conn: Connection, body_code: str) -> list[Reporter]:
 def covered_ids(conn: Connection, who: Reporter) -> list[int]:
     """The ids of the units a reporter's report covers: a body's whole area; a unit itself
     and the units below it that do not report themselves."""
-    rows = conn.execute(sa.select(unit.c.id, unit.c.parent_id, unit.c.code)).all()
-    children: dict[int | None, list[tuple[int, str]]] = {}
-    for row in rows:
-        children.setdefault(row.parent_id, []).append((row.id, row.code))
+    found = _CHAIN.read(conn, ("covered", who), lambda: tuple(_covered(conn, who)))
+    return list(found or ())
+
+
+def _children(conn: Connection) -> Mapping[int | None, tuple[tuple[int, str], ...]]:
+    """Each unit's children (id, code), by parent id: the whole tree in one read."""
+    def load() -> Mapping[int | None, tuple[tuple[int, str], ...]]:
+        children: dict[int | None, list[tuple[int, str]]] = {}
+        for row in conn.execute(sa.select(unit.c.id, unit.c.parent_id, unit.c.code)):
+            children.setdefault(row.parent_id, []).append((row.id, row.code))
+        return MappingProxyType({parent: tuple(kids) for parent, kids in children.items()})
+    return _CHAIN.read(conn, ("children",), load) or MappingProxyType({})
+
+
+def _covered(conn: Connection, who: Reporter) -> list[int]:
+    children = _children(conn)
     reporting = set() if who.body else {r.code for r in reporters(conn)}
     out, todo = [who.id], [who.id]
     while todo:

@@ -148,3 +148,40 @@ def test_past_rounds_are_never_late(lc: Lifecycle) -> None:
     assert not rows["LA-JA-H01"]["missing"] and not rows["LA-JA-H01"]["late"]
     view = campaign_uc.report_page(lc.rt, lc.actor("jinan"), "monthly", "2026-11")["view"]
     assert view["totals"]["missing"] == view["totals"]["units"] - 1
+
+
+def test_a_round_reads_the_chain_and_the_tree_once_until_a_unit_changes(lc: Lifecycle) -> None:
+    """Each report of a round asks who reports and what it covers: within one transaction
+    the units are read once, and a unit written in it is seen by the next ask."""
+    from hazardflow.workflows import report_chain
+    from hazardflow.workflows.schema import unit
+
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if " ".join(statement.split()).upper().startswith("SELECT") \
+                and " FROM unit" in " ".join(statement.split()):
+            reads.append(statement)
+
+    with lc.db.begin() as conn:
+        sa.event.listen(lc.db, "before_cursor_execute", count)
+        try:
+            first = report_chain.reporters(conn)
+            body = next(r for r in first if r.body)
+            area = report_chain.covered_ids(conn, body)
+            asked = len(reads)
+            for _ in range(3):
+                assert report_chain.reporters(conn) == first
+                assert report_chain.covered_ids(conn, body) == area
+                assert report_chain.reporter(conn, body.code) == body
+            assert len(reads) == asked, reads[asked:]
+            parent = conn.execute(sa.select(unit.c.parent_id).where(
+                unit.c.id == area[-1])).scalar()
+            conn.execute(sa.update(unit).where(unit.c.id == area[-1])
+                         .values(parent_id=None))  # a unit leaves the body's area
+            assert area[-1] not in report_chain.covered_ids(conn, body)
+            assert len(reads) > asked + 1
+        finally:
+            sa.event.remove(lc.db, "before_cursor_execute", count)
+        assert parent is not None
+        conn.rollback()
