@@ -147,30 +147,39 @@ def figures(conn: Connection, unit_ids: Sequence[int], kind: str, period: str,
     units = sorted(set(unit_ids))
     mine = sa.and_(hazard.c.unit_id.in_(units), hazard.c.visible_to_unit.is_(True))
 
-    def split(*where: Any) -> dict[str, Any]:
-        rows = conn.execute(sa.select(hazard.c.level, hazard.c.category, sa.func.count())
-                            .where(mine, *where).group_by(hazard.c.level, hazard.c.category))
-        out: dict[str, Any] = {"total": 0, "by_level": {k: 0 for k in LEVELS},
-                               "by_category": {}}
-        for level, category, count in rows:
-            out["total"] += count
-            out["by_level"][level] = out["by_level"].get(level, 0) + count
-            out["by_category"][category] = out["by_category"].get(category, 0) + count
-        return out
-
     reported = sa.and_(hazard.c.reported_at >= since, hazard.c.reported_at < until)
     closed = sa.and_(hazard.c.status == "closed", hazard.c.closed_at >= since,
                      hazard.c.closed_at < until)
     still_open = open_at(until)  # as the period ended, whatever happened since
     overdue = sa.and_(still_open, hazard.c.deadline.is_not(None), hazard.c.deadline < as_of)
+    public = sa.and_(reported, hazard.c.source == "public_report")
+    # the three splits and the public reports' counts in one pass over the units' hazards
+    counted = {"new": reported, "rectified": closed, "overdue": overdue,
+               "public_received": public,
+               "public_closed": sa.and_(public, hazard.c.status == "closed")}
+    splits: dict[str, dict[str, Any]] = {
+        name: {"total": 0, "by_level": {k: 0 for k in LEVELS}, "by_category": {}}
+        for name in ("new", "rectified", "overdue")}
+    public_counts = {"received": 0, "closed": 0}
+    for row in conn.execute(sa.select(hazard.c.level, hazard.c.category, *(
+            sa.func.sum(sa.case((when, 1), else_=0)).label(name)
+            for name, when in counted.items()))
+            .where(mine, sa.or_(reported, closed, overdue))
+            .group_by(hazard.c.level, hazard.c.category)):
+        for name, out in splits.items():
+            count = int(getattr(row, name) or 0)
+            if count:
+                out["total"] += count
+                out["by_level"][row.level] = out["by_level"].get(row.level, 0) + count
+                out["by_category"][row.category] = out["by_category"].get(row.category, 0) \
+                    + count
+        public_counts["received"] += int(row.public_received or 0)
+        public_counts["closed"] += int(row.public_closed or 0)
     majors = [{"code": r.code, "stage": r.stage, "deadline": r.deadline,
                "location": r.location, "category": r.category}
               for r in conn.execute(sa.select(hazard).where(
                   mine, hazard.c.level == "major", still_open)
                   .order_by(hazard.c.code))]
-    public = conn.execute(sa.select(sa.func.count(), sa.func.sum(sa.case(
-        (hazard.c.status == "closed", 1), else_=0))).where(
-        mine, reported, hazard.c.source == "public_report")).one()
     kinds: dict[str, int] = dict(conn.execute(sa.select(inspection.c.kind, sa.func.count()).where(
         inspection.c.unit_id.in_(units), inspection.c.visible_to_unit.is_(True),
         inspection.c.inspected_on >= start.isoformat(),
@@ -179,9 +188,7 @@ def figures(conn: Connection, unit_ids: Sequence[int], kind: str, period: str,
         mine, reported, hazard.c.campaign.is_not(None)).group_by(hazard.c.campaign)).all()
     return {
         "period": period, "from": start.isoformat(), "to": end.isoformat(), "as_of": as_of,
-        "new": split(reported), "rectified": split(closed), "overdue": split(overdue),
-        "major_open": majors,
-        "public_reports": {"received": int(public[0] or 0), "closed": int(public[1] or 0)},
+        **splits, "major_open": majors, "public_reports": public_counts,
         "campaign": {"inspections": {k: int(v) for k, v in kinds.items()},
                      "hazards": {str(c): int(n) for c, n in campaign_found}},
     }
