@@ -43,7 +43,7 @@ from hazardflow.workflows.usecases import accounts
 from .conftest import PASSWORD, T0, make_app, sign_in
 from .support import API, complete_ok, open_task, order_form, photo, report
 
-EXAMPLES = int(os.environ.get("HAZARDFLOW_FUZZ_EXAMPLES", "12"))  # more when hunting
+EXAMPLES = int(os.environ.get("HAZARDFLOW_FUZZ_EXAMPLES", "9"))  # more when hunting
 ROLES = ("city", "safety", "inspector", "designer", "admin")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
