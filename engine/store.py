@@ -36,6 +36,7 @@ LOCK_OF_TASK = (
     .where(process_case.c.id == sa.select(human_task.c.case_id)
            .where(human_task.c.id == _B("task_id")).scalar_subquery())
     .with_for_update())
+CREATE = sa.insert(process_case)  # its values are parameters: nothing is built per case
 STATE = sa.select(process_case.c.state).where(process_case.c.id == _B("case_id"))
 SAVE = (sa.update(process_case).where(process_case.c.id == _B("case_id"))
         .values(state=_B("state"), status=_B("status"), revision=_B("revision"),
@@ -144,10 +145,10 @@ class CaseStore:
 
     def create(self, conn: Connection, definition_id: int, started_by: str,
                business_key: str | None, now: datetime) -> CaseRow:
-        case_id = new_id(conn.execute(sa.insert(process_case).values(
-            definition_id=definition_id, status="active", revision=0, state=b"",
-            business_key=business_key, started_by=started_by, created_at=now,
-            updated_at=now)))
+        case_id = new_id(conn.execute(CREATE, {
+            "definition_id": definition_id, "status": "active", "revision": 0, "state": b"",
+            "business_key": business_key, "started_by": started_by, "created_at": now,
+            "updated_at": now}))
         return CaseRow(case_id, definition_id, "active", 0, started_by, 0, audit.GENESIS)
 
     def save(self, conn: Connection, row: CaseRow, workflow: BpmnWorkflow, status: str,
