@@ -28,7 +28,8 @@ from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import UpdateBase
-from sqlalchemy.sql.selectable import FromClause, SelectBase
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import FromClause, SelectBase, TextualSelect
 
 _MEMOS: list[TransactionMemo] = []
 T = TypeVar("T")
@@ -78,27 +79,45 @@ _DML = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _WRITTEN = "_hf_memo_written"  # kept on a compiled statement: the tables it writes
 
 
+_UNTOLD = frozenset({"untold"})  # kept for a statement holding textual SQL
+
+
 def written_tables(context: Any) -> frozenset[FromClause] | None:
     """The tables a compiled SELECT, INSERT, UPDATE or DELETE writes, wherever the write sits
-    in it (a data-modifying CTE, nested or added); None for what is not such a construct
-    (textual SQL, DDL): its targets cannot be told."""
+    in it (a data-modifying CTE, nested, added or reached only through a WHERE clause: the
+    CTEs the compiler rendered are walked too); None when its targets cannot be told
+    (textual SQL anywhere in it, DDL)."""
     compiled = getattr(context, "compiled", None)
     statement = getattr(compiled, "statement", None)
     if not isinstance(statement, (UpdateBase, SelectBase)):
         return None
-    found: frozenset[FromClause] | None = compiled.__dict__.get(_WRITTEN)
+    found: frozenset[Any] | None = compiled.__dict__.get(_WRITTEN)
     if found is None:
-        found = frozenset(element.table for element in visitors.iterate(statement)
-                          if isinstance(element, UpdateBase))
+        found = _walk([statement, *(getattr(compiled, "ctes", None) or ())])
         compiled.__dict__[_WRITTEN] = found
-    return found
+    return None if found is _UNTOLD else found
+
+
+def _walk(roots: list[Any]) -> frozenset[Any]:
+    tables: set[Any] = set()
+    for root in roots:
+        for element in visitors.iterate(root):
+            if isinstance(element, (TextClause, TextualSelect)):
+                return _UNTOLD
+            if isinstance(element, UpdateBase):
+                table: Any = element.table
+                while not isinstance(table, Table) and hasattr(table, "element"):
+                    table = table.element  # an alias of the table writes the table
+                tables.add(table)
+    return frozenset(tables)
 
 
 @event.listens_for(Engine, "after_cursor_execute")
 def _forget_on_write(conn: Connection, _cursor: Any, statement: str, _parameters: Any,
                      context: Any, _executemany: bool) -> None:
     head = statement[:16].lstrip().upper()  # not the whole statement: it can be long
-    if head.startswith("SELECT") and ("FOR UPDATE" in statement or "FOR SHARE" in statement):
+    if head.startswith(("SELECT", "WITH")) and ("FOR UPDATE" in statement
+                                                or "FOR SHARE" in statement):
         _forget_all(conn)  # a lock taken: what was read before it may have changed since
         return
     if head.startswith(("SAVEPOINT", "RELEASE")):

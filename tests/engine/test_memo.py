@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from hazardflow.engine.memo import TransactionMemo, written_tables
 from hazardflow.engine.schema import outbox, timer
@@ -94,6 +96,11 @@ def test_a_locking_read_forgets_what_was_read_before_the_lock(db: sa.Engine) -> 
         conn.execute(sa.select(timer.c.id).with_for_update())
         expected = (False, False) if db.dialect.name == "postgresql" else (True, True)
         assert _kept(conn) == expected
+        _remember(conn)  # the sweep's claim: a lock taken by a statement that opens WITH
+        due = sa.select(timer.c.case_id).where(timer.c.fired_at.is_(None)).cte("due")
+        conn.execute(sa.select(timer.c.id).where(timer.c.case_id.in_(sa.select(due.c.case_id)))
+                     .with_for_update(skip_locked=True))
+        assert _kept(conn) == expected
 
 
 def test_a_write_inside_a_common_table_expression_forgets_only_the_memos_over_its_table(
@@ -107,13 +114,10 @@ def test_a_write_inside_a_common_table_expression_forgets_only_the_memos_over_it
         ["case_id", "reason", "created_at"],
         sa.select(sa.literal(1), sa.literal("continue"), sa.literal(NOW))
         .where(sa.false())).add_cte(fired)  # no row: the statement still writes the table
-    if db.dialect.name != "postgresql":
-        for statement, tables in ((read_back, {timer}), (both, {timer, outbox}),
-                                  (sa.select(timer.c.id), set())):
+    if db.dialect.name != "postgresql":  # SQLite has no data-modifying CTE: the walk is asked
+        for statement, tables in ((read_back, {timer}), (both, {timer, outbox})):
             compiled = statement.compile(dialect=db.dialect)
             assert written_tables(SimpleNamespace(compiled=compiled)) == tables
-        assert written_tables(SimpleNamespace(compiled=sa.text("DELETE FROM timer")
-                                              .compile())) is None
         return
     with db.begin() as conn:
         _remember(conn)
@@ -122,3 +126,32 @@ def test_a_write_inside_a_common_table_expression_forgets_only_the_memos_over_it
         _remember(conn)
         conn.execute(both)
         assert _kept(conn) == (False, False)
+
+
+def test_the_walk_finds_every_written_table_or_gives_up_on_textual_sql() -> None:
+    """What the memo is told a statement writes, for each shape a write can hide in; SQL it
+    cannot read (a textual select, DDL) is untold, and every memo is forgotten. Compiled for
+    PostgreSQL, the backend that has these shapes (SQLite has no writing CTE)."""
+    fired = timer.update().values(fired_at=NOW).returning(timer.c.id, timer.c.case_id)
+    cte = fired.cte("fired")
+    gone = outbox.delete().returning(outbox.c.id).cte("gone")
+    shapes: list[tuple[Any, set[sa.Table] | None]] = [
+        (sa.select(timer.c.id), set()),
+        (sa.select(cte.c.id), {timer}),  # read back from a write
+        (outbox.insert().from_select(["case_id"], sa.select(sa.literal(1))).add_cte(cte),
+         {timer, outbox}),  # added, never referenced
+        (outbox.delete().where(outbox.c.case_id == cte.c.case_id),
+         {timer, outbox}),  # reached only through the WHERE clause
+        (sa.select(timer.update().where(timer.c.id.in_(sa.select(gone.c.id)))
+                   .values(fired_at=NOW).returning(timer.c.id).cte("chained").c.id),
+         {timer, outbox}),  # a chain of CTEs
+        (sa.update(cast(Any, timer.alias("t"))).values(fired_at=NOW), {timer}),  # an alias
+        (sa.text("DELETE FROM timer RETURNING id").columns(sa.column("id")), None),
+        (sa.select(timer.c.id).where(sa.text("1 = 1")), None),
+        (sa.text("DELETE FROM timer"), None),
+        (sa.schema.CreateTable(timer), None),
+    ]
+    for statement, tables in shapes:
+        compiled = statement.compile(dialect=postgresql.dialect())
+        found = written_tables(SimpleNamespace(compiled=compiled))
+        assert found == (frozenset(tables) if tables is not None else None), statement
