@@ -9,6 +9,14 @@ if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1; then
   for _ in $(seq 1 30); do pg_up && break; sleep 1; done
 fi
 pg_up && echo "PostgreSQL: up" || echo "!!! PostgreSQL is not reachable on 127.0.0.1:5432"
+# The scratch database `test` does not wait for each commit's WAL flush: a crash of the
+# server could lose a test run's last commits, nothing else (every connection the tests open,
+# gunicorn's and Celery's included, inherits it). Measured: the PostgreSQL half of
+# tests/workflows/test_escalation.py 57.5 / 64.8 s → 49.9 / 56.9 s (interleaved).
+if pg_up && command -v psql >/dev/null 2>&1; then
+  psql -h 127.0.0.1 -U postgres -d test -qc \
+    "ALTER DATABASE test SET synchronous_commit = off" >/dev/null 2>&1 || true
+fi
 
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; }
 if ! redis_up && command -v redis-server >/dev/null 2>&1; then
