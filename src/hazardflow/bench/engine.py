@@ -161,7 +161,9 @@ def _postgres_schema(url: str) -> tuple[str, Callable[[], None]]:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
     sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
+    # every commit waits for its WAL flush, as in production, whatever the database's own
+    # setting (the test database is set not to wait)
+    return f"{url}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Don", drop
 
 
 # -- (c) with finished cases already in the tables ------------------------------------------
