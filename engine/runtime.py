@@ -47,7 +47,8 @@ from .errors import (
     ProcessFailed,
     StartFailed,
 )
-from .expressions import Evaluator, default_functions
+from .expression_functions import default_functions
+from .expressions import Evaluator
 from .forms import validate_submission
 from .formsafe import data_problems
 from .ownership import TaskOwnership

@@ -19,7 +19,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import (
 
 from hazardflow.engine import DeploymentError, HandlerRegistry
 from hazardflow.engine.errors import ExpressionError
-from hazardflow.engine.expressions import Evaluator, default_functions
+from hazardflow.engine.expression_functions import default_functions
+from hazardflow.engine.expressions import Evaluator
 from hazardflow.engine.services import SafeScriptEngine
 
 from .support import bpmn_bytes, load_forms

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hazardflow.engine.errors import ExpressionError
-from hazardflow.engine.expressions import Evaluator, default_functions
+from hazardflow.engine.expression_functions import default_functions
+from hazardflow.engine.expressions import Evaluator
 
 
 @pytest.fixture

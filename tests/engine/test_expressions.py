@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hazardflow.engine.errors import ExpressionError
+from hazardflow.engine.expression_functions import default_functions
 from hazardflow.engine.expressions import (
     Evaluator,
-    default_functions,
     names_in,
     timer_source,
     unwrap,
