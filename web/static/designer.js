@@ -15,7 +15,6 @@
   let modeler = null;
   let serverProblems = [];
   let catalog = { processes: [], drafts: [] };
-  let formKey = null;
   const viewers = {};
   // Chinese modeler texts (designer-zh.js) unless the page is in English (?lang=en).
   const zh = /^zh/i.test(document.documentElement.lang || "") && window.HfBpmnZh ? window.HfBpmnZh : null;
@@ -141,71 +140,10 @@
     if (element) modeler.modeler.get("selection").select(element);
   });
 
-  // -- forms ----------------------------------------------------------------------------------
+  // -- forms (designer-forms.js) --------------------------------------------------------------
 
-  function formKeyOf(element) {
-    const bo = element && element.businessObject;
-    if (!bo || typeof bo.get !== "function") return null;
-    const own = bo.get("camunda:formKey");
-    if (own) return own;
-    const ext = bo.extensionElements && bo.extensionElements.values || [];
-    for (const item of ext) {
-      for (const prop of (item.values || [])) {
-        if (prop.name === "formKey" && prop.value) return prop.value;
-      }
-    }
-    return null;
-  }
-
-  function showForm(element) {
-    formKey = formKeyOf(element);
-    const area = $("dz-form-schema");
-    $("dz-form-key").textContent = formKey || "";
-    $("dz-form-error").textContent = "";
-    area.disabled = !formKey;
-    $("dz-form-new").disabled = !formKey || !!state.forms[formKey];
-    if (!formKey) {
-      area.value = "";
-      $("dz-form-preview").innerHTML = "";
-      return;
-    }
-    const schema = state.forms[formKey];
-    area.value = schema ? JSON.stringify(schema, null, 2) : "";
-    $("dz-form-hint").textContent = schema ? "" : T.noForm;
-    if (schema) preview(schema);
-    else $("dz-form-preview").innerHTML = "";
-  }
-
-  async function preview(schema) {
-    try {
-      const out = await call("POST", "/forms/preview", { schema });
-      $("dz-form-preview").innerHTML = out.html;  // rendered by the server's Jinja, escaped
-      $("dz-form-renderer").textContent = out.renderer === "inbox" ? "" : T.simpleRenderer;
-      $("dz-form-error").textContent = "";
-    } catch (err) {
-      $("dz-form-error").textContent = err.message + " " + detailText(err.body.details);
-    }
-  }
-
-  $("dz-form-schema").addEventListener("input", debounce(() => {
-    if (!formKey) return;
-    let schema;
-    try { schema = JSON.parse($("dz-form-schema").value); } catch (e) {
-      $("dz-form-error").textContent = T.badJson + ": " + e.message;
-      return;
-    }
-    state.forms[formKey] = schema;
-    $("dz-form-hint").textContent = "";
-    preview(schema);
-  }, 300));
-
-  $("dz-form-new").addEventListener("click", () => {
-    if (!formKey) return;
-    const selected = modeler.modeler.get("selection").get()[0];
-    const title = (selected && selected.businessObject.name) || formKey;
-    state.forms[formKey] = { type: "object", title, properties: { note: { type: "string", title: "说明" } }, required: ["note"] };
-    showForm(selected);
-  });
+  const forms = window.HfDesignerForms({ $, call, T, state, debounce, detailText,
+    selected: () => modeler.modeler.get("selection").get()[0] });
 
   // -- open, new, save, validate, deploy, import, export -------------------------------------
 
@@ -213,7 +151,7 @@
     await modeler.importXML(xml);
     Object.assign(state, { key: null, version: null, draftId: null, revision: null, name: null, forms: {} }, info);
     serverProblems = [];
-    showForm(null);
+    forms.show(null);
     refreshIssues();
   }
 
@@ -490,10 +428,10 @@
     if (zh && window.HfBpmnZhLocalize) window.HfBpmnZhLocalize("#dz-canvas");
     modeler.on("commandStack.changed", debounce(refreshIssues, 250));
     modeler.on("import.done", () => setTimeout(refreshIssues, 0));
-    modeler.on("selection.changed", (e) => showForm(e.newSelection[0]));
+    modeler.on("selection.changed", (e) => forms.show(e.newSelection[0]));
     modeler.on("element.changed", (e) => {
       const selected = modeler.modeler.get("selection").get()[0];
-      if (selected && e.element === selected && formKeyOf(selected) !== formKey) showForm(selected);
+      if (selected && e.element === selected && forms.keyOf(selected) !== forms.current()) forms.show(selected);
     });
     window.hfDesigner = { modeler, state, refreshIssues, lintVerdict: () => { refreshIssues(); return lintVerdict; } };
     refreshIssues();
