@@ -3,14 +3,12 @@ the audit chain's tail kept on the case row always matches the log's last record
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 
 from hazardflow.engine import Engine, audit
 from hazardflow.engine.schema import audit_event, process_case
 
+from ..statements import recorded
 from .support import CLERK, REVIEWER, T0
 from .test_cases import open_task
 
@@ -22,20 +20,6 @@ from .test_cases import open_task
 # driver opens the transaction implicitly). On PostgreSQL the case row update and the audit
 # insert are one statement (a data-modifying CTE).
 MAX_COMPLETION_STATEMENTS = {"sqlite": 8, "postgresql": 7}
-
-
-@contextmanager
-def counted(db: sa.Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement.split(None, 1)[0].upper() + " " + statement[:80])
-
-    sa.event.listen(db, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db, "before_cursor_execute", count)
 
 
 def _tail_matches_log(engine: Engine, case_id: int) -> None:
@@ -52,7 +36,7 @@ def _tail_matches_log(engine: Engine, case_id: int) -> None:
 def test_a_completion_issues_at_most_eight_statements(engine: Engine) -> None:
     case = engine.start_case("review", {"unit": "U1"}, CLERK)
     review = open_task(engine, case.case_id)
-    with counted(engine.db) as seen:
+    with recorded(engine.db) as seen:
         engine.complete_task(review, REVIEWER, {"decision": "reject", "reason": "照片不清楚"})
     statements = [s for s in seen if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
     bound = MAX_COMPLETION_STATEMENTS[engine.db.dialect.name]

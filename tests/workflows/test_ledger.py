@@ -17,6 +17,7 @@ from hazardflow.workflows.ledger import (
     list_hazards,
 )
 
+from ..statements import recorded
 from .conftest import CaseFactory, HazardFactory, actor
 
 
@@ -267,13 +268,7 @@ def test_a_hazard_row_is_read_once_per_transaction_and_afresh_after_a_write(
     from hazardflow.workflows.schema import hazard
 
     case_id, _ = make_hazard(conn, "LA-JA-H01")
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    sa.event.listen(conn.engine, "before_cursor_execute", count)
-    try:
+    with recorded(conn.engine) as statements:
         first = row(conn, case_id)
         first["description"] = "a caller's change stays the caller's"
         again = row(conn, case_id)
@@ -282,5 +277,3 @@ def test_a_hazard_row_is_read_once_per_transaction_and_afresh_after_a_write(
                      .values(description="已更新"))
         assert row(conn, case_id)["description"] == "已更新"
         assert len(statements) == 3  # the write, and the read after it
-    finally:
-        sa.event.remove(conn.engine, "before_cursor_execute", count)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from hazardflow.workflows.usecases import campaigns as campaign_uc
 
+from ..statements import recorded
 from .campaign_support import (
     cst,
     fill,
@@ -156,32 +157,24 @@ def test_a_round_reads_the_chain_and_the_tree_once_until_a_unit_changes(lc: Life
     from hazardflow.workflows import report_chain
     from hazardflow.workflows.schema import unit
 
-    reads: list[str] = []
+    def unit_reads() -> int:
+        return sum(1 for s in seen if s.startswith("SELECT") and " FROM unit " in s + " ")
 
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if " ".join(statement.split()).upper().startswith("SELECT") \
-                and " FROM unit" in " ".join(statement.split()):
-            reads.append(statement)
-
-    with lc.db.begin() as conn:
-        sa.event.listen(lc.db, "before_cursor_execute", count)
-        try:
-            first = report_chain.reporters(conn)
-            body = next(r for r in first if r.body)
-            area = report_chain.covered_ids(conn, body)
-            asked = len(reads)
-            for _ in range(3):
-                assert report_chain.reporters(conn) == first
-                assert report_chain.covered_ids(conn, body) == area
-                assert report_chain.reporter(conn, body.code) == body
-            assert len(reads) == asked, reads[asked:]
-            parent = conn.execute(sa.select(unit.c.parent_id).where(
-                unit.c.id == area[-1])).scalar()
-            conn.execute(sa.update(unit).where(unit.c.id == area[-1])
-                         .values(parent_id=None))  # a unit leaves the body's area
-            assert area[-1] not in report_chain.covered_ids(conn, body)
-            assert len(reads) > asked + 1
-        finally:
-            sa.event.remove(lc.db, "before_cursor_execute", count)
+    with lc.db.begin() as conn, recorded(lc.db) as seen:
+        first = report_chain.reporters(conn)
+        body = next(r for r in first if r.body)
+        area = report_chain.covered_ids(conn, body)
+        asked = unit_reads()
+        for _ in range(3):
+            assert report_chain.reporters(conn) == first
+            assert report_chain.covered_ids(conn, body) == area
+            assert report_chain.reporter(conn, body.code) == body
+        assert unit_reads() == asked, seen
+        parent = conn.execute(sa.select(unit.c.parent_id).where(
+            unit.c.id == area[-1])).scalar()
         assert parent is not None
+        conn.execute(sa.update(unit).where(unit.c.id == area[-1])
+                     .values(parent_id=None))  # a unit leaves the body's area
+        assert area[-1] not in report_chain.covered_ids(conn, body)
+        assert unit_reads() > asked + 1
         conn.rollback()

@@ -13,6 +13,8 @@ from hazardflow.workflows.units import (
     list_units,
 )
 
+from ..statements import recorded
+
 
 def codes(conn: Connection, ids: set[int]) -> set[str]:
     return {u.code for _, u in list_units(conn) if u.id in ids}
@@ -104,18 +106,10 @@ def test_a_unit_read_twice_in_a_transaction_is_read_once_and_afresh_after_a_writ
         conn: Connection) -> None:
     from datetime import UTC, datetime
 
-    import sqlalchemy as sa
-
     from hazardflow.workflows import admin
     from hazardflow.workflows.users import User
 
-    statements: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    sa.event.listen(conn.engine, "before_cursor_execute", count)
-    try:
+    with recorded(conn.engine) as statements:
         first = get_unit_by_code(conn, "LA-JA-H01")
         again = get_unit_by_code(conn, "LA-JA-H01")
         assert first is again and len(statements) == 1  # the second came from the first
@@ -131,5 +125,3 @@ def test_a_unit_read_twice_in_a_transaction_is_read_once_and_afresh_after_a_writ
             raise RuntimeError("the savepoint rolls back")
         back = get_unit_by_code(conn, "LA-JA-H01")
         assert back is not None and back.name == "金安区人民医院（新址）"
-    finally:
-        sa.event.remove(conn.engine, "before_cursor_execute", count)
