@@ -76,10 +76,7 @@ def _forget_all(conn: Connection) -> None:
 
 
 _DML = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-_WRITTEN = "_hf_memo_written"  # kept on a compiled statement: the tables it writes
-
-
-_UNTOLD = frozenset({"untold"})  # kept for a statement holding textual SQL
+_WRITTEN = "_hf_memo_written"  # kept on a compiled statement: the tables it writes (or None)
 
 
 def written_tables(context: Any) -> frozenset[FromClause] | None:
@@ -91,19 +88,19 @@ def written_tables(context: Any) -> frozenset[FromClause] | None:
     statement = getattr(compiled, "statement", None)
     if not isinstance(statement, (UpdateBase, SelectBase)):
         return None
-    found: frozenset[Any] | None = compiled.__dict__.get(_WRITTEN)
-    if found is None:
-        found = _walk([statement, *(getattr(compiled, "ctes", None) or ())])
-        compiled.__dict__[_WRITTEN] = found
-    return None if found is _UNTOLD else found
+    kept = compiled.__dict__
+    if _WRITTEN not in kept:
+        kept[_WRITTEN] = _walk([statement, *(getattr(compiled, "ctes", None) or ())])
+    found: frozenset[FromClause] | None = kept[_WRITTEN]
+    return found
 
 
-def _walk(roots: list[Any]) -> frozenset[Any]:
+def _walk(roots: list[Any]) -> frozenset[Any] | None:
     tables: set[Any] = set()
     for root in roots:
         for element in visitors.iterate(root):
             if isinstance(element, (TextClause, TextualSelect)):
-                return _UNTOLD
+                return None
             if isinstance(element, UpdateBase):
                 table: Any = element.table
                 while not isinstance(table, Table) and hasattr(table, "element"):
