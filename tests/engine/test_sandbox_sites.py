@@ -19,7 +19,8 @@ import SpiffWorkflow
 
 from hazardflow.engine import HandlerRegistry
 from hazardflow.engine.errors import ExpressionError
-from hazardflow.engine.expressions import Evaluator, default_functions
+from hazardflow.engine.expression_functions import default_functions
+from hazardflow.engine.expressions import Evaluator
 from hazardflow.engine.sandbox import SandboxEnvironment
 from hazardflow.engine.services import SafeScriptEngine
 

@@ -17,8 +17,8 @@ from hazardflow.engine.db import write_transaction
 from hazardflow.engine.schema import audit_event, incident, process_case, timer
 from hazardflow.engine.sweep import drain
 
+from ..statements import recorded
 from .support import CLERK, T0, bpmn_bytes, load_forms
-from .test_round_trips import counted
 
 CASES = 6
 DUE = T0 + timedelta(days=3)
@@ -117,7 +117,7 @@ def test_a_chunk_whose_writes_fail_is_fired_again_case_by_case(
 def test_a_chunk_costs_statements_per_chunk_not_per_case(engine: Engine, calls) -> None:
     cases = 20
     case_ids = _start(engine, cases)
-    with counted(engine.db) as seen:
+    with recorded(engine.db) as seen:
         result = _drain(engine)
     assert result.timers == cases and len(calls.remind) == cases
     statements = [s for s in seen if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]

@@ -158,7 +158,8 @@ def test_a_timer_function_outside_the_whitelist_is_still_refused_at_deploy(
 ])
 def test_hostile_arguments_to_the_workday_functions_are_refused_by_the_evaluator(
         source: str) -> None:
-    from hazardflow.engine.expressions import Evaluator, default_functions
+    from hazardflow.engine.expression_functions import default_functions
+    from hazardflow.engine.expressions import Evaluator
 
     evaluator = Evaluator({**default_functions(DEFAULT_CALENDAR.tz),
                            **expression_functions(DEFAULT_CALENDAR)})
