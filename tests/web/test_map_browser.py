@@ -65,8 +65,12 @@ def test_the_map_draws_every_layer_offline_and_filters_flag_and_link(
     wait_until(page, "() => document.getElementById('map-count').textContent === '1'")
     assert page.evaluate(COUNT, "depots") == 1 and page.evaluate(COUNT, "teams") == 0
     page.select_option("#map-filters select[name=status]", "")
+    # a search zooms to what it found: the marker is clicked once the map stops moving
+    page.evaluate("() => { window.hfMoved = false;"
+                  " window.hfMap.map.once('moveend', () => { window.hfMoved = true; }); }")
     page.fill("#map-filters input[name=q]", "紧急医学救援")
     wait_until(page, "() => document.getElementById('map-count').textContent === '1'")
+    wait_until(page, "() => window.hfMoved")
     page.locator(".map-teams").first.click()
     link = page.locator(".map-popup a.map-open")
     assert "/map/records/team/" in (link.get_attribute("href") or "")
