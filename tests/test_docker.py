@@ -270,7 +270,7 @@ def test_gunicorn_conf_values(monkeypatch: pytest.MonkeyPatch) -> None:
     conf = importlib.reload(conf)
     assert conf.bind == "0.0.0.0:8000"
     assert 1 <= conf.workers <= conf.MAX_DEFAULT_WORKERS
-    assert (conf.worker_class, conf.threads) == ("gthread", 4)
+    assert (conf.worker_class, conf.threads) == ("gthread", 2)
     assert conf.timeout == 60 and conf.graceful_timeout == 30
     assert conf.accesslog == "-"
     assert conf.forwarded_allow_ips == "127.0.0.1,::1"

@@ -32,19 +32,21 @@ def _cpus() -> int:
 
 bind: str = f"0.0.0.0:{_positive_int('PORT', 8000)}"  # all interfaces: in a container
 workers: int = _positive_int("WEB_CONCURRENCY", min(2 * _cpus() + 1, MAX_DEFAULT_WORKERS))
-# The worker model, measured with `hazardflow bench api --worker-class sync|gthread` (2 workers,
-# PostgreSQL, 2 shared CPUs under load; README, Benchmark). A step is CPU-bound Python, so
-# within one process the GIL runs one step at a time: the CPU is used by processes (workers,
-# 2 x CPUs + 1), not threads. But about a third of a step waits on PostgreSQL, and a sync
-# worker gives a whole process to each connection (no keep-alive; a slow client blocks it); a
-# few threads per process overlap those waits. Two runs each, HTTP over the engine's own rate
-# at 8 clients: gthread 1.17 and 0.92, sync 1.04 and 0.66 (at 1 and 32 clients the two were
-# within the machine's noise). So: processes for the CPU, four threads each for the waits.
+# The worker model, measured with `hazardflow bench api` (PostgreSQL, 8 clients; README,
+# Benchmark). A step is CPU-bound Python, so within one process the GIL runs one step at a
+# time: the CPU is carried by processes (2 x CPUs + 1), not threads. About a third of a step
+# waits on PostgreSQL, and a sync worker gives a whole process to each connection (no
+# keep-alive; a slow client blocks it), so gthread: a few threads per process overlap those
+# waits. How many decides the tail: a thread that has sent a statement waits for the GIL
+# again after each of the step's ~30 round trips while the others run, so with four threads
+# the slowest steps queued behind all of them (p99 224-380 ms at 8 clients, 2 workers, over
+# eight runs) where two threads kept it at 169-260 ms (eight runs) at the same throughput.
 worker_class: str = "gthread"
 # Each process has its own SQLAlchemy pool (QueuePool: 5 connections kept, 10 more on
 # demand): threads must stay at most 5 so that no request waits for a connection; the
 # database sees at most workers x 15 connections (8 x 15 = 120 with the default cap).
-threads: int = 4
+# ``GUNICORN_CMD_ARGS="--threads N"`` overrides it, as for any gunicorn setting.
+threads: int = 2
 timeout: int = 60
 graceful_timeout: int = 30
 keepalive: int = 5

@@ -184,9 +184,10 @@ def _healthy(port: int) -> bool:
 
 @contextmanager
 def _gunicorn(database_url: str, workdir: Path, workers: int = 2,
-              worker_class: str | None = None) -> Iterator[int]:
+              worker_class: str | None = None, threads: int | None = None) -> Iterator[int]:
     """gunicorn with the project's config on a free port, answering /healthz; its port.
-    ``worker_class`` (``sync`` or ``gthread``) overrides the config's worker model."""
+    ``worker_class`` (``sync`` or ``gthread``) overrides the config's worker model, ``threads``
+    its threads per worker."""
     port = _free_port()
     instance = workdir / "instance"
     instance.mkdir()
@@ -200,6 +201,7 @@ def _gunicorn(database_url: str, workdir: Path, workers: int = 2,
             [sys.executable, "-m", "gunicorn", "-c", "python:hazardflow.gunicorn_conf",
              "--access-logfile", "/dev/null", "--no-control-socket",
              *(["--worker-class", worker_class] if worker_class else []),
+             *(["--threads", str(threads)] if threads else []),
              "hazardflow.wsgi:app"],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -318,7 +320,7 @@ def _timer_sweep(db: sa.Engine, cases: int, say: Callable[[str], None]) -> dict[
 def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 100,
         timers: int = 10_000, progress: Callable[[str], None] | None = None,
         levels: tuple[int, ...] = LEVELS, worker_class: str | None = None,
-        workers: int = 2) -> dict[str, Any]:
+        workers: int = 2, threads: int | None = None) -> dict[str, Any]:
     """The figures as one dict (see the module's docstring)."""
     from hazardflow.db import upgrade
     from hazardflow.engine.db import make_engine, write_transaction
@@ -335,7 +337,7 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
     from hazardflow import gunicorn_conf
 
     out: dict[str, Any] = {"worker_class": worker_class or gunicorn_conf.worker_class,
-                           "workers": workers, "threads": gunicorn_conf.threads,
+                           "workers": workers, "threads": threads or gunicorn_conf.threads,
                            "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
                            "tasks": tasks, "tasks_per_level": dict(
         zip((str(c) for c in levels), shares, strict=True)), "engine_tasks": engine_tasks}
@@ -355,7 +357,7 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
         engine_ids = _triage_tasks(rt, reporter, engine_tasks)
         with tempfile.TemporaryDirectory(prefix="hazardflow-bench-") as tmp:
             say(f"starting gunicorn ({workers} {out['worker_class']} workers)")
-            with _gunicorn(url, Path(tmp), workers, worker_class) as port:
+            with _gunicorn(url, Path(tmp), workers, worker_class, threads) as port:
                 slices, start = [], 0
                 for clients, share in zip(levels, shares, strict=True):
                     slices.append((clients, http_ids[start:start + share]))

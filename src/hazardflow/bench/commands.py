@@ -67,14 +67,17 @@ def bench_engine(as_json: bool, cases: int, pg_url: str | None, backfill: int) -
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="gunicorn worker processes (the deployed config's default is 2 x CPUs + 1, "
                    "at most 8; the figures in the README are for 2).")
+@click.option("--threads", type=click.IntRange(min=1, max=5), default=None,
+              help="Threads per gthread worker instead of the config's (at most 5: the "
+                   "connections each process's pool keeps).")
 def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int,
-              worker_class: str | None, workers: int) -> None:
+              worker_class: str | None, workers: int, threads: int | None) -> None:
     """Task completions over HTTP (gunicorn, 2 workers) vs the engine, and a timer sweep."""
     from hazardflow.bench.api import run
 
     show(run(tasks, pg_url, engine_tasks=engine_tasks, timers=timers,
              progress=None if as_json else click.echo, worker_class=worker_class,
-             workers=workers), as_json)
+             workers=workers, threads=threads), as_json)
 
 
 @bench.command("sweep")
