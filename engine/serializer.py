@@ -8,6 +8,7 @@ stores only its tasks and data; on load the cached spec objects are plugged back
 from __future__ import annotations
 
 import json
+import threading
 import zlib
 from typing import Any
 from uuid import UUID
@@ -92,24 +93,43 @@ class _CachingTaskConverter(TaskConverter):
 
 
 class CaseSerializer:
+    """Dumps and loads case states. SpiffWorkflow's registry switches itself into an
+    "encoder mode" for the length of a dump, so a registry shared by two threads (a gunicorn
+    worker's request threads, the scheduler's) would let one thread's dump end the other's
+    mode, or hand a migration's conversion the mode of a dump in progress: each thread gets
+    its own registry, made the first time it serializes."""
+
     def __init__(self) -> None:
-        config = {**DEFAULT_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter,
-                  BpmnSubWorkflow: _SubWorkflowConverter, Task: _CachingTaskConverter}
-        self._spiff = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-        self.registry = self._spiff.registry
-        # one encoder for every save (it keeps no state between calls)
-        self._encode = self._spiff._encoder_cls(separators=(",", ":"), ensure_ascii=False).encode
+        self._config = {**DEFAULT_CONFIG, BpmnWorkflow: _SpeclessWorkflowConverter,
+                        BpmnSubWorkflow: _SubWorkflowConverter, Task: _CachingTaskConverter}
+        self._local = threading.local()
+
+    def _parts(self) -> tuple[BpmnWorkflowSerializer, Any]:
+        parts: tuple[BpmnWorkflowSerializer, Any] | None = getattr(self._local, "parts", None)
+        if parts is None:
+            spiff = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(self._config))
+            # one encoder for every save of the thread (it keeps no state between calls)
+            encode = spiff._encoder_cls(separators=(",", ":"), ensure_ascii=False).encode
+            parts = self._local.parts = (spiff, encode)
+        return parts
+
+    @property
+    def registry(self) -> Any:
+        """This thread's registry (never in another thread's encoder mode)."""
+        return self._parts()[0].registry
 
     def dumps(self, workflow: BpmnWorkflow) -> bytes:
-        self.registry._encoder_mode = True
+        spiff, encode = self._parts()
+        registry = spiff.registry
+        registry._encoder_mode = True
         workflow.__dict__[_NEXT] = {}
         try:
-            dct = self.registry.convert(workflow)
+            dct = registry.convert(workflow)
             dct["serializer_version"] = VERSION
             dct["hf_format"] = FORMAT
-            text = self._encode(dct)
+            text = encode(dct)
         finally:
-            self.registry._encoder_mode = False
+            registry._encoder_mode = False
             workflow.__dict__[_TASK_DICTS] = workflow.__dict__.pop(_NEXT)
         return zlib.compress(text.encode("utf-8"), 1)
 
@@ -122,8 +142,9 @@ class CaseSerializer:
             # hazardflow never wrote them, so they are not restored.
             raise ValueError(f"case state written by serializer "
                              f"{dct.get('serializer_version')!r} cannot be restored")
-        self._spiff.migrate(dct)
-        workflow: BpmnWorkflow = self.registry.restore(
+        spiff = self._parts()[0]
+        spiff.migrate(dct)
+        workflow: BpmnWorkflow = spiff.registry.restore(
             dct, spec=spec, subprocess_specs=subprocess_specs)
         workflow.script_engine = script_engine
         return workflow
