@@ -38,12 +38,13 @@ from sqlalchemy.engine import Connection
 
 from hazardflow.engine import Actor, Detail, InvalidInput, NotFound
 
+from . import report_figures
 from .calendar import BusinessCalendar
 from .ledger import CATEGORIES, LEVELS
 from .policy import unit_scope_clause
 from .public_reports_view import handling
-from .schema import hazard, unit
-from .schema_campaigns import inspection, unit_report
+from .schema import unit
+from .schema_campaigns import unit_report
 from .schema_reporting import report_route
 from .schema_reports import public_report
 
@@ -140,57 +141,18 @@ def figures(conn: Connection, unit_ids: Sequence[int], kind: str, period: str,
             now: datetime, calendar: BusinessCalendar) -> dict[str, Any]:
     """What the ledger says about the units a report covers (``report_chain.covered_ids``)
     in a period (business days of ``calendar``), as of the period's end (or ``now``, while
-    it runs)."""
+    it runs). A round asks for every reporter's in one transaction: the ledger is then read
+    once for all units (:mod:`~hazardflow.workflows.report_figures`)."""
     start, end = window(kind, period)
-    since, until = calendar.start_of(start), min(calendar.start_of(end), now)
-    as_of = calendar.today(until).isoformat()
-    units = sorted(set(unit_ids))
-    mine = sa.and_(hazard.c.unit_id.in_(units), hazard.c.visible_to_unit.is_(True))
-
-    reported = sa.and_(hazard.c.reported_at >= since, hazard.c.reported_at < until)
-    closed = sa.and_(hazard.c.status == "closed", hazard.c.closed_at >= since,
-                     hazard.c.closed_at < until)
-    still_open = open_at(until)  # as the period ended, whatever happened since
-    overdue = sa.and_(still_open, hazard.c.deadline.is_not(None), hazard.c.deadline < as_of)
-    public = sa.and_(reported, hazard.c.source == "public_report")
-    # the three splits and the public reports' counts in one pass over the units' hazards
-    counted = {"new": reported, "rectified": closed, "overdue": overdue,
-               "public_received": public,
-               "public_closed": sa.and_(public, hazard.c.status == "closed")}
-    splits: dict[str, dict[str, Any]] = {
-        name: {"total": 0, "by_level": {k: 0 for k in LEVELS}, "by_category": {}}
-        for name in ("new", "rectified", "overdue")}
-    public_counts = {"received": 0, "closed": 0}
-    for row in conn.execute(sa.select(hazard.c.level, hazard.c.category, *(
-            sa.func.sum(sa.case((when, 1), else_=0)).label(name)
-            for name, when in counted.items()))
-            .where(mine, sa.or_(reported, closed, overdue))
-            .group_by(hazard.c.level, hazard.c.category)):
-        for name, out in splits.items():
-            count = int(getattr(row, name) or 0)
-            if count:
-                out["total"] += count
-                out["by_level"][row.level] = out["by_level"].get(row.level, 0) + count
-                out["by_category"][row.category] = out["by_category"].get(row.category, 0) \
-                    + count
-        public_counts["received"] += int(row.public_received or 0)
-        public_counts["closed"] += int(row.public_closed or 0)
-    majors = [{"code": r.code, "stage": r.stage, "deadline": r.deadline,
-               "location": r.location, "category": r.category}
-              for r in conn.execute(sa.select(hazard).where(
-                  mine, hazard.c.level == "major", still_open)
-                  .order_by(hazard.c.code))]
-    kinds: dict[str, int] = dict(conn.execute(sa.select(inspection.c.kind, sa.func.count()).where(
-        inspection.c.unit_id.in_(units), inspection.c.visible_to_unit.is_(True),
-        inspection.c.inspected_on >= start.isoformat(),
-        inspection.c.inspected_on < end.isoformat()).group_by(inspection.c.kind)).all())
-    campaign_found = conn.execute(sa.select(hazard.c.campaign, sa.func.count()).where(
-        mine, reported, hazard.c.campaign.is_not(None)).group_by(hazard.c.campaign)).all()
+    until = min(calendar.start_of(end), now)
+    w = report_figures.Window(start, end, calendar.start_of(start), until,
+                              calendar.today(until).isoformat())
+    found = report_figures.counts(conn, unit_ids, w)
+    splits, public_counts = report_figures.splits(found, LEVELS)
     return {
-        "period": period, "from": start.isoformat(), "to": end.isoformat(), "as_of": as_of,
-        **splits, "major_open": majors, "public_reports": public_counts,
-        "campaign": {"inspections": {k: int(v) for k, v in kinds.items()},
-                     "hazards": {str(c): int(n) for c, n in campaign_found}},
+        "period": period, "from": start.isoformat(), "to": end.isoformat(), "as_of": w.as_of,
+        **splits, "major_open": found.majors, "public_reports": public_counts,
+        "campaign": {"inspections": found.inspections, "hazards": found.campaign_found},
     }
 
 
@@ -204,11 +166,7 @@ def public_report_handling(conn: Connection, unit_ids: Sequence[int], kind: str,
                     calendar.start_of(start), min(calendar.start_of(end), now))
 
 
-def open_at(moment: datetime) -> sa.ColumnElement[bool]:
-    """Hazards registered before ``moment`` and not closed by then (voided ones left out)."""
-    return sa.and_(hazard.c.reported_at < moment, sa.or_(
-        hazard.c.status == "open",
-        sa.and_(hazard.c.status == "closed", hazard.c.closed_at >= moment)))
+open_at = report_figures.open_at
 
 
 # -- the report rows ---------------------------------------------------------------------
