@@ -16,12 +16,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.engine import Connection
 
 from hazardflow.engine.schema import UtcDateTime, metadata
+
+from .schema import app_user
 
 api_token = Table(
     "api_token", metadata,
@@ -53,10 +56,33 @@ def digest(secret: str) -> str:
 
 
 @dataclass(frozen=True)
+class Holder:
+    """The user a session or token belongs to, read in the same statement as it: who a
+    request is takes one read and the user's grants one more."""
+
+    user_id: int
+    username: str
+    display_name: str
+    active: bool
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
 class PageSession:
     id: int
     user_id: int
     expires_at: datetime
+    last_seen_at: datetime | None = None
+    holder: Holder | None = None  # when read by find_session
+
+
+_HOLDER = (app_user.c.id.label("holder_id"), app_user.c.username, app_user.c.display_name,
+           app_user.c.active, app_user.c.must_change_password)
+
+
+def _holder(row: Any) -> Holder:
+    return Holder(int(row.holder_id), str(row.username), str(row.display_name),
+                  bool(row.active), bool(row.must_change_password))
 
 
 def open_session(conn: Connection, user_id: int, now: datetime,
@@ -69,22 +95,24 @@ def open_session(conn: Connection, user_id: int, now: datetime,
         expires_at=expires))
     inserted = result.inserted_primary_key
     assert inserted is not None
-    return key, PageSession(int(inserted[0]), user_id, expires)
+    return key, PageSession(int(inserted[0]), user_id, expires, now)
 
 
 def find_session(conn: Connection, key: str, now: datetime) -> PageSession | None:
-    """The live (not revoked, not expired) session with this key, else None."""
-    row = conn.execute(sa.select(user_session).where(
-        user_session.c.key_hash == digest(key))).one_or_none()
+    """The live (not revoked, not expired) session with this key and its holder, else
+    None."""
+    row = conn.execute(sa.select(user_session, *_HOLDER)
+                       .join(app_user, app_user.c.id == user_session.c.user_id)
+                       .where(user_session.c.key_hash == digest(key))).one_or_none()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    return PageSession(int(row.id), int(row.user_id), row.expires_at)
+    return PageSession(int(row.id), int(row.user_id), row.expires_at, row.last_seen_at,
+                       _holder(row))
 
 
-def needs_touch(conn: Connection, session_id: int, now: datetime) -> bool:
-    seen = conn.execute(sa.select(user_session.c.last_seen_at)
-                        .where(user_session.c.id == session_id)).scalar()
-    return seen is None or now - seen >= TOUCH_EVERY
+def needs_touch(found: PageSession, now: datetime) -> bool:
+    """Whether the session's last-seen time is a minute old or more (as it was read)."""
+    return found.last_seen_at is None or now - found.last_seen_at >= TOUCH_EVERY
 
 
 def touch(conn: Connection, session_id: int, now: datetime) -> None:
@@ -110,14 +138,14 @@ def issue_token(conn: Connection, user_id: int, now: datetime,
     return token, expires
 
 
-def token_user(conn: Connection, token: str, now: datetime) -> int | None:
+def token_user(conn: Connection, token: str, now: datetime) -> Holder | None:
     """The user of a live (not revoked, not expired) token, else None."""
-    row = conn.execute(sa.select(api_token.c.user_id, api_token.c.expires_at,
-                                 api_token.c.revoked_at)
+    row = conn.execute(sa.select(api_token.c.expires_at, api_token.c.revoked_at, *_HOLDER)
+                       .join(app_user, app_user.c.id == api_token.c.user_id)
                        .where(api_token.c.token_hash == digest(token))).one_or_none()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    return int(row.user_id)
+    return _holder(row)
 
 
 def revoke_token(conn: Connection, token: str, now: datetime) -> bool:

@@ -18,6 +18,8 @@ from hazardflow.workflows.schema import app_user
 from hazardflow.workflows.sessions import api_token, user_session
 from hazardflow.workflows.users import User, create_user
 
+from ..statements import recorded
+
 TTL = 3600
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,12 +71,31 @@ def test_ending_a_session_ends_only_that_one(conn: Connection, wang: User,
 
 def test_last_seen_is_written_at_most_once_a_minute(conn: Connection, wang: User,
                                                     now: datetime) -> None:
-    _, row = sessions.open_session(conn, wang.id, now, TTL)
-    assert not sessions.needs_touch(conn, row.id, now + timedelta(seconds=59))
+    key, row = sessions.open_session(conn, wang.id, now, TTL)
+    assert not sessions.needs_touch(row, now + timedelta(seconds=59))
     later = now + timedelta(seconds=60)
-    assert sessions.needs_touch(conn, row.id, later)
+    found = sessions.find_session(conn, key, later)
+    assert found is not None and sessions.needs_touch(found, later)
     sessions.touch(conn, row.id, later)
-    assert not sessions.needs_touch(conn, row.id, later)
+    found = sessions.find_session(conn, key, later)
+    assert found is not None and not sessions.needs_touch(found, later)
+
+
+def test_a_session_and_a_token_are_read_with_their_holder_in_one_statement(
+        conn: Connection, wang: User, now: datetime) -> None:
+    """Who a request is: the credential and its user in one read (the grants are one more)."""
+    key, token = credentials(conn, wang, now)
+    with recorded(conn.engine) as seen:
+        found = sessions.find_session(conn, key, now)
+        holder = sessions.token_user(conn, token, now)
+    assert len(seen) == 2, seen
+    assert found is not None and found.holder == holder
+    assert holder == sessions.Holder(wang.id, "wang", "王医生", True, False)
+    conn.execute(sa.update(app_user).where(app_user.c.id == wang.id).values(
+        active=False, must_change_password=True))
+    found = sessions.find_session(conn, key, now)
+    assert found is not None and found.holder is not None
+    assert (found.holder.active, found.holder.must_change_password) == (False, True)
 
 
 def test_revoke_credentials_ends_tokens_and_sessions_but_the_kept_one(

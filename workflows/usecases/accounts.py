@@ -129,13 +129,12 @@ def session_identity(rt: Runtime, key: str) -> Identity | None:
     now = rt.now()
     with reading(rt) as conn:
         found = sessions.find_session(conn, key, now)
-        user = get_user(conn, found.user_id) if found is not None else None
-        if found is None or user is None or not user.active:
+        holder = found.holder if found is not None else None
+        if found is None or holder is None or not holder.active:
             return None
-        identity = Identity(user, actor_of(conn, user), found.id,
-                            must_change_password(conn, user.id))
-        stale = sessions.needs_touch(conn, found.id, now)
-    if stale:
+        user = _user(holder)
+        identity = Identity(user, actor_of(conn, user), found.id, holder.must_change_password)
+    if sessions.needs_touch(found, now):
         with unit_of_work(rt) as conn:
             sessions.touch(conn, found.id, now)
     return identity
@@ -144,11 +143,15 @@ def session_identity(rt: Runtime, key: str) -> Identity | None:
 def token_identity(rt: Runtime, token: str) -> Identity | None:
     """Who the API token is: None for one revoked, expired or unknown, or a disabled user."""
     with reading(rt) as conn:
-        user_id = sessions.token_user(conn, token, rt.now())
-        user = get_user(conn, user_id) if user_id is not None else None
-        if user is None or not user.active:
+        holder = sessions.token_user(conn, token, rt.now())
+        if holder is None or not holder.active:
             return None
+        user = _user(holder)
         return Identity(user, actor_of(conn, user))
+
+
+def _user(holder: sessions.Holder) -> User:
+    return User(holder.user_id, holder.username, holder.display_name, holder.active)
 
 
 def names_of(rt: Runtime, usernames: list[str]) -> dict[str, str]:
