@@ -5,7 +5,10 @@ transaction, they are read for those units alone. Asked a second time for the sa
 and moment in the same transaction, as the month's round does for every reporter, they are
 read once for every unit, grouped by unit, and each report sums its own units from that:
 four statements for the round instead of four per report. The per-unit counts are forgotten
-when the transaction writes ``hazard`` or ``inspection`` rows (``engine.memo``).
+when the transaction writes ``hazard`` or ``inspection`` rows (``engine.memo``). On PostgreSQL
+(read committed) the reports after the second are summed from that one read: a hazard
+another transaction commits while the round runs is in none of them or, had it committed
+before, in all of them, as the round's one snapshot of the ledger.
 
 Both ways give the same rows in the same order: counts by (level, category), open major
 hazards by code, inspections by kind, hazards found in a campaign by campaign, each sorted
@@ -60,7 +63,7 @@ class Counts:
             mine = self.splits.setdefault(key, [0] * len(COUNTS))
             for i, n in enumerate(numbers):
                 mine[i] += n
-        self.majors.extend(other.majors)
+        self.majors.extend(dict(m) for m in other.majors)  # the memo keeps its own
         for kind, n in other.inspections.items():
             self.inspections[kind] = self.inspections.get(kind, 0) + n
         for code, n in other.campaign_found.items():
@@ -85,7 +88,7 @@ def counts(conn: Connection, unit_ids: Sequence[int], w: Window) -> Counts:
     at once)."""
     units = sorted(set(unit_ids))
     memo = _BULK.of(conn)
-    key = (w.start, w.end, w.until)
+    key = w  # every bound the counts depend on (the calendar's included)
     kept = memo.get(key) if memo is not None else None
     if memo is None or kept is None:
         if memo is not None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from hazardflow.workflows import report_chain, reports
-from hazardflow.workflows.calendar import DEFAULT_CALENDAR
+from hazardflow.workflows.calendar import DEFAULT_CALENDAR, BusinessCalendar
 from hazardflow.workflows.schema import hazard
 
 from ..statements import recorded
@@ -78,3 +79,33 @@ def test_a_round_reads_the_ledger_for_one_report_then_once_for_all(lc: Lifecycle
         assert after["new"]["by_level"]["major"] == after["new"]["total"] \
             > before["new"]["by_level"]["major"]
         conn.rollback()
+
+
+def test_what_one_report_is_handed_is_its_own_and_each_calendar_has_its_own_counts(
+        lc: Lifecycle) -> None:
+    """Editing the figures one report got leaves the next report's as read; a hazard on the
+    period's edge counts by the calendar asked for, whatever another calendar read before in
+    the transaction."""
+    lc.clock.set(cst(2026, 11, 1, 3))  # 03:00 on 1 November in Lu'an: 31 October in UTC
+    lc.report(by="safety", level="major", location="液氧站")
+    running = cst(2026, 11, 20)  # November still running: both calendars count until now
+    utc = BusinessCalendar.named("UTC")
+    with lc.db.connect() as conn:
+        everyone = report_chain.reporters(conn)
+    body = next(r for r in everyone if r.code == "LA-JA")
+    other = next(r for r in everyone if r.code != "LA-JA")
+
+    def new(conn: sa.Connection, who: report_chain.Reporter,
+            calendar: BusinessCalendar) -> dict[str, Any]:
+        return reports.figures(conn, report_chain.covered_ids(conn, who), "monthly",
+                               "2026-11", running, calendar)
+
+    with lc.db.begin() as conn:
+        alone = new(conn, body, utc)["new"]["total"]
+    with lc.db.begin() as conn:
+        new(conn, other, DEFAULT_CALENDAR)
+        first = new(conn, body, DEFAULT_CALENDAR)  # from the read of every unit
+        assert first["new"]["total"] == alone + 1 and first["major_open"]
+        first["major_open"][0]["stage"] = "edited"
+        assert new(conn, body, DEFAULT_CALENDAR)["major_open"][0]["stage"] != "edited"
+        assert new(conn, body, utc)["new"]["total"] == alone
