@@ -40,11 +40,13 @@ workers: int = _positive_int("WEB_CONCURRENCY", min(2 * _cpus() + 1, MAX_DEFAULT
 # waits. How many decides the tail: a thread that has sent a statement waits for the GIL
 # again after each of the step's ~30 round trips while the others run, so with four threads
 # the slowest steps queued behind all of them (p99 224-380 ms at 8 clients, 2 workers, over
-# eight runs) where two threads kept it at 169-260 ms (eight runs) at the same throughput.
+# eight runs) where two threads kept it at 169-260 ms (eight runs), throughput within the
+# machine's swing. (gunicorn runs a ``sync`` worker with threads as gthread: sync means 1.)
 worker_class: str = "gthread"
 # Each process has its own SQLAlchemy pool (QueuePool: 5 connections kept, 10 more on
-# demand): threads must stay at most 5 so that no request waits for a connection; the
-# database sees at most workers x 15 connections (8 x 15 = 120 with the default cap).
+# demand): up to 5 threads each request uses a kept connection (beyond, the pool opens
+# short-lived extra ones); the database sees at most workers x 15 connections (8 x 15 = 120
+# with the default cap).
 # ``GUNICORN_CMD_ARGS="--threads N"`` overrides it, as for any gunicorn setting.
 threads: int = 2
 timeout: int = 60

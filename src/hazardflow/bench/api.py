@@ -187,7 +187,8 @@ def _gunicorn(database_url: str, workdir: Path, workers: int = 2,
               worker_class: str | None = None, threads: int | None = None) -> Iterator[int]:
     """gunicorn with the project's config on a free port, answering /healthz; its port.
     ``worker_class`` (``sync`` or ``gthread``) overrides the config's worker model, ``threads``
-    its threads per worker."""
+    its threads per worker. A sync worker is given one thread: gunicorn would run a ``sync``
+    worker with more as gthread."""
     port = _free_port()
     instance = workdir / "instance"
     instance.mkdir()
@@ -201,7 +202,8 @@ def _gunicorn(database_url: str, workdir: Path, workers: int = 2,
             [sys.executable, "-m", "gunicorn", "-c", "python:hazardflow.gunicorn_conf",
              "--access-logfile", "/dev/null", "--no-control-socket",
              *(["--worker-class", worker_class] if worker_class else []),
-             *(["--threads", str(threads)] if threads else []),
+             *(["--threads", str(1 if worker_class == "sync" else threads)]
+               if threads or worker_class == "sync" else []),
              "hazardflow.wsgi:app"],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -336,8 +338,9 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
     form = triage_form(date.today() + timedelta(days=30))
     from hazardflow import gunicorn_conf
 
+    ran = 1 if worker_class == "sync" else threads or gunicorn_conf.threads
     out: dict[str, Any] = {"worker_class": worker_class or gunicorn_conf.worker_class,
-                           "workers": workers, "threads": threads or gunicorn_conf.threads,
+                           "workers": workers, "threads": ran,
                            "cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2),
                            "tasks": tasks, "tasks_per_level": dict(
         zip((str(c) for c in levels), shares, strict=True)), "engine_tasks": engine_tasks}

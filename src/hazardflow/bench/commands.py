@@ -69,12 +69,15 @@ def bench_engine(as_json: bool, cases: int, pg_url: str | None, backfill: int) -
                    "at most 8; the figures in the README are for 2).")
 @click.option("--threads", type=click.IntRange(min=1, max=5), default=None,
               help="Threads per gthread worker instead of the config's (at most 5: the "
-                   "connections each process's pool keeps).")
+                   "connections each process's pool keeps open).")
 def bench_api(as_json: bool, pg_url: str, tasks: int, engine_tasks: int, timers: int,
               worker_class: str | None, workers: int, threads: int | None) -> None:
     """Task completions over HTTP (gunicorn, 2 workers) vs the engine, and a timer sweep."""
     from hazardflow.bench.api import run
 
+    if worker_class == "sync" and (threads or 1) > 1:
+        raise click.BadParameter("a sync worker has one thread (gunicorn would run gthread)",
+                                 param_hint="--threads")
     show(run(tasks, pg_url, engine_tasks=engine_tasks, timers=timers,
              progress=None if as_json else click.echo, worker_class=worker_class,
              workers=workers, threads=threads), as_json)
