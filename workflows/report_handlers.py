@@ -94,13 +94,14 @@ class ReportHandlers:
         periods = self._periods(call, kind, current)
         definition = self.engine.definitions.resolve(call.conn, process)
         city = city_unit(call.conn).code
+        made = reports.made_for(call.conn, kind, periods)  # (unit id, period): one read
         opened = 0
         for who in report_chain.reporters(call.conn, kinds or None,
                                           bodies=_flag(call.params.get("bodies"))):
             due = reports.due_on(kind, current,
                                  due_day if who.reports_to == city else unit_due_day)
             for period in periods:
-                if reports.exists(call.conn, kind, period, who.id):
+                if (who.id, period) in made:
                     continue
                 data: dict[str, Any] = {"unit_code": who.code, "kind": kind, "period": period,
                                         "due_on": due.isoformat(), "reports_to": who.reports_to}

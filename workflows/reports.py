@@ -202,6 +202,13 @@ def exists(conn: Connection, kind: str, period: str, unit_id: int) -> bool:
         unit_report.c.unit_id == unit_id)).first() is not None
 
 
+def made_for(conn: Connection, kind: str, periods: Sequence[str]) -> set[tuple[int, str]]:
+    """(unit id, period) of every report of ``kind`` there is for ``periods``."""
+    return {(int(u), str(p)) for u, p in conn.execute(
+        sa.select(unit_report.c.unit_id, unit_report.c.period).where(
+            unit_report.c.kind == kind, unit_report.c.period.in_(list(periods))))}
+
+
 def _scope(actor: Actor) -> sa.ColumnElement[bool]:
     """Reports of units at or below the actor's units; all for the city."""
     return unit_scope_clause(unit_report.c.unit_id, actor, "report_scope")
