@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def vocabulary() -> set[str]:
     from hazardflow.web.ui import CASE_STATUSES
     from hazardflow.workflows.inbox import SORTS
+    from hazardflow.workflows.incident_text import VOCABULARY as INCIDENTS
     from hazardflow.workflows.ledger import CATEGORIES, LEVELS, SOURCES, STATUSES
     from hazardflow.workflows.monitor import KINDS as STUCK_KINDS
     from hazardflow.workflows.repair import ACTIONS as REPAIRS
@@ -28,6 +29,7 @@ def vocabulary() -> set[str]:
     for table in (CATEGORIES, LEVELS, SOURCES, STATUSES, ROLES, UNIT_KINDS, CASE_STATUSES,
                   SORTS, STUCK_KINDS, REPAIRS):
         words.update(table.values())
+    words.update(INCIDENTS)
     for form in (ROOT / "bpmn" / "forms").glob("*.json"):
         schema = json.loads(form.read_text(encoding="utf-8"))
         stack = [schema]

@@ -79,31 +79,58 @@ def reason(message: str) -> str:
     return FALLBACK
 
 
-def summary(message: str) -> str:
-    """A Chinese sentence for a stored incident message: what failed, then why."""
+SERVICE = "服务任务失败"
+EXPRESSION = "条件表达式计算失败"
+STEP = "流程步骤失败"
+SCRIPT = "脚本任务失败"
+NO_HANDLER = "系统没有为该服务配置处理程序"
+UNDECLARED = "处理程序返回了流程未声明的数据"
+BAD_EXPRESSION = "表达式有误"
+TOO_MANY = "多实例活动的实例数超过上限"
+NO_SCRIPTS = "不允许使用脚本任务"
+TOO_DEEP = "案件历史过深，无法处理"
+AUTOMATIC = "自动步骤"  # the step's name when the diagram gives none
+
+
+def parts(message: str) -> tuple[str, str]:
+    """What failed and why, each a Chinese phrase of :data:`VOCABULARY` (but for the engine's
+    own Chinese, given as it stands), for a stored incident message."""
     text = message or ""
     head = text.split(" (", 1)[0]
     if "没有登记处理程序" in head:
-        return "服务任务失败：系统没有为该服务配置处理程序"
+        return SERVICE, NO_HANDLER
     if "未声明的变量" in head:
-        return "服务任务失败：处理程序返回了流程未声明的数据"
+        return SERVICE, UNDECLARED
     if "处理程序" in head:
-        return f"服务任务失败：{reason(text)}"
+        return SERVICE, reason(text)
     if "表达式" in head:
         found = reason(text)
-        return f"条件表达式计算失败：{'表达式有误' if found == FALLBACK else found}"
+        return EXPRESSION, BAD_EXPRESSION if found == FALLBACK else found
     if "多实例" in head:
-        return "流程步骤失败：多实例活动的实例数超过上限"
+        return STEP, TOO_MANY
     if "脚本" in head:
-        return "脚本任务失败：不允许使用脚本任务"
+        return SCRIPT, NO_SCRIPTS
     if "过深" in head or "RecursionError" in text:
-        return "流程步骤失败：案件历史过深，无法处理"
+        return STEP, TOO_DEEP
     found = reason(text)
     if found != FALLBACK:
-        return f"流程步骤失败：{found}"
+        return STEP, found
     if re.search(r"[\u4e00-\u9fff]", head):  # the engine's own Chinese, without the English
-        return f"流程步骤失败：{head.strip()}"
-    return f"流程步骤失败：{FALLBACK}"
+        return STEP, head.strip()
+    return STEP, FALLBACK
+
+
+def summary(message: str) -> str:
+    """A Chinese sentence for a stored incident message: what failed, then why (pages in
+    another language compose it from :func:`parts`)."""
+    what, why = parts(message)
+    return f"{what}：{why}"
+
+
+# every fixed phrase a summary is made of, for the translation catalogue
+VOCABULARY = frozenset({SERVICE, EXPRESSION, STEP, SCRIPT, NO_HANDLER, UNDECLARED,
+                        BAD_EXPRESSION, TOO_MANY, NO_SCRIPTS, TOO_DEEP, AUTOMATIC, FALLBACK,
+                        *REASONS.values(), *_ENDINGS.values()})
 
 
 class ElementNames:
@@ -129,4 +156,4 @@ def describe(rows: list[dict[str, Any]], names: ElementNames, definition_id: int
     view and the API."""
     for row in rows:
         row["summary"] = summary(str(row.get("message") or ""))
-        row["step_name"] = names(definition_id, row.get("element_id")) or "自动步骤"
+        row["step_name"] = names(definition_id, row.get("element_id")) or AUTOMATIC

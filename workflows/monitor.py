@@ -36,7 +36,7 @@ from hazardflow.engine.schema import (
     process_definition,
 )
 
-from .incident_text import ElementNames, summary
+from .incident_text import AUTOMATIC, ElementNames, parts
 from .inputs import whole_number
 from .policy import visible_hazard_rows
 from .schema import hazard, unit
@@ -176,16 +176,28 @@ def _kind_query(kind: str, conn: Connection, now: datetime) -> tuple[sa.Select[A
     raise _unknown_kind()
 
 
-def _why(kind: str, row: dict[str, Any], days: float) -> str:
-    if kind == "overdue":
-        return f"{row.get('task_name')} 已超期 {days:.1f} 天"
-    if kind == "unclaimed":
-        return f"{row.get('task_name')} {days:.1f} 天无人认领"
-    if kind == "idle":
-        return f"停留在 {row.get('task_name')} 已 {days:.1f} 天"
+def why_args(kind: str, row: dict[str, Any], days: float) -> dict[str, Any]:
+    """What the sentence saying why a case is stuck is made of (the step, the days, an
+    incident's attempts and :func:`~hazardflow.workflows.incident_text.parts`): pages in
+    another language compose their own sentence from it."""
+    args: dict[str, Any] = {"task": row.get("task_name") or "", "days": f"{days:.1f}"}
     if kind == "incident":  # the stored text is technical: in the reason's technical view
-        return f"{summary(str(row.get('message') or ''))}（已尝试 {row.get('attempts')} 次）"
-    return f"已挂起 {days:.1f} 天"
+        args["what"], args["reason"] = parts(str(row.get("message") or ""))
+        args["attempts"] = row.get("attempts")
+    return args
+
+
+def why(kind: str, args: dict[str, Any]) -> str:
+    """The Chinese sentence of :func:`why_args`."""
+    if kind == "overdue":
+        return f"{args['task']} 已超期 {args['days']} 天"
+    if kind == "unclaimed":
+        return f"{args['task']} {args['days']} 天无人认领"
+    if kind == "idle":
+        return f"停留在 {args['task']} 已 {args['days']} 天"
+    if kind == "incident":
+        return f"{args['what']}：{args['reason']}（已尝试 {args['attempts']} 次）"
+    return f"已挂起 {args['days']} 天"
 
 
 def _row(kind: str, r: Any, since_col: str, now: datetime,
@@ -195,10 +207,11 @@ def _row(kind: str, r: Any, since_col: str, now: datetime,
     seconds = int((now - since).total_seconds()) if since else 0
     out.update(kind=kind, kind_name=KINDS[kind], since=since, seconds=seconds,
                days=round(seconds / 86400, 1))
-    out["why"] = _why(kind, out, seconds / 86400)
+    out["why_args"] = why_args(kind, out, seconds / 86400)
+    out["why"] = why(kind, out["why_args"])
     if kind == "incident":  # named by the diagram; the id and the text for the technical view
         named = names(out.get("definition_id"), out.get("element_id")) if names else None
-        out["task_name"] = named or "自动步骤"
+        out["task_name"] = named or AUTOMATIC
         out["technical"] = {"element_id": out.get("element_id"), "message": out.get("message")}
     return out
 
@@ -221,6 +234,7 @@ def _merge(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         item = dict(found[0])
         item.update(kinds=kinds, kind_names=[KINDS[k] for k in kinds],
                     reasons=[{"kind": r["kind"], "kind_name": r["kind_name"], "why": r["why"],
+                              "why_args": r["why_args"],
                               "since": r["since"], "days": r["days"],
                               "technical": r.get("technical")} for r in found])
         items.append(item)

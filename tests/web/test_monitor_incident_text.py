@@ -79,3 +79,26 @@ def test_an_unknown_exception_or_an_expression_is_still_a_chinese_sentence() -> 
     assert summary("计算表达式 'a > b' 出错 (NameError: name 'a' is not defined in "
                    "'a > b')") == "条件表达式计算失败：引用了不存在的流程变量"
     assert english_phrases(summary("something went badly wrong here")) == []
+
+
+def test_an_english_reader_reads_the_same_failure_in_english(
+        app: Flask, client: FlaskClient, login: Login) -> None:
+    """The sentence is composed again in the reader's language from the same parts: the
+    stuck list, its drill-down on the diagram, the case page and its timeline."""
+    case_id = failed_case(client, login)
+    supervisor = Browser(app, "city")
+    said = "Service task failed: a value in the process data is not allowed"
+    monitor = read(supervisor.html("/monitor/?kind=incident&lang=en"))
+    assert f"{said} (1 attempt(s))" in monitor
+    case_page = read(supervisor.html(f"/cases/{case_id}"))  # the session keeps English
+    assert said in case_page and STEP in case_page
+    for text in (monitor, case_page):
+        assert "服务任务失败" not in text and "流程数据的取值" not in text
+    rt = app.extensions["hazardflow"]
+    with rt.db.connect() as conn:
+        definition_id = rt.engine.definitions.resolve(conn, "failing_notice").id
+    drill = supervisor.get(f"/monitor/process/{definition_id}/elements/{ELEMENT}.json")
+    assert [r["why"] for r in drill.get_json()["items"]] == [f"{said} (1 attempt(s))"]
+    chinese = Browser(app, "city")
+    assert "服务任务失败：流程数据的取值不符合要求（已尝试 1 次）" in read(
+        chinese.html("/monitor/?kind=incident"))

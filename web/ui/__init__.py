@@ -163,6 +163,7 @@ def register(app: Flask) -> None:
         supervision,
         tasks,
         verify,
+        why,
     )
     from .attach import evidence_url
     from .campaigns import bp as campaigns_bp
@@ -174,6 +175,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(localdt, "localdt")
     app.add_template_filter(localdue, "localdue")
     app.jinja_env.globals["evidence_url"] = evidence_url
+    app.jinja_env.globals["incident_sentence"] = why.incident
+    app.jinja_env.globals["stuck_sentence"] = why.stuck
     # the bulk repair form's steps by name, read only where a page asks for them
     app.jinja_env.globals["repair_steps"] = lambda: repair_steps.repair_steps(
         runtime, current_actor())

@@ -9,13 +9,12 @@ from typing import Any
 from flask import Response, render_template
 from flask_babel import lazy_gettext
 
-from hazardflow.workflows import incident_text
 from hazardflow.workflows.ledger import CATEGORIES, LEVELS, STATUSES
 from hazardflow.workflows.usecases import cases
 
 from .. import security
 from ..extensions import runtime
-from . import bp, current_actor, login_required
+from . import bp, current_actor, login_required, why
 from .holders import next_step
 
 ACTIONS = {
@@ -38,7 +37,7 @@ def _note(entry: dict[str, Any]) -> str | None:
     incident's technical message is told as a Chinese sentence (the text: the monitor's)."""
     payload = entry["payload"] or {}
     if entry["action"] == "incident":
-        return incident_text.summary(str(payload.get("message") or ""))
+        return why.incident(str(payload.get("message") or ""))
     found = payload.get("reason") or payload.get("message")
     return str(found) if found is not None else None
 

@@ -30,7 +30,7 @@ from ..downloads import xlsx_response
 from ..extensions import runtime
 from ..inputs import refuse_unstorable_input
 from ..serialize import jsonable
-from . import current_actor, flash_error, local_path, login_required
+from . import current_actor, flash_error, local_path, login_required, why
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 bp.before_request(refuse_unstorable_input)  # a 400, not a 500 from PostgreSQL
@@ -163,6 +163,8 @@ def process(definition_id: int) -> str:
 @login_required
 def element_cases(definition_id: int, element_id: str) -> Response:
     rows = monitor.cases_at(runtime, current_actor(), definition_id, element_id)
+    for row in rows:  # the page's sentence, in the reader's language
+        row["why"] = why.stuck(row["kind"], row["why_args"])
     return jsonify({"items": jsonable(rows)})
 
 
