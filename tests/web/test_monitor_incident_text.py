@@ -9,9 +9,11 @@ import html
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hazardflow.engine.schema import incident
 from hazardflow.workflows.incident_text import FALLBACK, REASONS, summary
 
 from .conftest import Login, hazard_data
@@ -102,3 +104,18 @@ def test_an_english_reader_reads_the_same_failure_in_english(
     chinese = Browser(app, "city")
     assert "服务任务失败：流程数据的取值不符合要求（已尝试 1 次）" in read(
         chinese.html("/monitor/?kind=incident"))
+
+
+def test_a_step_the_diagram_does_not_name_is_an_automatic_step_in_either_language(
+        app: Flask, client: FlaskClient, login: Login) -> None:
+    case_id = failed_case(client, login)
+    rt = app.extensions["hazardflow"]
+    with rt.db.begin() as conn:  # as for an unnamed element (a gateway's expression)
+        conn.execute(sa.update(incident).where(incident.c.case_id == case_id)
+                     .values(element_id="Gateway_unnamed"))
+    chinese = Browser(app, "city")
+    assert "自动步骤" in read(chinese.html("/monitor/?kind=incident"))
+    english = Browser(app, "city")
+    for page in ("/monitor/?kind=incident&lang=en", f"/cases/{case_id}"):
+        text = read(english.html(page))
+        assert "Automatic step" in text and "自动步骤" not in text

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext as _
-
 from hazardflow.workflows import incident_text
+
+from . import tr as _  # gettext that leaves empty text empty
 
 
 def incident(message: str) -> str:
