@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import report_chain, reports, supervision_work
+from . import report_chain, report_figures, supervision_work
 from .calendar import BusinessCalendar
 from .schema import hazard, unit
 from .schema_campaigns import (
@@ -119,7 +119,7 @@ def measure(conn: Connection, who: report_chain.Reporter, y: Year) -> dict[str, 
 
     out["overdue_open"] = Measure()
     for row in _hazards(conn, ids, hazard.c.deadline >= y.first, hazard.c.deadline < y.as_of,
-                        reports.open_at(y.end)):
+                        report_figures.open_at(y.end)):
         add("overdue_open", row.code, row.unit_id, f"期限 {row.deadline}")
     out["closed_late"] = Measure()
     for row in _hazards(conn, ids, hazard.c.status == "closed", hazard.c.closed_at < y.end,

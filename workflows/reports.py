@@ -166,9 +166,6 @@ def public_report_handling(conn: Connection, unit_ids: Sequence[int], kind: str,
                     calendar.start_of(start), min(calendar.start_of(end), now))
 
 
-open_at = report_figures.open_at
-
-
 # -- the report rows ---------------------------------------------------------------------
 
 def _with_route() -> sa.Select[Any]:

@@ -187,8 +187,7 @@ def _gunicorn(database_url: str, workdir: Path, workers: int = 2,
               worker_class: str | None = None, threads: int | None = None) -> Iterator[int]:
     """gunicorn with the project's config on a free port, answering /healthz; its port.
     ``worker_class`` (``sync`` or ``gthread``) overrides the config's worker model, ``threads``
-    its threads per worker. A sync worker is given one thread: gunicorn would run a ``sync``
-    worker with more as gthread."""
+    its threads per worker."""
     port = _free_port()
     instance = workdir / "instance"
     instance.mkdir()
@@ -202,8 +201,7 @@ def _gunicorn(database_url: str, workdir: Path, workers: int = 2,
             [sys.executable, "-m", "gunicorn", "-c", "python:hazardflow.gunicorn_conf",
              "--access-logfile", "/dev/null", "--no-control-socket",
              *(["--worker-class", worker_class] if worker_class else []),
-             *(["--threads", str(1 if worker_class == "sync" else threads)]
-               if threads or worker_class == "sync" else []),
+             *(["--threads", str(threads)] if threads else []),
              "hazardflow.wsgi:app"],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -338,6 +336,7 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
     form = triage_form(date.today() + timedelta(days=30))
     from hazardflow import gunicorn_conf
 
+    # a sync worker has one thread: gunicorn would run a ``sync`` worker with more as gthread
     ran = 1 if worker_class == "sync" else threads or gunicorn_conf.threads
     out: dict[str, Any] = {"worker_class": worker_class or gunicorn_conf.worker_class,
                            "workers": workers, "threads": ran,
@@ -360,7 +359,7 @@ def run(tasks: int = 600, database_url: str = DEFAULT_URL, engine_tasks: int = 1
         engine_ids = _triage_tasks(rt, reporter, engine_tasks)
         with tempfile.TemporaryDirectory(prefix="hazardflow-bench-") as tmp:
             say(f"starting gunicorn ({workers} {out['worker_class']} workers)")
-            with _gunicorn(url, Path(tmp), workers, worker_class, threads) as port:
+            with _gunicorn(url, Path(tmp), workers, worker_class, ran) as port:
                 slices, start = [], 0
                 for clients, share in zip(levels, shares, strict=True):
                     slices.append((clients, http_ids[start:start + share]))
