@@ -87,16 +87,15 @@ def counts(conn: Connection, unit_ids: Sequence[int], w: Window) -> Counts:
     """The counts over ``unit_ids`` (see the module's docstring for when all units are read
     at once)."""
     units = sorted(set(unit_ids))
-    memo = _BULK.of(conn)
-    key = w  # every bound the counts depend on (the calendar's included)
-    kept = memo.get(key) if memo is not None else None
-    if memo is None or kept is None:
+    memo = _BULK.of(conn)  # keyed by the window: every bound the counts depend on
+    if memo is None or memo.get(w) is None:  # the first ask: these units' rows alone
         if memo is not None:
-            memo[key] = _ASKED
+            memo[w] = _ASKED
         return _read(conn, hazard.c.unit_id.in_(units), inspection.c.unit_id.in_(units),
                      w).get(None, Counts()).sorted()
-    if kept is _ASKED:
-        kept = memo[key] = _read(conn, sa.true(), sa.true(), w, by_unit=True)
+    if memo[w] is _ASKED:
+        memo[w] = _read(conn, sa.true(), sa.true(), w, by_unit=True)
+    kept = memo[w]
     out = Counts()
     for unit_id in units:
         found = kept.get(unit_id)
