@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 from collections import Counter
 from datetime import UTC, datetime
 from gettext import GNUTranslations
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -111,3 +113,25 @@ def test_pages_show_times_in_the_business_time_zone_that_is_set(
             assert localdue(datetime(2027, 1, 10, 16, 0, tzinfo=UTC)) == due
     finally:
         app.extensions["hazardflow"].close()
+
+
+def _vocabulary_script() -> Any:
+    path = Path(__file__).resolve().parents[2] / "scripts" / "i18n_vocab.py"
+    spec = importlib.util.spec_from_file_location("i18n_vocab", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_catalog_holds_every_label_table_of_the_domain() -> None:
+    """A label table added to workflows/ or web/ is found by reading the source; the
+    committed catalog must hold its words (run scripts/i18n.sh), and every table left out
+    must still exist."""
+    vocab = _vocabulary_script()
+    tables = vocab.label_tables()
+    assert "workflows/public_reports.py:STATUSES" in tables  # read from the source
+    assert "核查中" in tables["workflows/public_reports.py:STATUSES"]
+    assert sorted(set(vocab.NOT_VOCABULARY) - set(tables)) == []
+    extracted = {str(m.id) for m in _read(POT) if m.id}
+    assert sorted(vocab.vocabulary() - extracted) == []
