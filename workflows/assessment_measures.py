@@ -53,13 +53,34 @@ from .schema_lookback import lookback_sample
 from .schema_reporting import inspection_body, inspection_repeat, report_route
 from .units import city_unit
 
+# what an item's note says, by kind; an item keeps the sentence (``note``, as the export
+# writes it) and its form and values (``note_form``, ``note_values``), for a page to say it
+# through the catalogue
+NOTES: dict[str, str] = {
+    "deadline": "期限 %(deadline)s",
+    "closed_late": "期限 %(deadline)s，%(closed)s 整改",
+    "repeat": "复现 %(code)s",
+    "due": "截止 %(due)s",
+    "unannounced": "暗查暗访",
+    "unfollowed": "督查发现，逾期未整改",
+    "no_self_inspection": "未开展自查",
+    "not_supervised": "本年度未督查",
+}
+
+
+def note(kind: str, **values: Any) -> dict[str, Any]:
+    """An item's note of ``kind`` with its values (dates and codes, as text)."""
+    said = {name: str(value) for name, value in values.items()}
+    return {"note": NOTES[kind] % said, "note_form": NOTES[kind], "note_values": said}
+
 
 @dataclass
 class Measure:
-    """A measure's value and what it counted: ``{"ref", "unit", "note"}`` each."""
+    """A measure's value and what it counted: ``{"ref", "unit", "note"}`` each (and the
+    note's ``note_form`` and ``note_values`` when :data:`NOTES` says it)."""
 
     value: float = 0.0
-    items: list[dict[str, str]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,22 +132,24 @@ def measure(conn: Connection, who: report_chain.Reporter, y: Year) -> dict[str, 
     names = _codes(conn)
     out: dict[str, Measure] = {}
 
-    def add(code: str, ref: str, unit_id: int | None, note: str = "",
+    def add(code: str, ref: str, unit_id: int | None, said: dict[str, Any] | str = "",
             value: float = 1.0) -> None:
         found = out.setdefault(code, Measure())
         found.value += value
-        found.items.append({"ref": ref, "unit": names.get(unit_id or 0, ""), "note": note})
+        found.items.append({"ref": ref, "unit": names.get(unit_id or 0, ""),
+                            **(said if isinstance(said, dict) else {"note": said})})
 
     out["overdue_open"] = Measure()
     for row in _hazards(conn, ids, hazard.c.deadline >= y.first, hazard.c.deadline < y.as_of,
                         report_figures.open_at(y.end)):
-        add("overdue_open", row.code, row.unit_id, f"期限 {row.deadline}")
+        add("overdue_open", row.code, row.unit_id, note("deadline", deadline=row.deadline))
     out["closed_late"] = Measure()
     for row in _hazards(conn, ids, hazard.c.status == "closed", hazard.c.closed_at < y.end,
                         hazard.c.deadline >= y.first, hazard.c.deadline < y.after):
         closed = y.calendar.today(row.closed_at).isoformat()
         if closed > row.deadline:
-            add("closed_late", row.code, row.unit_id, f"期限 {row.deadline}，{closed} 整改")
+            add("closed_late", row.code, row.unit_id,
+                note("closed_late", deadline=row.deadline, closed=closed))
     out["repeat"] = Measure()
     seen: set[str] = set()
     original = hazard.alias("original")
@@ -141,7 +164,7 @@ def measure(conn: Connection, who: report_chain.Reporter, y: Year) -> dict[str, 
                    hazard.c.status != "voided", hazard.c.reported_at >= y.start,
                    hazard.c.reported_at < y.end).order_by(hazard.c.code)):
         seen.add(row.code)
-        add("repeat", row.code, row.unit_id, f"复现 {row.repeat_of}")
+        add("repeat", row.code, row.unit_id, note("repeat", code=row.repeat_of))
     for row in conn.execute(  # found back by a 回头看 round (``lookback``), counted once
             sa.select(hazard.c.code, hazard.c.unit_id, original.c.code.label("repeat_of"))
             .join(lookback_sample, lookback_sample.c.repeat_case_id == hazard.c.case_id)
@@ -151,7 +174,7 @@ def measure(conn: Connection, who: report_chain.Reporter, y: Year) -> dict[str, 
                    hazard.c.reported_at < y.end).order_by(hazard.c.code)):
         if row.code not in seen:
             seen.add(row.code)
-            add("repeat", row.code, row.unit_id, f"复现 {row.repeat_of}")
+            add("repeat", row.code, row.unit_id, note("repeat", code=row.repeat_of))
     _reporting(conn, who, y, add, out)
     _spot_checks(conn, ids, y, add, out)
     members = [r.id for r in report_chain.reporting_to(conn, who.code)] if who.body \
@@ -175,9 +198,9 @@ def _reporting(conn: Connection, who: report_chain.Reporter, y: Year, add: Any,
                    sa.func.coalesce(report_route.c.backfill, False).is_(False))
             .order_by(unit_report.c.period)):
         if row.status == "submitted" and row.late:
-            add("late_monthly", row.period, who.id, f"截止 {row.due_on}")
+            add("late_monthly", row.period, who.id, note("due", due=row.due_on))
         elif row.status != "submitted" and row.due_on < today:
-            add("missing_monthly", row.period, who.id, f"截止 {row.due_on}")
+            add("missing_monthly", row.period, who.id, note("due", due=row.due_on))
 
 
 def _spot_checks(conn: Connection, ids: list[int], y: Year, add: Any,
@@ -206,7 +229,7 @@ def _spot_checks(conn: Connection, ids: list[int], y: Year, add: Any,
                        inspection_result.c.result == "fail")),
                    inspection.c.inspected_on >= y.first, inspection.c.inspected_on < y.after)
             .order_by(inspection.c.code)):
-        add("failed_spot_check", visit.code, visit.unit_id, "暗查暗访")
+        add("failed_spot_check", visit.code, visit.unit_id, note("unannounced"))
 
 
 def _self_inspection(conn: Connection, members: list[int], y: Year, add: Any,
@@ -234,7 +257,7 @@ def _self_inspection(conn: Connection, members: list[int], y: Year, add: Any,
                           and d[2] < y.as_of for d in done)]
     out["self_inspection"].value = round(100.0 * len(missing) / len(expected), 2)
     out["self_inspection"].items = [
-        {"ref": expected[key].name, "unit": names.get(key[0], ""), "note": "未开展自查"}
+        {"ref": expected[key].name, "unit": names.get(key[0], ""), **note("no_self_inspection")}
         for key in missing]
 
 
@@ -246,7 +269,7 @@ def _supervision(conn: Connection, who: report_chain.Reporter, members: list[int
     missing = [m for m in members if names.get(m) not in done]
     out["supervision_coverage"] = Measure(
         round(100.0 * len(missing) / len(members), 2) if members else 0.0,
-        [{"ref": names.get(m, ""), "unit": names.get(m, ""), "note": "本年度未督查"}
+        [{"ref": names.get(m, ""), "unit": names.get(m, ""), **note("not_supervised")}
          for m in missing])
     out["unfollowed_finding"] = Measure()
     followed = supervision_work.follow_up(conn, who.code, date(y.year, 1, 1),
@@ -254,4 +277,4 @@ def _supervision(conn: Connection, who: report_chain.Reporter, members: list[int
     units = dict(conn.execute(sa.select(hazard.c.code, hazard.c.unit_id)
                               .where(hazard.c.code.in_(followed["open"]))).all())
     for code in followed["open"]:
-        add("unfollowed_finding", code, units.get(code), "督查发现，逾期未整改")
+        add("unfollowed_finding", code, units.get(code), note("unfollowed"))

@@ -49,11 +49,13 @@ class Step:
     element_id: str
     name: str
     who: str
-    role: str
+    role: str  # "role（unit）" as the dossier prints it; its parts below, for a page to translate
     at: datetime
     when: str
     entries: list[Entry] = field(default_factory=list)
     task_id: int | None = None
+    role_name: str = ""  # the role's label (a catalogue word), or 系统 for the system
+    role_unit: str = ""  # the unit's name, as the database holds it
 
 
 def case_record(conn: Connection, engine: Engine, actor: Actor, case_id: int,
@@ -84,9 +86,11 @@ def case_record(conn: Connection, engine: Engine, actor: Actor, case_id: int,
                 continue
             form_key, name, element, task_id = row.form_key, row.name, row.element_id, row.id
         schema = definition.forms.get(form_key or "") or {}
-        who, role = people.describe(event["actor"], task_id)
+        who, role_name, role_unit = people.describe(event["actor"], task_id)
+        role = f"{role_name}（{role_unit}）" if role_unit else role_name
         steps.append(Step(
             seq=event["seq"], element_id=element, name=name or element, who=who, role=role,
+            role_name=role_name, role_unit=role_unit,
             at=at, when=calendar.local(at).strftime("%Y-%m-%d %H:%M"),
             entries=_entries(conn, actor, schema, payload.get("data") or {}, people, calendar),
             task_id=task_id))
@@ -171,18 +175,18 @@ class _People:
         user = self._user(username)
         return str(user.display_name) if user is not None else username
 
-    def describe(self, username: str, task_id: int | None) -> tuple[str, str]:
-        """(display name, "role（unit）") of who acted on ``task_id`` (or started the case)."""
+    def describe(self, username: str, task_id: int | None) -> tuple[str, str, str]:
+        """(display name, role label, unit name) of who acted on ``task_id`` (or started the
+        case); the system acts as 系统, without a unit."""
         user = self._user(username)
         if user is None:
-            return (username, "系统" if username == "system" else "")
+            return (username, "系统" if username == "system" else "", "")
         grants = [g for g in grants_of(self.conn, user.id) if g[0] != "admin"] or \
             grants_of(self.conn, user.id)
         wanted = self.candidates.get(task_id or 0, set())
         chosen = next((g for g in grants if g in wanted or (g[0], None) in wanted),
                       grants[0] if grants else None)
         if chosen is None:
-            return (str(user.display_name), "")
+            return (str(user.display_name), "", "")
         role, code = chosen
-        where = f"（{self.units.get(code, code)}）" if code else ""
-        return (str(user.display_name), f"{role_name(role)}{where}")
+        return (str(user.display_name), role_name(role), self.units.get(code, code) if code else "")

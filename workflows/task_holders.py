@@ -37,7 +37,8 @@ class Holders:
     task_id: int
     task: str
     assignee: str | None = None
-    assignee_role: str = ""
+    assignee_role: str = ""  # the role's label (a catalogue word)
+    assignee_unit: str = ""  # the unit's name the assignee holds it at
     groups: list[Group] = field(default_factory=list)
 
 
@@ -57,7 +58,9 @@ def _name(conn: Connection, username: str) -> str:
     return str(found) if found else username
 
 
-def _role_of(conn: Connection, username: str, groups: list[tuple[str, str | None]]) -> str:
+def _role_of(conn: Connection, username: str,
+             groups: list[tuple[str, str | None]]) -> tuple[str, str]:
+    """(role label, unit name) of the grant ``username`` holds the task by."""
     rows = conn.execute(sa.select(user_role.c.role, unit.c.code, unit.c.name)
                         .select_from(user_role.join(app_user, app_user.c.id == user_role.c.user_id)
                                      .outerjoin(unit, unit.c.id == user_role.c.unit_id))
@@ -67,8 +70,8 @@ def _role_of(conn: Connection, username: str, groups: list[tuple[str, str | None
     chosen = next((r for r in held if (r.role, r.code) in groups or (r.role, None) in groups),
                   held[0] if held else None)
     if chosen is None:
-        return ""
-    return f"{chosen.name or ''}{role_name(chosen.role)}"
+        return ("", "")
+    return (role_name(chosen.role), str(chosen.name or ""))
 
 
 def _holding(conn: Connection, role: str, code: str | None) -> tuple[str, ...]:
@@ -92,13 +95,14 @@ def holders(conn: Connection, task_id: int) -> Holders:
         sa.select(task_candidate.c.role, task_candidate.c.unit)
         .where(task_candidate.c.human_task_id == task_id).order_by(task_candidate.c.id))]
     if task.assignee:
-        return Holders(task_id, task.name, _name(conn, task.assignee),
-                       _role_of(conn, task.assignee, wanted))
+        role, where = _role_of(conn, task.assignee, wanted)
+        return Holders(task_id, task.name, _name(conn, task.assignee), role, where)
     groups = []
     for role, code in wanted:
         if role.startswith("user:"):
             person = role[5:]
-            groups.append(Group(_role_of(conn, person, wanted), names=(_name(conn, person),)))
+            role, where = _role_of(conn, person, wanted)
+            groups.append(Group(role, where, names=(_name(conn, person),)))
             continue
         unit_name = conn.execute(sa.select(unit.c.name).where(unit.c.code == code)).scalar() \
             if code else None
