@@ -1,0 +1,187 @@
+"""What an English reader reads: every page a demo person can reach, asked with ``lang=en``.
+
+A ``Reader`` is one demo person's session on the app (signed in by the login form, English
+chosen by ``?lang=en`` as a user chooses it). ``Reader.walk`` follows the page's own links
+breadth-first from the inbox, at most ``PER_RULE`` pages of each URL rule, and records every
+text a reader reads (text nodes, and the ``title``, ``placeholder``, ``aria-label`` and
+``alt`` attributes) that still holds Chinese once what the database holds is taken out of it.
+
+What is taken out (``Data``): every string value of every table, and the strings inside its
+JSON values: names of units and people, hazard descriptions, form answers, document numbers,
+stored notices. Left in: the texts of BPMN definitions and the step names copied from them,
+since the bundled diagrams' names are in the catalogue and a page must translate them.
+A text inside an element marked ``lang="zh-CN"`` is Chinese on purpose (a quoted law, the
+language switch's own name) and is not read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import lxml.html
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from .pages import TOKEN
+
+CHINESE = re.compile(r"[\u3400-\u9fff]")
+PER_RULE = 2
+READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+NOT_TEXT = {"script", "style", "template", "noscript"}
+# pages whose links are not followed: they change something or answer a file
+NOT_FOLLOWED = re.compile(r"/logout|/static/|\.(?:pdf|xlsx|csv|png|jpe?g|zip|json|geojson)"
+                          r"(?:\?|$)|/export|/thumb")
+# (table, column) whose strings are not data a page may show as they are
+NOT_DATA = {("process_definition", None), ("definition_draft", None),
+            ("human_task", "name"), ("alembic_version", None)}
+
+
+class Data:
+    """The strings the database holds, longest first, to be taken out of a page's text."""
+
+    def __init__(self, db: sa.Engine) -> None:
+        found: set[str] = set()
+        inspector = sa.inspect(db)
+        with db.connect() as conn:
+            for table in inspector.get_table_names():
+                if (table, None) in NOT_DATA:
+                    continue
+                for column in inspector.get_columns(table):
+                    name = column["name"]
+                    if (table, name) in NOT_DATA:
+                        continue
+                    rows = conn.execute(sa.text(f'SELECT DISTINCT "{name}" FROM "{table}"'))
+                    for (value,) in rows:
+                        if isinstance(value, str) and CHINESE.search(value):
+                            found.update(_strings(value))
+        ordered = sorted(found, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
+
+    def strip(self, text: str) -> str:
+        return self.pattern.sub(" ", text) if self.pattern is not None else text
+
+
+def _strings(value: str) -> Iterator[str]:
+    yield value
+    if value[:1] in "[{":
+        try:
+            stack: list[Any] = [json.loads(value)]
+        except ValueError:
+            return
+        while stack:
+            node = stack.pop()
+            if isinstance(node, str):
+                if CHINESE.search(node):
+                    yield node
+            elif isinstance(node, dict):
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+
+
+def read_texts(html: str) -> Iterator[str]:
+    """The texts of a page a reader reads, outside elements marked Chinese on purpose."""
+    root = lxml.html.document_fromstring(html)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        parent = element.getparent()
+        if (element.tail and element.tail.strip() and parent is not None
+                and parent.tag not in NOT_TEXT and not _chinese_on_purpose(parent)):
+            yield element.tail  # the text after the element belongs to its parent
+        if element.tag in NOT_TEXT or _chinese_on_purpose(element):
+            continue
+        for attribute in READ_ATTRIBUTES:
+            value = element.get(attribute)
+            if value:
+                yield value
+        if element.text and element.text.strip():
+            yield element.text
+
+
+def _chinese_on_purpose(element: Any) -> bool:
+    for node in element.iterancestors():
+        if str(node.get("lang", "")).startswith("zh"):
+            return True
+    return str(element.get("lang", "")).startswith("zh")
+
+
+@dataclass
+class Finding:
+    text: str
+    pages: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Walk:
+    """What every reader met: untranslated text → the pages, and the rules walked."""
+
+    findings: dict[str, Finding] = field(default_factory=dict)
+    rules: set[str] = field(default_factory=set)
+    pages: int = 0
+
+    def report(self) -> list[str]:
+        return [f"{f.text!r} on {sorted(f.pages)[:3]}"
+                for f in sorted(self.findings.values(), key=lambda f: f.text)]
+
+
+class Reader:
+    """A demo person's session in English, or the public's (``username`` None)."""
+
+    def __init__(self, app: Flask, username: str | None, password: str = "") -> None:
+        self.app = app
+        self.client: FlaskClient = app.test_client()
+        page = self.client.get("/login?lang=en").get_data(as_text=True)
+        if username is None:
+            return
+        found = TOKEN.search(page)
+        assert found, page[:300]
+        response = self.client.post("/login", data={
+            "username": username, "password": password, "csrf_token": found.group(1)})
+        assert response.status_code == 302, (username, response.status_code)
+        assert self.client.get("/inbox").status_code == 200
+
+    def walk(self, data: Data, into: Walk, start: Iterable[str] = ("/inbox",)) -> None:
+        adapter = self.app.url_map.bind("localhost")
+        queue = list(start)
+        seen: set[str] = set()
+        per_rule: dict[str, int] = defaultdict(int)
+        while queue:
+            path = queue.pop(0)
+            if path in seen or NOT_FOLLOWED.search(path):
+                continue
+            seen.add(path)
+            parts = urlsplit(path)
+            try:
+                rule, _ = adapter.match(parts.path, method="GET", return_rule=True)
+            except Exception:  # a link to nothing of ours (a 404 is the links test's)
+                continue
+            if per_rule[rule.rule] >= PER_RULE:
+                continue
+            per_rule[rule.rule] += 1
+            response = self.client.get(path)
+            if response.status_code in (301, 302, 303) and response.location:
+                queue.append(response.location)  # e.g. a process's page to its last version
+                continue
+            if response.status_code != 200 or response.mimetype != "text/html":
+                continue
+            into.rules.add(rule.endpoint)
+            into.pages += 1
+            html = response.get_data(as_text=True)
+            for text in read_texts(html):
+                left = data.strip(text)
+                if CHINESE.search(left):
+                    key = " ".join(text.split())
+                    into.findings.setdefault(key, Finding(key)).pages.add(rule.rule)
+            for href in lxml.html.document_fromstring(html).xpath("//a/@href"):
+                target = urlsplit(str(href))
+                if target.netloc or not target.path.startswith("/"):
+                    continue
+                queue.append(target.path + (f"?{target.query}" if target.query else ""))

@@ -1,0 +1,123 @@
+"""An English reader reads English: the demo month walked page by page with ``lang=en``.
+
+The demo (``seed-demo --cases``: the organisation, its people, a dozen hazards through the
+real process, a month of inspections, documents, reports, plans, rosters and the map) is
+seeded once; each demo person then walks every page their links reach (``english_walk``).
+A text that holds Chinese once the database's own strings are taken out of it is a label,
+a status, a sentence or a name the catalogue should have translated.
+
+The pages are enumerated, not trusted: every page rule of the app must have been read by
+some reader, or be listed in ``NOT_WALKED`` with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from click.testing import CliRunner
+from flask import Flask
+
+from hazardflow.bootstrap import build_runtime
+from hazardflow.cli import main
+from hazardflow.config import load_settings
+from hazardflow.web import create_app
+from hazardflow.workflows import users
+from hazardflow.workflows.demo import DEMO_PASSWORD
+from hazardflow.workflows.schema_files import document
+
+from .english_walk import Data, Reader, Walk, read_texts
+
+READERS = ("safety", "inspector", "jinan", "city", "admin", "designer", "principal",
+           "rectifier", "verifier", "leader", "jinan_head")
+# text: why it stays as it is on an English page
+ALLOWED: dict[str, str] = {
+    "Part of the unit's name, e.g. 人民医院":
+        "the public report form's search hint: the reader types a Chinese unit name",
+}
+# where a reader begins: the inbox, and the pages no link of the demo's pages leads to
+STARTS = ("/inbox", "/monitor/process", "/map/units/LA-JA-H01")
+PUBLIC = ("/login", "/report", "/report/track")  # and a document's /verify/<code>
+FILE = "a file (PDF, Excel, GeoJSON, an image or a thumbnail), not a page"
+JSON = "JSON for a page's script or a client, not a page"
+# endpoint: why no reader reads it here
+NOT_WALKED: dict[str, str] = {
+    **dict.fromkeys(("campaigns.assessment_export", "campaigns.report_export",
+                     "campaigns.report_pdf", "monitor.dashboard_xlsx", "ui.admin_import_template",
+                     "ui.case_document", "ui.document_pdf", "ui.dossier",
+                     "ui.duty_roster_export", "ui.evidence_file", "ui.evidence_thumb",
+                     "ui.ledger_export", "ui.map_basemap", "ui.map_export", "favicon",
+                     "designer.designer_export_draft"), FILE),
+    **dict.fromkeys(("designer.designer_get_draft", "designer.designer_list_drafts",
+                     "designer.designer_migration_status", "designer.designer_processes",
+                     "designer.designer_version", "designer.designer_version_diff",
+                     "monitor.batch_json", "monitor.dashboard_json", "monitor.element_cases",
+                     "ui.counts", "ui.map_layers", "ui.public_report_units", "ui.events_live",
+                     "ui.diagram"),
+                    JSON),
+    **dict.fromkeys(("ops.healthz", "ops.metrics", "ops.readyz"),
+                    "for the operator's probes and Prometheus, not a reader"),
+    "index": "redirects to the inbox",
+    "monitor.process_latest": "redirects to the last version's page (monitor.process)",
+    "monitor.batch": "the demo starts no repair batch (tests/web/test_repair_steps.py)",
+    "ui.ledger_import_result": "the demo imports no ledger (tests/web/test_ledger_pages.py)",
+    "campaigns.spotcheck": "the demo draws no spot check (tests/web/test_campaigns.py)",
+    "campaigns.spotcheck_notice": "the demo draws no spot check (tests/web/test_campaigns.py)",
+}
+
+
+@pytest.fixture(scope="module")
+def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Walk]]:
+    tmp: Path = tmp_path_factory.mktemp("english")
+    url = f"sqlite:///{tmp}/demo.db"
+    env = {"HAZARDFLOW_INSTANCE_PATH": str(tmp / "instance")}
+    slow = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    try:
+        for args in (["init-db"], ["seed-demo", "--cases"]):
+            result = CliRunner().invoke(main, ["--database-url", url, *args], env=env)
+            assert result.exit_code == 0, result.output
+        settings = load_settings(env={}, overrides={
+            "database_url": url, "instance_path": str(tmp / "instance"),
+            "scheduler": False, "secret_key": "test-secret"})
+        app = create_app(build_runtime(settings), TESTING=True)
+        db = app.extensions["hazardflow"].db
+        data = Data(db)
+        with db.connect() as conn:
+            code = conn.execute(sa.select(document.c.verify_code).where(
+                document.c.verify_code.is_not(None)).limit(1)).scalar_one()
+        walk = Walk()
+        for username in READERS:
+            Reader(app, username, DEMO_PASSWORD).walk(data, walk, STARTS)
+        Reader(app, None).walk(data, walk, (*PUBLIC, f"/verify/{code}"))
+        yield app, walk
+        app.extensions["hazardflow"].close()
+    finally:
+        users._hasher = slow
+
+
+def test_an_english_reader_reads_no_chinese_but_the_data(walked: tuple[Flask, Walk]) -> None:
+    _, walk = walked
+    assert walk.pages > 300
+    found = {text: finding for text, finding in walk.findings.items() if text not in ALLOWED}
+    assert [f"{f.text!r} on {sorted(f.pages)[:3]}" for f in found.values()] == []
+    assert set(ALLOWED) <= set(walk.findings), "an allowed text no page shows any more"
+
+
+def test_every_page_rule_is_read_in_english_or_says_why_not(
+        walked: tuple[Flask, Walk]) -> None:
+    app, walk = walked
+    pages = {rule.endpoint for rule in app.url_map.iter_rules()
+             if "GET" in (rule.methods or ()) and not rule.rule.startswith(("/api/", "/static"))}
+    assert {"ui.inbox", "ui.case", "ui.task", "monitor.index"} <= walk.rules
+    assert sorted(pages - walk.rules - set(NOT_WALKED)) == []
+    assert sorted(set(NOT_WALKED) & walk.rules) == [], "walked now: drop it from NOT_WALKED"
+
+
+def test_the_walk_reads_text_and_hints_but_not_what_is_chinese_on_purpose() -> None:
+    html = ("<html><body><p>待认领</p><input placeholder='部位'><script>var a='脚本';</script>"
+            "<span lang='zh-CN'>《安全生产法》<b>第六十五条</b></span>尾</body></html>")
+    assert sorted(read_texts(html)) == sorted(["待认领", "部位", "尾"])
