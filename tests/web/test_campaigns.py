@@ -171,3 +171,28 @@ def test_bad_inspection_and_report_input_is_refused_never_a_500(
     assert_error(client.post(f"{API}/campaigns", headers=city, json={
         "code": "2027-XF", "name": "x", "starts_on": "2027-01-01", "ends_on": "2027-03-31",
         "themes": [{"code": "fire", "name": "消防", "category": "fire"}], "units": 7}), 400)
+
+
+def test_a_published_notice_reads_as_issued_in_chinese_on_an_english_page(
+        app: Flask, client: FlaskClient, login: Login) -> None:
+    city = login("city")
+    draw = client.post(f"{API}/spotchecks", json={
+        "title": "十一月抽查", "kind": "spot_check", "size": 1, "seed": "en"},
+        headers=city).get_json()["draw"]
+    for check in draw["checks"]:
+        response = client.post(f"{API}/inspections", headers=city, json={
+            "unit_code": check["unit_code"], "kind": "spot_check",
+            "checklist_code": "hospital_fire", "spot_check_id": check["id"],
+            "results": fire_checklist(client, city, {})})
+        assert response.status_code == 201, response.get_json()
+    published = client.post(f"{API}/spotchecks/{draw['id']}/publish", headers=city,
+                            json={"summary": "各单位对照整改"})
+    assert published.status_code == 200, published.get_json()
+    page = Browser(app, "city")
+    chinese = page.html(f"/campaigns/spotchecks/{draw['id']}/notice")
+    english = page.html(f"/campaigns/spotchecks/{draw['id']}/notice?lang=en")
+    for html in (chinese, english):
+        assert '<article class="notice card" id="notice" lang="zh-CN">' in html
+        assert "关于十一月抽查情况的通报" in html and "检查结果纳入年度目标管理考核。" in html
+    assert ">专项行动<" in chinese and ">专项行动<" not in english  # the page around it
+    assert '<html lang="en">' in english

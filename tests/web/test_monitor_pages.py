@@ -103,6 +103,12 @@ def test_escalated_hazard_has_a_printable_supervision_letter(
     assert "2026-11-29 09:00" in page and "UTC" not in page
     letter = city.html(f"/monitor/letters/{hazard['case_id']}")
     assert "督办〔2026〕1号" in letter and "金安区人民医院" in letter
+    assert "经查，你单位" in letter and ">打印<" in letter
+    # an English reader gets the page in English and the letter as issued, in Chinese
+    english = city.html(f"/monitor/letters/{hazard['case_id']}?lang=en")
+    assert '<article class="letter" lang="zh-CN">' in english and '<html lang="en">' in english
+    assert "经查，你单位" in english and "安全生产隐患整改督办函" in english
+    assert ">打印<" not in english and "Inspection found" not in english
     county = Browser(app, "jinan").html("/monitor/escalations")
     assert "逾期通知县区" in county
     Browser(app, "yuan").html(f"/monitor/letters/{hazard['case_id']}", status=404)

@@ -29,6 +29,7 @@ from hazardflow.workflows.usecases import inspections as inspection_uc
 
 from ..extensions import runtime
 from . import current_actor, flash_error, login_required
+from .official import in_chinese
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -252,4 +253,5 @@ def spotcheck_act(draw_id: int, action: str) -> Response:
 @bp.get("/spotchecks/<int:draw_id>/notice")
 @login_required
 def spotcheck_notice(draw_id: int) -> str:
-    return _page("notice.html", d=campaign_uc.draw_notice(runtime, current_actor(), draw_id))
+    found = campaign_uc.draw_notice(runtime, current_actor(), draw_id)
+    return _page("notice.html", d=found, body=in_chinese("campaigns/notice_body.html", d=found))

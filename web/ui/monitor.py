@@ -31,6 +31,7 @@ from ..extensions import runtime
 from ..inputs import refuse_unstorable_input
 from ..serialize import jsonable
 from . import current_actor, flash_error, local_path, login_required, why
+from .official import in_chinese
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
 bp.before_request(refuse_unstorable_input)  # a 400, not a 500 from PostgreSQL
@@ -206,8 +207,9 @@ def escalations() -> str:
 @bp.get("/letters/<int:case_id>")
 @login_required
 def letter(case_id: int) -> str:
-    return render_template("monitor/letter.html",
-                           letter=monitor.letter(runtime, current_actor(), case_id))
+    found = monitor.letter(runtime, current_actor(), case_id)
+    return render_template("monitor/letter.html", letter=found,
+                           body=in_chinese("monitor/letter_body.html", letter=found))
 
 
 @bp.get("/extensions")
