@@ -32,15 +32,22 @@ from flask.testing import FlaskClient
 from .pages import TOKEN
 
 CHINESE = re.compile(r"[\u3400-\u9fff]")
+RUN = re.compile(r"[\u3400-\u9fff]+")
 PER_RULE = 2
-READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+# read as text: hints, labels a phone shows for a table's cells, a confirmation's question
+READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-label", "data-confirm",
+                   "label")
+BUTTON_INPUTS = {"submit", "button", "reset"}  # an <input> whose value is its caption
 NOT_TEXT = {"script", "style", "template", "noscript"}
 # pages whose links are not followed: they change something or answer a file
 NOT_FOLLOWED = re.compile(r"/logout|/static/|\.(?:pdf|xlsx|csv|png|jpe?g|zip|json|geojson)"
                           r"(?:\?|$)|/export|/thumb")
-# (table, column) whose strings are not data a page may show as they are
-NOT_DATA = {("process_definition", None), ("definition_draft", None),
-            ("human_task", "name"), ("alembic_version", None)}
+# (table, column) whose strings are not data a page may show as they are: diagrams, forms and
+# what is copied from them (step names, a document's snapshot), and words a page translates
+NOT_DATA = {("deployment", None), ("process_definition", None), ("designer_draft", None),
+            ("human_task", "name"), ("hazard", "stage"), ("document_case", "snapshot"),
+            ("unit_location", "grade"), ("major_hazard_source", "level"),
+            ("alembic_version", None)}
 
 
 class Data:
@@ -49,6 +56,8 @@ class Data:
     def __init__(self, db: sa.Engine) -> None:
         found: set[str] = set()
         inspector = sa.inspect(db)
+        tables = set(inspector.get_table_names())
+        assert {t for t, _ in NOT_DATA} <= tables, "NOT_DATA names a table that is gone"
         with db.connect() as conn:
             for table in inspector.get_table_names():
                 if (table, None) in NOT_DATA:
@@ -61,11 +70,23 @@ class Data:
                     for (value,) in rows:
                         if isinstance(value, str) and CHINESE.search(value):
                             found.update(_strings(value))
-        ordered = sorted(found, key=len, reverse=True)
+        self.whole = found
+        self.texts = [s for s in found if "\n" in s]  # stored texts of several lines
+        ordered = sorted((s for s in found if len(s) > 1), key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(s) for s in ordered)) if ordered else None
 
-    def strip(self, text: str) -> str:
-        return self.pattern.sub(" ", text) if self.pattern is not None else text
+    def untranslated(self, text: str) -> bool:
+        """Whether ``text`` holds Chinese that is not the database's: once its strings are
+        taken out, a run of Chinese is left that is not a single character the database
+        holds alone (一 of a list's numbering, 个 of a quantity: taken out only as a whole
+        run, never inside a word). A whole line of a stored text of several lines (a
+        report's narrative, shown a paragraph at a time) is the database's too."""
+        left = self.pattern.sub(" ", text) if self.pattern is not None else text
+        runs = RUN.findall(left)
+        if all(run in self.whole for run in runs):
+            return False
+        line = text.strip()
+        return not any(line in stored.splitlines() for stored in self.texts)
 
 
 def _strings(value: str) -> Iterator[str]:
@@ -102,6 +123,8 @@ def read_texts(html: str) -> Iterator[str]:
             value = element.get(attribute)
             if value:
                 yield value
+        if element.tag == "input" and element.get("type") in BUTTON_INPUTS and element.get("value"):
+            yield element.get("value")
         if element.text and element.text.strip():
             yield element.text
 
@@ -176,8 +199,7 @@ class Reader:
             into.pages += 1
             html = response.get_data(as_text=True)
             for text in read_texts(html):
-                left = data.strip(text)
-                if CHINESE.search(left):
+                if CHINESE.search(text) and data.untranslated(text):
                     key = " ".join(text.split())
                     into.findings.setdefault(key, Finding(key)).pages.add(rule.rule)
             for href in lxml.html.document_fromstring(html).xpath("//a/@href"):

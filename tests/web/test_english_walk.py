@@ -119,5 +119,9 @@ def test_every_page_rule_is_read_in_english_or_says_why_not(
 
 def test_the_walk_reads_text_and_hints_but_not_what_is_chinese_on_purpose() -> None:
     html = ("<html><body><p>待认领</p><input placeholder='部位'><script>var a='脚本';</script>"
-            "<span lang='zh-CN'>《安全生产法》<b>第六十五条</b></span>尾</body></html>")
-    assert sorted(read_texts(html)) == sorted(["待认领", "部位", "尾"])
+            "<span lang='zh-CN'>《安全生产法》<b>第六十五条</b></span>尾"
+            "<td data-label='单位'></td><input type=submit value='保存'>"
+            "<input name=q value='检索词'><select><optgroup label='流程'></optgroup></select>"
+            "<button data-confirm='确定？'>x</button></body></html>")
+    assert sorted(read_texts(html)) == sorted(
+        ["待认领", "部位", "尾", "单位", "保存", "流程", "确定？", "x"])

@@ -17,8 +17,8 @@ def _role(role: str, unit: str) -> str:
 
 def _group(group: Group) -> str:
     held = _role(group.role, group.unit)
-    if not group.names:
-        return held
+    if not group.names or not held:
+        return held or _("、").join(group.names)
     return _("%(role)s（%(names)s）", role=held, names=_("、").join(group.names))
 
 
