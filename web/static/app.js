@@ -83,7 +83,7 @@
       form.addEventListener("submit", (ev) => {
         if (!photos.querySelector("input[type=hidden]")) {
           ev.preventDefault();
-          status.textContent = box.closest(".field").querySelector("label").textContent.replace("*", "").trim() + "：请至少上传1个文件";
+          status.textContent = box.dataset.required;  // the page's sentence, in its language
         }
       });
     }
