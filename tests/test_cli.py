@@ -305,7 +305,8 @@ def test_bench_engine_json_prints_one_object_with_every_figure(run: Run) -> None
     elapsed = time.monotonic() - started
     figures = json.loads(out)  # one object and nothing else
     assert {"memory_completions_per_s", "sqlite_completions_per_s", "step_ms_loops_1",
-            "step_ms_loops_100", "bytes_per_case", "goals"} <= figures.keys()
+            "step_ms_loops_100", "bytes_per_case", "naive_sqlite3_ratio",
+            "naive_sqlalchemy_ratio", "goals"} <= figures.keys()
     assert figures["cases"] == 5 and isinstance(figures["goals"], dict)
     assert elapsed < 30, f"bench engine --cases 5 took {elapsed:.0f} s"
 

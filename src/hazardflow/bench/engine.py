@@ -1,6 +1,7 @@
 """``hazardflow bench engine``: the same BPMN, path and data, in memory and through the engine.
 
-(a) raw SpiffWorkflow in memory, no persistence; (b) this runtime's public engine functions
+(a) raw SpiffWorkflow in memory, no persistence, and naive persistence of it on SQLite
+(``naive``: the floor under the engine's ratio); (b) this runtime's public engine functions
 on a fresh SQLite file; (c) the same on PostgreSQL when a URL is given, and, with
 ``backfill``, again after that many finished cases (their tasks, timers, audit records and
 outbox rows) were seeded into its tables, with the plans of the statements one completion
@@ -36,6 +37,8 @@ from hazardflow.engine.schema import (
     timer,
 )
 from hazardflow.workflows.resolver import OrgResolver
+
+from . import naive
 
 KEY = "bench_hazard"
 START = {"unit_code": "U1", "level": "general", "description": "消防通道堆放杂物"}
@@ -264,6 +267,11 @@ def run(cases: int = 1000, database_url: str | None = None,
     say("raw SpiffWorkflow in memory")
     raw_completions_per_s(bpmn, min(cases, 100))  # warm up
     out["memory_completions_per_s"] = round(raw_completions_per_s(bpmn, cases), 1)
+    say("naive persistence on SQLite (the sqlite3 driver, then SQLAlchemy Core)")
+    out["naive_sqlite3_completions_per_s"] = round(
+        naive.sqlite3_per_s(RawRunner(bpmn), PATH, cases), 1)
+    out["naive_sqlalchemy_completions_per_s"] = round(
+        naive.sqlalchemy_per_s(RawRunner(bpmn), PATH, cases), 1)
     with tempfile.TemporaryDirectory() as tmp:
         say("engine on SQLite")
         sqlite = EngineRunner(f"sqlite:///{tmp}/bench.db", bpmn, forms)
@@ -294,6 +302,9 @@ def run(cases: int = 1000, database_url: str | None = None,
             drop()
     memory = out["memory_completions_per_s"]
     out["sqlite_ratio"] = round(out["sqlite_completions_per_s"] / memory, 3)
+    for driver in ("sqlite3", "sqlalchemy"):  # the floor under it: figures, not goals
+        out[f"naive_{driver}_ratio"] = round(
+            out[f"naive_{driver}_completions_per_s"] / memory, 3)
     goals = {
         "sqlite_ratio >= 0.5": out["sqlite_ratio"] >= 0.5,
         "loops_100 / loops_1 <= 2": out["step_ms_loops_100"] <= 2 * out["step_ms_loops_1"],
