@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("workflows", "web")
-CHINESE = re.compile(r"[\u3400-\u9fff]")
+CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")  # with CJK punctuation
 
 # "folder/module.py:NAME" -> why its strings are not labels to translate
 NOT_VOCABULARY: dict[str, str] = {

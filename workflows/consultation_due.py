@@ -20,11 +20,22 @@ from hazardflow.engine.db import write_transaction
 
 from .calendar import BusinessCalendar
 from .notifications import add_notification
+from .phrases import phrase
 from .schema import app_user, unit
 from .schema_consultations import consultation
 
 AHEAD = timedelta(hours=24)  # how long before its time a session is due and its convenor told
 SWEEP_SECONDS = 300.0  # how often both drivers look for sessions falling due
+
+
+# what a convenor is told (workflows/phrases.py)
+DUE_TEXTS: dict[str, str] = {
+    "title": "【会商待召开】%(title)s",
+    "body_place": "%(body)s安排于 %(when)s 在%(place)s召开“%(title)s”。请按时召开，并在系统中记录"
+                  "会商决定和落实事项。",
+    "body": "%(body)s安排于 %(when)s 召开“%(title)s”。请按时召开，并在系统中记录会商决定和"
+            "落实事项。",
+}
 
 
 def notify_in(conn: Connection, now: datetime, calendar: BusinessCalendar) -> int:
@@ -45,11 +56,11 @@ def notify_in(conn: Connection, now: datetime, calendar: BusinessCalendar) -> in
         if claimed.rowcount != 1 or row.user_id is None:
             continue
         when = calendar.local(row.held_at).strftime("%Y-%m-%d %H:%M")
-        place = f"在{row.place}" if row.place else ""
+        body = phrase(DUE_TEXTS["body_place" if row.place else "body"], body=row.body_name,
+                      when=when, place=row.place or "", title=row.title)
         add_notification(
-            conn, kind="consultation_due", title=f"【会商待召开】{row.title[:60]}",
-            body=f"{row.body_name}安排于 {when} {place}召开“{row.title}”。请按时召开，并在"
-                 "系统中记录会商决定和落实事项。", now=now, user_id=int(row.user_id))
+            conn, kind="consultation_due", title=phrase(DUE_TEXTS["title"], title=row.title[:60]),
+            body=body, now=now, user_id=int(row.user_id))
         told += 1
     return told
 

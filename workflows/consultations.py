@@ -42,6 +42,7 @@ from hazardflow.engine.db import new_id
 from . import dashboard
 from .calendar import BusinessCalendar
 from .notifications import add_notification
+from .phrases import phrase
 from .roles import COMMISSION_KINDS
 from .schema import app_user, hazard, unit, user_role
 from .schema_consultations import consultation, consultation_action
@@ -261,6 +262,13 @@ def _done(call: ServiceCall) -> None:
         raise ValueError(f"案件 {call.case_id} 没有会商事项 (case {call.case_id} has no action)")
 
 
+# what an overdue action's owner and supervisors are told (workflows/phrases.py)
+OVERDUE_TEXTS: dict[str, str] = {
+    "title": "【会商事项逾期】%(title)s",
+    "body": "会商确定的事项“%(title)s”已过完成时限（%(due)s），尚未落实。",
+}
+
+
 def _overdue(call: ServiceCall) -> None:
     """``consultation.overdue``: the owner and the commission's supervisors are told."""
     row = call.conn.execute(sa.select(consultation_action, unit.c.code, unit.c.kind)
@@ -270,8 +278,8 @@ def _overdue(call: ServiceCall) -> None:
                             .where(consultation_action.c.case_id == call.case_id)).first()
     if row is None:
         raise ValueError(f"案件 {call.case_id} 没有会商事项 (case {call.case_id} has no action)")
-    title = "【会商事项逾期】" + row.title[:60]
-    body = f"会商确定的事项“{row.title}”已过完成时限（{row.due_on}），尚未落实。"
+    title = phrase(OVERDUE_TEXTS["title"], title=row.title[:60])
+    body = phrase(OVERDUE_TEXTS["body"], title=row.title, due=str(row.due_on))
     owner = call.conn.execute(sa.select(app_user.c.id)
                               .where(app_user.c.username == row.owner)).scalar()
     if owner is not None:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, CursorResult
 
 from . import policy
 from .notifications import add_notification
+from .phrases import phrase
 from .roles import COMMISSION_KINDS
 from .schema import notification, unit
 from .schema_duty import duty_assignment, duty_level, duty_roster
@@ -161,14 +162,24 @@ def notify_shortfalls(conn: Connection, levels: Iterable[Level], now: datetime,
     return told
 
 
+# what a roster's keepers are told (workflows/phrases.py)
+LEVEL_TEXTS: dict[str, str] = {
+    "title": "%(level)s提级值班：值班表人员不足",
+    "body": "%(starts)s 至 %(ends)s 须每天带班领导 %(leaders)s 人、值班人员 %(staff)s 人；本单位 "
+            "%(days)s未达到，请在值班表中补充。",
+    "more": "%(days)s等 %(n)s 天",
+}
+
+
 def _notify_keepers(conn: Connection, level: Level, target: Any, short: list[date],
                     now: datetime) -> bool:
     first_days = "、".join(d.strftime("%m-%d") for d in short[:5])
-    more = f"等 {len(short)} 天" if len(short) > 5 else ""
-    title = f"{level.name}提级值班：值班表人员不足"
-    body = (f"{level.starts_on.isoformat()} 至 {level.ends_on.isoformat()} 须每天带班领导 "
-            f"{level.min_leaders} 人、值班人员 {level.min_staff} 人；本单位 {first_days}{more}"
-            f"未达到，请在值班表中补充。")
+    days = phrase(LEVEL_TEXTS["more"], days=first_days, n=str(len(short))) \
+        if len(short) > 5 else first_days
+    title = phrase(LEVEL_TEXTS["title"], level=level.name)
+    body = phrase(LEVEL_TEXTS["body"], starts=level.starts_on.isoformat(),
+                  ends=level.ends_on.isoformat(), leaders=str(level.min_leaders),
+                  staff=str(level.min_staff), days=days)
     sent = False
     for role in sorted(policy.roster_keepers(str(target.kind))):
         key = f"duty_level:{level.id}:{target.id}:{role}"

@@ -28,6 +28,7 @@ from . import policy
 from .duty import POSTS, invalid, month_days, move_duty, on_duty, unit_people
 from .duty_levels import new_id
 from .notifications import add_notification
+from .phrases import phrase
 from .schema import app_user, unit
 from .schema_duty import duty_roster, duty_swap
 
@@ -138,12 +139,31 @@ def request(conn: Connection, *, roster: Any, unit_code: str, requester_id: int,
         colleague_id=colleague_id, other_day=other_day, reason=reason.strip(),
         status="requested", requested_at=now)))
     swap = get_swap(conn, swap_id)
+    t = SWAP_TEXTS
     add_notification(conn, kind="duty_swap", now=now, user_id=colleague_id,
-                     title=f"换班申请：{day} {swap.post_name}",
-                     body=f"{swap.unit_name}：同事请您代其 {day} 的{swap.post_name}"
-                          f"{'，并与您 ' + other_day + ' 的值班互换' if other_day else ''}。"
-                          f"理由：{swap.reason}。请在值班表页面确认。")
+                     title=phrase(t["asked"], words=("post",), day=str(day),
+                                  post=swap.post_name),
+                     body=phrase(t["ask_swap" if other_day else "ask"], words=("post",),
+                                 unit=swap.unit_name, day=str(day), post=swap.post_name,
+                                 other=str(other_day or ""), reason=swap.reason))
     return swap
+
+
+# what the people of a swap are told (workflows/phrases.py)
+SWAP_TEXTS: dict[str, str] = {
+    "asked": "换班申请：%(day)s %(post)s",
+    "ask": "%(unit)s：同事请您代其 %(day)s 的%(post)s。理由：%(reason)s。请在值班表页面确认。",
+    "ask_swap": "%(unit)s：同事请您代其 %(day)s 的%(post)s，并与您 %(other)s 的值班互换。"
+                "理由：%(reason)s。请在值班表页面确认。",
+    "accepted": "换班待审批：%(day)s %(post)s",
+    "declined": "换班被婉拒：%(day)s %(post)s",
+    "to_decide": "%(unit)s：%(day)s 的换班已获同事同意，请在值班表页面审批。",
+    "declined_body": "%(unit)s：同事未同意 %(day)s 的换班。",
+    "approved": "换班已批准：%(day)s %(post)s",
+    "rejected": "换班未批准：%(day)s %(post)s",
+    "approved_body": "%(unit)s：%(day)s 的换班已批准，值班表已更新。%(note)s",
+    "rejected_body": "%(unit)s：%(day)s 的换班未获批准。%(note)s",
+}
 
 
 def _set(conn: Connection, swap: Swap, expected: str, **values: Any) -> None:
@@ -161,15 +181,18 @@ def answer(conn: Connection, swap: Swap, user_id: int, accept: bool, now: dateti
         raise Conflict(f"该换班申请{swap.status_name}，不能再确认 (the swap is {swap.status})")
     status = "accepted" if accept else "declined"
     _set(conn, swap, "requested", status=status, answered_at=now)
-    title = f"换班{'待审批' if accept else '被婉拒'}：{swap.day} {swap.post_name}"
+    t = SWAP_TEXTS
+    title = phrase(t["accepted" if accept else "declined"], words=("post",),
+                   day=str(swap.day), post=swap.post_name)
     if accept:
         for role in sorted(policy.roster_keepers(swap.unit_kind)):
             add_notification(conn, kind="duty_swap", now=now, grant=(role, swap.unit_code),
-                             title=title, body=f"{swap.unit_name}：{swap.day} 的换班已获"
-                                               f"同事同意，请在值班表页面审批。")
+                             title=title, body=phrase(t["to_decide"], unit=swap.unit_name,
+                                                      day=str(swap.day)))
     else:
         add_notification(conn, kind="duty_swap", now=now, user_id=swap.requester_id,
-                         title=title, body=f"{swap.unit_name}：同事未同意 {swap.day} 的换班。")
+                         title=title, body=phrase(t["declined_body"], unit=swap.unit_name,
+                                                  day=str(swap.day)))
     return get_swap(conn, swap.id)
 
 
@@ -195,10 +218,11 @@ def decide(conn: Connection, swap: Swap, by: str, approve: bool, note: str,
     _set(conn, swap, "accepted", status="approved" if approve else "rejected",
          decided_at=now, decided_by=by, decision_note=note.strip() or None)
     for user_id in (swap.requester_id, swap.colleague_id):
+        t = SWAP_TEXTS
         add_notification(conn, kind="duty_swap", now=now, user_id=user_id,
-                         title=f"换班{'已批准' if approve else '未批准'}：{swap.day} "
-                               f"{swap.post_name}",
-                         body=f"{swap.unit_name}：{swap.day} 的换班"
-                              f"{'已批准，值班表已更新' if approve else '未获批准'}。"
-                              f"{note.strip()}")
+                         title=phrase(t["approved" if approve else "rejected"],
+                                      words=("post",), day=str(swap.day), post=swap.post_name),
+                         body=phrase(t["approved_body" if approve else "rejected_body"],
+                                     unit=swap.unit_name, day=str(swap.day),
+                                     note=note.strip()))
     return get_swap(conn, swap.id)

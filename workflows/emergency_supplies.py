@@ -22,6 +22,7 @@ from hazardflow.engine.db import write_transaction
 
 from .calendar import BusinessCalendar
 from .notifications import add_notification
+from .phrases import Phrase, phrase
 from .schema import unit
 from .schema_emergency import supply_depot, supply_item
 
@@ -40,10 +41,21 @@ def item_state(expires_on: str | None, today: date, window: int) -> str | None:
     return "expiring" if day <= today + timedelta(days=window) else None
 
 
-def _text(row: sa.Row[tuple[object, ...]], state: str) -> tuple[str, str]:
-    title = f"{row.depot_name}：{row.name}{STATES[state]}"
-    body = (f"{row.unit_name} {row.depot_name} 的 {row.name}（{row.quantity}"
-            f"{row.unit_label}）有效期至 {row.expires_on}，{STATES[state]}，请及时补充或更换。")
+# what a depot's keeper is told (workflows/phrases.py)
+EXPIRY_TEXTS: dict[str, str] = {
+    "title": "%(depot)s：%(item)s%(state)s",
+    "body": "%(unit)s %(depot)s 的 %(item)s（%(quantity)s%(label)s）有效期至 %(expires)s，"
+            "%(state)s，请及时补充或更换。",
+}
+
+
+def _text(row: sa.Row[tuple[object, ...]], state: str) -> tuple[Phrase, Phrase]:
+    t = EXPIRY_TEXTS
+    title = phrase(t["title"], words=("state",), depot=str(row.depot_name),
+                   item=str(row.name), state=STATES[state])
+    body = phrase(t["body"], words=("state",), unit=str(row.unit_name),
+                  depot=str(row.depot_name), item=str(row.name), quantity=str(row.quantity),
+                  label=str(row.unit_label), expires=str(row.expires_on), state=STATES[state])
     return title, body
 
 

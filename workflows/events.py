@@ -37,6 +37,7 @@ from hazardflow.engine.db import new_id
 from hazardflow.engine.schema import human_task
 
 from .notifications import add_notification
+from .phrases import Phrase, phrase
 from .resolver import OrgResolver, split_candidates
 from .schema import unit
 from .schema_events import event_deadline, info_event, info_event_report
@@ -216,7 +217,17 @@ def _event_of(call: ServiceCall) -> Any:
     return row
 
 
-def _tell(call: ServiceCall, kind: str, recipients: str, title: str, body: str) -> None:
+# what an event's receivers are told (workflows/phrases.py)
+EVENT_TEXTS: dict[str, str] = {
+    "report_title": "【%(kind)s】%(unit)s %(title)s",
+    "report_body": "%(unit)s报送%(level)s事件“%(title)s”%(kind)s：死亡 %(deaths)s 人，受伤 "
+                   "%(injuries)s 人。请签收。",
+    "late_title": "【%(kind)s超时】%(unit)s %(title)s",
+    "late_body": "%(unit)s的%(level)s事件“%(title)s”未在时限内%(kind)s，请督促报送。",
+}
+
+
+def _tell(call: ServiceCall, kind: str, recipients: str, title: Phrase, body: Phrase) -> None:
     for item in split_candidates(recipients):
         for grant in _resolver.resolve(item, call.data, call.conn):
             add_notification(call.conn, kind=kind, title=title, body=body, now=call.now,
@@ -250,10 +261,13 @@ def _record(call: ServiceCall) -> None:
     if kind == "final":
         values.update(status="closed", closed_at=call.now)
     call.conn.execute(sa.update(info_event).where(info_event.c.id == event.id).values(**values))
+    t = EVENT_TEXTS
     _tell(call, "event_report", RECIPIENTS[level],
-          f"【{KINDS[kind]}】{event.unit_name} {event.title}",
-          f"{event.unit_name}报送{level_name(level)}事件“{event.title}”{KINDS[kind]}："
-          f"死亡 {data.get('deaths') or 0} 人，受伤 {data.get('injuries') or 0} 人。请签收。")
+          phrase(t["report_title"], words=("kind",), kind=KINDS[kind], unit=event.unit_name,
+                 title=event.title),
+          phrase(t["report_body"], words=("kind", "level"), unit=event.unit_name,
+                 level=level_name(level), title=event.title, kind=KINDS[kind],
+                 deaths=str(data.get("deaths") or 0), injuries=str(data.get("injuries") or 0)))
 
 
 def _overdue(call: ServiceCall) -> None:
@@ -271,10 +285,12 @@ def _overdue(call: ServiceCall) -> None:
     what = KINDS[str(rung)]
     named = split_candidates(str(call.params.get("recipients") or COUNTY_AND_CITY))
     receiving = [r for r in split_candidates(RECIPIENTS[event.level]) if r not in named]
+    t = EVENT_TEXTS
     _tell(call, "event_overdue", ", ".join([*named, *receiving]),
-          f"【{what}超时】{event.unit_name} {event.title}",
-          f"{event.unit_name}的{level_name(event.level)}事件“{event.title}”未在时限内{what}，"
-          f"请督促报送。")
+          phrase(t["late_title"], words=("kind",), kind=what, unit=event.unit_name,
+                 title=event.title),
+          phrase(t["late_body"], words=("kind", "level"), unit=event.unit_name,
+                 level=level_name(event.level), title=event.title, kind=what))
 
 
 def register_event_handlers(engine: Engine) -> None:

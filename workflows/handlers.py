@@ -49,6 +49,7 @@ from .ladder import superseded
 from .ledger import CATEGORIES, LEVELS, hazard_for_case
 from .ledger_import import current_import
 from .notifications import add_notification, kind_name
+from .phrases import Value, joined, phrase
 from .resolver import OrgResolver, split_candidates
 from .schema import app_user, escalation_sent, hazard
 from .supervision import delist, delist_case, list_hazard
@@ -65,28 +66,39 @@ def _case_unit(call: ServiceCall, row: Mapping[str, Any] | None) -> Unit:
     return require_unit(call.conn, code)
 
 
-def _summary(call: ServiceCall, row: Mapping[str, Any] | None, where: Unit) -> tuple[str, str]:
+# what a hazard's notice says (workflows/phrases.py)
+HAZARD_TEXTS: dict[str, str] = {
+    "title": "【%(kind)s】隐患 %(code)s",
+    "body": "隐患 %(code)s（%(summary)s）%(message)s。",
+    "deadline": "%(parts)s；整改期限 %(deadline)s",
+    "case": "案件%(case)s",
+}
+
+
+def _summary(call: ServiceCall, row: Mapping[str, Any] | None,
+             where: Unit) -> tuple[Value, Value]:
     """(hazard code, one-line description) for notification texts."""
-    code = row["code"] if row else str(call.data.get("hazard_code") or f"案件{call.case_id}")
+    code: Value = row["code"] if row else str(call.data.get("hazard_code") or "") \
+        or phrase(HAZARD_TEXTS["case"], case=str(call.case_id))
     source = row if row else call.data
     level = LEVELS.get(str(source.get("level")), "")
     category = str(source.get("category") or "")
-    parts = [where.name, str(source.get("location") or ""), CATEGORIES.get(category, category),
-             level]
-    text = "，".join(p for p in parts if p)
+    parts = joined([(where.name, False), (str(source.get("location") or ""), False),
+                    (CATEGORIES.get(category, category), True), (level, True)])
     deadline = source.get("deadline")
     if deadline:
-        text += f"；整改期限 {deadline}"
-    return code, text
+        return code, phrase(HAZARD_TEXTS["deadline"], parts=parts, deadline=str(deadline))
+    return code, parts
 
 
 def _notify(call: ServiceCall, kind: str, recipients: str, message: str = "") -> int:
     """Notify the recipients (candidate syntax or ``assignee``); returns how many rows."""
     row = hazard_for_case(call.conn, call.case_id)
     where = _case_unit(call, row)
-    code, text = _summary(call, row, where)
-    title = f"【{kind_name(kind)}】隐患 {code}"
-    body = f"隐患 {code}（{text}）{message or kind_name(kind)}。"
+    code, summary = _summary(call, row, where)
+    title = phrase(HAZARD_TEXTS["title"], words=("kind",), kind=kind_name(kind), code=code)
+    body = phrase(HAZARD_TEXTS["body"], words=("message",), code=code, summary=summary,
+                  message=message or kind_name(kind))
     data = dict(call.data, unit_code=where.code)
     count = 0
     for item in split_candidates(recipients):

@@ -41,6 +41,7 @@ from hazardflow.engine.services import Actor, CaseView, Grant
 
 from .calendar import BusinessCalendar
 from .delivery_plan import plan_deliveries, plan_for_once_keys
+from .phrases import Phrase, phrase, stored
 from .policy import visible_notifications
 from .schema import app_user, hazard, notification, unit
 
@@ -86,17 +87,19 @@ def _unit_id(conn: Connection, code: str | None) -> int | None:
     return int(found)
 
 
-def add_notification(conn: Connection, *, kind: str, title: str, body: str, now: datetime,
-                     user_id: int | None = None, grant: Grant | None = None,
+def add_notification(conn: Connection, *, kind: str, title: Phrase, body: Phrase,
+                     now: datetime, user_id: int | None = None, grant: Grant | None = None,
                      case_id: int | None = None, task_id: int | None = None) -> int:
-    """Store one notification for ``user_id`` or for the (role, unit code) ``grant``."""
+    """Store one notification for ``user_id`` or for the (role, unit code) ``grant``: its
+    text in Chinese, as it is sent, and its parts (``workflows/phrases.py``)."""
     kind_name(kind)
     if (user_id is None) == (grant is None):
         raise ValueError("a notification goes to a user or to a (role, unit) group, not both")
     role, unit_id = (grant[0], _unit_id(conn, grant[1])) if grant else (None, None)
     result = conn.execute(notification.insert().values(
         user_id=user_id, role=role, unit_id=unit_id, case_id=case_id, task_id=task_id,
-        kind=kind, title=title, body=body, created_at=now))
+        kind=kind, title=title.text, body=body.text, said=stored(title, body),
+        created_at=now))
     made = int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
     plan_deliveries(conn, [made], now)  # e-mail, SMS…: in the same transaction
     return made
@@ -241,14 +244,35 @@ def _task_rows(conn: Connection, task_ids: Sequence[int]) -> list[Any]:
         .where(human_task.c.id.in_(list(task_ids))).order_by(human_task.c.id)))
 
 
-def _texts(kind: str, row: Any, calendar: BusinessCalendar) -> tuple[str, str]:
-    about = f"隐患 {row.hazard_code}" if row.hazard_code else f"案件 {row.case_id}"
-    where = "，".join(p for p in (row.unit_name, row.location) if p)
-    title = f"【{kind_name(kind)}】{row.name}"
-    body = f"{about}{f'（{where}）' if where else ''}：{row.name}"
-    if row.due_at is not None:
-        body += f"，截止 {calendar.due_text(row.due_at)}"
-    return title, body + "。"
+# what a task's notice says (workflows/phrases.py)
+TASK_TEXTS: dict[str, str] = {
+    "title": "【%(kind)s】%(task)s",
+    "hazard": "隐患 %(code)s",
+    "case": "案件 %(case)s",
+    "where": "%(unit)s，%(location)s",
+    "body_where_due": "%(about)s（%(where)s）：%(task)s，截止 %(due)s。",
+    "body_where": "%(about)s（%(where)s）：%(task)s。",
+    "body_due": "%(about)s：%(task)s，截止 %(due)s。",
+    "body": "%(about)s：%(task)s。",
+}
+
+
+def _texts(kind: str, row: Any, calendar: BusinessCalendar) -> tuple[Phrase, Phrase]:
+    t = TASK_TEXTS
+    about = phrase(t["hazard"], code=row.hazard_code) if row.hazard_code \
+        else phrase(t["case"], case=str(row.case_id))
+    named = [p for p in (row.unit_name, row.location) if p]
+    where: Phrase | str = phrase(t["where"], unit=named[0], location=named[1]) \
+        if len(named) == 2 else "".join(named)
+    due = calendar.due_text(row.due_at) if row.due_at is not None else ""
+    form = "body" + ("_where" if where else "") + ("_due" if due else "")
+    values: dict[str, Phrase | str] = {"about": about, "task": row.name or ""}
+    if where:
+        values["where"] = where
+    if due:
+        values["due"] = due
+    return (phrase(t["title"], words=("kind", "task"), kind=kind_name(kind), task=row.name or ""),
+            phrase(t[form], words=("task",), **values))
 
 
 def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: datetime,
@@ -264,10 +288,12 @@ def _notify_tasks(conn: Connection, kind: str, task_ids: Sequence[int], now: dat
         values = []
         for row in rows:
             title, body = _texts(kind, row, calendar)
+            said = stored(title, body)
             for who in recipients.get(int(row.id), []):
                 values.append({"user_id": who.user_id, "role": who.role,
                                "unit_id": who.unit_id, "case_id": row.case_id,
-                               "task_id": row.id, "kind": kind, "title": title, "body": body,
+                               "task_id": row.id, "kind": kind, "title": title.text,
+                               "body": body.text, "said": said,
                                "created_at": now, "read_at": None,
                                "once_key": f"{kind}:{row.id}:{who.key}"})
         if not values:

@@ -36,6 +36,7 @@ from . import evidence
 from .authority import last_performer
 from .notifications import KINDS as NOTIFICATION_KINDS
 from .notifications import add_notification
+from .phrases import phrase
 from .resolver import OrgResolver, split_candidates
 from .schema_reports import public_report, public_report_photo
 from .users import actor_for
@@ -132,6 +133,14 @@ class TriageHandlers:
         return hazard_row
 
 
+# what the handlers of a public report are reminded of (workflows/phrases.py)
+REMIND_TEXTS: dict[str, str] = {
+    "title": "【%(kind)s】群众举报 %(code)s",
+    "accept": "群众举报 %(code)s（%(place)s）应于收到后3个工作日内受理。",
+    "conclude": "群众举报 %(code)s（%(place)s）应于收到后30日内办结。",
+}
+
+
 def remind(call: ServiceCall) -> None:
     kind = str(call.params.get("kind") or "report_accept_due")
     if kind not in REPORT_NOTIFICATIONS:
@@ -139,9 +148,11 @@ def remind(call: ServiceCall) -> None:
     row = _report(call)
     if row["status"] in ("closed", "rejected") and kind == "report_accept_due":
         return
-    title = f"【{REPORT_NOTIFICATIONS[kind]}】群众举报 {row['code']}"
-    due = "应于收到后3个工作日内受理。" if kind == "report_accept_due" else "应于收到后30日内办结。"
-    body = f"群众举报 {row['code']}（{row['place']}）{due}"
+    t = REMIND_TEXTS
+    title = phrase(t["title"], words=("kind",), kind=REPORT_NOTIFICATIONS[kind],
+                   code=str(row["code"]))
+    body = phrase(t["accept" if kind == "report_accept_due" else "conclude"],
+                  code=str(row["code"]), place=str(row["place"]))
     recipients = str(call.params.get("recipients") or "report_triage@county")
     grants = [g for item in split_candidates(recipients)
               for g in _resolver.resolve(item, call.data, call.conn)]

@@ -52,6 +52,7 @@ from .calendar import BusinessCalendar
 from .handlers import first_time, on_calendar
 from .notifications import KINDS as NOTIFICATION_KINDS
 from .notifications import add_notification
+from .phrases import phrase
 from .resolver import OrgResolver, split_candidates
 from .schema import app_user, unit, user_role
 from .schema_campaigns import unit_report
@@ -208,6 +209,14 @@ def _filled_by(call: ServiceCall) -> str | None:
     return str(found) if found else None
 
 
+# what a report's fillers are reminded of (workflows/phrases.py)
+REMIND_TEXTS: dict[str, str] = {
+    "title": "【%(kind)s】%(unit)s %(period)s %(report)s",
+    "due": "%(unit)s %(period)s %(report)s应于 %(due)s（含）前报送。",
+    "overdue": "%(unit)s %(period)s %(report)s应于 %(due)s（含）前报送，现已逾期。",
+}
+
+
 def remind(call: ServiceCall) -> None:
     if not first_time(call):
         return
@@ -216,9 +225,12 @@ def remind(call: ServiceCall) -> None:
     row = reports.report_row(call.conn, case_id=call.case_id)
     if row is None or row["status"] == "submitted":
         return
-    title = f"【{NOTIFICATION_KINDS[kind]}】{row['unit_name']} {row['period']} {row['kind_name']}"
-    body = (f"{row['unit_name']} {row['period']} {row['kind_name']}应于 {row['due_on']} "
-            f"（含）前报送" + ("，现已逾期。" if kind == "report_overdue" else "。"))
+    t = REMIND_TEXTS
+    report = {"unit": str(row["unit_name"]), "period": str(row["period"]),
+              "report": str(row["kind_name"])}
+    title = phrase(t["title"], words=("kind", "report"), kind=NOTIFICATION_KINDS[kind], **report)
+    body = phrase(t["overdue" if kind == "report_overdue" else "due"], words=("report",),
+                  due=str(row["due_on"]), **report)
     grants = [g for item in split_candidates(recipients)
               for g in _resolver.resolve(item, call.data, call.conn)]
     for grant in dict.fromkeys(grants):

@@ -127,6 +127,9 @@ notification = Table(
     Column("kind", String(32), nullable=False),
     Column("title", String(255), nullable=False),
     Column("body", Text, nullable=False),
+    # the title's and body's parts (workflows/phrases.py), for a page to say them in the
+    # reader's language; none for a notice written before them
+    Column("said", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("read_at", UtcDateTime),
     # The human task it is about (new task, due soon, overdue), for its link and dedupe.

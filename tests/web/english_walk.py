@@ -43,10 +43,12 @@ NOT_TEXT = {"script", "style", "template", "noscript"}
 NOT_FOLLOWED = re.compile(r"/logout|/static/|\.(?:pdf|xlsx|csv|png|jpe?g|zip|json|geojson)"
                           r"(?:\?|$)|/export|/thumb")
 # (table, column) whose strings are not data a page may show as they are: diagrams, forms and
-# what is copied from them (step names, a document's snapshot), and words a page translates
+# what is copied from them (step names, a document's snapshot), words a page translates, and
+# the notices' sentences (a page says them again from their parts)
 NOT_DATA = {("deployment", None), ("process_definition", None), ("designer_draft", None),
             ("human_task", "name"), ("hazard", "stage"), ("document_case", "snapshot"),
             ("unit_location", "grade"), ("major_hazard_source", "level"),
+            ("notification", "title"), ("notification", "body"), ("notification", "said"),
             ("alembic_version", None)}
 
 

@@ -17,6 +17,7 @@ from hazardflow.engine.db import write_transaction
 from hazardflow.workflows import delivery
 from hazardflow.workflows.jobs import job
 from hazardflow.workflows.notifications import KINDS, add_notification
+from hazardflow.workflows.phrases import phrase
 from hazardflow.workflows.schema_delivery import delivery as delivery_table
 from hazardflow.workflows.schema_delivery import delivery_attempt
 from hazardflow.workflows.usecases import notification_preferences as prefs
@@ -122,8 +123,8 @@ class Bare:
     def notify(self, kind: str = "task_new") -> None:
         """A notice to the person, as a new task or an overdue one makes it."""
         with write_transaction(self.db) as conn:
-            add_notification(conn, kind=kind, title=f"【{KINDS[kind]}】整改", body="请整改。",
-                             now=self.now(), user_id=self.user.id)
+            add_notification(conn, kind=kind, title=phrase(f"【{KINDS[kind]}】整改"),
+                             body=phrase("请整改。"), now=self.now(), user_id=self.user.id)
 
     def reach(self, contacts: dict[str, str], choices: dict[str, list[str]]) -> None:
         prefs.set_my_preferences(self.rt, Actor("safety"), self.user.id, contacts, choices)

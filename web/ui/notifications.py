@@ -13,6 +13,7 @@ from hazardflow.workflows.usecases import notifications as usecase
 
 from ..extensions import runtime
 from . import bp, current_actor, local_path, login_required
+from .phrases import notice_texts
 
 
 def target_of(row: dict[str, Any]) -> str | None:
@@ -45,6 +46,7 @@ def notifications() -> str:
     found = usecase.notification_page(runtime, current_actor(), g.user.id, page)
     for row in found.rows:
         row["target"] = target_of(row)
+        row["title"], row["body"] = notice_texts(row)
     return render_template("ui/notifications.html", rows=found.rows, unread=found.unread,
                            total=found.total, page=found.page, pages=found.pages)
 
