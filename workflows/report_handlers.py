@@ -212,8 +212,8 @@ def _filled_by(call: ServiceCall) -> str | None:
 # what a report's fillers are reminded of (workflows/phrases.py)
 REMIND_TEXTS: dict[str, str] = {
     "title": "【%(kind)s】%(unit)s %(period)s %(report)s",
-    "due": "%(unit)s %(period)s %(report)s应于 %(due)s（含）前报送。",
-    "overdue": "%(unit)s %(period)s %(report)s应于 %(due)s（含）前报送，现已逾期。",
+    "due": "%(unit)s %(period)s %(report)s应于 %(due)s （含）前报送。",
+    "overdue": "%(unit)s %(period)s %(report)s应于 %(due)s （含）前报送，现已逾期。",
 }
 
 

@@ -35,3 +35,13 @@ def test_a_notice_reads_in_chinese_as_it_was_sent(app: Flask) -> None:
         app.preprocess_request()
         assert notice_texts(row) == (row["title"], row["body"])
         assert notice_texts({**row, "said": None, "title": "旧通知"}) == ("旧通知", row["body"])
+
+
+def test_parts_that_do_not_read_fall_back_to_the_text_as_sent(app: Flask) -> None:
+    row = _row()
+    odd = stored(phrase("%(string)s：%(self)s", string="甲", self="乙"), phrase("正文"))
+    with app.test_request_context("/notifications?lang=en"):
+        app.preprocess_request()
+        assert notice_texts({**row, "said": "{not json"}) == (row["title"], row["body"])
+        assert notice_texts({**row, "said": '{"title": {}}'}) == (row["title"], row["body"])
+        assert notice_texts({**row, "said": odd})[0] == "甲：乙"  # any value's name will do

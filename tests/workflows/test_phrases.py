@@ -36,3 +36,13 @@ def test_a_word_must_name_a_value_and_stored_parts_are_json() -> None:
     said = json.loads(stored(title, phrase("请整改。")))
     assert said["title"]["values"] == {"kind": "新待办", "task": "整改"}
     assert said["body"] == {"form": "请整改。", "words": [], "values": {}}
+
+
+def test_a_report_reminder_reads_as_it_always_was_sent() -> None:
+    from hazardflow.workflows.report_handlers import REMIND_TEXTS
+
+    values = {"unit": "金安区人民医院", "period": "2026-11", "report": "月报", "due": "2026-12-05"}
+    assert phrase(REMIND_TEXTS["due"], **values).text == \
+        "金安区人民医院 2026-11 月报应于 2026-12-05 （含）前报送。"
+    assert phrase(REMIND_TEXTS["overdue"], **values).text == \
+        "金安区人民医院 2026-11 月报应于 2026-12-05 （含）前报送，现已逾期。"

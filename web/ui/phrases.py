@@ -4,24 +4,38 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import get_translations
+
+log = logging.getLogger("hazardflow.web")
+
+
+def _word(text: str) -> str:
+    return str(get_translations().ugettext(text)) if text else ""
 
 
 def say(parts: Mapping[str, Any]) -> str:
-    """One phrase through the catalogue: its form, its words, its phrases in turn."""
+    """One phrase through the catalogue: its form, its words, its phrases in turn (the
+    values are given as a mapping, so no name of theirs can clash with a parameter)."""
     words = set(parts.get("words") or ())
     values = {name: say(value) if isinstance(value, Mapping)
-              else (_(value) if name in words and value else str(value))
+              else (_word(value) if name in words else str(value))
               for name, value in (parts.get("values") or {}).items()}
-    return _(str(parts["form"]), **values)
+    return str(_word(str(parts["form"])) % values)
 
 
 def notice_texts(row: dict[str, Any]) -> tuple[str, str]:
-    """(title, body) of a notification row as the reader reads them."""
+    """(title, body) of a notification row as the reader reads them; as stored when it has
+    no parts, or parts this code cannot read (logged, never a failed page)."""
     if not row.get("said"):
         return str(row["title"]), str(row["body"])
-    said = json.loads(row["said"])
-    return say(said["title"]), say(said["body"])
+    try:
+        said = json.loads(row["said"])
+        return say(said["title"]), say(said["body"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning("notification %s: its stored parts do not read", row.get("id"),
+                    exc_info=True)
+        return str(row["title"]), str(row["body"])
