@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,17 +109,19 @@ def _strings(value: str) -> Iterator[str]:
                 stack.extend(node)
 
 
-def read_texts(html: str) -> Iterator[str]:
-    """The texts of a page a reader reads, outside elements marked Chinese on purpose."""
+def read_texts(html: str, every: bool = False) -> Iterator[str]:
+    """The texts of a page a reader reads: outside elements marked Chinese on purpose, or
+    ``every`` one (a Chinese page)."""
     root = lxml.html.document_fromstring(html)
+    skipped = (lambda _: False) if every else _chinese_on_purpose
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         parent = element.getparent()
         if (element.tail and element.tail.strip() and parent is not None
-                and parent.tag not in NOT_TEXT and not _chinese_on_purpose(parent)):
+                and parent.tag not in NOT_TEXT and not skipped(parent)):
             yield element.tail  # the text after the element belongs to its parent
-        if element.tag in NOT_TEXT or _chinese_on_purpose(element):
+        if element.tag in NOT_TEXT or skipped(element):
             continue
         for attribute in READ_ATTRIBUTES:
             value = element.get(attribute)
@@ -157,13 +159,37 @@ class Walk:
                 for f in sorted(self.findings.values(), key=lambda f: f.text)]
 
 
-class Reader:
-    """A demo person's session in English, or the public's (``username`` None)."""
+Check = Callable[[str, str], None]  # (a text a reader reads, its page's rule)
 
-    def __init__(self, app: Flask, username: str | None, password: str = "") -> None:
+
+def untranslated(data: Data, into: Walk) -> Check:
+    """On an English page: Chinese that is not the database's."""
+    def check(text: str, rule: str) -> None:
+        if CHINESE.search(text) and data.untranslated(text):
+            key = " ".join(text.split())
+            into.findings.setdefault(key, Finding(key)).pages.add(rule)
+    return check
+
+
+def codes(logins: re.Pattern[str], element_ids: re.Pattern[str], into: Walk) -> Check:
+    """On a Chinese page: a login where a name belongs, a BPMN element's id."""
+    def check(text: str, rule: str) -> None:
+        for found in (*logins.finditer(text), *element_ids.finditer(text)):
+            key = f"{found.group(0)!r} in {' '.join(text.split())[:80]!r}"
+            into.findings.setdefault(key, Finding(key)).pages.add(rule)
+    return check
+
+
+class Reader:
+    """A demo person's session in English (or ``lang``), or the public's (``username``
+    None)."""
+
+    def __init__(self, app: Flask, username: str | None, password: str = "",
+                 lang: str = "en") -> None:
         self.app = app
+        self.lang = lang
         self.client: FlaskClient = app.test_client()
-        page = self.client.get("/login?lang=en").get_data(as_text=True)
+        page = self.client.get(f"/login?lang={lang}").get_data(as_text=True)
         if username is None:
             return
         found = TOKEN.search(page)
@@ -173,7 +199,7 @@ class Reader:
         assert response.status_code == 302, (username, response.status_code)
         assert self.client.get("/inbox").status_code == 200
 
-    def walk(self, data: Data, into: Walk, start: Iterable[str] = ("/inbox",)) -> None:
+    def walk(self, check: Check, into: Walk, start: Iterable[str] = ("/inbox",)) -> None:
         adapter = self.app.url_map.bind("localhost")
         queue = list(start)
         seen: set[str] = set()
@@ -200,10 +226,8 @@ class Reader:
             into.rules.add(rule.endpoint)
             into.pages += 1
             html = response.get_data(as_text=True)
-            for text in read_texts(html):
-                if CHINESE.search(text) and data.untranslated(text):
-                    key = " ".join(text.split())
-                    into.findings.setdefault(key, Finding(key)).pages.add(rule.rule)
+            for text in read_texts(html, every=self.lang != "en"):
+                check(text, rule.rule)
             for href in lxml.html.document_fromstring(html).xpath("//a/@href"):
                 target = urlsplit(str(href))
                 if target.netloc or not target.path.startswith("/"):

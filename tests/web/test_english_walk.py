@@ -13,6 +13,7 @@ some reader, or be listed in ``NOT_WALKED`` with its reason.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ from hazardflow.workflows import users
 from hazardflow.workflows.demo import DEMO_PASSWORD
 from hazardflow.workflows.schema_files import document
 
-from .english_walk import Data, Reader, Walk, read_texts
+from .english_walk import Data, Reader, Walk, codes, read_texts, untranslated
+from .walk import ELEMENT_ID, LOGIN
 
 READERS = ("safety", "inspector", "jinan", "city", "admin", "designer", "principal",
            "rectifier", "verifier", "leader", "jinan_head")
@@ -38,6 +40,9 @@ ALLOWED: dict[str, str] = {
     "Part of the unit's name, e.g. 人民医院":
         "the public report form's search hint: the reader types a Chinese unit name",
 }
+# pages that show logins as such: the accounts an administrator manages
+LOGINS_SHOWN = {"/admin/users", "/admin/users/<int:user_id>",
+                "/admin/users/<int:user_id>/certificate"}
 # where a reader begins: the inbox, and the pages no link of the demo's pages leads to
 STARTS = ("/inbox", "/monitor/process", "/map/units/LA-JA-H01")
 PUBLIC = ("/login", "/report", "/report/track")  # and a document's /verify/<code>
@@ -69,8 +74,15 @@ NOT_WALKED: dict[str, str] = {
 }
 
 
+@dataclass
+class Walked:
+    app: Flask
+    english: Walk  # untranslated Chinese on the English pages
+    chinese: Walk  # logins and element ids on the Chinese pages
+
+
 @pytest.fixture(scope="module")
-def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Walk]]:
+def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
     tmp: Path = tmp_path_factory.mktemp("english")
     url = f"sqlite:///{tmp}/demo.db"
     env = {"HAZARDFLOW_INSTANCE_PATH": str(tmp / "instance")}
@@ -89,32 +101,43 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Wa
         with db.connect() as conn:
             code = conn.execute(sa.select(document.c.verify_code).where(
                 document.c.verify_code.is_not(None)).limit(1)).scalar_one()
-        walk = Walk()
+        english, chinese = Walk(), Walk()
         for username in READERS:
-            Reader(app, username, DEMO_PASSWORD).walk(data, walk, STARTS)
-        Reader(app, None).walk(data, walk, (*PUBLIC, f"/verify/{code}"))
-        yield app, walk
+            Reader(app, username, DEMO_PASSWORD).walk(untranslated(data, english), english,
+                                                      STARTS)
+            Reader(app, username, DEMO_PASSWORD, lang="zh_CN").walk(
+                codes(LOGIN, ELEMENT_ID, chinese), chinese, STARTS)
+        Reader(app, None).walk(untranslated(data, english), english,
+                               (*PUBLIC, f"/verify/{code}"))
+        yield Walked(app, english, chinese)
         app.extensions["hazardflow"].close()
     finally:
         users._hasher = slow
 
 
-def test_an_english_reader_reads_no_chinese_but_the_data(walked: tuple[Flask, Walk]) -> None:
-    _, walk = walked
+def test_an_english_reader_reads_no_chinese_but_the_data(walked: Walked) -> None:
+    walk = walked.english
     assert walk.pages > 300
     found = {text: finding for text, finding in walk.findings.items() if text not in ALLOWED}
     assert [f"{f.text!r} on {sorted(f.pages)[:3]}" for f in found.values()] == []
     assert set(ALLOWED) <= set(walk.findings), "an allowed text no page shows any more"
 
 
-def test_every_page_rule_is_read_in_english_or_says_why_not(
-        walked: tuple[Flask, Walk]) -> None:
-    app, walk = walked
+def test_every_page_rule_is_read_in_english_or_says_why_not(walked: Walked) -> None:
+    app, walk = walked.app, walked.english
     pages = {rule.endpoint for rule in app.url_map.iter_rules()
              if "GET" in (rule.methods or ()) and not rule.rule.startswith(("/api/", "/static"))}
     assert {"ui.inbox", "ui.case", "ui.task", "monitor.index"} <= walk.rules
     assert sorted(pages - walk.rules - set(NOT_WALKED)) == []
     assert sorted(set(NOT_WALKED) & walk.rules) == [], "walked now: drop it from NOT_WALKED"
+
+
+def test_a_chinese_reader_reads_names_not_logins_or_element_ids(walked: Walked) -> None:
+    walk = walked.chinese
+    assert walk.pages > 300
+    found = [f"{f.text} on {sorted(f.pages)[:3]}" for f in walk.findings.values()
+             if not set(f.pages) <= LOGINS_SHOWN]
+    assert found == []
 
 
 def test_the_walk_reads_text_and_hints_but_not_what_is_chinese_on_purpose() -> None:
