@@ -34,6 +34,7 @@ ACTIONS = {
     "unit.short_name_set": lazy_gettext("修改单位简称"), "unit.activated": lazy_gettext("启用单位"),
     "unit.deactivated": lazy_gettext("停用单位"), "unit.moved": lazy_gettext("调整上级单位"),
     "unit.imported": lazy_gettext("批量导入单位"),
+    "user.certificate_set": lazy_gettext("设置执法证号"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -29,8 +29,12 @@ def person(username: Any) -> str:
 
 @bp.app_template_filter("subject")
 def subject(value: Any) -> str:
-    """A journal record's subject: a person by name ("user:city"), others as recorded (a
-    unit's, a checklist's or a legal text's key)."""
+    """A journal record's subject: a person by name ("user:city"), a unit by name and code,
+    others as recorded (a checklist's or a legal text's key)."""
     if isinstance(value, str) and value.startswith("user:"):
         return person(value[5:])
+    if isinstance(value, str) and value.startswith("unit:"):
+        code = value[5:]
+        named = accounts.unit_names_of(runtime, [code]).get(code)
+        return _("%(name)s（%(code)s）", name=named, code=code) if named else code
     return "" if value is None else str(value)

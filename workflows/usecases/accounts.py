@@ -16,6 +16,7 @@ from hazardflow.engine import Actor, Detail, Forbidden, InvalidInput, NotFound, 
 
 from .. import sessions
 from ..runtime import Runtime
+from ..units import unit_names
 from ..uow import reading, unit_of_work
 from ..users import (
     MIN_PASSWORD_LENGTH,
@@ -152,6 +153,13 @@ def token_identity(rt: Runtime, token: str) -> Identity | None:
 
 def _user(holder: sessions.Holder) -> User:
     return User(holder.user_id, holder.username, holder.display_name, holder.active)
+
+
+def unit_names_of(rt: Runtime, codes: list[str]) -> dict[str, str]:
+    """Each known unit code among ``codes`` to the unit's name (what a page shows for a
+    unit; unknown ones are left out)."""
+    with reading(rt) as conn:
+        return unit_names(conn, codes)
 
 
 def names_of(rt: Runtime, usernames: list[str]) -> dict[str, str]:
