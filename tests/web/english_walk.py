@@ -171,10 +171,13 @@ def untranslated(data: Data, into: Walk) -> Check:
     return check
 
 
-def codes(logins: re.Pattern[str], element_ids: re.Pattern[str], into: Walk) -> Check:
-    """On a Chinese page: a login where a name belongs, a BPMN element's id."""
+def codes(patterns: Iterable[re.Pattern[str]], into: Walk) -> Check:
+    """On a Chinese page: a code where a name belongs (a login, a role's code, a BPMN
+    element's id: ``patterns``)."""
+    kept = tuple(patterns)
+
     def check(text: str, rule: str) -> None:
-        for found in (*logins.finditer(text), *element_ids.finditer(text)):
+        for found in (m for pattern in kept for m in pattern.finditer(text)):
             key = f"{found.group(0)!r} in {' '.join(text.split())[:80]!r}"
             into.findings.setdefault(key, Finding(key)).pages.add(rule)
     return check

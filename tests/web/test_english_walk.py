@@ -12,6 +12,7 @@ some reader, or be listed in ``NOT_WALKED`` with its reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,14 @@ from hazardflow.config import load_settings
 from hazardflow.web import create_app
 from hazardflow.workflows import users
 from hazardflow.workflows.demo import DEMO_PASSWORD
+from hazardflow.workflows.roles import ROLES
 from hazardflow.workflows.schema_files import document
 
 from .english_walk import Data, Reader, Walk, codes, read_texts, untranslated
 from .walk import ELEMENT_ID, LOGIN
+
+# a role's code where its name belongs
+ROLE_CODE = re.compile(r"(?<![A-Za-z0-9_.@-])(?:" + "|".join(ROLES) + r")(?![A-Za-z0-9_@-])")
 
 READERS = ("safety", "inspector", "jinan", "city", "admin", "designer", "principal",
            "rectifier", "verifier", "leader", "jinan_head")
@@ -78,7 +83,7 @@ NOT_WALKED: dict[str, str] = {
 class Walked:
     app: Flask
     english: Walk  # untranslated Chinese on the English pages
-    chinese: Walk  # logins and element ids on the Chinese pages
+    chinese: Walk  # logins, role codes and element ids on the Chinese pages
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +111,7 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
             Reader(app, username, DEMO_PASSWORD).walk(untranslated(data, english), english,
                                                       STARTS)
             Reader(app, username, DEMO_PASSWORD, lang="zh_CN").walk(
-                codes(LOGIN, ELEMENT_ID, chinese), chinese, STARTS)
+                codes((LOGIN, ROLE_CODE, ELEMENT_ID), chinese), chinese, STARTS)
         Reader(app, None).walk(untranslated(data, english), english,
                                (*PUBLIC, f"/verify/{code}"))
         yield Walked(app, english, chinese)
@@ -132,7 +137,8 @@ def test_every_page_rule_is_read_in_english_or_says_why_not(walked: Walked) -> N
     assert sorted(set(NOT_WALKED) & walk.rules) == [], "walked now: drop it from NOT_WALKED"
 
 
-def test_a_chinese_reader_reads_names_not_logins_or_element_ids(walked: Walked) -> None:
+def test_a_chinese_reader_reads_names_not_logins_role_codes_or_element_ids(
+        walked: Walked) -> None:
     walk = walked.chinese
     assert walk.pages > 300
     found = [f"{f.text} on {sorted(f.pages)[:3]}" for f in walk.findings.values()
@@ -148,3 +154,14 @@ def test_the_walk_reads_text_and_hints_but_not_what_is_chinese_on_purpose() -> N
             "<button data-confirm='确定？'>x</button></body></html>")
     assert sorted(read_texts(html)) == sorted(
         ["待认领", "部位", "尾", "单位", "保存", "流程", "确定？", "x"])
+
+
+def test_a_code_where_a_name_belongs_is_found_and_a_word_inside_a_name_is_not() -> None:
+    walk = Walk()
+    check = codes((LOGIN, ROLE_CODE, ELEMENT_ID), walk)
+    for text in ("责任人 principal", "角色 county_supervisor", "环节 Task_Rectify",
+                 "safety_officer_x", "user.safety", "金安区人民医院院长"):
+        check(text, "/page")
+    assert sorted(walk.findings) == [
+        "'Task_R' in '环节 Task_Rectify'", "'county_supervisor' in '角色 county_supervisor'",
+        "'principal' in '责任人 principal'"]
