@@ -117,6 +117,9 @@ def test_roles_are_granted_and_revoked_from_the_user_page(app: Flask) -> None:
     journal = admin.html("/admin/journal")
     assert "授予角色" in journal and "撤销角色" in journal
     assert "金安区人民医院验收人" in journal and "user:verifier" not in journal  # by name
+    assert "<b>角色</b>：验收人" in journal
+    assert "<b>单位</b>：金安区妇幼保健院（LA-JA-H02）" in journal
+    assert "LA-JA-H02</span>" not in journal and ">role<" not in journal  # no code alone
 
 
 def test_units_are_created_renamed_and_deactivated_from_the_tree(app: Flask) -> None:
@@ -137,6 +140,8 @@ def test_units_are_created_renamed_and_deactivated_from_the_tree(app: Flask) -> 
     for action in ("创建单位", "修改单位名称", "修改单位简称", "停用单位"):
         assert action in journal, action
     assert "金安区康复中心（LA-JA-H09）" in journal and "unit:LA-JA-H09" not in journal
+    assert "<b>上级单位</b>：金安区卫生健康委员会（LA-JA）" in journal
+    assert "<b>原为</b>：金安区康复医院" in journal and "<b>改为</b>：金安区康复中心" in journal
 
 
 def test_a_form_without_its_csrf_token_is_refused(app: Flask) -> None:

@@ -149,6 +149,7 @@ def register(app: Flask) -> None:
         emergency_plans,
         events,
         inbox,
+        journal,
         ledger,
         ledger_import,
         legal_texts,
