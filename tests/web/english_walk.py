@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -171,15 +171,14 @@ def untranslated(data: Data, into: Walk) -> Check:
     return check
 
 
-def codes(patterns: Iterable[re.Pattern[str]], into: Walk) -> Check:
-    """On a Chinese page: a code where a name belongs (a login, a role's code, a BPMN
-    element's id: ``patterns``)."""
-    kept = tuple(patterns)
-
+def codes(patterns: Mapping[str, re.Pattern[str]], into: Walk) -> Check:
+    """On a Chinese page: a code where a name belongs (``patterns`` by kind: a login, a
+    role's code, a BPMN element's id); a finding's text begins with its kind."""
     def check(text: str, rule: str) -> None:
-        for found in (m for pattern in kept for m in pattern.finditer(text)):
-            key = f"{found.group(0)!r} in {' '.join(text.split())[:80]!r}"
-            into.findings.setdefault(key, Finding(key)).pages.add(rule)
+        for kind, pattern in patterns.items():
+            for found in pattern.finditer(text):
+                key = f"{kind} {found.group(0)!r} in {' '.join(text.split())[:80]!r}"
+                into.findings.setdefault(key, Finding(key)).pages.add(rule)
     return check
 
 

@@ -141,6 +141,10 @@ def test_units_are_created_renamed_and_deactivated_from_the_tree(app: Flask) -> 
         assert action in journal, action
     assert "金安区康复中心（LA-JA-H09）" in journal and "unit:LA-JA-H09" not in journal
     assert "<b>上级单位</b>：金安区卫生健康委员会（LA-JA）" in journal
+    admin.post("/admin/units/LA-JA-H09", {"what": "parent", "parent": "LA-YA"})
+    moved = admin.html("/admin/journal")
+    assert "调整上级单位" in moved and "<b>随之调整的单位数</b>：1" in moved
+    assert "<b>改为</b>：裕安区卫生健康委员会（LA-YA）" in moved
     assert "<b>原为</b>：金安区康复医院" in journal and "<b>改为</b>：金安区康复中心" in journal
 
 
@@ -210,3 +214,16 @@ def test_every_action_the_journal_page_shows_has_a_name() -> None:
     assert {"user.created", "role.granted", "unit.moved"} <= written
     not_actions = {"unit.id"}  # a foreign key's target (ForeignKey("unit.id")), not an action
     assert sorted(written - not_actions - set(ACTIONS)) == []
+
+
+def test_the_system_reads_as_such_unless_a_person_is_called_system(app: Flask) -> None:
+    from hazardflow.web.ui.people import person
+
+    with app.test_request_context("/"):
+        assert person("system") == "系统"
+    response = Browser(app, "admin").post("/admin/users", {
+        "username": "system", "display_name": "施思彤", "role": "rectifier",
+        "unit": "LA-JA-H02"})
+    assert response.status_code == 200
+    with app.test_request_context("/"):
+        assert person("system") == "施思彤"
