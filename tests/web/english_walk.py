@@ -33,7 +33,7 @@ from .pages import TOKEN
 
 CHINESE = re.compile(r"[\u3400-\u9fff]")
 RUN = re.compile(r"[\u3400-\u9fff]+")
-PER_RULE = 2
+PER_RULE = 8
 # read as text: hints, labels a phone shows for a table's cells, a confirmation's question
 READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-label", "data-confirm",
                    "label")
