@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ from hazardflow.workflows.demo import DEMO_PASSWORD
 from hazardflow.workflows.roles import ROLES
 from hazardflow.workflows.schema_files import document
 
-from .english_walk import Data, Reader, Walk, codes, read_texts, untranslated
+from .english_walk import CHINESE, Data, Reader, Walk, codes, read_texts, untranslated
 from .walk import ELEMENT_ID, LOGIN
 
 # a role's code where its name belongs
@@ -50,6 +51,8 @@ ALLOWED: dict[str, str] = {
 LOGINS_SHOWN = {"/admin/users", "/admin/users/<int:user_id>",
                 "/admin/users/<int:user_id>/certificate"}
 SHOWN_THERE = ("login ", "role ")  # the kinds of finding those pages may show
+# the JSON a page's script draws (no parameter needed): read in English as well
+PAGE_JSON = ("/monitor/dashboard.json", "/map/layers.json")  # /counts holds numbers only
 # where a reader begins: the inbox, and the pages no link of the demo's pages leads to
 STARTS = ("/inbox", "/monitor/process", "/map/units/LA-JA-H01")
 PUBLIC = ("/login", "/report", "/report/track")  # and a document's /verify/<code>
@@ -67,12 +70,12 @@ NOT_WALKED: dict[str, str] = {
                      "designer.designer_migration_status", "designer.designer_processes",
                      "designer.designer_version", "designer.designer_version_diff",
                      "monitor.batch_json", "monitor.dashboard_json", "monitor.element_cases",
-                     "ui.counts", "ui.map_layers", "ui.public_report_units", "ui.events_live",
-                     "ui.diagram"),
+                     "ui.counts", "ui.map_layers", "ui.public_report_units", "ui.diagram"),
                     JSON),
     **dict.fromkeys(("ops.healthz", "ops.metrics", "ops.readyz"),
                     "for the operator's probes and Prometheus, not a reader"),
     "index": "redirects to the inbox",
+    "ui.events_live": "the events page's table alone (ui/event_rows.html, read with /events)",
     "monitor.process_latest": "redirects to the last version's page (monitor.process)",
     "monitor.batch": "the demo starts no repair batch (tests/web/test_repair_steps.py)",
     "ui.ledger_import_result": "the demo imports no ledger (tests/web/test_ledger_pages.py)",
@@ -84,6 +87,7 @@ NOT_WALKED: dict[str, str] = {
 @dataclass
 class Walked:
     app: Flask
+    data: Data
     english: Walk  # untranslated Chinese on the English pages
     chinese: Walk  # logins, role codes and element ids on the Chinese pages
 
@@ -116,7 +120,7 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walked]:
                 codes(CODES, chinese), chinese, STARTS)
         Reader(app, None).walk(untranslated(data, english), english,
                                (*PUBLIC, f"/verify/{code}"))
-        yield Walked(app, english, chinese)
+        yield Walked(app, data, english, chinese)
         app.extensions["hazardflow"].close()
     finally:
         users._hasher = slow
@@ -137,6 +141,32 @@ def test_every_page_rule_is_read_in_english_or_says_why_not(walked: Walked) -> N
     assert {"ui.inbox", "ui.case", "ui.task", "monitor.index"} <= walk.rules
     assert sorted(pages - walk.rules - set(NOT_WALKED)) == []
     assert sorted(set(NOT_WALKED) & walk.rules) == [], "walked now: drop it from NOT_WALKED"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_the_json_a_page_draws_from_speaks_english_too(walked: Walked) -> None:
+    """The dashboard's charts, the map's layers and popups: their scripts draw the JSON as
+    it comes."""
+    city = Reader(walked.app, "city", DEMO_PASSWORD)
+    found = []
+    for path in PAGE_JSON:
+        answer = city.client.get(path)
+        assert answer.status_code == 200, path
+        strings = list(_strings(answer.get_json()))
+        assert strings, path
+        found += [(path, text) for text in strings
+                  if CHINESE.search(text) and walked.data.untranslated(text)]
+    assert found == []
 
 
 def test_a_chinese_reader_reads_names_not_logins_role_codes_or_element_ids(

@@ -135,3 +135,17 @@ def test_the_catalog_holds_every_label_table_of_the_domain() -> None:
     assert sorted(set(vocab.NOT_VOCABULARY) - set(tables)) == []
     extracted = {str(m.id) for m in _read(POT) if m.id}
     assert sorted(vocab.vocabulary() - extracted) == []
+
+
+def test_the_json_behind_the_dashboard_and_the_map_speaks_the_readers_language(
+        app: Flask) -> None:
+    city = Browser(app, "city")
+    chinese = city.get("/monitor/dashboard.json?lang=zh_CN").get_json()
+    assert chinese["rates"]["general"]["name"] == "一般隐患"
+    assert city.get("/map/layers.json").get_json()["names"]["teams"] == "应急队伍"
+    english = city.get("/monitor/dashboard.json?lang=en").get_json()
+    assert english["rates"]["general"]["name"] == "General hazard"
+    assert english["rates"]["major"]["name"] == "Major hazard"
+    layers = city.get("/map/layers.json").get_json()
+    assert layers["names"]["teams"] == "Emergency teams"
+    assert layers["names"]["sources"] == "Major hazard sources"

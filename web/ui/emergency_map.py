@@ -29,7 +29,7 @@ from hazardflow.workflows.usecases import emergency as uc
 
 from ..downloads import xlsx_response
 from ..extensions import runtime
-from . import bp, current_actor, login_required
+from . import bp, current_actor, login_required, tr
 
 FILE_NAMES = {"team": "emergency-teams", "depot": "supply-depots", "source": "hazard-sources"}
 
@@ -49,13 +49,26 @@ def emergency_map() -> str:
     return render_template("ui/map.html")
 
 
+# a feature's properties that are the domain's words (a grade, a level, a step, a state, a
+# facility's type), said in the reader's language; the rest is data as recorded
+LABELS = ("grade", "level", "stage", "status_name", "type")
+
+
 @bp.get("/map/layers.json")
 @login_required
 def map_layers() -> Response:
     data = uc.layers(runtime, current_actor())
+    data["names"] = {layer: tr(name) for layer, name in data["names"].items()}
     for collection in data["layers"].values():
         for feature in collection["features"]:
-            feature["properties"]["url"] = _link(feature["properties"])
+            said = feature["properties"]
+            said["url"] = _link(said)
+            for key in LABELS:  # the domain's words, in the reader's language
+                if isinstance(said.get(key), str):
+                    said[key] = tr(said[key])
+            for item in said.get("items") or []:
+                if isinstance(item.get("state_name"), str):
+                    item["state_name"] = tr(item["state_name"])
     return jsonify(data)
 
 

@@ -30,7 +30,7 @@ from ..downloads import xlsx_response
 from ..extensions import runtime
 from ..inputs import refuse_unstorable_input
 from ..serialize import jsonable
-from . import current_actor, flash_error, local_path, login_required, why
+from . import current_actor, flash_error, local_path, login_required, tr, why
 from .official import in_chinese
 
 bp = Blueprint("monitor", __name__, url_prefix="/monitor")
@@ -186,7 +186,12 @@ def dashboard_page() -> str:
 @bp.get("/dashboard.json")
 @login_required
 def dashboard_json() -> Response:
-    return jsonify(jsonable(monitor.dashboard(runtime, current_actor(), _weeks())))
+    data = monitor.dashboard(runtime, current_actor(), _weeks())
+    for rate in data["rates"].values():  # the domain's words, in the reader's language
+        rate["name"] = tr(rate["name"])
+    for row in data["overdue"]["by_category"]:
+        row["name"] = tr(row["name"])
+    return jsonify(jsonable(data))
 
 
 @bp.get("/dashboard.xlsx")
