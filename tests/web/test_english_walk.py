@@ -40,12 +40,17 @@ from .walk import ELEMENT_ID, LOGIN
 ROLE_CODE = re.compile(r"(?<![A-Za-z0-9_.@-])(?:" + "|".join(ROLES) + r")(?![A-Za-z0-9_@-])")
 CODES = {"login": LOGIN, "role": ROLE_CODE, "element": ELEMENT_ID}
 
+# a demo person of each role, and of each kind of body (a hospital, a county, the city, the
+# supervision institute, a private hospital, a town health centre)
 READERS = ("safety", "inspector", "jinan", "city", "admin", "designer", "principal",
-           "rectifier", "verifier", "leader", "jinan_head")
+           "rectifier", "verifier", "leader", "jinan_head", "jubao", "jianduo", "yuan",
+           "dongqiao", "jimin")
 # text: why it stays as it is on an English page
 ALLOWED: dict[str, str] = {
     "Part of the unit's name, e.g. 人民医院":
         "the public report form's search hint: the reader types a Chinese unit name",
+    "李女士 13800000000": "a reporter's name and phone: data, but stored encrypted, so the "
+                          "walk cannot read it from the database",
 }
 # pages that show logins and role codes as such: the accounts an administrator manages
 LOGINS_SHOWN = {"/admin/users", "/admin/users/<int:user_id>",
