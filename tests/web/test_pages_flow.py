@@ -156,3 +156,20 @@ def test_a_form_naming_someone_elses_photo_is_refused_and_starts_nothing(app: Fl
                           response.get_data(as_text=True), re.S)
         assert field and "field-error" in field.group(0), photos
     assert inspector.html("/ledger").count("data-code=") == before
+
+
+def test_a_start_page_names_people_of_the_starters_units_for_its_person_fields(
+        app: Flask) -> None:
+    from hazardflow.engine import Actor
+    from hazardflow.workflows.usecases import cases
+
+    rt = app.extensions["hazardflow"]
+    safety = Actor("safety", frozenset({("safety_officer", "LA-JA-H01")}))
+    people = dict(cases.start_page(rt, Actor("admin", frozenset({("admin", None)})),
+                                   "consultation_action")["people"])
+    assert people == {}  # an administrator holds no unit
+    page = cases.start_page(rt, safety, "hazard_lifecycle")
+    assert dict(page["people"])["rectifier"] == "金安区人民医院整改责任人"
+    assert "jinan" not in dict(page["people"])  # the county's people are not the unit's
+    html = Browser(app, "admin").html("/start/consultation_action")
+    assert 'list="people-owner"' in html  # the owner is a person, suggested by name

@@ -84,4 +84,5 @@ def start_process(key: str) -> Response | tuple[str, int]:
             flash(exc.message, "error")
             status = 409
     return render_template("ui/start.html", definition=page,
-                           form_html=render_form(page["form"], data, errors)), status
+                           form_html=render_form(page["form"], data, errors,
+                                                 page["people"])), status

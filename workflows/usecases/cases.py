@@ -98,14 +98,18 @@ def startable(rt: Runtime, actor: Actor) -> list[dict[str, Any]]:
 
 
 def start_page(rt: Runtime, actor: Actor, key: str) -> dict[str, Any]:
-    """What a start page needs: the definition's name and start form; Forbidden unless the
-    actor may start it."""
+    """What a start page needs: the definition's name and start form, and the people of the
+    actor's units to suggest for its person fields; Forbidden unless the actor may start
+    it."""
     with reading(rt) as conn:
         definition = rt.engine.definition(conn, key)
-    if not rt.engine.may_start(definition, actor):
-        raise Forbidden(f"您不能发起该流程 (you may not start {key!r})")
+        if not rt.engine.may_start(definition, actor):
+            raise Forbidden(f"您不能发起该流程 (you may not start {key!r})")
+        people = dict(p for code in sorted({u for _, u in actor.grants if u})
+                      for p in inbox.people_at(conn, code))
     return {"key": key, "name": definition.name or key, "version": definition.version,
-            "form": definition.forms.get(definition.start_form or "") or EMPTY_FORM}
+            "form": definition.forms.get(definition.start_form or "") or EMPTY_FORM,
+            "people": sorted(people.items())}
 
 
 def registration(rt: Runtime, actor: Actor) -> dict[str, Any]:
