@@ -28,6 +28,7 @@ from hazardflow.workflows.roles import DUTIES
 from hazardflow.workflows.schema import app_user, notification
 from hazardflow.workflows.usecases import cases, tasks
 
+from .conftest import PG_URL, postgres_or_skip
 from .factories import make_runtime, with_uploads
 from .workflows.lifecycle import T0
 from .workflows.lifecycle_forms import order_form, register_form
@@ -309,6 +310,15 @@ def test_bench_engine_json_prints_one_object_with_every_figure(run: Run) -> None
             "naive_sqlalchemy_ratio", "goals"} <= figures.keys()
     assert figures["cases"] == 5 and isinstance(figures["goals"], dict)
     assert elapsed < 30, f"bench engine --cases 5 took {elapsed:.0f} s"
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_bench_engine_on_postgresql_prints_its_naive_floor_too(run: Run) -> None:
+    postgres_or_skip()
+    figures = json.loads(ok(run("bench", "engine", "--json", "--cases", "3",
+                                "--database-url", PG_URL)))
+    assert figures["naive_postgres_completions_per_s"] > 0
+    assert {"postgres_ratio", "naive_postgres_ratio"} <= figures.keys()
 
 
 def test_a_broker_is_refused_with_sqlite_and_accepted_with_postgresql(

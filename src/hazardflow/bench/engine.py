@@ -285,6 +285,9 @@ def run(cases: int = 1000, database_url: str | None = None,
         say("engine on PostgreSQL")
         url, drop = _postgres_schema(database_url)
         try:
+            say("naive persistence on PostgreSQL (SQLAlchemy Core)")
+            out["naive_postgres_completions_per_s"] = round(
+                naive.postgres_per_s(url, RawRunner(bpmn), PATH, cases), 1)
             postgres = EngineRunner(url, bpmn, forms)
             out["postgres_completions_per_s"] = round(
                 engine_completions_per_s(postgres, cases), 1)
@@ -312,6 +315,8 @@ def run(cases: int = 1000, database_url: str | None = None,
     }
     if "postgres_completions_per_s" in out:
         out["postgres_ratio"] = round(out["postgres_completions_per_s"] / memory, 3)
+        out["naive_postgres_ratio"] = round(
+            out["naive_postgres_completions_per_s"] / memory, 3)
         goals["postgres_ratio >= 0.3"] = out["postgres_ratio"] >= 0.3
     if "postgres_backfilled_completions_per_s" in out:
         out["backfill_ratio"] = round(

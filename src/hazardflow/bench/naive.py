@@ -1,13 +1,13 @@
-"""The floor under ``sqlite_ratio``: naive persistence of the same path on SQLite.
+"""The floor under the engine's ratios: naive persistence of the same path.
 
 Each completion locks and reads the case row, runs the step on a workflow kept in memory,
 and writes the whole state back, serialized as the engine serializes it, in its own
 transaction (``BEGIN IMMEDIATE`` … ``COMMIT``, WAL, ``synchronous=NORMAL``): two statements a
 step and nothing else, no task rows, timers, audit chain, outbox or validation. Once through
 the ``sqlite3`` driver alone, once through SQLAlchemy Core with prebuilt statements on one
-held connection (the cheapest way the engine could issue them). The engine does all of
-that and more each step, so its ratio stays under these two; they say what a target asks
-of the persistence itself.
+held connection (the cheapest way the engine could issue them), and that again on
+PostgreSQL with the row locked ``FOR UPDATE``. The engine does all of that and more each
+step, so its ratios stay under these; they say what a target asks of persistence itself.
 """
 
 from __future__ import annotations
@@ -54,15 +54,8 @@ def sqlite3_per_s(runner: Any, path: list[tuple[str, dict[str, Any]]], cases: in
 
 
 def sqlalchemy_per_s(runner: Any, path: list[tuple[str, dict[str, Any]]], cases: int) -> float:
-    """Completions per second through SQLAlchemy Core: prebuilt statements, one connection."""
-    serializer = CaseSerializer()
-    metadata = sa.MetaData()
-    table = sa.Table("naive_case", metadata, sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("state", sa.LargeBinary, nullable=False))
-    insert = table.insert()
-    lock = sa.select(table.c.id).where(table.c.id == sa.bindparam("case_id"))
-    save = table.update().where(table.c.id == sa.bindparam("case_id")).values(
-        state=sa.bindparam("blob"))
+    """Completions per second through SQLAlchemy Core on SQLite: prebuilt statements, one
+    connection."""
     with tempfile.TemporaryDirectory() as tmp:
         db = sa.create_engine(f"sqlite:///{tmp}/naive.db")
 
@@ -76,20 +69,45 @@ def sqlalchemy_per_s(runner: Any, path: list[tuple[str, dict[str, Any]]], cases:
         def _begin(conn: sa.Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        metadata.create_all(db)
         try:
-            with db.connect() as conn:
-                began = time.perf_counter()
-                for case_id in range(1, cases + 1):
-                    workflow = runner.start()
-                    with conn.begin():
-                        conn.execute(insert, {"id": case_id, "state": serializer.dumps(workflow)})
-                    for element, data in path:
-                        with conn.begin():
-                            conn.execute(lock, {"case_id": case_id}).one()
-                            runner.complete(workflow, element, data)
-                            conn.execute(save, {"case_id": case_id,
-                                                "blob": serializer.dumps(workflow)})
-                return cases * len(path) / (time.perf_counter() - began)
+            return _core_per_s(db, runner, path, cases, lock_for_update=False)
         finally:
             db.dispose()
+
+
+def postgres_per_s(url: str, runner: Any, path: list[tuple[str, dict[str, Any]]],
+                   cases: int) -> float:
+    """The same through SQLAlchemy Core on PostgreSQL (``url``: a scratch schema), the case
+    row locked with ``SELECT … FOR UPDATE``."""
+    db = sa.create_engine(url)
+    try:
+        return _core_per_s(db, runner, path, cases, lock_for_update=True)
+    finally:
+        db.dispose()
+
+
+def _core_per_s(db: sa.Engine, runner: Any, path: list[tuple[str, dict[str, Any]]],
+                cases: int, lock_for_update: bool) -> float:
+    serializer = CaseSerializer()
+    metadata = sa.MetaData()
+    table = sa.Table("naive_case", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("state", sa.LargeBinary, nullable=False))
+    insert = table.insert()
+    lock = sa.select(table.c.id).where(table.c.id == sa.bindparam("case_id"))
+    if lock_for_update:
+        lock = lock.with_for_update()
+    save = table.update().where(table.c.id == sa.bindparam("case_id")).values(
+        state=sa.bindparam("blob"))
+    metadata.create_all(db)
+    with db.connect() as conn:
+        began = time.perf_counter()
+        for case_id in range(1, cases + 1):
+            workflow = runner.start()
+            with conn.begin():
+                conn.execute(insert, {"id": case_id, "state": serializer.dumps(workflow)})
+            for element, data in path:
+                with conn.begin():
+                    conn.execute(lock, {"case_id": case_id}).one()
+                    runner.complete(workflow, element, data)
+                    conn.execute(save, {"case_id": case_id, "blob": serializer.dumps(workflow)})
+        return cases * len(path) / (time.perf_counter() - began)
