@@ -149,3 +149,22 @@ def test_the_json_behind_the_dashboard_and_the_map_speaks_the_readers_language(
     layers = city.get("/map/layers.json").get_json()
     assert layers["names"]["teams"] == "Emergency teams"
     assert layers["names"]["sources"] == "Major hazard sources"
+
+
+# the templates of documents issued in Chinese whatever the reader's language
+CHINESE_DOCUMENTS = {"monitor/letter_body.html", "campaigns/notice_body.html", "verify.html"}
+JOINING = re.compile(r"(?:\}\}|%\})[：（），、；]|[：（），、；](?:\{\{|\{%)")
+
+
+def test_a_page_joins_its_parts_with_the_readers_punctuation() -> None:
+    """Where a template joins a value to a label or wraps it ("期限：…", "（…）"), the mark
+    goes through the catalogue (English: ": ", " (…)"); only a Chinese document keeps it."""
+    root = Path(__file__).resolve().parents[2] / "web" / "templates"
+    found = []
+    for path in sorted(root.rglob("*.html")):
+        name = path.relative_to(root).as_posix()
+        if name not in CHINESE_DOCUMENTS:
+            found += [f"{name}: {m.group(0)}" for m in JOINING.finditer(path.read_text("utf-8"))]
+    assert found == []
+    english = _read(PO)
+    assert str(english["："].string) == ": " and str(english["（"].string) == " ("
