@@ -105,7 +105,7 @@ def start_page(rt: Runtime, actor: Actor, key: str) -> dict[str, Any]:
         definition = rt.engine.definition(conn, key)
         if not rt.engine.may_start(definition, actor):
             raise Forbidden(f"您不能发起该流程 (you may not start {key!r})")
-        people = dict(p for code in sorted({u for _, u in actor.grants if u})
+        people = dict(p for code in sorted(policy.held_units(actor))
                       for p in inbox.people_at(conn, code))
     return {"key": key, "name": definition.name or key, "version": definition.version,
             "form": definition.forms.get(definition.start_form or "") or EMPTY_FORM,
