@@ -8,13 +8,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import get_translations
+from . import tr as _word  # gettext that leaves empty text empty, formats nothing
 
 log = logging.getLogger("hazardflow.web")
-
-
-def _word(text: str) -> str:
-    return str(get_translations().ugettext(text)) if text else ""
 
 
 def say(parts: Mapping[str, Any]) -> str:
